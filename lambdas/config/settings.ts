@@ -1,0 +1,51 @@
+/**
+ * Names and settings shared by the CDK stack (`infra/`) and the local mode (`lambdas/local/`), so
+ * the pipeline that runs here is the pipeline that is deployed: one definition, two consumers.
+ */
+
+/** Environment variables the Lambda handlers read. */
+export const ENV = {
+  cpaasBaseUrl: 'CPAAS_BASE_URL',
+  cpaasAccountId: 'CPAAS_ACCOUNT_ID',
+  cpaasApiKeySecretId: 'CPAAS_API_KEY_SECRET_ID',
+  /** 'true' only for the local sandbox: the client otherwise refuses plain http. */
+  cpaasAllowInsecureHttp: 'CPAAS_ALLOW_INSECURE_HTTP',
+  stateTableName: 'STATE_TABLE_NAME',
+  queueUrl: 'LIFECYCLE_QUEUE_URL',
+  deadLetterQueueUrl: 'DEAD_LETTER_QUEUE_URL',
+  maxReceiveCount: 'MAX_RECEIVE_COUNT',
+  terminationPolicy: 'TERMINATION_POLICY',
+  dryRun: 'DRY_RUN',
+  webhookSecretsSecretId: 'WEBHOOK_SECRETS_SECRET_ID',
+  secretCacheSeconds: 'SECRET_CACHE_SECONDS',
+} as const;
+
+export const TERMINATION_POLICIES = ['delete', 'disable'] as const;
+export type TerminationPolicy = (typeof TERMINATION_POLICIES)[number];
+
+/** State table key schema: one string partition key; items expire through the TTL attribute. */
+export const STATE_TABLE_KEYS = {
+  partitionKey: 'pk',
+  ttlAttribute: 'expiresAt',
+} as const;
+
+/** Default names and limits; the stack can override them from `cdk.json` context. */
+export const DEFAULTS = {
+  queueName: 'cpaas-lifecycle-events.fifo',
+  deadLetterQueueName: 'cpaas-lifecycle-events-dlq.fifo',
+  stateTableName: 'cpaas-lifecycle-state',
+  apiKeySecretName: 'cpaas-lifecycle/cpaas-api-key',
+  /** JSON object: `{ "<source>": ["<secret>", "<previous secret during rotation>"] }`. */
+  webhookSecretsSecretName: 'cpaas-lifecycle/webhook-secrets',
+  maxReceiveCount: 5,
+  workerTimeoutSeconds: 60,
+  /** At least 6x the worker timeout, as AWS recommends for SQS event sources. */
+  visibilityTimeoutSeconds: 360,
+  deadLetterRetentionDays: 14,
+  /** Longer than any HRIS retry window (Personio retries for 3 days); SQS dedup covers 5 minutes. */
+  processedEventRetentionDays: 7,
+  batchSize: 10,
+  maxConcurrency: 5,
+  secretCacheSeconds: 300,
+  terminationPolicy: 'delete' as TerminationPolicy,
+} as const;

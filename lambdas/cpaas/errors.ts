@@ -1,0 +1,118 @@
+/**
+ * One error hierarchy for everything the CPaaS client can throw. Callers branch on the class (or on
+ * `retryable`) instead of parsing messages; every error carries the HTTP status, the vendor's
+ * `error_code` and `message`, and the request id when the API sent them. No error ever holds the
+ * API key: requests are described by method and path only.
+ */
+
+export interface CpaasErrorDetails {
+  readonly status?: number;
+  readonly errorCode?: number;
+  readonly vendorMessage?: string;
+  readonly requestId?: string;
+  readonly method?: string;
+  readonly path?: string;
+  readonly errors?: readonly unknown[];
+  readonly cause?: unknown;
+}
+
+/** Vendor error codes the sandbox emits and the worker recognises. */
+export const CPAAS_ERROR_CODES = {
+  validation: 1000,
+  duplicateEmail: 1001,
+  unauthorized: 1401,
+  notFound: 1404,
+  rateLimited: 1429,
+  internal: 1500,
+} as const;
+
+export class CpaasError extends Error {
+  override name = 'CpaasError';
+  readonly status: number | undefined;
+  readonly errorCode: number | undefined;
+  readonly vendorMessage: string | undefined;
+  readonly requestId: string | undefined;
+  readonly method: string | undefined;
+  readonly path: string | undefined;
+  readonly errors: readonly unknown[] | undefined;
+  /** True when the same call may succeed if repeated later (429, 5xx, timeouts, network). */
+  readonly retryable: boolean = false;
+
+  constructor(message: string, details: CpaasErrorDetails = {}) {
+    super(message, details.cause === undefined ? undefined : { cause: details.cause });
+    this.status = details.status;
+    this.errorCode = details.errorCode;
+    this.vendorMessage = details.vendorMessage;
+    this.requestId = details.requestId;
+    this.method = details.method;
+    this.path = details.path;
+    this.errors = details.errors;
+  }
+}
+
+/** The request broke the contract before it was sent (bad id, email, name...). Never reached the network. */
+export class CpaasRequestValidationError extends CpaasError {
+  override name = 'CpaasRequestValidationError';
+}
+
+/** 400: the API rejected the request body or parameters. */
+export class CpaasValidationError extends CpaasError {
+  override name = 'CpaasValidationError';
+}
+
+/** 401/403: missing, wrong or rotated API key, or no permission. */
+export class CpaasAuthError extends CpaasError {
+  override name = 'CpaasAuthError';
+}
+
+/** 404: the user (or account) does not exist. */
+export class CpaasNotFoundError extends CpaasError {
+  override name = 'CpaasNotFoundError';
+}
+
+/** 409: the request conflicts with the current state. */
+export class CpaasConflictError extends CpaasError {
+  override name = 'CpaasConflictError';
+}
+
+/** 429: rate limited. `retryAfterMs` comes from the `Retry-After` header when present. */
+export class CpaasRateLimitError extends CpaasError {
+  override name = 'CpaasRateLimitError';
+  override readonly retryable = true;
+  readonly retryAfterMs: number | undefined;
+
+  constructor(message: string, details: CpaasErrorDetails & { retryAfterMs?: number } = {}) {
+    super(message, details);
+    this.retryAfterMs = details.retryAfterMs;
+  }
+}
+
+/** 5xx from the API. */
+export class CpaasServerError extends CpaasError {
+  override name = 'CpaasServerError';
+  override readonly retryable = true;
+}
+
+/** The call ran out of its time budget (connect, headers, body or overall deadline). */
+export class CpaasTimeoutError extends CpaasError {
+  override name = 'CpaasTimeoutError';
+  override readonly retryable = true;
+}
+
+/** The connection failed or was reset before a complete response arrived. */
+export class CpaasNetworkError extends CpaasError {
+  override name = 'CpaasNetworkError';
+  override readonly retryable = true;
+}
+
+/** The API answered 2xx with a body that does not match the contract. */
+export class CpaasResponseError extends CpaasError {
+  override name = 'CpaasResponseError';
+}
+
+/** True when the API refused a create or update because another user already has the email. */
+export function isDuplicateEmailError(error: unknown): error is CpaasValidationError {
+  if (!(error instanceof CpaasValidationError)) return false;
+  if (error.errorCode === CPAAS_ERROR_CODES.duplicateEmail) return true;
+  return /email/i.test(error.vendorMessage ?? '') && /(exist|taken|in use|duplicate)/i.test(error.vendorMessage ?? '');
+}

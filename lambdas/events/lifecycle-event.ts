@@ -1,0 +1,187 @@
+import { createHash, randomUUID } from 'node:crypto';
+import { z } from 'zod';
+
+/**
+ * The one canonical event that travels on the lifecycle queue. Every producer (ingest, CLI,
+ * local mode, reconcile) builds it with `createLifecycleEvent` and every consumer reads it with
+ * `parseLifecycleEvent`, so there is exactly one schema to version.
+ *
+ * Shape: CloudEvents 1.0, structured JSON mode. `subject` is the HRIS employee id; the optional
+ * `tenant` extension attribute keeps employee ids from two HR tenants apart.
+ */
+
+export const LIFECYCLE_EVENT_TYPES = ['employee.hired', 'employee.changed', 'employee.terminated'] as const;
+export type LifecycleEventType = (typeof LIFECYCLE_EVENT_TYPES)[number];
+
+/** Version of `data`; a consumer rejects a version it does not know rather than guess. */
+export const LIFECYCLE_DATA_SCHEMA = 'urn:cpaas-lifecycle:employee:v1';
+
+export const DEFAULT_TENANT = 'default';
+
+const isIanaTimeZone = (value: string): boolean => {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: value });
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+const EmployeeIdSchema = z.string().min(1).max(128);
+const NameSchema = z.string().trim().min(1).max(128);
+
+const OptionalEmployeeFields = {
+  timezone: z.string().refine(isIanaTimeZone, 'must be an IANA time zone such as Europe/Paris').optional(),
+  /** Internal extension; becomes `presence_id` and `caller_id.internal.number` on the CPaaS user. */
+  extension: z
+    .string()
+    .regex(/^[0-9]{2,10}$/, 'must be 2 to 10 digits')
+    .optional(),
+  /** External caller-id number in E.164. */
+  externalCallerId: z
+    .string()
+    .regex(/^\+[1-9][0-9]{6,14}$/, 'must be an E.164 number such as +14155550100')
+    .optional(),
+  /** When the change takes effect (ISO 8601 with offset); absent means now. */
+  effectiveAt: z.iso.datetime({ offset: true }).optional(),
+};
+
+/** What a hire or change says the employee's VoIP user must look like. */
+export const EmployeeDataSchema = z.strictObject({
+  employeeId: EmployeeIdSchema,
+  workEmail: z.email().max(254),
+  firstName: NameSchema,
+  lastName: NameSchema,
+  ...OptionalEmployeeFields,
+});
+
+/** A termination needs only the employee id; the rest is kept when the HRIS sends it. */
+export const TerminationDataSchema = z.strictObject({
+  employeeId: EmployeeIdSchema,
+  workEmail: z.email().max(254).optional(),
+  firstName: NameSchema.optional(),
+  lastName: NameSchema.optional(),
+  ...OptionalEmployeeFields,
+});
+
+const envelope = {
+  specversion: z.literal('1.0'),
+  id: z.string().min(1).max(128),
+  source: z.string().min(1).max(512),
+  time: z.iso.datetime({ offset: true }),
+  subject: EmployeeIdSchema,
+  datacontenttype: z.literal('application/json').optional(),
+  dataschema: z.literal(LIFECYCLE_DATA_SCHEMA),
+  tenant: z
+    .string()
+    .regex(/^[A-Za-z0-9._-]{1,64}$/, 'must be 1 to 64 letters, digits, dot, dash or underscore')
+    .optional(),
+};
+
+export const LifecycleEventSchema = z
+  .discriminatedUnion('type', [
+    z.strictObject({ ...envelope, type: z.literal('employee.hired'), data: EmployeeDataSchema }),
+    z.strictObject({ ...envelope, type: z.literal('employee.changed'), data: EmployeeDataSchema }),
+    z.strictObject({ ...envelope, type: z.literal('employee.terminated'), data: TerminationDataSchema }),
+  ])
+  .refine((event) => event.subject === event.data.employeeId, {
+    message: 'subject must equal data.employeeId',
+    path: ['subject'],
+  });
+
+export type LifecycleEvent = z.infer<typeof LifecycleEventSchema>;
+export type EmployeeData = z.infer<typeof EmployeeDataSchema>;
+export type TerminationData = z.infer<typeof TerminationDataSchema>;
+
+/** An event that does not match the canonical schema; `issues` lists each field that is wrong. */
+export class InvalidLifecycleEventError extends Error {
+  override readonly name = 'InvalidLifecycleEventError';
+  constructor(
+    message: string,
+    readonly issues: readonly { path: string; message: string }[],
+  ) {
+    super(message);
+  }
+}
+
+function describeIssues(error: z.ZodError): { path: string; message: string }[] {
+  return error.issues.map((issue) => ({ path: issue.path.join('.') || '(root)', message: issue.message }));
+}
+
+/** Validates an already-parsed value as a canonical event. */
+export function validateLifecycleEvent(value: unknown): LifecycleEvent {
+  const result = LifecycleEventSchema.safeParse(value);
+  if (!result.success) {
+    const issues = describeIssues(result.error);
+    const summary = issues.map((issue) => `${issue.path}: ${issue.message}`).join('; ');
+    throw new InvalidLifecycleEventError(`invalid lifecycle event: ${summary}`, issues);
+  }
+  return result.data;
+}
+
+/** Parses a queue message body; a body that is not JSON is as invalid as a wrong field. */
+export function parseLifecycleEvent(body: string): LifecycleEvent {
+  let value: unknown;
+  try {
+    value = JSON.parse(body);
+  } catch (error) {
+    throw new InvalidLifecycleEventError(`invalid lifecycle event: body is not JSON (${(error as Error).message})`, [
+      { path: '(root)', message: 'not JSON' },
+    ]);
+  }
+  return validateLifecycleEvent(value);
+}
+
+export type CreateLifecycleEventInput =
+  | { type: 'employee.hired' | 'employee.changed'; data: EmployeeData; source: string; id?: string; time?: string; tenant?: string }
+  | { type: 'employee.terminated'; data: TerminationData; source: string; id?: string; time?: string; tenant?: string };
+
+/**
+ * Builds (and validates) a canonical event. `id` defaults to a random UUID and `time` to now; a
+ * producer that can derive a stable id (an HRIS event id, a body hash) should pass it, because
+ * the id is what duplicate deliveries are recognised by.
+ */
+export function createLifecycleEvent(input: CreateLifecycleEventInput): LifecycleEvent {
+  return validateLifecycleEvent({
+    specversion: '1.0',
+    id: input.id ?? randomUUID(),
+    source: input.source,
+    type: input.type,
+    time: input.time ?? new Date().toISOString(),
+    subject: input.data.employeeId,
+    datacontenttype: 'application/json',
+    dataschema: LIFECYCLE_DATA_SCHEMA,
+    ...(input.tenant === undefined ? {} : { tenant: input.tenant }),
+    data: input.data,
+  });
+}
+
+/** The employee's identity across producers: tenant plus HRIS employee id. */
+export function employeeKey(event: Pick<LifecycleEvent, 'tenant' | 'subject'>): string {
+  return `${event.tenant ?? DEFAULT_TENANT}:${event.subject}`;
+}
+
+const MAX_GROUP_ID_LENGTH = 128;
+
+/**
+ * SQS FIFO message group: one per employee, whoever produced the event, so all of one person's
+ * events are applied in order. Hashed when the key would exceed SQS's 128-character limit.
+ */
+export function messageGroupIdFor(event: Pick<LifecycleEvent, 'tenant' | 'subject'>): string {
+  const key = employeeKey(event);
+  if (key.length <= MAX_GROUP_ID_LENGTH && /^[\x21-\x7e]+$/.test(key)) return key;
+  return `sha256:${createHash('sha256').update(key).digest('hex')}`;
+}
+
+/** The fields of an SQS SendMessage(Batch) entry for one event. */
+export function toQueueMessage(event: LifecycleEvent): {
+  MessageBody: string;
+  MessageGroupId: string;
+  MessageDeduplicationId: string;
+} {
+  return {
+    MessageBody: JSON.stringify(event),
+    MessageGroupId: messageGroupIdFor(event),
+    MessageDeduplicationId: createHash('sha256').update(`${employeeKey(event)}:${event.id}`).digest('hex'),
+  };
+}

@@ -1,0 +1,19 @@
+import { randomUUID } from 'node:crypto';
+import { inject } from 'vitest';
+
+/**
+ * Client configuration for the moto_server the global setup started. Every AWS SDK client in a
+ * test is built from this, so tests hit a real AWS protocol endpoint over a socket.
+ */
+export function motoClientConfig() {
+  return {
+    endpoint: inject('awsEndpoint'),
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' },
+  };
+}
+
+/** A resource name no other test uses, so test files can share one moto_server safely. */
+export function uniqueName(prefix: string): string {
+  return `${prefix}-${randomUUID().slice(0, 8)}`;
+}
