@@ -1,0 +1,31 @@
+import { Command, CommanderError } from 'commander';
+
+/** Exit codes: 0 success, 1 the operation failed (API or AWS error), 2 the command line was wrong. */
+export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
+
+/** Builds the `cpaas-lifecycle` command tree; each command group registers itself from its own file. */
+export function buildProgram(): Command {
+  const program = new Command('cpaas-lifecycle')
+    .description('Keep VoIP users on the CPaaS platform in step with the HR system.')
+    .showHelpAfterError()
+    .exitOverride();
+  return program;
+}
+
+/** Runs the CLI and resolves to the process exit code instead of exiting, so tests can call it. */
+export async function main(argv: readonly string[]): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync([...argv]);
+    return EXIT.ok;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      if (error.exitCode === 0) return EXIT.ok;
+      return EXIT.usage;
+    }
+    process.stderr.write(`error: ${(error as Error).message}\n`);
+    return typeof (error as { exitCode?: unknown }).exitCode === 'number'
+      ? (error as { exitCode: number }).exitCode
+      : EXIT.failed;
+  }
+}
