@@ -49,3 +49,17 @@ export const DEFAULTS = {
   secretCacheSeconds: 300,
   terminationPolicy: 'delete' as TerminationPolicy,
 } as const;
+
+/**
+ * SQS message attributes the worker sets on every message it dead-letters, so an operator (and
+ * `cpaas-lifecycle dlq`) can see why it is there without reading logs.
+ */
+export const DEAD_LETTER_ATTRIBUTES = {
+  errorClass: 'cpaas-lifecycle.error-class',
+  errorMessage: 'cpaas-lifecycle.error-message',
+  eventId: 'cpaas-lifecycle.event-id',
+  attempts: 'cpaas-lifecycle.attempts',
+  failedAt: 'cpaas-lifecycle.failed-at',
+  /** `permanent` (never retried) or `exhausted` (transient, out of attempts). */
+  failureKind: 'cpaas-lifecycle.failure-kind',
+} as const;

@@ -114,5 +114,8 @@ export class CpaasResponseError extends CpaasError {
 export function isDuplicateEmailError(error: unknown): error is CpaasValidationError {
   if (!(error instanceof CpaasValidationError)) return false;
   if (error.errorCode === CPAAS_ERROR_CODES.duplicateEmail) return true;
-  return /email/i.test(error.vendorMessage ?? '') && /(exist|taken|in use|duplicate)/i.test(error.vendorMessage ?? '');
+  return (
+    /email/i.test(error.vendorMessage ?? '') &&
+    /(exist|taken|in use|duplicate)/i.test(error.vendorMessage ?? '')
+  );
 }

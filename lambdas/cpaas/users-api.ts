@@ -23,5 +23,9 @@ export interface CpaasUsersApi {
   updateUser(userId: string, input: UserInput, options?: CallOptions): Promise<User>;
   deleteUser(userId: string, options?: CallOptions): Promise<User>;
   /** The `userauth` endpoint with action `impersonate_user`: a token for presence calls. */
-  impersonateUser(userId: string, data?: Record<string, unknown>, options?: CallOptions): Promise<{ authToken: string }>;
+  impersonateUser(
+    userId: string,
+    data?: Record<string, unknown>,
+    options?: CallOptions,
+  ): Promise<{ authToken: string }>;
 }

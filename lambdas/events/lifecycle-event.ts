@@ -125,16 +125,31 @@ export function parseLifecycleEvent(body: string): LifecycleEvent {
   try {
     value = JSON.parse(body);
   } catch (error) {
-    throw new InvalidLifecycleEventError(`invalid lifecycle event: body is not JSON (${(error as Error).message})`, [
-      { path: '(root)', message: 'not JSON' },
-    ]);
+    throw new InvalidLifecycleEventError(
+      `invalid lifecycle event: body is not JSON (${(error as Error).message})`,
+      [{ path: '(root)', message: 'not JSON' }],
+    );
   }
   return validateLifecycleEvent(value);
 }
 
 export type CreateLifecycleEventInput =
-  | { type: 'employee.hired' | 'employee.changed'; data: EmployeeData; source: string; id?: string; time?: string; tenant?: string }
-  | { type: 'employee.terminated'; data: TerminationData; source: string; id?: string; time?: string; tenant?: string };
+  | {
+      type: 'employee.hired' | 'employee.changed';
+      data: EmployeeData;
+      source: string;
+      id?: string;
+      time?: string;
+      tenant?: string;
+    }
+  | {
+      type: 'employee.terminated';
+      data: TerminationData;
+      source: string;
+      id?: string;
+      time?: string;
+      tenant?: string;
+    };
 
 /**
  * Builds (and validates) a canonical event. `id` defaults to a random UUID and `time` to now; a
@@ -182,6 +197,8 @@ export function toQueueMessage(event: LifecycleEvent): {
   return {
     MessageBody: JSON.stringify(event),
     MessageGroupId: messageGroupIdFor(event),
-    MessageDeduplicationId: createHash('sha256').update(`${employeeKey(event)}:${event.id}`).digest('hex'),
+    MessageDeduplicationId: createHash('sha256')
+      .update(`${employeeKey(event)}:${event.id}`)
+      .digest('hex'),
   };
 }

@@ -12,7 +12,8 @@ export class MotoServerUnavailableError extends Error {
   override readonly name = 'MotoServerUnavailableError';
 }
 
-const INSTALL_HINT = "install it with: pip install 'moto[server]' (moto 5.x provides the moto_server command)";
+const INSTALL_HINT =
+  "install it with: pip install 'moto[server]' (moto 5.x provides the moto_server command)";
 
 async function freeLoopbackPort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -48,7 +49,9 @@ async function waitUntilReady(endpoint: string, child: ChildProcess, timeoutMs: 
  * Starts moto_server on a free loopback port and waits until it answers, so SQS, DynamoDB and
  * Secrets Manager can be used for real without Docker or an AWS account.
  */
-export async function startMotoServer(options: { port?: number; timeoutMs?: number } = {}): Promise<MotoServer> {
+export async function startMotoServer(
+  options: { port?: number; timeoutMs?: number } = {},
+): Promise<MotoServer> {
   const port = options.port ?? (await freeLoopbackPort());
   const endpoint = `http://127.0.0.1:${port}`;
   const child = spawn('moto_server', ['-H', '127.0.0.1', '-p', String(port)], {
