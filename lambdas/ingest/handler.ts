@@ -1,16 +1,183 @@
+import { Logger } from '@aws-lambda-powertools/logger';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { SQSClient } from '@aws-sdk/client-sqs';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
+import { DEFAULTS, ENV } from '../config/settings.js';
+import { InvalidLifecycleEventError } from '../events/lifecycle-event.js';
+import { type EventQueue, sqsEventQueue } from './enqueue.js';
+import { QueueUnavailableError, WebhookSecretsUnavailableError, WebhookVerificationError } from './errors.js';
+import { mergeSource } from './sources/merge.js';
+import type { SourceAdapter } from './sources/source-adapter.js';
+import { standardWebhooksSource } from './sources/standard-webhooks.js';
+import { secretsManagerWebhookSecrets, type WebhookSecretsProvider } from './webhook-secrets.js';
+
+/** Largest webhook body accepted (1 MiB, SQS's message limit); larger answers 413 before any work. */
+export const MAX_WEBHOOK_BODY_BYTES = 1024 * 1024;
+
+/** Every source served at `POST /webhooks/{name}`. */
+export const DEFAULT_SOURCES: readonly SourceAdapter[] = [standardWebhooksSource, mergeSource];
+
+/** The slice of a logger the handler uses; Powertools' Logger fits it. Never given secrets or PII. */
+export interface IngestLogger {
+  info(message: string, attributes: Record<string, unknown>): void;
+  warn(message: string, attributes: Record<string, unknown>): void;
+  error(message: string, attributes: Record<string, unknown>): void;
+}
+
+export interface IngestDependencies {
+  sources?: readonly SourceAdapter[];
+  secrets: WebhookSecretsProvider;
+  queue: EventQueue;
+  /** Injected so the spec's fixed-timestamp test vectors verify. */
+  now?: () => Date;
+  logger?: IngestLogger;
+}
+
+export type IngestHandler = (
+  event: APIGatewayProxyEventV2,
+  context?: Context,
+) => Promise<APIGatewayProxyStructuredResultV2>;
+
+const silentLogger: IngestLogger = { info() {}, warn() {}, error() {} };
+
+function reply(
+  statusCode: number,
+  body: Record<string, unknown>,
+  headers: Record<string, string> = {},
+): APIGatewayProxyStructuredResultV2 {
+  return {
+    statusCode,
+    headers: { 'content-type': 'application/json', ...headers },
+    body: JSON.stringify(body),
+  };
+}
+
+function lowerCaseHeaders(headers: APIGatewayProxyEventV2['headers']): Record<string, string | undefined> {
+  const result: Record<string, string | undefined> = {};
+  for (const [name, value] of Object.entries(headers ?? {})) result[name.toLowerCase()] = value;
+  return result;
+}
+
+const WEBHOOK_PATH = /(?:^|\/)webhooks\/([^/]+)\/?$/;
+const HEALTH_PATH = /(?:^|\/)healthz\/?$/;
 
 /**
- * Ingest Lambda entry point (payload format 2.0). Placeholder with the final signature so the
- * CDK bundling of this entry file works while the ingest pipeline is being built.
+ * Builds the ingest handler from its ports, so the Lambda, the local HTTP server and the tests
+ * run the same code. Order matters: size, then signature on the raw bytes, then JSON, then schema,
+ * then the queue; a 202 is only sent once SQS holds every event of the request.
+ */
+export function createIngestHandler(deps: IngestDependencies): IngestHandler {
+  const sources = new Map((deps.sources ?? DEFAULT_SOURCES).map((source) => [source.name, source]));
+  const now = deps.now ?? (() => new Date());
+  const logger = deps.logger ?? silentLogger;
+
+  async function ingest(
+    source: SourceAdapter,
+    event: APIGatewayProxyEventV2,
+  ): Promise<APIGatewayProxyStructuredResultV2> {
+    const rawBody = Buffer.from(event.body ?? '', event.isBase64Encoded ? 'base64' : 'utf8');
+    if (rawBody.length > MAX_WEBHOOK_BODY_BYTES) {
+      return reply(413, { error: `body exceeds ${MAX_WEBHOOK_BODY_BYTES} bytes` });
+    }
+    const at = now();
+    source.verify(rawBody, lowerCaseHeaders(event.headers), await deps.secrets.secretsFor(source.name), at);
+
+    let body: unknown;
+    try {
+      body = JSON.parse(rawBody.toString('utf8'));
+    } catch {
+      return reply(400, { error: 'body is not JSON' });
+    }
+    const events = source.toEvents(body, at);
+    await deps.queue.enqueue(events);
+    const accepted = events.map((accepted) => accepted.id);
+    logger.info('webhook accepted', { source: source.name, eventIds: accepted });
+    return reply(202, { accepted });
+  }
+
+  return async (event) => {
+    const method = event.requestContext.http.method.toUpperCase();
+    const path = event.rawPath ?? event.requestContext.http.path;
+    if (HEALTH_PATH.test(path)) {
+      return method === 'GET'
+        ? reply(200, { status: 'ok' })
+        : reply(405, { error: 'method not allowed' }, { allow: 'GET' });
+    }
+    const name = WEBHOOK_PATH.exec(path)?.[1];
+    if (name === undefined) return reply(404, { error: 'not found' });
+    const source = sources.get(name);
+    if (!source) return reply(404, { error: 'unknown source' });
+    if (method !== 'POST') return reply(405, { error: 'method not allowed' }, { allow: 'POST' });
+
+    try {
+      return await ingest(source, event);
+    } catch (error) {
+      const attributes = {
+        source: source.name,
+        errorName: (error as Error).name,
+        reason: (error as Error).message,
+      };
+      if (error instanceof WebhookVerificationError) {
+        logger.warn('webhook rejected', attributes);
+        return reply(401, { error: 'signature verification failed' });
+      }
+      if (error instanceof InvalidLifecycleEventError) {
+        logger.info('webhook invalid', {
+          source: source.name,
+          issues: error.issues.map((issue) => issue.path),
+        });
+        return reply(422, { error: 'invalid payload', issues: error.issues });
+      }
+      if (error instanceof QueueUnavailableError || error instanceof WebhookSecretsUnavailableError) {
+        logger.error('webhook not accepted, sender should retry', attributes);
+        return reply(503, { error: 'temporarily unavailable, retry later' });
+      }
+      logger.error('webhook failed', { source: source.name, errorName: (error as Error).name });
+      return reply(500, { error: 'internal error' });
+    }
+  };
+}
+
+/** AWS SDK client settings the local mode passes to point the clients at moto. */
+export interface AwsClientConfig {
+  endpoint?: string;
+  region?: string;
+  credentials?: { accessKeyId: string; secretAccessKey: string };
+}
+
+function required(env: NodeJS.ProcessEnv, name: string): string {
+  const value = env[name];
+  if (!value) throw new Error(`environment variable ${name} is not set`);
+  return value;
+}
+
+/** The production wiring from the Lambda's environment (queue URL, secrets id, cache age). */
+export function ingestDependenciesFromEnv(
+  env: NodeJS.ProcessEnv = process.env,
+  clientConfig: AwsClientConfig = {},
+): IngestDependencies {
+  const maxAgeSeconds = Number(env[ENV.secretCacheSeconds] ?? DEFAULTS.secretCacheSeconds);
+  return {
+    secrets: secretsManagerWebhookSecrets({
+      client: new SecretsManagerClient(clientConfig),
+      secretId: required(env, ENV.webhookSecretsSecretId),
+      maxAgeSeconds: Number.isFinite(maxAgeSeconds) ? maxAgeSeconds : DEFAULTS.secretCacheSeconds,
+    }),
+    queue: sqsEventQueue(new SQSClient(clientConfig), required(env, ENV.queueUrl)),
+    logger: new Logger({ serviceName: 'cpaas-lifecycle-ingest' }),
+  };
+}
+
+let envHandler: IngestHandler | undefined;
+
+/**
+ * Lambda entry point (Function URL or HTTP API, payload 2.0). Reads the environment on the first
+ * call, not at import, so importing the module (tests, bundling checks) needs no configuration.
  */
 export async function handler(
-  _event: APIGatewayProxyEventV2,
-  _context?: Context,
+  event: APIGatewayProxyEventV2,
+  context?: Context,
 ): Promise<APIGatewayProxyStructuredResultV2> {
-  return {
-    statusCode: 503,
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ error: 'not wired yet' }),
-  };
+  envHandler ??= createIngestHandler(ingestDependenciesFromEnv());
+  return envHandler(event, context);
 }

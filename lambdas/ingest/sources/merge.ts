@@ -1,0 +1,175 @@
+import { createHash } from 'node:crypto';
+import { z } from 'zod';
+import {
+  createLifecycleEvent,
+  InvalidLifecycleEventError,
+  type LifecycleEvent,
+} from '../../events/lifecycle-event.js';
+import { WebhookVerificationError } from '../errors.js';
+import { hmacSha256, macMatches } from './hmac.js';
+import type { SourceAdapter, WebhookHeaders } from './source-adapter.js';
+
+/**
+ * Merge.dev unified HRIS webhooks: one adapter reaches Workday, Rippling, BambooHR and the other
+ * HR systems Merge links, because Merge sends the full, normalized Employee object.
+ */
+
+export const MERGE_SIGNATURE_HEADER = 'x-merge-webhook-signature';
+
+/** The Employee events this project acts on; others (Employment.*, LinkedAccount.*) are acknowledged and ignored. */
+export const MERGE_EMPLOYEE_EVENTS = ['Employee.added', 'Employee.changed', 'Employee.removed'] as const;
+
+/**
+ * Merge signs base64url(HMAC-SHA256(key, raw body)). Python's urlsafe_b64encode keeps `=` padding
+ * and Node's base64url drops it, so both spellings are accepted.
+ */
+export function verifyMergeWebhook(
+  rawBody: Buffer,
+  headers: WebhookHeaders,
+  secrets: readonly string[],
+): void {
+  const header = headers[MERGE_SIGNATURE_HEADER];
+  if (!header) throw new WebhookVerificationError(`missing ${MERGE_SIGNATURE_HEADER} header`);
+  const unpadded = header.trim().replace(/=+$/, '');
+  if (!/^[A-Za-z0-9_-]+$/.test(unpadded)) throw new WebhookVerificationError('signature is not base64url');
+  const received = Buffer.from(unpadded, 'base64url');
+  let matched = false;
+  for (const key of secrets) matched = macMatches(received, hmacSha256(key, rawBody)) || matched;
+  if (!matched) throw new WebhookVerificationError('signature does not match a current key');
+}
+
+/** Signs a body as Merge does (padding-free base64url); used by tests and the local mode. */
+export function signMergeWebhook(key: string, body: Buffer | string): string {
+  return hmacSha256(key, body).toString('base64url');
+}
+
+const nullableString = z.string().nullish();
+
+const MergeEmployeeSchema = z.looseObject({
+  id: z.string().min(1).max(128),
+  first_name: nullableString,
+  last_name: nullableString,
+  work_email: nullableString,
+  employment_status: z.enum(['ACTIVE', 'PENDING', 'INACTIVE']).nullish(),
+  termination_date: z.iso.datetime({ offset: true }).or(z.iso.date()).nullish(),
+  remote_was_deleted: z.boolean().nullish(),
+  modified_at: z.iso.datetime({ offset: true }),
+});
+
+const MergeWebhookSchema = z.looseObject({
+  hook: z.looseObject({ event: z.string().min(1) }),
+  linked_account: z.looseObject({
+    id: z
+      .string()
+      .regex(/^[A-Za-z0-9._-]{1,64}$/, 'must be 1 to 64 letters, digits, dot, dash or underscore'),
+    integration_slug: z.string().optional(),
+  }),
+  data: z.unknown(),
+});
+
+/** A hire or change must say who the VoIP user is; a termination needs only the id. */
+const requiredForActive = z
+  .string({ error: 'required for an active employee' })
+  .min(1, 'required for an active employee');
+const ActiveEmployeeSchema = z.looseObject({
+  work_email: requiredForActive,
+  first_name: requiredForActive,
+  last_name: requiredForActive,
+});
+
+type MergeEmployee = z.infer<typeof MergeEmployeeSchema>;
+
+function issuesOf(error: z.ZodError, prefix: readonly (string | number)[] = []) {
+  return error.issues.map((issue) => ({
+    path: [...prefix, ...issue.path].join('.') || '(root)',
+    message: issue.message,
+  }));
+}
+
+/** Canonical field -> Merge field, so a 422 names the field the sender actually sent. */
+const MERGE_FIELD_OF: Readonly<Record<string, string>> = {
+  'data.employeeId': 'data.id',
+  subject: 'data.id',
+  'data.workEmail': 'data.work_email',
+  'data.firstName': 'data.first_name',
+  'data.lastName': 'data.last_name',
+  time: 'data.modified_at',
+  tenant: 'linked_account.id',
+};
+
+/**
+ * Whether the employee has left, by UTC calendar date. A termination_date still in the future is
+ * not a termination yet: the employee keeps working (and needs a phone) until then; Merge sends
+ * Employee.changed when the HRIS flips the status, and the reconcile job covers a missed one.
+ */
+function hasLeft(employee: MergeEmployee, event: string, now: Date): boolean {
+  if (event === 'Employee.removed' || employee.remote_was_deleted === true) return true;
+  if (employee.employment_status === 'INACTIVE') return true;
+  const date = employee.termination_date?.slice(0, 10);
+  return date !== undefined && date <= now.toISOString().slice(0, 10);
+}
+
+/** SHA-256 of fields that are identical on every retry of one change (Merge sends no event id). */
+export function mergeDedupId(event: string, employeeId: string, modifiedAt: string): string {
+  return createHash('sha256').update(`${event}\n${employeeId}\n${modifiedAt}`).digest('hex');
+}
+
+function toEvents(body: unknown, now: Date): LifecycleEvent[] {
+  const envelope = MergeWebhookSchema.safeParse(body);
+  if (!envelope.success)
+    throw new InvalidLifecycleEventError('invalid Merge webhook', issuesOf(envelope.error));
+  const { hook, linked_account: account } = envelope.data;
+  if (!(MERGE_EMPLOYEE_EVENTS as readonly string[]).includes(hook.event)) return [];
+
+  const parsed = MergeEmployeeSchema.safeParse(envelope.data.data);
+  if (!parsed.success)
+    throw new InvalidLifecycleEventError('invalid Merge employee', issuesOf(parsed.error, ['data']));
+  const employee = parsed.data;
+
+  const common = {
+    id: mergeDedupId(hook.event, employee.id, employee.modified_at),
+    source: `merge/${account.integration_slug ?? 'hris'}`,
+    time: employee.modified_at,
+    tenant: account.id,
+  };
+  const person = {
+    employeeId: employee.id,
+    ...(employee.work_email ? { workEmail: employee.work_email } : {}),
+    ...(employee.first_name ? { firstName: employee.first_name } : {}),
+    ...(employee.last_name ? { lastName: employee.last_name } : {}),
+  };
+  try {
+    if (hasLeft(employee, hook.event, now)) {
+      return [createLifecycleEvent({ ...common, type: 'employee.terminated', data: person })];
+    }
+    const active = ActiveEmployeeSchema.safeParse(employee);
+    if (!active.success) {
+      throw new InvalidLifecycleEventError('incomplete Merge employee', issuesOf(active.error, ['data']));
+    }
+    return [
+      createLifecycleEvent({
+        ...common,
+        type: hook.event === 'Employee.added' ? 'employee.hired' : 'employee.changed',
+        data: {
+          employeeId: employee.id,
+          workEmail: active.data.work_email,
+          firstName: active.data.first_name,
+          lastName: active.data.last_name,
+        },
+      }),
+    ];
+  } catch (error) {
+    if (!(error instanceof InvalidLifecycleEventError)) throw error;
+    throw new InvalidLifecycleEventError(
+      error.message,
+      error.issues.map((issue) => ({ ...issue, path: MERGE_FIELD_OF[issue.path] ?? issue.path })),
+    );
+  }
+}
+
+/** `POST /webhooks/merge`; the tenant is the Merge linked account id. */
+export const mergeSource: SourceAdapter = {
+  name: 'merge',
+  verify: (rawBody, headers, secrets) => verifyMergeWebhook(rawBody, headers, secrets),
+  toEvents,
+};

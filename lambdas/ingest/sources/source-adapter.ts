@@ -1,0 +1,28 @@
+import type { LifecycleEvent } from '../../events/lifecycle-event.js';
+
+/** Request headers with lower-case names, as API Gateway payload 2.0 delivers them. */
+export type WebhookHeaders = Readonly<Record<string, string | undefined>>;
+
+/**
+ * One HRIS (or the project's own `standard` format) behind `POST /webhooks/{name}`. Adding a
+ * provider is one file implementing this and its tests; the handler does the HTTP, size limit,
+ * JSON parsing and queueing for every source alike.
+ */
+export interface SourceAdapter {
+  /** The `{source}` path segment and the key of its secrets in the webhook secrets JSON. */
+  readonly name: string;
+  /**
+   * Proves the raw bytes come from the provider, before anything parses them. Throws
+   * `WebhookVerificationError` when they do not.
+   *
+   * @param secrets every secret currently valid for this source (several during rotation)
+   * @param now the clock, injected so timestamp tolerance is testable with fixed vectors
+   */
+  verify(rawBody: Buffer, headers: WebhookHeaders, secrets: readonly string[], now: Date): void;
+  /**
+   * Maps the parsed JSON body to canonical events. Throws `InvalidLifecycleEventError` with every
+   * wrong field (paths in the provider's own payload) when the body cannot be mapped. An empty
+   * result means the body is valid but carries nothing this project acts on.
+   */
+  toEvents(body: unknown, now: Date): LifecycleEvent[];
+}
