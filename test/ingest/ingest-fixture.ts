@@ -182,3 +182,13 @@ export function postStandard(
   });
   return post(`${fixture.server.url}/webhooks/standard`, body, headers);
 }
+
+/** The error a promise rejects with; fails the test when it resolves. */
+export async function rejectionOf(promise: Promise<unknown>): Promise<Error> {
+  try {
+    await promise;
+  } catch (error) {
+    return error as Error;
+  }
+  throw new Error('expected the promise to reject');
+}

@@ -1,0 +1,198 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { InvalidLifecycleEventError, toQueueMessage } from '../../../lambdas/events/lifecycle-event.js';
+import { WebhookVerificationError } from '../../../lambdas/ingest/errors.js';
+import { mergeDedupId, mergeSource, signMergeWebhook } from '../../../lambdas/ingest/sources/merge.js';
+import { drainQueue, type IngestFixture, post, startIngestFixture } from '../ingest-fixture.js';
+
+const NOW = new Date('2026-11-22T12:00:00Z');
+const KEY = 'merge-test-signature-key';
+
+function mergeWebhook(event: string, data: Record<string, unknown>) {
+  return {
+    hook: { id: 'hook-1', event, target: 'https://example.invalid/webhooks/merge' },
+    linked_account: {
+      id: 'la-7f3c',
+      integration: 'BambooHR',
+      integration_slug: 'bamboohr',
+      category: 'hris',
+    },
+    data: {
+      id: 'a1b2c3',
+      remote_id: '19202938',
+      first_name: 'Greg',
+      last_name: 'Hirsch',
+      work_email: 'greg@merge.dev',
+      employment_status: 'ACTIVE',
+      termination_date: null,
+      remote_was_deleted: false,
+      modified_at: '2026-11-20T08:30:00Z',
+      ...data,
+    },
+  };
+}
+
+const toEvents = (body: unknown) => mergeSource.toEvents(body, NOW);
+
+describe('Merge mapping', () => {
+  it('maps Employee.added of an active or pending employee to employee.hired', () => {
+    for (const status of ['ACTIVE', 'PENDING']) {
+      const [event] = toEvents(mergeWebhook('Employee.added', { employment_status: status }));
+      expect(event).toMatchObject({
+        type: 'employee.hired',
+        id: mergeDedupId('Employee.added', 'a1b2c3', '2026-11-20T08:30:00Z'),
+        source: 'merge/bamboohr',
+        subject: 'a1b2c3',
+        tenant: 'la-7f3c',
+        time: '2026-11-20T08:30:00Z',
+        data: { employeeId: 'a1b2c3', workEmail: 'greg@merge.dev', firstName: 'Greg', lastName: 'Hirsch' },
+      });
+    }
+  });
+
+  it('maps Employee.changed of an active employee to employee.changed', () => {
+    expect(toEvents(mergeWebhook('Employee.changed', { last_name: 'Roy' }))[0]).toMatchObject({
+      type: 'employee.changed',
+      data: { lastName: 'Roy' },
+    });
+  });
+
+  it('maps INACTIVE, Employee.removed and remote_was_deleted to employee.terminated', () => {
+    const cases = [
+      mergeWebhook('Employee.changed', { employment_status: 'INACTIVE' }),
+      mergeWebhook('Employee.removed', {}),
+      mergeWebhook('Employee.changed', { remote_was_deleted: true }),
+    ];
+    for (const body of cases) expect(toEvents(body)[0]?.type).toBe('employee.terminated');
+  });
+
+  it('terminates on a termination_date in the past or today, and only changes on a future one', () => {
+    const typeFor = (date: string) =>
+      toEvents(mergeWebhook('Employee.changed', { termination_date: date }))[0]?.type;
+    expect(typeFor('2026-11-01T00:00:00Z')).toBe('employee.terminated');
+    expect(typeFor('2026-11-22T23:59:00Z')).toBe('employee.terminated');
+    expect(typeFor('2026-11-22')).toBe('employee.terminated');
+    expect(typeFor('2026-11-23T00:00:00Z')).toBe('employee.changed');
+    expect(
+      toEvents(mergeWebhook('Employee.changed', { termination_date: '2026-12-01T00:00:00Z' }))[0],
+    ).not.toHaveProperty('data.effectiveAt');
+  });
+
+  it('terminates with only the id when the name and email are gone', () => {
+    const [event] = toEvents(
+      mergeWebhook('Employee.removed', { work_email: null, first_name: null, last_name: null }),
+    );
+    expect(event).toMatchObject({ type: 'employee.terminated', data: { employeeId: 'a1b2c3' } });
+    expect(event?.data).toEqual({ employeeId: 'a1b2c3' });
+  });
+
+  it('gives the same change the same id, and a later change a new one', () => {
+    const body = mergeWebhook('Employee.changed', {});
+    expect(toEvents(body)[0]?.id).toBe(toEvents(structuredClone(body))[0]?.id);
+    expect(
+      toEvents(mergeWebhook('Employee.changed', { modified_at: '2026-11-21T08:30:00Z' }))[0]?.id,
+    ).not.toBe(toEvents(body)[0]?.id);
+  });
+
+  it('acknowledges events other than Employee.* without producing events', () => {
+    expect(toEvents({ ...mergeWebhook('Employment.changed', {}), data: { id: 'x' } })).toEqual([]);
+  });
+
+  it('reports every missing or wrong field with the Merge field path', () => {
+    const issuesOf = (body: unknown) => {
+      try {
+        toEvents(body);
+      } catch (error) {
+        if (error instanceof InvalidLifecycleEventError)
+          return error.issues.map((issue) => issue.path).sort();
+        throw error;
+      }
+      throw new Error('expected InvalidLifecycleEventError');
+    };
+    expect(issuesOf(mergeWebhook('Employee.added', { work_email: null, first_name: '' }))).toEqual([
+      'data.first_name',
+      'data.work_email',
+    ]);
+    expect(issuesOf(mergeWebhook('Employee.changed', { work_email: 'not-an-email' }))).toEqual([
+      'data.work_email',
+    ]);
+    expect(
+      issuesOf(mergeWebhook('Employee.changed', { modified_at: 'yesterday', employment_status: 'GONE' })),
+    ).toEqual(['data.employment_status', 'data.modified_at']);
+    expect(issuesOf({ hook: {}, data: {} })).toEqual(['hook.event', 'linked_account']);
+  });
+});
+
+describe('Merge signature', () => {
+  const body = Buffer.from(JSON.stringify(mergeWebhook('Employee.added', {})));
+  const verify = (signature: string | undefined, keys = [KEY]) =>
+    mergeSource.verify(body, { 'x-merge-webhook-signature': signature }, keys, NOW);
+
+  it('accepts base64url with and without padding, with any current key', () => {
+    const unpadded = signMergeWebhook(KEY, body);
+    expect(unpadded).not.toContain('=');
+    expect(() => verify(unpadded)).not.toThrow();
+    expect(() => verify(`${unpadded}=`)).not.toThrow();
+    expect(() => verify(unpadded, ['old-key', KEY])).not.toThrow();
+  });
+
+  it('rejects a missing, wrong, standard-base64 or truncated signature', () => {
+    const good = signMergeWebhook(KEY, body);
+    for (const bad of [undefined, '', signMergeWebhook('other', body), `${good.slice(0, -2)}`, '+/+/']) {
+      expect(() => verify(bad), String(bad)).toThrow(WebhookVerificationError);
+    }
+  });
+});
+
+describe('Merge over HTTP onto the FIFO queue', () => {
+  let fixture: IngestFixture;
+  beforeAll(async () => {
+    fixture = await startIngestFixture({ merge: [KEY] });
+  });
+  afterAll(() => fixture.close());
+
+  const send = (body: unknown, key = KEY) => {
+    const raw = JSON.stringify(body);
+    return post(`${fixture.server.url}/webhooks/merge`, raw, {
+      'X-Merge-Webhook-Signature': signMergeWebhook(key, raw),
+    });
+  };
+
+  it('queues each mapping in the employee group of the linked account, once per change', async () => {
+    const bodies = [
+      mergeWebhook('Employee.added', { id: 'm-1' }),
+      mergeWebhook('Employee.changed', { id: 'm-2', termination_date: '2099-01-01T00:00:00Z' }),
+      mergeWebhook('Employee.changed', { id: 'm-3', employment_status: 'INACTIVE' }),
+      mergeWebhook('Employee.removed', { id: 'm-4' }),
+    ];
+    const accepted: string[] = [];
+    for (const body of bodies) {
+      const response = await send(body);
+      expect(response.status).toBe(202);
+      accepted.push(...(response.json.accepted as string[]));
+    }
+    // Merge retries a delivery it thinks failed: same body, same dedup id, not queued twice.
+    expect((await send(bodies[0])).json.accepted).toEqual([accepted[0]]);
+
+    const messages = await drainQueue(fixture.sqs, fixture.queueUrl);
+    expect(messages).toHaveLength(4);
+    const byEmployee = new Map(
+      messages.map((message) => [JSON.parse(message.body).subject as string, message]),
+    );
+    expect(
+      ['m-1', 'm-2', 'm-3', 'm-4'].map((id) => JSON.parse(byEmployee.get(id)?.body ?? '{}').type),
+    ).toEqual(['employee.hired', 'employee.changed', 'employee.terminated', 'employee.terminated']);
+    for (const [id, message] of byEmployee) {
+      expect(message.groupId).toBe(`la-7f3c:${id}`);
+      expect(message.dedupId).toBe(toQueueMessage(JSON.parse(message.body)).MessageDeduplicationId);
+    }
+  });
+
+  it('answers 401 to a wrong key, 422 with fields to an incomplete hire, 202 [] to other events', async () => {
+    expect((await send(mergeWebhook('Employee.added', {}), 'wrong-key')).status).toBe(401);
+    const invalid = await send(mergeWebhook('Employee.added', { work_email: null }));
+    expect(invalid).toMatchObject({ status: 422, json: { issues: [{ path: 'data.work_email' }] } });
+    const other = await send({ ...mergeWebhook('LinkedAccount.synced', {}), data: {} });
+    expect(other).toMatchObject({ status: 202, json: { accepted: [] } });
+    expect(await drainQueue(fixture.sqs, fixture.queueUrl)).toEqual([]);
+  });
+});
