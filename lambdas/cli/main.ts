@@ -1,4 +1,5 @@
 import { Command, CommanderError } from 'commander';
+import { registerSendCommands } from './send-command.js';
 
 /** Exit codes: 0 success, 1 the operation failed (API or AWS error), 2 the command line was wrong. */
 export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
@@ -9,6 +10,7 @@ export function buildProgram(): Command {
     .description('Keep VoIP users on the CPaaS platform in step with the HR system.')
     .showHelpAfterError()
     .exitOverride();
+  registerSendCommands(program);
   return program;
 }
 
