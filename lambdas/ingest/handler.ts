@@ -90,7 +90,7 @@ export function createIngestHandler(deps: IngestDependencies): IngestHandler {
     }
     const events = source.toEvents(body, at);
     await deps.queue.enqueue(events);
-    const accepted = events.map((accepted) => accepted.id);
+    const accepted = events.map((event) => event.id);
     logger.info('webhook accepted', { source: source.name, eventIds: accepted });
     return reply(202, { accepted });
   }
