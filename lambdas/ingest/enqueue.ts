@@ -42,11 +42,11 @@ export function sqsEventQueue(client: SQSClient, queueUrl: string): EventQueue {
 
   return {
     async enqueue(events) {
-      const batches: LifecycleEvent[][] = [];
+      // One batch after the other: FIFO order holds within a call and across sequential calls, and
+      // one employee's hire and change may sit in different batches of the same request.
       for (let start = 0; start < events.length; start += SQS_BATCH_LIMIT) {
-        batches.push(events.slice(start, start + SQS_BATCH_LIMIT));
+        await sendBatch(events.slice(start, start + SQS_BATCH_LIMIT));
       }
-      await Promise.all(batches.map(sendBatch));
     },
   };
 }

@@ -132,7 +132,7 @@ export function createIngestHandler(deps: IngestDependencies): IngestHandler {
         logger.error('webhook not accepted, sender should retry', attributes);
         return reply(503, { error: 'temporarily unavailable, retry later' });
       }
-      logger.error('webhook failed', { source: source.name, errorName: (error as Error).name });
+      logger.error('webhook failed', attributes);
       return reply(500, { error: 'internal error' });
     }
   };

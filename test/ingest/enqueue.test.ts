@@ -1,7 +1,7 @@
 import { SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { mockClient } from 'aws-sdk-client-mock';
 import { describe, expect, it } from 'vitest';
-import { toQueueMessage } from '../../lambdas/events/lifecycle-event.js';
+import { createLifecycleEvent, toQueueMessage } from '../../lambdas/events/lifecycle-event.js';
 import { sqsEventQueue } from '../../lambdas/ingest/enqueue.js';
 import { QueueUnavailableError } from '../../lambdas/ingest/errors.js';
 import { uniqueName } from '../support/aws.js';
@@ -29,6 +29,29 @@ describe('sqsEventQueue', () => {
         }))
         .sort((a, b) => a.body.localeCompare(b.body)),
     );
+  });
+
+  it("keeps one employee's events in request order across batches", async () => {
+    const { client } = countingSqsClient();
+    const queueUrl = await createFifoQueue(client);
+    const hire = hireEvent('acme', { employeeId: 'ordered-1' });
+    const changes = Array.from({ length: 14 }, (_, index) =>
+      createLifecycleEvent({
+        type: 'employee.changed',
+        source: 'test',
+        tenant: 'acme',
+        id: `change-${index}`,
+        data: {
+          employeeId: 'ordered-1',
+          workEmail: 'ordered-1@example.com',
+          firstName: 'Ada',
+          lastName: `Name${index}`,
+        },
+      }),
+    );
+    await sqsEventQueue(client, queueUrl).enqueue([hire, ...changes]);
+    const received = (await drainQueue(client, queueUrl)).map((message) => JSON.parse(message.body).id);
+    expect(received).toEqual([hire.id, ...changes.map((event) => event.id)]);
   });
 
   it('rejects with QueueUnavailableError when SQS answers with an error', async () => {
