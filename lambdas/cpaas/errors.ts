@@ -13,6 +13,8 @@ export interface CpaasErrorDetails {
   readonly method?: string;
   readonly path?: string;
   readonly errors?: readonly unknown[];
+  /** How long the API asked the caller to wait (`Retry-After`), on 429 and sometimes 503. */
+  readonly retryAfterMs?: number;
   readonly cause?: unknown;
 }
 
@@ -35,6 +37,7 @@ export class CpaasError extends Error {
   readonly method: string | undefined;
   readonly path: string | undefined;
   readonly errors: readonly unknown[] | undefined;
+  readonly retryAfterMs: number | undefined;
   /** True when the same call may succeed if repeated later (429, 5xx, timeouts, network). */
   readonly retryable: boolean = false;
 
@@ -47,6 +50,7 @@ export class CpaasError extends Error {
     this.method = details.method;
     this.path = details.path;
     this.errors = details.errors;
+    this.retryAfterMs = details.retryAfterMs;
   }
 }
 
@@ -79,12 +83,6 @@ export class CpaasConflictError extends CpaasError {
 export class CpaasRateLimitError extends CpaasError {
   override name = 'CpaasRateLimitError';
   override readonly retryable = true;
-  readonly retryAfterMs: number | undefined;
-
-  constructor(message: string, details: CpaasErrorDetails & { retryAfterMs?: number } = {}) {
-    super(message, details);
-    this.retryAfterMs = details.retryAfterMs;
-  }
 }
 
 /** 5xx from the API. */
@@ -103,6 +101,11 @@ export class CpaasTimeoutError extends CpaasError {
 export class CpaasNetworkError extends CpaasError {
   override name = 'CpaasNetworkError';
   override readonly retryable = true;
+}
+
+/** The caller's `AbortSignal` cancelled the call; not retryable, the caller chose to stop. */
+export class CpaasAbortError extends CpaasError {
+  override name = 'CpaasAbortError';
 }
 
 /** The API answered 2xx with a body that does not match the contract. */

@@ -1,0 +1,15 @@
+/** The CPaaS VoIP User API client and everything a caller needs to use it and handle its errors. */
+export {
+  type ApiKeySource,
+  type CpaasAttempt,
+  CpaasClient,
+  type CpaasClientOptions,
+  type CpaasLogger,
+} from './client.js';
+export * from './errors.js';
+export { DEFAULT_TIMEOUTS, type HttpTimeouts } from './http-transport.js';
+export { redactEmails } from './response-errors.js';
+export { DEFAULT_RETRY_POLICY, parseRetryAfter, type RetryPolicy } from './retry.js';
+export * from './schemas.js';
+export { mergeUserUpdate } from './user-merge.js';
+export type { CallOptions, CpaasUsersApi } from './users-api.js';
