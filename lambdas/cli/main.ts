@@ -1,4 +1,5 @@
 import { Command, CommanderError } from 'commander';
+import { registerDlqCommands } from './dlq-command.js';
 import { registerSendCommands } from './send-command.js';
 
 /** Exit codes: 0 success, 1 the operation failed (API or AWS error), 2 the command line was wrong. */
@@ -11,6 +12,7 @@ export function buildProgram(): Command {
     .showHelpAfterError()
     .exitOverride();
   registerSendCommands(program);
+  registerDlqCommands(program);
   return program;
 }
 
