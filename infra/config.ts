@@ -1,0 +1,102 @@
+import { z } from 'zod';
+import { DEFAULTS, TERMINATION_POLICIES } from '../lambdas/config/settings.js';
+
+/**
+ * `-c key=value` always arrives as a string while `cdk.json` holds typed JSON; turning integer and
+ * boolean strings into values first lets one schema validate both sources the same way.
+ */
+function fromContextString(value: unknown): unknown {
+  if (typeof value !== 'string') return value;
+  const trimmed = value.trim();
+  if (/^-?\d+$/.test(trimmed)) return Number(trimmed);
+  if (trimmed === 'true') return true;
+  if (trimmed === 'false') return false;
+  return value;
+}
+
+const integer = (min: number, max: number) =>
+  z.preprocess(fromContextString, z.number().int().min(min).max(max));
+
+const flag = z.preprocess(fromContextString, z.boolean());
+
+/** Secrets Manager's own name alphabet, so a typo fails at synth rather than as AccessDenied at runtime. */
+const secretName = z
+  .string()
+  .regex(/^[A-Za-z0-9/_+=.@-]{1,512}$/, 'must be a Secrets Manager secret name (letters, digits, /_+=.@-)');
+
+/** Complete ARNs only (with the 6-character suffix), so the IAM grant names exactly one secret. */
+const secretArn = z
+  .string()
+  .regex(
+    /^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[A-Za-z0-9/_+=.@-]+-[A-Za-z0-9]{6}$/,
+    'must be the complete ARN of a Secrets Manager secret (ending in the 6-character suffix)',
+  );
+
+/**
+ * Every setting the stack reads from CDK context. Keys that `DEFAULTS` already defines default to
+ * it here, so `cdk.json` only carries what is specific to a deployment.
+ */
+export const StackConfigSchema = z
+  .object({
+    cpaasBaseUrl: z.url({ protocol: /^https$/, error: 'must be an https:// URL' }),
+    /** Optional: when absent the stack asks for it as the `CpaasAccountId` deploy parameter. */
+    cpaasAccountId: z
+      .string()
+      .regex(/^[A-Za-z0-9]{32}$/, 'must be the 32 alphanumeric CPaaS account id')
+      .optional(),
+    apiKeySecretName: secretName.optional(),
+    apiKeySecretArn: secretArn.optional(),
+    webhookSecretsSecretName: secretName.optional(),
+    webhookSecretsSecretArn: secretArn.optional(),
+    terminationPolicy: z.enum(TERMINATION_POLICIES).default(DEFAULTS.terminationPolicy),
+    /** The event source mapping's range; it is what keeps the worker inside the CPaaS rate limit. */
+    maxConcurrency: integer(2, 1000).default(DEFAULTS.maxConcurrency),
+    maxReceiveCount: integer(1, 1000).default(DEFAULTS.maxReceiveCount),
+    alarmEmail: z.email('must be an e-mail address').optional(),
+    dryRun: flag.default(false),
+    /** Between one minute and the 14-day SQS retention maximum. */
+    oldestMessageAgeAlarmSeconds: integer(60, 14 * 24 * 3600).default(900),
+  })
+  .superRefine((config, context) => {
+    for (const secret of ['apiKeySecret', 'webhookSecretsSecret'] as const) {
+      if (config[`${secret}Name`] !== undefined && config[`${secret}Arn`] !== undefined) {
+        context.addIssue({
+          code: 'custom',
+          path: [`${secret}Arn`],
+          message: `set ${secret}Name or ${secret}Arn, not both`,
+        });
+      }
+    }
+  });
+
+export type StackConfig = z.infer<typeof StackConfigSchema>;
+
+/** The context keys the stack reads; anything else in the context is CDK's own business. */
+export const CONTEXT_KEYS = Object.keys(StackConfigSchema.shape) as readonly (keyof StackConfig)[];
+
+/** Synth stops with this; the message names each bad key and never echoes a value (e-mail is PII). */
+export class StackConfigError extends Error {
+  override readonly name = 'StackConfigError';
+  constructor(readonly issues: readonly { key: string; message: string }[]) {
+    super(
+      [
+        'Invalid CDK context (set it in cdk.json "context" or with -c key=value):',
+        ...issues.map((issue) => `  - ${issue.key}: ${issue.message}`),
+      ].join('\n'),
+    );
+  }
+}
+
+/** Validates the stack's context values; `lookup` is `node.tryGetContext` in the app. */
+export function parseStackConfig(lookup: (key: string) => unknown): StackConfig {
+  const raw = Object.fromEntries(CONTEXT_KEYS.map((key) => [key, lookup(key)]));
+  const parsed = StackConfigSchema.safeParse(raw);
+  if (parsed.success) return parsed.data;
+  throw new StackConfigError(
+    parsed.error.issues.map((issue) => ({
+      key: issue.path.join('.') || '(context)',
+      // zod's own messages may quote the input; for a missing required key say so plainly.
+      message: raw[String(issue.path[0])] === undefined ? 'is required' : issue.message,
+    })),
+  );
+}

@@ -1,0 +1,126 @@
+import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import { parseStackConfig, StackConfigError } from '../../infra/config.js';
+import { DEFAULTS } from '../../lambdas/config/settings.js';
+
+const committedContext: Record<string, unknown> = JSON.parse(readFileSync('cdk.json', 'utf8')).context;
+
+function parse(overrides: Record<string, unknown>) {
+  const context = { ...committedContext, ...overrides };
+  return parseStackConfig((key) => context[key]);
+}
+
+function errorOf(overrides: Record<string, unknown>): StackConfigError {
+  try {
+    parse(overrides);
+  } catch (error) {
+    if (error instanceof StackConfigError) return error;
+    throw error;
+  }
+  throw new Error('expected a StackConfigError');
+}
+
+const ACCOUNT_ID = 'a1b2c3d4e5f6a7b8c9d0a1b2c3d4e5f6';
+const SECRET_ARN =
+  'arn:aws:secretsmanager:us-east-1:123456789012:secret:cpaas-lifecycle/cpaas-api-key-AbC123';
+
+describe('parseStackConfig', () => {
+  it('accepts the committed cdk.json and fills the rest from DEFAULTS', () => {
+    const config = parse({});
+    expect(config).toMatchObject({
+      cpaasBaseUrl: 'https://api.cpaaslabs.net',
+      terminationPolicy: DEFAULTS.terminationPolicy,
+      maxConcurrency: DEFAULTS.maxConcurrency,
+      maxReceiveCount: DEFAULTS.maxReceiveCount,
+      dryRun: false,
+    });
+    expect(config.cpaasAccountId).toBeUndefined();
+    expect(config.apiKeySecretName).toBeUndefined();
+    expect(config.alarmEmail).toBeUndefined();
+  });
+
+  it('reads -c strings as the numbers and booleans they spell', () => {
+    const config = parse({
+      maxConcurrency: '20',
+      maxReceiveCount: '3',
+      dryRun: 'true',
+      oldestMessageAgeAlarmSeconds: '600',
+      terminationPolicy: 'disable',
+      cpaasAccountId: ACCOUNT_ID,
+      apiKeySecretArn: SECRET_ARN,
+      webhookSecretsSecretName: 'hr/webhooks',
+      alarmEmail: 'ops@example.com',
+    });
+    expect(config).toMatchObject({
+      maxConcurrency: 20,
+      maxReceiveCount: 3,
+      dryRun: true,
+      oldestMessageAgeAlarmSeconds: 600,
+      terminationPolicy: 'disable',
+      cpaasAccountId: ACCOUNT_ID,
+      apiKeySecretArn: SECRET_ARN,
+      webhookSecretsSecretName: 'hr/webhooks',
+    });
+  });
+
+  it.each([
+    ['maxConcurrency', '1'],
+    ['maxConcurrency', 'ten'],
+    ['maxConcurrency', 2.5],
+    ['maxReceiveCount', 0],
+    ['terminationPolicy', 'archive'],
+    ['cpaasBaseUrl', 'http://api.cpaaslabs.net'],
+    ['cpaasBaseUrl', 'not a url'],
+    ['cpaasAccountId', 'too-short'],
+    ['apiKeySecretArn', 'arn:aws:secretsmanager:us-east-1:123456789012:secret:cpaas-key'],
+    ['webhookSecretsSecretName', 'has spaces in it'],
+    ['dryRun', 'yes'],
+    ['oldestMessageAgeAlarmSeconds', 30],
+  ])('rejects %s = %j and names the key', (key, value) => {
+    const error = errorOf({ [key]: value });
+    expect(error.issues.map((issue) => issue.key)).toEqual([key]);
+    expect(error.message).toContain(`- ${key}: `);
+    expect(error.message).toContain('-c key=value');
+  });
+
+  it('says a required key is missing rather than quoting a type error', () => {
+    const error = errorOf({ cpaasBaseUrl: undefined });
+    expect(error.message).toContain('- cpaasBaseUrl: is required');
+  });
+
+  it('refuses a secret given both by name and by ARN', () => {
+    const error = errorOf({ apiKeySecretName: 'x', apiKeySecretArn: SECRET_ARN });
+    expect(error.issues).toEqual([
+      { key: 'apiKeySecretArn', message: 'set apiKeySecretName or apiKeySecretArn, not both' },
+    ]);
+  });
+
+  it('reports every bad key at once and never echoes a value (an e-mail is personal data)', () => {
+    const error = errorOf({ alarmEmail: 'jane.doe-at-example', maxReceiveCount: -1 });
+    expect(error.issues.map((issue) => issue.key).sort()).toEqual(['alarmEmail', 'maxReceiveCount']);
+    expect(error.message).not.toContain('jane.doe');
+  });
+});
+
+describe('the CDK app', () => {
+  it('fails synth with the offending key when context is invalid', async () => {
+    const outdir = await mkdtemp(join(tmpdir(), 'cdk-out-'));
+    try {
+      const run = promisify(execFile)('node_modules/.bin/tsx', ['infra/app.ts'], {
+        env: {
+          ...process.env,
+          CDK_OUTDIR: outdir,
+          CDK_CONTEXT_JSON: JSON.stringify({ ...committedContext, maxConcurrency: '1' }),
+        },
+      });
+      await expect(run).rejects.toMatchObject({ stderr: expect.stringContaining('- maxConcurrency: ') });
+    } finally {
+      await rm(outdir, { recursive: true, force: true });
+    }
+  });
+});
