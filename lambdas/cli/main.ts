@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { registerDlqCommands } from './dlq-command.js';
 import { registerSendCommands } from './send-command.js';
+import { registerUsersCommands } from './users-command.js';
 
 /** Exit codes: 0 success, 1 the operation failed (API or AWS error), 2 the command line was wrong. */
 export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
@@ -13,6 +14,7 @@ export function buildProgram(): Command {
     .exitOverride();
   registerSendCommands(program);
   registerDlqCommands(program);
+  registerUsersCommands(program);
   return program;
 }
 

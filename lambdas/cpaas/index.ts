@@ -11,5 +11,5 @@ export { DEFAULT_TIMEOUTS, type HttpTimeouts } from './http-transport.js';
 export { redactEmails } from './response-errors.js';
 export { DEFAULT_RETRY_POLICY, parseRetryAfter, type RetryPolicy } from './retry.js';
 export * from './schemas.js';
-export { mergeUserUpdate } from './user-merge.js';
+export { mergeUserFields, mergeUserUpdate } from './user-merge.js';
 export type { CallOptions, CpaasUsersApi } from './users-api.js';
