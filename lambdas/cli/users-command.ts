@@ -95,7 +95,7 @@ function addConnectionOptions(command: Command): Command {
     .addOption(
       new Option(
         '--secret-id <id>',
-        `Secrets Manager secret holding the API key (default: $${API_KEY_ENV}, else $${ENV.cpaasApiKeySecretId})`,
+        `Secrets Manager secret holding the API key (without it: $${API_KEY_ENV}, else the secret $${ENV.cpaasApiKeySecretId})`,
       ),
     )
     .option(
