@@ -192,13 +192,20 @@ function clientFor(command: Command, flags: ConnectionFlags): CpaasClient {
   if (!secretId && !envKey) {
     usageError(command, `set ${API_KEY_ENV}, or pass --secret-id (or set ${ENV.cpaasApiKeySecretId})`);
   }
+  const allowInsecureHttp =
+    flags.allowInsecureHttp === true || process.env[ENV.cpaasAllowInsecureHttp] === 'true';
+  if (baseUrl.startsWith('http://') && !allowInsecureHttp) {
+    usageError(
+      command,
+      `${baseUrl} is plain http: pass --allow-insecure-http (local sandbox only) or use https://`,
+    );
+  }
   try {
     return new CpaasClient({
       baseUrl,
       accountId,
       apiKey: secretId ? () => apiKeyFromSecret(secretId) : (envKey as string),
-      allowInsecureHttp:
-        flags.allowInsecureHttp === true || process.env[ENV.cpaasAllowInsecureHttp] === 'true',
+      allowInsecureHttp,
     });
   } catch (error) {
     if (error instanceof CpaasError) usageError(command, error.message);

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import type { User } from '../../lambdas/cpaas/schemas.js';
 import { mergeUserFields, mergeUserUpdate } from '../../lambdas/cpaas/user-merge.js';
 
-const current = {
+const current: User = {
   id: 'u'.repeat(32),
   email: 'someone@example.test',
   first_name: 'A',
