@@ -1,0 +1,4 @@
+import { App } from 'aws-cdk-lib';
+import { addLifecycleStack } from './lifecycle-stack.js';
+
+addLifecycleStack(new App());

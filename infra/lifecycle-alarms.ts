@@ -1,0 +1,85 @@
+import { Duration } from 'aws-cdk-lib';
+import { Alarm, ComparisonOperator, type IMetric, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
+import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
+import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+import { Topic } from 'aws-cdk-lib/aws-sns';
+import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
+import type { IQueue } from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+
+export interface LifecycleAlarmsProps {
+  readonly queue: IQueue;
+  readonly deadLetterQueue: IQueue;
+  readonly worker: IFunction;
+  readonly ingest: IFunction;
+  readonly oldestMessageAgeAlarmSeconds: number;
+  readonly alarmEmail?: string;
+}
+
+/** SQS publishes its metrics every five minutes; a shorter period only adds missing data points. */
+const PERIOD = Duration.minutes(5);
+
+/**
+ * The signals that mean a person's VoIP account is not in step with HR: something was
+ * dead-lettered, the worker is failing, or the queue is not draining. Each alarm notifies the topic
+ * when it fires and when it clears, so whoever is paged also learns that it recovered.
+ */
+export class LifecycleAlarms extends Construct {
+  readonly topic: Topic;
+  readonly alarms: readonly Alarm[];
+
+  constructor(scope: Construct, id: string, props: LifecycleAlarmsProps) {
+    super(scope, id);
+    this.topic = new Topic(this, 'Topic', { displayName: 'cpaas-lifecycle alarms', enforceSSL: true });
+    if (props.alarmEmail !== undefined) {
+      this.topic.addSubscription(new EmailSubscription(props.alarmEmail));
+    }
+
+    const above = (name: string, description: string, metric: IMetric, threshold: number): Alarm =>
+      new Alarm(this, name, {
+        alarmDescription: description,
+        metric,
+        threshold,
+        comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+        evaluationPeriods: 1,
+        // No data means an idle pipeline, not a broken one.
+        treatMissingData: TreatMissingData.NOT_BREACHING,
+      });
+
+    this.alarms = [
+      above(
+        'DeadLetters',
+        'Lifecycle events were dead-lettered: inspect them with `cpaas-lifecycle dlq` and redrive or discard.',
+        props.deadLetterQueue.metricApproximateNumberOfMessagesVisible({
+          period: PERIOD,
+          statistic: 'Maximum',
+        }),
+        0,
+      ),
+      above(
+        'WorkerErrors',
+        'The worker Lambda failed invocations (crash, timeout or a whole failed batch): see its log group.',
+        props.worker.metricErrors({ period: PERIOD, statistic: 'Sum' }),
+        0,
+      ),
+      above(
+        'OldestMessageAge',
+        `The oldest lifecycle event has waited more than ${props.oldestMessageAgeAlarmSeconds} s: the worker ` +
+          'is not draining the queue (throttled, disabled or failing).',
+        props.queue.metricApproximateAgeOfOldestMessage({ period: PERIOD, statistic: 'Maximum' }),
+        props.oldestMessageAgeAlarmSeconds,
+      ),
+      above(
+        'IngestServerErrors',
+        'The webhook endpoint answered 5xx (queue or secrets unavailable): HRIS deliveries are being retried or lost.',
+        props.ingest.metric('Url5xxCount', { period: PERIOD, statistic: 'Sum' }),
+        0,
+      ),
+    ];
+    const action = new SnsAction(this.topic);
+    for (const alarm of this.alarms) {
+      alarm.addAlarmAction(action);
+      alarm.addOkAction(action);
+    }
+  }
+}

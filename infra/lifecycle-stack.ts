@@ -1,0 +1,211 @@
+import {
+  type App,
+  Aspects,
+  CfnOutput,
+  CfnParameter,
+  Duration,
+  Fn,
+  Stack,
+  type StackProps,
+} from 'aws-cdk-lib';
+import { AttributeType, BillingMode, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
+import { FunctionUrlAuthType } from 'aws-cdk-lib/aws-lambda';
+import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
+import { type DeadLetterQueue, Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import type { Construct } from 'constructs';
+import { DEFAULTS, ENV, STATE_TABLE_KEYS } from '../lambdas/config/settings.js';
+import { DEFAULT_SOURCES } from '../lambdas/ingest/handler.js';
+import { parseStackConfig, type StackConfig } from './config.js';
+import { LifecycleAlarms } from './lifecycle-alarms.js';
+import { LifecycleFunction } from './lifecycle-function.js';
+import { LifecycleSecret } from './lifecycle-secret.js';
+
+/** The stack name, also the synthesized template's file name (`cdk.out/<name>.template.json`). */
+export const STACK_NAME = 'CpaasLifecycle';
+
+export interface LifecycleStackProps extends StackProps {
+  readonly config: StackConfig;
+}
+
+const WORKER_TIMEOUT = Duration.seconds(DEFAULTS.workerTimeoutSeconds);
+const VISIBILITY_TIMEOUT = Duration.seconds(DEFAULTS.visibilityTimeoutSeconds);
+/** The HRIS waits for the answer; a webhook that is not queued in 10 s is better retried by the sender. */
+const INGEST_TIMEOUT = Duration.seconds(10);
+const MEMORY_MB = 512;
+/** What the worker's state store may do on the table (anything else is AccessDenied in AWS). */
+export const WORKER_TABLE_ACTIONS = [
+  'dynamodb:GetItem',
+  'dynamodb:PutItem',
+  'dynamodb:UpdateItem',
+  'dynamodb:DeleteItem',
+  'dynamodb:ConditionCheckItem',
+  'dynamodb:Query',
+] as const;
+
+/** CloudFormation output ids allow letters and digits only. */
+function outputId(prefix: string, name: string): string {
+  return prefix + name.replace(/(^|[^A-Za-z0-9]+)([A-Za-z0-9])/g, (_, __, c: string) => c.toUpperCase());
+}
+
+/**
+ * The whole pipeline in one stack: webhook URL -> ingest -> SQS FIFO -> worker -> CPaaS, with the
+ * DLQ, the state table, the secrets and the alarms, so one `cdk deploy` gives a running, alarmed
+ * pipeline. Names and limits come from `lambdas/config/settings.ts`, shared with the local mode.
+ */
+export class LifecycleStack extends Stack {
+  constructor(scope: Construct, id: string, props: LifecycleStackProps) {
+    super(scope, id, props);
+    const { config } = props;
+    if (VISIBILITY_TIMEOUT.toSeconds() < 6 * WORKER_TIMEOUT.toSeconds()) {
+      // AWS's rule for SQS event sources: otherwise a message still being retried becomes visible again.
+      throw new Error('DEFAULTS.visibilityTimeoutSeconds must be at least 6x DEFAULTS.workerTimeoutSeconds');
+    }
+
+    const cpaasAccountId =
+      config.cpaasAccountId ??
+      new CfnParameter(this, 'CpaasAccountId', {
+        type: 'String',
+        description: 'CPaaS account id (32 alphanumerics). Or set it once with -c cpaasAccountId=...',
+        allowedPattern: '^[A-Za-z0-9]{32}$',
+        constraintDescription: 'must be the 32 alphanumeric CPaaS account id',
+      }).valueAsString;
+
+    const deadLetterQueue = new Queue(this, 'DeadLetterQueue', {
+      queueName: DEFAULTS.deadLetterQueueName,
+      fifo: true,
+      encryption: QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(DEFAULTS.deadLetterRetentionDays),
+    });
+    const deadLetter: DeadLetterQueue = { queue: deadLetterQueue, maxReceiveCount: config.maxReceiveCount };
+    const queue = new Queue(this, 'Queue', {
+      queueName: DEFAULTS.queueName,
+      fifo: true,
+      encryption: QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      visibilityTimeout: VISIBILITY_TIMEOUT,
+      deadLetterQueue: deadLetter,
+    });
+
+    const table = new Table(this, 'StateTable', {
+      tableName: DEFAULTS.stateTableName,
+      partitionKey: { name: STATE_TABLE_KEYS.partitionKey, type: AttributeType.STRING },
+      billingMode: BillingMode.PAY_PER_REQUEST,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      timeToLiveAttribute: STATE_TABLE_KEYS.ttlAttribute,
+      encryption: TableEncryption.AWS_MANAGED,
+    });
+
+    const apiKey = new LifecycleSecret(this, 'ApiKeySecret', {
+      arn: config.apiKeySecretArn,
+      name: config.apiKeySecretName,
+      defaultName: DEFAULTS.apiKeySecretName,
+      instructions:
+        'CPaaS VoIP User API key for the cpaas-lifecycle worker. Set the plain key: ' +
+        'aws secretsmanager put-secret-value --secret-id <this secret> --secret-string <key>',
+    });
+    const webhookSecrets = new LifecycleSecret(this, 'WebhookSecrets', {
+      arn: config.webhookSecretsSecretArn,
+      name: config.webhookSecretsSecretName,
+      defaultName: DEFAULTS.webhookSecretsSecretName,
+      instructions:
+        'Webhook signing secrets per ingest source, JSON: {"standard":["whsec_..."],"merge":["..."]}; ' +
+        'list the old secret after the new one while rotating. Set with aws secretsmanager put-secret-value.',
+    });
+
+    const worker = new LifecycleFunction(this, 'Worker', {
+      entry: 'lambdas/worker/handler.ts',
+      description: 'Applies lifecycle events from the FIFO queue to the CPaaS VoIP User API',
+      timeout: WORKER_TIMEOUT,
+      memorySize: MEMORY_MB,
+      environment: {
+        [ENV.cpaasBaseUrl]: config.cpaasBaseUrl,
+        [ENV.cpaasAccountId]: cpaasAccountId,
+        [ENV.cpaasApiKeySecretId]: apiKey.secret.secretArn,
+        [ENV.stateTableName]: table.tableName,
+        [ENV.deadLetterQueueUrl]: deadLetterQueue.queueUrl,
+        [ENV.maxReceiveCount]: String(config.maxReceiveCount),
+        [ENV.terminationPolicy]: config.terminationPolicy,
+        [ENV.dryRun]: String(config.dryRun),
+        [ENV.secretCacheSeconds]: String(DEFAULTS.secretCacheSeconds),
+      },
+    }).function;
+    worker.addEventSource(
+      new SqsEventSource(queue, {
+        batchSize: DEFAULTS.batchSize,
+        reportBatchItemFailures: true,
+        maxConcurrency: config.maxConcurrency,
+      }),
+    );
+    apiKey.grantRead(worker);
+    // Item-level access only: the worker reads and conditionally writes one employee's record at a
+    // time; no Scan, no batch writes, no table management.
+    table.grant(worker, ...WORKER_TABLE_ACTIONS);
+    // Permanent failures are dead-lettered by the worker itself, with the reason as attributes.
+    deadLetterQueue.grantSendMessages(worker);
+
+    const ingest = new LifecycleFunction(this, 'Ingest', {
+      entry: 'lambdas/ingest/handler.ts',
+      description: 'Verifies HRIS webhooks and queues them as lifecycle events',
+      timeout: INGEST_TIMEOUT,
+      memorySize: MEMORY_MB,
+      environment: {
+        [ENV.queueUrl]: queue.queueUrl,
+        [ENV.webhookSecretsSecretId]: webhookSecrets.secret.secretArn,
+        [ENV.secretCacheSeconds]: String(DEFAULTS.secretCacheSeconds),
+      },
+    }).function;
+    webhookSecrets.grantRead(ingest);
+    queue.grantSendMessages(ingest);
+    // No IAM auth on purpose: an HRIS cannot sign SigV4. Each request is authenticated by its HMAC
+    // signature over the raw body before anything is queued (401 otherwise). A Function URL rather
+    // than an HTTP API: the handler routes POST /webhooks/{source} and GET /healthz itself, and a URL
+    // costs nothing per request. AwsSolutions has no rule on URL auth; the HIPAA/NIST/PCI packs'
+    // LambdaFunctionPublicAccessProhibited would need this same reason.
+    const url = ingest.addFunctionUrl({ authType: FunctionUrlAuthType.NONE });
+    const alarms = new LifecycleAlarms(this, 'Alarms', {
+      queue,
+      deadLetterQueue,
+      worker,
+      ingest,
+      oldestMessageAgeAlarmSeconds: config.oldestMessageAgeAlarmSeconds,
+      alarmEmail: config.alarmEmail,
+    });
+
+    new CfnOutput(this, 'IngestUrl', {
+      value: url.url,
+      description:
+        'Function URL of the ingest Lambda (unauthenticated by design: each request is HMAC-verified)',
+    });
+    for (const source of DEFAULT_SOURCES) {
+      new CfnOutput(this, outputId('WebhookUrl', source.name), {
+        value: Fn.join('', [url.url, `webhooks/${source.name}`]),
+        description: `Webhook URL to give the HRIS for the "${source.name}" source`,
+      });
+    }
+    new CfnOutput(this, 'HealthUrl', { value: Fn.join('', [url.url, 'healthz']) });
+    new CfnOutput(this, 'QueueUrl', { value: queue.queueUrl });
+    new CfnOutput(this, 'DeadLetterQueueUrl', { value: deadLetterQueue.queueUrl });
+    new CfnOutput(this, 'StateTableName', { value: table.tableName });
+    new CfnOutput(this, 'AlarmTopicArn', { value: alarms.topic.topicArn });
+    new CfnOutput(this, 'ApiKeySecretArn', { value: apiKey.secret.secretArn });
+    new CfnOutput(this, 'WebhookSecretsSecretArn', { value: webhookSecrets.secret.secretArn });
+  }
+}
+
+/**
+ * Adds the stack to `app` from its context, with the AwsSolutions checks as an aspect: an
+ * unsuppressed finding becomes an error annotation, which fails `cdk synth` and therefore CI.
+ * The CDK app and the tests both build through here, so the tests check what is deployed.
+ */
+export function addLifecycleStack(app: App): LifecycleStack {
+  const config = parseStackConfig((key) => app.node.tryGetContext(key));
+  // Environment-agnostic on purpose: `npm run synth` must work offline, without AWS credentials.
+  const stack = new LifecycleStack(app, STACK_NAME, {
+    config,
+    description: 'cpaas-lifecycle: HRIS webhooks to CPaaS VoIP users',
+  });
+  Aspects.of(app).add(new AwsSolutionsChecks({ verbose: true }));
+  return stack;
+}

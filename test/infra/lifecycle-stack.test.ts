@@ -1,0 +1,512 @@
+import { readFileSync } from 'node:fs';
+import { isBuiltin } from 'node:module';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { App, Aspects, Stack } from 'aws-cdk-lib';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
+import { Queue } from 'aws-cdk-lib/aws-sqs';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { addLifecycleStack, type LifecycleStack, WORKER_TABLE_ACTIONS } from '../../infra/lifecycle-stack.js';
+import { DEFAULTS, ENV, STATE_TABLE_KEYS } from '../../lambdas/config/settings.js';
+import { DEFAULT_SOURCES } from '../../lambdas/ingest/handler.js';
+
+const committedContext: Record<string, unknown> = JSON.parse(readFileSync('cdk.json', 'utf8')).context;
+
+interface Synthesized {
+  app: App;
+  stack: LifecycleStack;
+  template: Template;
+}
+
+/** Builds the app the way `cdk synth` does, from the committed cdk.json plus `-c`-style overrides. */
+function synthesize(overrides: Record<string, unknown>, { bundle }: { bundle: boolean }): Synthesized {
+  const app = new App({
+    context: {
+      ...committedContext,
+      ...overrides,
+      // An empty list skips esbuild for every stack; only the default synth pays for real bundles.
+      ...(bundle ? {} : { 'aws:cdk:bundling-stacks': [] }),
+    },
+  });
+  const stack = addLifecycleStack(app);
+  return { app, stack, template: Template.fromStack(stack) };
+}
+
+type Resources = Record<string, { Type: string; Properties: Record<string, unknown> }>;
+
+function logicalIdOf(template: Template, type: string, properties: Record<string, unknown>): string {
+  const ids = Object.keys(template.findResources(type, { Properties: properties }));
+  expect(ids).toHaveLength(1);
+  return ids[0] as string;
+}
+
+/** The function whose Description matches: worker and ingest are told apart by what they do. */
+function functionWith(template: Template, description: RegExp): Resources[string] {
+  const functions = Object.values(template.findResources('AWS::Lambda::Function') as Resources);
+  const fn = functions.find((f) => description.test(String(f.Properties.Description)));
+  if (!fn) throw new Error(`no function described as ${description}`);
+  return fn;
+}
+
+interface Statement {
+  Action: string | string[];
+  Effect: string;
+  Resource: unknown;
+}
+
+/** Every statement of the policies attached to the role of the function with this description. */
+function statementsOf(template: Template, functionDescription: RegExp): Statement[] {
+  const fn = functionWith(template, functionDescription);
+  const roleId = (fn.Properties.Role as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
+  const policies = Object.values(template.findResources('AWS::IAM::Policy') as Resources).filter((policy) =>
+    JSON.stringify(policy.Properties.Roles).includes(`"${roleId}"`),
+  );
+  expect(policies.length).toBeGreaterThan(0);
+  const role = (template.findResources('AWS::IAM::Role') as Resources)[roleId];
+  expect(role?.Properties.ManagedPolicyArns).toBeUndefined();
+  return policies.flatMap(
+    (policy) => (policy.Properties.PolicyDocument as { Statement: Statement[] }).Statement,
+  );
+}
+
+const actionsOf = (statement: Statement) => [statement.Action].flat();
+const WORKER = /CPaaS VoIP User API/;
+const INGEST = /Verifies HRIS webhooks/;
+
+describe('LifecycleStack with the committed cdk.json (bundled)', () => {
+  let synthesized: Synthesized;
+  let template: Template;
+  let ids: {
+    queue: string;
+    deadLetterQueue: string;
+    apiKey: string;
+    webhookSecrets: string;
+    table: string;
+    topic: string;
+  };
+
+  beforeAll(() => {
+    synthesized = synthesize({}, { bundle: true });
+    template = synthesized.template;
+    ids = {
+      queue: logicalIdOf(template, 'AWS::SQS::Queue', { QueueName: DEFAULTS.queueName }),
+      deadLetterQueue: logicalIdOf(template, 'AWS::SQS::Queue', { QueueName: DEFAULTS.deadLetterQueueName }),
+      apiKey: logicalIdOf(template, 'AWS::SecretsManager::Secret', { Name: DEFAULTS.apiKeySecretName }),
+      webhookSecrets: logicalIdOf(template, 'AWS::SecretsManager::Secret', {
+        Name: DEFAULTS.webhookSecretsSecretName,
+      }),
+      table: logicalIdOf(template, 'AWS::DynamoDB::Table', { TableName: DEFAULTS.stateTableName }),
+      topic: logicalIdOf(template, 'AWS::SNS::Topic', {}),
+    };
+  });
+
+  describe('queues', () => {
+    it('are FIFO with SQS-managed encryption, and the DLQ keeps messages 14 days', () => {
+      for (const name of [DEFAULTS.queueName, DEFAULTS.deadLetterQueueName]) {
+        template.hasResourceProperties('AWS::SQS::Queue', {
+          QueueName: name,
+          FifoQueue: true,
+          SqsManagedSseEnabled: true,
+        });
+      }
+      template.hasResourceProperties('AWS::SQS::Queue', {
+        QueueName: DEFAULTS.deadLetterQueueName,
+        MessageRetentionPeriod: DEFAULTS.deadLetterRetentionDays * 24 * 3600,
+      });
+      expect(DEFAULTS.deadLetterRetentionDays).toBe(14);
+    });
+
+    it('redrive to the DLQ after maxReceiveCount receives', () => {
+      template.hasResourceProperties('AWS::SQS::Queue', {
+        QueueName: DEFAULTS.queueName,
+        RedrivePolicy: {
+          deadLetterTargetArn: { 'Fn::GetAtt': [ids.deadLetterQueue, 'Arn'] },
+          maxReceiveCount: DEFAULTS.maxReceiveCount,
+        },
+      });
+    });
+
+    it('hide a received message for at least 6x the worker timeout', () => {
+      const queue = template.findResources('AWS::SQS::Queue')[ids.queue];
+      const worker = functionWith(template, WORKER);
+      const visibility = queue?.Properties.VisibilityTimeout as number;
+      expect(visibility).toBe(DEFAULTS.visibilityTimeoutSeconds);
+      expect(worker.Properties.Timeout).toBe(DEFAULTS.workerTimeoutSeconds);
+      expect(visibility).toBeGreaterThanOrEqual(6 * (worker.Properties.Timeout as number));
+    });
+
+    it('deny every request that is not over TLS', () => {
+      for (const id of [ids.queue, ids.deadLetterQueue]) {
+        template.hasResourceProperties('AWS::SQS::QueuePolicy', {
+          Queues: [{ Ref: id }],
+          PolicyDocument: {
+            Statement: Match.arrayWith([
+              Match.objectLike({
+                Effect: 'Deny',
+                Action: 'sqs:*',
+                Principal: { AWS: '*' },
+                Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+              }),
+            ]),
+          },
+        });
+      }
+    });
+  });
+
+  it('feeds the worker from the queue in batches of at most 10 with partial failure reporting', () => {
+    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      EventSourceArn: { 'Fn::GetAtt': [ids.queue, 'Arn'] },
+      BatchSize: DEFAULTS.batchSize,
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+      ScalingConfig: { MaximumConcurrency: DEFAULTS.maxConcurrency },
+    });
+    expect(DEFAULTS.batchSize).toBeLessThanOrEqual(10);
+    // FIFO event sources reject a batching window.
+    const mapping = Object.values(template.findResources('AWS::Lambda::EventSourceMapping'))[0];
+    expect(mapping?.Properties.MaximumBatchingWindowInSeconds).toBeUndefined();
+  });
+
+  it('stores state on demand with PITR, TTL, encryption, and keeps the table on destroy', () => {
+    template.hasResource('AWS::DynamoDB::Table', {
+      DeletionPolicy: 'Retain',
+      Properties: {
+        TableName: DEFAULTS.stateTableName,
+        BillingMode: 'PAY_PER_REQUEST',
+        KeySchema: [{ AttributeName: STATE_TABLE_KEYS.partitionKey, KeyType: 'HASH' }],
+        AttributeDefinitions: [{ AttributeName: STATE_TABLE_KEYS.partitionKey, AttributeType: 'S' }],
+        PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+        TimeToLiveSpecification: { AttributeName: STATE_TABLE_KEYS.ttlAttribute, Enabled: true },
+        SSESpecification: { SSEEnabled: true },
+      },
+    });
+  });
+
+  it('creates both secrets empty, with instructions, and retains them on destroy', () => {
+    for (const id of [ids.apiKey, ids.webhookSecrets]) {
+      const secret = template.findResources('AWS::SecretsManager::Secret')[id];
+      expect(secret?.DeletionPolicy).toBe('Retain');
+      expect(secret?.Properties.SecretString).toBeUndefined();
+      expect(secret?.Properties.GenerateSecretString).toBeUndefined();
+      expect(secret?.Properties.Description).toMatch(/put-secret-value/);
+    }
+    const webhook = template.findResources('AWS::SecretsManager::Secret')[ids.webhookSecrets];
+    expect(webhook?.Properties.Description).toContain('{"standard":["whsec_..."],"merge":["..."]}');
+  });
+
+  describe('functions', () => {
+    it('run nodejs22.x on arm64 with a log group that expires', () => {
+      const functions = Object.values(template.findResources('AWS::Lambda::Function') as Resources);
+      expect(functions).toHaveLength(2);
+      for (const fn of functions) {
+        expect(fn.Properties).toMatchObject({
+          Runtime: 'nodejs22.x',
+          Architectures: ['arm64'],
+          Handler: 'index.handler',
+        });
+        const logGroupId = (fn.Properties.LoggingConfig as { LogGroup: { Ref: string } }).LogGroup.Ref;
+        const logGroup = template.findResources('AWS::Logs::LogGroup')[logGroupId];
+        expect(logGroup?.Properties.RetentionInDays).toBe(30);
+      }
+    });
+
+    it('give the worker its settings through the ENV names', () => {
+      template.hasResourceProperties('AWS::Lambda::Function', {
+        Description: Match.stringLikeRegexp(WORKER.source),
+        Timeout: DEFAULTS.workerTimeoutSeconds,
+        Environment: {
+          Variables: {
+            [ENV.cpaasBaseUrl]: committedContext.cpaasBaseUrl,
+            [ENV.cpaasAccountId]: { Ref: 'CpaasAccountId' },
+            [ENV.cpaasApiKeySecretId]: { Ref: ids.apiKey },
+            [ENV.stateTableName]: { Ref: ids.table },
+            [ENV.deadLetterQueueUrl]: { Ref: ids.deadLetterQueue },
+            [ENV.maxReceiveCount]: String(DEFAULTS.maxReceiveCount),
+            [ENV.terminationPolicy]: DEFAULTS.terminationPolicy,
+            [ENV.dryRun]: 'false',
+            [ENV.secretCacheSeconds]: String(DEFAULTS.secretCacheSeconds),
+          },
+        },
+      });
+    });
+
+    it('give the ingest function only the queue and the webhook secrets', () => {
+      template.hasResourceProperties('AWS::Lambda::Function', {
+        Description: Match.stringLikeRegexp(INGEST.source),
+        Environment: {
+          Variables: {
+            [ENV.queueUrl]: { Ref: ids.queue },
+            [ENV.webhookSecretsSecretId]: { Ref: ids.webhookSecrets },
+            [ENV.secretCacheSeconds]: String(DEFAULTS.secretCacheSeconds),
+          },
+        },
+      });
+    });
+
+    it('asks for the CPaaS account id at deploy time when context does not give it', () => {
+      template.hasParameter('CpaasAccountId', { Type: 'String', AllowedPattern: '^[A-Za-z0-9]{32}$' });
+    });
+  });
+
+  describe('least privilege', () => {
+    it('the worker reads the API key only, consumes the queue, writes the table and sends only to the DLQ', () => {
+      const statements = statementsOf(template, WORKER);
+      const onSecrets = statements.filter((s) => actionsOf(s).some((a) => a.startsWith('secretsmanager:')));
+      expect(onSecrets.map((s) => s.Resource)).toEqual([{ Ref: ids.apiKey }]);
+      expect(JSON.stringify(statements)).not.toContain(ids.webhookSecrets);
+      const sends = statements.filter((s) => actionsOf(s).includes('sqs:SendMessage'));
+      expect(sends.map((s) => s.Resource)).toEqual([{ 'Fn::GetAtt': [ids.deadLetterQueue, 'Arn'] }]);
+      const consumes = statements.filter((s) => actionsOf(s).includes('sqs:DeleteMessage'));
+      expect(consumes.map((s) => s.Resource)).toEqual([{ 'Fn::GetAtt': [ids.queue, 'Arn'] }]);
+      for (const statement of statements) expect(JSON.stringify(statement.Resource)).not.toContain('*');
+      const tableActions = statements.flatMap(actionsOf).filter((a) => a.startsWith('dynamodb:'));
+      expect(tableActions.sort()).toEqual([...WORKER_TABLE_ACTIONS].sort());
+      const onTable = statements.filter((s) => actionsOf(s).some((a) => a.startsWith('dynamodb:')));
+      expect(onTable.map((s) => s.Resource)).toEqual([[{ 'Fn::GetAtt': [ids.table, 'Arn'] }]]);
+    });
+
+    it('the ingest function reads the webhook secrets only and can only send to the queue', () => {
+      const statements = statementsOf(template, INGEST);
+      const services = new Set(statements.flatMap(actionsOf).map((a) => a.split(':')[0]));
+      expect([...services].sort()).toEqual(['logs', 'secretsmanager', 'sqs']);
+      const sqsActions = statements.flatMap(actionsOf).filter((a) => a.startsWith('sqs:'));
+      expect(sqsActions.sort()).toEqual(['sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:SendMessage']);
+      for (const statement of statements.filter((s) => actionsOf(s).some((a) => a.startsWith('sqs:')))) {
+        expect(statement.Resource).toEqual({ 'Fn::GetAtt': [ids.queue, 'Arn'] });
+      }
+      const onSecrets = statements.filter((s) => actionsOf(s).some((a) => a.startsWith('secretsmanager:')));
+      expect(onSecrets.map((s) => s.Resource)).toEqual([{ Ref: ids.webhookSecrets }]);
+      expect(JSON.stringify(statements)).not.toContain(ids.apiKey);
+    });
+  });
+
+  it('serves the ingest function on a Function URL without IAM auth (HMAC is the auth)', () => {
+    template.hasResourceProperties('AWS::Lambda::Url', { AuthType: 'NONE' });
+    template.hasResourceProperties('AWS::Lambda::Permission', {
+      Action: 'lambda:InvokeFunctionUrl',
+      Principal: '*',
+      FunctionUrlAuthType: 'NONE',
+    });
+  });
+
+  describe('alarms', () => {
+    const topicRef = () => [{ Ref: ids.topic }];
+
+    it('fire and clear on the SNS topic', () => {
+      const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm') as Resources);
+      expect(alarms).toHaveLength(4);
+      for (const alarm of alarms) {
+        expect(alarm.Properties.AlarmActions).toEqual(topicRef());
+        expect(alarm.Properties.OKActions).toEqual(topicRef());
+      }
+    });
+
+    it('watch the DLQ for any message, worker errors and the age of the oldest message', () => {
+      template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        Namespace: 'AWS/SQS',
+        MetricName: 'ApproximateNumberOfMessagesVisible',
+        Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [ids.deadLetterQueue, 'QueueName'] } }],
+        ComparisonOperator: 'GreaterThanThreshold',
+        Threshold: 0,
+      });
+      template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        Namespace: 'AWS/Lambda',
+        MetricName: 'Errors',
+        Statistic: 'Sum',
+        ComparisonOperator: 'GreaterThanThreshold',
+        Threshold: 0,
+      });
+      template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        Namespace: 'AWS/SQS',
+        MetricName: 'ApproximateAgeOfOldestMessage',
+        Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [ids.queue, 'QueueName'] } }],
+        ComparisonOperator: 'GreaterThanThreshold',
+        Threshold: committedContext.oldestMessageAgeAlarmSeconds,
+      });
+    });
+
+    it('publish only over TLS and have no subscription unless an e-mail is configured', () => {
+      template.hasResourceProperties('AWS::SNS::TopicPolicy', {
+        PolicyDocument: {
+          Statement: Match.arrayWith([
+            Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+          ]),
+        },
+      });
+      template.resourceCountIs('AWS::SNS::Subscription', 0);
+    });
+  });
+
+  it('outputs the webhook URL per source, the queues, the table and the topic', () => {
+    const outputs = template.findOutputs('*');
+    for (const source of DEFAULT_SOURCES) {
+      const output = Object.values(outputs).find((o) =>
+        JSON.stringify(o.Value).includes(`"webhooks/${source.name}"`),
+      );
+      expect(output, source.name).toBeDefined();
+    }
+    expect(outputs.QueueUrl?.Value).toEqual({ Ref: ids.queue });
+    expect(outputs.DeadLetterQueueUrl?.Value).toEqual({ Ref: ids.deadLetterQueue });
+    expect(outputs.StateTableName?.Value).toEqual({ Ref: ids.table });
+    expect(outputs.AlarmTopicArn?.Value).toEqual({ Ref: ids.topic });
+  });
+
+  describe('cdk-nag AwsSolutions', () => {
+    it('has no unsuppressed finding', () => {
+      const annotations = Annotations.fromStack(synthesized.stack);
+      const findings = [
+        ...annotations.findError('*', Match.stringLikeRegexp('AwsSolutions-')),
+        ...annotations.findWarning('*', Match.stringLikeRegexp('AwsSolutions-')),
+      ];
+      expect(findings.map((f) => `${f.id}: ${String(f.entry.data).slice(0, 80)}`)).toEqual([]);
+    });
+
+    it('gives every suppression a reason', () => {
+      const suppressions = Object.values(
+        template.toJSON().Resources as Record<string, { Metadata?: unknown }>,
+      ).flatMap((resource) => {
+        const metadata = resource.Metadata as { cdk_nag?: { rules_to_suppress: { reason: string }[] } };
+        return metadata?.cdk_nag?.rules_to_suppress ?? [];
+      });
+      expect(suppressions.length).toBeGreaterThan(0);
+      // cdk-nag base64-encodes a reason with non-ASCII characters; plain words keep it readable in the template.
+      for (const suppression of suppressions) expect(suppression.reason).toMatch(/^[\x20-\x7e]{40,}$/);
+    });
+
+    it('is live: it reports a queue that accepts plain HTTP', () => {
+      const app = new App();
+      const stack = new Stack(app, 'Scratch');
+      new Queue(stack, 'Plain');
+      Aspects.of(app).add(new AwsSolutionsChecks());
+      const errors = Annotations.fromStack(stack).findError('*', Match.stringLikeRegexp('AwsSolutions-SQS4'));
+      expect(errors).toHaveLength(1);
+    });
+  });
+
+  describe('bundles', () => {
+    /** The asset directory of a function, from the synthesized cloud assembly. */
+    function bundlePath(description: RegExp): string {
+      const fn = functionWith(template, description);
+      const key = (fn.Properties.Code as { S3Key: string }).S3Key.replace(/\.zip$/, '');
+      return join(synthesized.app.outdir, `asset.${key}`, 'index.mjs');
+    }
+
+    it('are ESM with the AWS SDK inside (nothing left for the runtime to provide)', () => {
+      for (const description of [WORKER, INGEST]) {
+        const code = readFileSync(bundlePath(description), 'utf8');
+        expect(code.startsWith("import { createRequire } from 'node:module';")).toBe(true);
+        // Static and dynamic imports left in the bundle; `[import "x";]` inside SDK error texts is prose.
+        const imports = [...code.matchAll(/(?<!\[)\b(?:from|import)\s*\(?\s*"([^"]+)"/g)].map(
+          (m) => m[1] as string,
+        );
+        expect(imports.filter((specifier) => !isBuiltin(specifier))).toEqual([]);
+      }
+    });
+
+    it('load in Node and serve the ingest health check', async () => {
+      const worker = await import(pathToFileURL(bundlePath(WORKER)).href);
+      expect(typeof worker.handler).toBe('function');
+      const saved = { ...process.env };
+      process.env[ENV.queueUrl] = 'https://sqs.us-east-1.amazonaws.com/123456789012/q.fifo';
+      process.env[ENV.webhookSecretsSecretId] = 'unused-by-healthz';
+      process.env.AWS_REGION = 'us-east-1';
+      try {
+        const ingest = await import(pathToFileURL(bundlePath(INGEST)).href);
+        const response = await ingest.handler({
+          rawPath: '/healthz',
+          headers: {},
+          isBase64Encoded: false,
+          requestContext: { http: { method: 'GET', path: '/healthz' } },
+        });
+        expect(response).toMatchObject({ statusCode: 200 });
+      } finally {
+        process.env = saved;
+      }
+    });
+  });
+});
+
+describe('LifecycleStack with every option set by -c (not bundled)', () => {
+  const ACCOUNT_ID = 'a1b2c3d4e5f6a7b8c9d0a1b2c3d4e5f6';
+  const WEBHOOK_ARN = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:hr/webhook-secrets-AbC123';
+  let synthesized: Synthesized;
+  let template: Template;
+
+  beforeAll(() => {
+    synthesized = synthesize(
+      {
+        cpaasAccountId: ACCOUNT_ID,
+        apiKeySecretName: 'hr/cpaas-key',
+        webhookSecretsSecretArn: WEBHOOK_ARN,
+        terminationPolicy: 'disable',
+        maxConcurrency: '20',
+        maxReceiveCount: '3',
+        dryRun: 'true',
+        alarmEmail: 'oncall@example.com',
+        oldestMessageAgeAlarmSeconds: '1800',
+      },
+      { bundle: false },
+    );
+    template = synthesized.template;
+  });
+
+  it('imports the secrets instead of creating them and grants exactly those', () => {
+    template.resourceCountIs('AWS::SecretsManager::Secret', 0);
+    const worker = statementsOf(template, WORKER).filter((s) =>
+      actionsOf(s).includes('secretsmanager:GetSecretValue'),
+    );
+    expect(JSON.stringify(worker.map((s) => s.Resource))).toContain(':secret:hr/cpaas-key-??????');
+    const ingest = statementsOf(template, INGEST).filter((s) =>
+      actionsOf(s).includes('secretsmanager:GetSecretValue'),
+    );
+    expect(ingest.map((s) => s.Resource)).toEqual([WEBHOOK_ARN]);
+  });
+
+  it('passes the overrides to the queue, the event source, the worker and the alarms', () => {
+    template.hasResourceProperties('AWS::SQS::Queue', {
+      QueueName: DEFAULTS.queueName,
+      RedrivePolicy: { maxReceiveCount: 3 },
+    });
+    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      ScalingConfig: { MaximumConcurrency: 20 },
+    });
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: {
+        Variables: Match.objectLike({
+          [ENV.cpaasAccountId]: ACCOUNT_ID,
+          [ENV.terminationPolicy]: 'disable',
+          [ENV.dryRun]: 'true',
+          [ENV.maxReceiveCount]: '3',
+        }),
+      },
+    });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'ApproximateAgeOfOldestMessage',
+      Threshold: 1800,
+    });
+    expect(template.toJSON().Parameters?.CpaasAccountId).toBeUndefined();
+  });
+
+  it('subscribes the alarm e-mail to the topic', () => {
+    template.hasResourceProperties('AWS::SNS::Subscription', {
+      Protocol: 'email',
+      Endpoint: 'oncall@example.com',
+    });
+  });
+
+  it('stays clean under cdk-nag, with the by-name wildcard suppressed on that resource only', () => {
+    const annotations = Annotations.fromStack(synthesized.stack);
+    expect(annotations.findError('*', Match.stringLikeRegexp('AwsSolutions-'))).toEqual([]);
+    const roles = Object.values(template.findResources('AWS::IAM::Role') as Resources);
+    const suppressed = roles.flatMap((role) => {
+      const metadata = (
+        role as { Metadata?: { cdk_nag?: { rules_to_suppress: { applies_to?: string[] }[] } } }
+      ).Metadata;
+      return (metadata?.cdk_nag?.rules_to_suppress ?? []).flatMap((rule) => rule.applies_to ?? []);
+    });
+    expect(suppressed).toEqual([
+      'Resource::arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:hr/cpaas-key-??????',
+    ]);
+  });
+});
