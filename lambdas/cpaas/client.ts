@@ -84,6 +84,7 @@ interface ApiRequest<S extends z.ZodType> {
 }
 
 const HEADER_SAFE = /^[\x21-\x7e]+$/;
+const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /**
  * Throws `CpaasRequestValidationError` naming every field that breaks the contract, so a bad
@@ -374,7 +375,8 @@ function callScope(method: string, path: string, options: CallOptions, attempts:
   if (options.deadline !== undefined && !controller.signal.aborted) {
     const remaining = options.deadline - Date.now();
     if (remaining <= 0) expire();
-    else timer = setTimeout(expire, remaining);
+    // setTimeout fires at once past 2^31-1 ms; such a deadline is no bound worth a timer.
+    else if (remaining <= MAX_TIMER_MS) timer = setTimeout(expire, remaining);
   }
   return {
     signal: controller.signal,
