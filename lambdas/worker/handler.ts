@@ -1,9 +1,155 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { SQSClient } from '@aws-sdk/client-sqs';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { DEFAULTS, ENV, TERMINATION_POLICIES, type TerminationPolicy } from '../config/settings.js';
+import { CpaasClient } from '../cpaas/client.js';
+import type { CpaasUsersApi } from '../cpaas/users-api.js';
+import type { AwsClientConfig } from '../ingest/handler.js';
+import { SecretsManagerApiKey, withKeyRefresh } from './api-key.js';
+import { processFifoBatch } from './batch.js';
+import { type DeadLetterSink, SqsDeadLetterSink } from './dead-letter.js';
+import { WorkerConfigurationError } from './errors.js';
+import { createRecordProcessor } from './process-record.js';
+import { DynamoStateStore, type StateStore } from './state-store.js';
+import {
+  noMetrics,
+  powertoolsLogger,
+  powertoolsMetrics,
+  silentLogger,
+  type WorkerLogger,
+  type WorkerMetrics,
+} from './telemetry.js';
+
+/** Everything the worker needs; the Lambda builds it from the environment, tests and local mode inject it. */
+export interface WorkerDependencies {
+  /** Should refresh the key on 401 (`withKeyRefresh`): converge does not. */
+  readonly api: CpaasUsersApi;
+  readonly store: StateStore;
+  readonly deadLetters: DeadLetterSink;
+  readonly policy?: TerminationPolicy;
+  readonly dryRun?: boolean;
+  readonly maxReceiveCount?: number;
+  readonly clock?: () => Date;
+  readonly logger?: WorkerLogger;
+  readonly metrics?: WorkerMetrics;
+  /** Message groups processed at once (default 10: every group of a FIFO batch). */
+  readonly concurrency?: number;
+  /** No record starts with less than this left of the invocation (default 10 s). */
+  readonly timeMarginMs?: number;
+}
+
+export type WorkerHandler = (event: SQSEvent, context: Context) => Promise<SQSBatchResponse>;
+
+export const DEFAULT_CONCURRENCY = 10;
+export const DEFAULT_TIME_MARGIN_MS = 10_000;
 
 /**
- * Worker Lambda entry point (SQS FIFO event source, partial batch responses). The signature is
- * final so the stack can bundle this file; the wiring lands in the next commits.
+ * The worker over injected dependencies: FIFO partial batch processing of lifecycle events, each
+ * converged against the CPaaS API. API calls get the invocation's deadline (minus half the margin,
+ * left for the state and DLQ writes), so none outlives the Lambda.
  */
-export async function handler(_event: SQSEvent, _context: Context): Promise<SQSBatchResponse> {
-  throw new Error('worker handler not wired yet');
+export function createWorkerHandler(deps: WorkerDependencies): WorkerHandler {
+  const metrics = deps.metrics ?? noMetrics;
+  const margin = deps.timeMarginMs ?? DEFAULT_TIME_MARGIN_MS;
+  return async (event, context) => {
+    const deadline = Date.now() + context.getRemainingTimeInMillis() - margin / 2;
+    const processRecord = createRecordProcessor({
+      ports: {
+        api: deps.api,
+        store: deps.store,
+        clock: deps.clock ?? (() => new Date()),
+        policy: deps.policy ?? DEFAULTS.terminationPolicy,
+        dryRun: deps.dryRun ?? false,
+        callOptions: () => ({ deadline }),
+      },
+      deadLetters: deps.deadLetters,
+      maxReceiveCount: deps.maxReceiveCount ?? DEFAULTS.maxReceiveCount,
+      logger: deps.logger ?? silentLogger,
+      metrics,
+    });
+    try {
+      return await processFifoBatch(event.Records, processRecord, {
+        concurrency: deps.concurrency ?? DEFAULT_CONCURRENCY,
+        mayStart: () => context.getRemainingTimeInMillis() >= margin,
+      });
+    } finally {
+      metrics.publish();
+    }
+  };
+}
+
+function required(env: NodeJS.ProcessEnv, name: string): string {
+  const value = env[name];
+  if (!value) throw new WorkerConfigurationError(`environment variable ${name} is not set`);
+  return value;
+}
+
+function positiveInteger(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const text = env[name];
+  if (text === undefined || text === '') return fallback;
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < 1) {
+    throw new WorkerConfigurationError(`environment variable ${name} must be a positive integer`);
+  }
+  return value;
+}
+
+function terminationPolicy(env: NodeJS.ProcessEnv): TerminationPolicy {
+  const value = env[ENV.terminationPolicy] || DEFAULTS.terminationPolicy;
+  if (!(TERMINATION_POLICIES as readonly string[]).includes(value)) {
+    throw new WorkerConfigurationError(
+      `environment variable ${ENV.terminationPolicy} must be one of ${TERMINATION_POLICIES.join(', ')}`,
+    );
+  }
+  return value as TerminationPolicy;
+}
+
+/**
+ * The production wiring from the environment: `CPAAS_BASE_URL`, `CPAAS_ACCOUNT_ID`,
+ * `CPAAS_API_KEY_SECRET_ID`, `STATE_TABLE_NAME`, `DEAD_LETTER_QUEUE_URL` (required) and
+ * `CPAAS_ALLOW_INSECURE_HTTP`, `MAX_RECEIVE_COUNT`, `TERMINATION_POLICY`, `DRY_RUN`,
+ * `SECRET_CACHE_SECONDS`, `AWS_ENDPOINT_URL` (optional).
+ */
+export function workerDependenciesFromEnv(
+  env: NodeJS.ProcessEnv = process.env,
+  clientConfig: AwsClientConfig = env.AWS_ENDPOINT_URL ? { endpoint: env.AWS_ENDPOINT_URL } : {},
+): WorkerDependencies {
+  const metrics = powertoolsMetrics();
+  const keys = new SecretsManagerApiKey({
+    client: new SecretsManagerClient(clientConfig),
+    secretId: required(env, ENV.cpaasApiKeySecretId),
+    cacheSeconds: positiveInteger(env, ENV.secretCacheSeconds, DEFAULTS.secretCacheSeconds),
+  });
+  const client = new CpaasClient({
+    baseUrl: required(env, ENV.cpaasBaseUrl),
+    accountId: required(env, ENV.cpaasAccountId),
+    apiKey: () => keys.get(),
+    allowInsecureHttp: env[ENV.cpaasAllowInsecureHttp] === 'true',
+    onAttempt: (attempt) => metrics.apiLatency(attempt.durationMs),
+  });
+  return {
+    api: withKeyRefresh(client, keys),
+    store: new DynamoStateStore({
+      client: new DynamoDBClient(clientConfig),
+      tableName: required(env, ENV.stateTableName),
+    }),
+    deadLetters: new SqsDeadLetterSink(new SQSClient(clientConfig), required(env, ENV.deadLetterQueueUrl)),
+    policy: terminationPolicy(env),
+    dryRun: env[ENV.dryRun] === 'true',
+    maxReceiveCount: positiveInteger(env, ENV.maxReceiveCount, DEFAULTS.maxReceiveCount),
+    logger: powertoolsLogger(),
+    metrics,
+  };
+}
+
+let envHandler: WorkerHandler | undefined;
+
+/**
+ * Lambda entry point (SQS FIFO event source with `ReportBatchItemFailures`). Reads the environment
+ * on the first invocation, not at import, so the local mode can set it after importing.
+ */
+export async function handler(event: SQSEvent, context: Context): Promise<SQSBatchResponse> {
+  envHandler ??= createWorkerHandler(workerDependenciesFromEnv());
+  return envHandler(event, context);
 }

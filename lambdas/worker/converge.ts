@@ -1,0 +1,311 @@
+import type { TerminationPolicy } from '../config/settings.js';
+import { CpaasNotFoundError, isDuplicateEmailError } from '../cpaas/errors.js';
+import type { User } from '../cpaas/schemas.js';
+import type { CallOptions, CpaasUsersApi } from '../cpaas/users-api.js';
+import { type EmployeeData, employeeKey, type LifecycleEvent } from '../events/lifecycle-event.js';
+import {
+  changedFields,
+  desiredFields,
+  type ManagedFields,
+  mergedUserInput,
+  newUserInput,
+} from './desired-user.js';
+import { AdoptionError } from './errors.js';
+import { type EmployeeLink, type LinkStatus, normalizeEventTime, type StateStore } from './state-store.js';
+
+export type ConvergeOutcome =
+  | 'created'
+  | 'updated'
+  | 'unchanged'
+  | 'deleted'
+  | 'disabled'
+  | 'stale'
+  | 'duplicate';
+
+/** One step of what the worker did (or, in a dry run, would do). Field names only, never values. */
+export interface PlanStep {
+  readonly action: 'read' | 'create' | 'adopt' | 'update' | 'delete' | 'link' | 'none';
+  readonly reason: string;
+  readonly fields?: readonly string[];
+}
+
+export interface ConvergeResult {
+  readonly outcome: ConvergeOutcome;
+  /** CPaaS API requests made for this event (list pages count one each). */
+  readonly apiCalls: number;
+  readonly plan: readonly PlanStep[];
+  readonly cpaasUserId?: string;
+}
+
+/** What converge needs from the world; the Lambda, the local mode and the tests pass their own. */
+export interface ConvergePorts {
+  readonly api: CpaasUsersApi;
+  readonly store: StateStore;
+  readonly clock: () => Date;
+  readonly policy: TerminationPolicy;
+  /** Compute and return the plan; call no writing API operation and write nothing to the store. */
+  readonly dryRun: boolean;
+  /** Per-call options (the invocation's deadline), asked for before every call. */
+  readonly callOptions?: () => CallOptions;
+}
+
+const LIST_PAGE_SIZE = 50;
+
+/** One event's convergence: counts API calls, records the plan, skips writes in a dry run. */
+class Convergence {
+  readonly plan: PlanStep[] = [];
+  apiCalls = 0;
+  readonly #key: string;
+
+  constructor(
+    readonly event: LifecycleEvent,
+    readonly ports: ConvergePorts,
+  ) {
+    this.#key = employeeKey(event);
+  }
+
+  get #options(): CallOptions {
+    return this.ports.callOptions?.() ?? {};
+  }
+
+  #step(step: PlanStep): void {
+    this.plan.push(step);
+  }
+
+  async #call<T>(operation: () => Promise<T>): Promise<T> {
+    this.apiCalls += 1;
+    return operation();
+  }
+
+  result(outcome: ConvergeOutcome, cpaasUserId?: string): ConvergeResult {
+    return {
+      outcome,
+      apiCalls: this.apiCalls,
+      plan: this.plan,
+      ...(cpaasUserId === undefined ? {} : { cpaasUserId }),
+    };
+  }
+
+  async run(): Promise<ConvergeResult> {
+    const { store } = this.ports;
+    if (await store.isProcessed(this.#key, this.event.id)) {
+      this.#step({ action: 'none', reason: 'event id already applied' });
+      return this.result('duplicate');
+    }
+    const link = await store.getLink(this.#key);
+    if (link !== undefined && normalizeEventTime(this.event.time) < link.lastEventTime) {
+      this.#step({ action: 'none', reason: 'older than the last applied event for this employee' });
+      return this.#finish(this.result('stale', link.cpaasUserId));
+    }
+    return this.#finish(await this.#apply(link));
+  }
+
+  async #finish(result: ConvergeResult): Promise<ConvergeResult> {
+    if (!this.ports.dryRun) await this.ports.store.markProcessed(this.#key, this.event.id, result.outcome);
+    return result;
+  }
+
+  async #apply(link: EmployeeLink | undefined): Promise<ConvergeResult> {
+    const { event } = this;
+    switch (event.type) {
+      case 'employee.hired':
+        return this.#ensureUser(desiredFields(event.data, true), link);
+      case 'employee.changed':
+        return this.#change(event.data, link);
+      case 'employee.terminated':
+        return this.#terminate(link);
+    }
+  }
+
+  async #change(data: EmployeeData, link: EmployeeLink | undefined): Promise<ConvergeResult> {
+    if (link?.status === 'deleted') {
+      this.#step({
+        action: 'none',
+        reason: 'employee was terminated and the user deleted; a change does not re-provision',
+      });
+      return this.#saveAndReturn(
+        this.#link(link.cpaasUserId, 'deleted'),
+        this.result('unchanged', link.cpaasUserId),
+      );
+    }
+    // A change never re-enables a user a termination disabled: only a (re)hire does.
+    return this.#ensureUser(desiredFields(data, link?.status !== 'disabled'), link);
+  }
+
+  async #ensureUser(desired: ManagedFields, link: EmployeeLink | undefined): Promise<ConvergeResult> {
+    if (link?.cpaasUserId !== undefined && link.status !== 'deleted') {
+      const result = await this.#updateExisting(link.cpaasUserId, desired, 'linked');
+      if (result !== undefined) return result;
+      this.#step({ action: 'create', reason: 'linked user no longer exists' });
+    }
+    return this.#createOrAdopt(desired);
+  }
+
+  /** Read, merge, write if different. Undefined when the user is gone (404). */
+  async #updateExisting(
+    userId: string,
+    desired: ManagedFields,
+    why: string,
+  ): Promise<ConvergeResult | undefined> {
+    let current: User;
+    try {
+      current = await this.#call(() => this.ports.api.getUser(userId, this.#options));
+    } catch (error) {
+      if (error instanceof CpaasNotFoundError) return undefined;
+      throw error;
+    }
+    this.#step({ action: 'read', reason: `${why} user` });
+    const status: LinkStatus = desired.enabled ? 'active' : 'disabled';
+    const fields = changedFields(current, desired);
+    if (fields.length === 0) {
+      this.#step({ action: 'none', reason: 'managed fields already match' });
+      return this.#saveAndReturn(this.#link(userId, status), this.result('unchanged', userId));
+    }
+    this.#step({ action: 'update', reason: 'managed fields differ', fields });
+    if (!this.ports.dryRun) {
+      await this.#call(() =>
+        this.ports.api.updateUser(userId, mergedUserInput(current, desired), this.#options),
+      );
+    }
+    return this.#saveAndReturn(this.#link(userId, status), this.result('updated', userId));
+  }
+
+  async #createOrAdopt(desired: ManagedFields): Promise<ConvergeResult> {
+    this.#step({ action: 'create', reason: 'no live linked user' });
+    if (this.ports.dryRun) return this.result('created');
+    let created: User;
+    try {
+      created = await this.#call(() => this.ports.api.createUser(newUserInput(desired), this.#options));
+    } catch (error) {
+      // Also the retry of a create whose answer was lost, or of a worker that died before linking.
+      if (isDuplicateEmailError(error)) return this.#adopt(desired);
+      throw error;
+    }
+    return this.#saveAndReturn(this.#link(created.id, 'active'), this.result('created', created.id));
+  }
+
+  async #adopt(desired: ManagedFields): Promise<ConvergeResult> {
+    const userId = await this.#findUserIdByEmail(desired.email);
+    if (userId === undefined) {
+      throw new AdoptionError(
+        'create refused the email as taken, but no user with it was found (deleted meanwhile?)',
+      );
+    }
+    this.#step({ action: 'adopt', reason: 'a user with this email already exists' });
+    // Linked before the update, so a crash now leaves the adoption recorded.
+    const status: LinkStatus = desired.enabled ? 'active' : 'disabled';
+    if (!(await this.ports.store.saveLink(this.#link(userId, status)))) return this.#superseded(userId);
+    const result = await this.#updateExisting(userId, desired, 'adopted');
+    if (result === undefined)
+      throw new AdoptionError('the user found by email disappeared before it could be adopted');
+    return result;
+  }
+
+  async #findUserIdByEmail(email: string): Promise<string | undefined> {
+    const wanted = email.toLowerCase();
+    let startKey: string | undefined;
+    do {
+      const page = await this.#call(() =>
+        this.ports.api.listUsers(
+          { pageSize: LIST_PAGE_SIZE, ...(startKey === undefined ? {} : { startKey }) },
+          this.#options,
+        ),
+      );
+      const match = page.data.find((user) => user.email?.toLowerCase() === wanted);
+      if (match !== undefined) return match.id;
+      startKey = page.next_start_key || undefined;
+    } while (startKey !== undefined);
+    return undefined;
+  }
+
+  async #terminate(link: EmployeeLink | undefined): Promise<ConvergeResult> {
+    if (link?.cpaasUserId === undefined || link.status === 'deleted') {
+      this.#step({ action: 'none', reason: 'no live linked user to terminate' });
+      return this.#saveAndReturn(
+        this.#link(link?.cpaasUserId, 'deleted'),
+        this.result('unchanged', link?.cpaasUserId),
+      );
+    }
+    const userId = link.cpaasUserId;
+    if (this.ports.policy === 'disable') {
+      const outcome = await this.#disable(userId);
+      const status: LinkStatus = outcome === 'gone' ? 'deleted' : 'disabled';
+      return this.#saveAndReturn(
+        this.#link(userId, status),
+        this.result(outcome === 'gone' ? 'unchanged' : outcome, userId),
+      );
+    }
+    this.#step({ action: 'delete', reason: 'terminated (policy delete)' });
+    if (!this.ports.dryRun) {
+      try {
+        await this.#call(() => this.ports.api.deleteUser(userId, this.#options));
+      } catch (error) {
+        if (!(error instanceof CpaasNotFoundError)) throw error;
+        this.#step({ action: 'none', reason: 'user already gone (404): counts as deleted' });
+      }
+    }
+    return this.#saveAndReturn(this.#link(userId, 'deleted'), this.result('deleted', userId));
+  }
+
+  /** Disables by read-merge-write: `gone` when the user no longer exists. */
+  async #disable(userId: string): Promise<'gone' | 'disabled' | 'unchanged'> {
+    let current: User;
+    try {
+      current = await this.#call(() => this.ports.api.getUser(userId, this.#options));
+    } catch (error) {
+      if (!(error instanceof CpaasNotFoundError)) throw error;
+      this.#step({ action: 'none', reason: 'user already gone' });
+      return 'gone';
+    }
+    this.#step({ action: 'read', reason: 'linked user' });
+    const desired = { enabled: false };
+    if (changedFields(current, desired).length === 0) {
+      this.#step({ action: 'none', reason: 'already disabled' });
+      return 'unchanged';
+    }
+    this.#step({ action: 'update', reason: 'terminated (policy disable)', fields: ['enabled'] });
+    if (!this.ports.dryRun) {
+      await this.#call(() =>
+        this.ports.api.updateUser(userId, mergedUserInput(current, desired), this.#options),
+      );
+    }
+    return 'disabled';
+  }
+
+  #link(cpaasUserId: string | undefined, status: LinkStatus): EmployeeLink {
+    return {
+      employeeKey: this.#key,
+      ...(cpaasUserId === undefined ? {} : { cpaasUserId }),
+      status,
+      lastEventId: this.event.id,
+      lastEventTime: normalizeEventTime(this.event.time),
+      updatedAt: this.ports.clock().toISOString(),
+    };
+  }
+
+  async #save(link: EmployeeLink): Promise<boolean> {
+    this.#step({ action: 'link', reason: `record status ${link.status}` });
+    if (this.ports.dryRun) return true;
+    return this.ports.store.saveLink(link);
+  }
+
+  async #saveAndReturn(link: EmployeeLink, result: ConvergeResult): Promise<ConvergeResult> {
+    return (await this.#save(link)) ? result : this.#superseded(result.cpaasUserId);
+  }
+
+  /** A newer event for this employee was recorded while this one ran: that one wins. */
+  #superseded(cpaasUserId: string | undefined): ConvergeResult {
+    this.#step({ action: 'none', reason: 'a newer event was applied meanwhile; this one is superseded' });
+    return this.result('stale', cpaasUserId);
+  }
+}
+
+/**
+ * Makes the employee's VoIP user look like the event says, whatever happened before: repeating an
+ * event, or delivering it after a crash at any point, converges to the same user with no second
+ * create. Reads first, writes only what differs, and records the outcome so a duplicate delivery
+ * costs no API call.
+ */
+export function converge(event: LifecycleEvent, ports: ConvergePorts): Promise<ConvergeResult> {
+  return new Convergence(event, ports).run();
+}

@@ -1,0 +1,117 @@
+import type { SQSRecord } from 'aws-lambda';
+import {
+  employeeKey,
+  LIFECYCLE_DATA_SCHEMA,
+  type LifecycleEvent,
+  parseLifecycleEvent,
+} from '../events/lifecycle-event.js';
+import { type ConvergePorts, converge } from './converge.js';
+import type { DeadLetterSink } from './dead-letter.js';
+import { UnsupportedEventVersionError } from './errors.js';
+import { classifyFailure } from './failure.js';
+import type { WorkerLogger, WorkerMetrics } from './telemetry.js';
+
+export interface RecordProcessorDependencies {
+  readonly ports: ConvergePorts;
+  readonly deadLetters: DeadLetterSink;
+  /** The queue's redrive maxReceiveCount: the attempt at which the worker dead-letters itself. */
+  readonly maxReceiveCount: number;
+  readonly logger: WorkerLogger;
+  readonly metrics: WorkerMetrics;
+}
+
+/** Best effort: the id and employee of a message that may not be a valid event, for logs and the DLQ. */
+function identify(body: string): { eventId?: string; employeeKey?: string } {
+  try {
+    const value = JSON.parse(body) as Record<string, unknown>;
+    const eventId = typeof value.id === 'string' ? value.id : undefined;
+    const subject = typeof value.subject === 'string' ? value.subject : undefined;
+    const tenant = typeof value.tenant === 'string' ? value.tenant : undefined;
+    return {
+      ...(eventId === undefined ? {} : { eventId }),
+      ...(subject === undefined ? {} : { employeeKey: employeeKey({ subject, tenant }) }),
+    };
+  } catch {
+    return {};
+  }
+}
+
+/** Parses a message, telling an event of an unknown version apart from a malformed one. */
+export function readEvent(body: string): LifecycleEvent {
+  let dataschema: unknown;
+  try {
+    dataschema = (JSON.parse(body) as { dataschema?: unknown }).dataschema;
+  } catch {
+    // parseLifecycleEvent reports the malformed JSON.
+  }
+  if (typeof dataschema === 'string' && dataschema !== LIFECYCLE_DATA_SCHEMA) {
+    throw new UnsupportedEventVersionError(
+      `unsupported event dataschema ${JSON.stringify(dataschema.slice(0, 100))}; this worker reads ${LIFECYCLE_DATA_SCHEMA}`,
+    );
+  }
+  return parseLifecycleEvent(body);
+}
+
+/**
+ * Converges one message and decides what becomes of it: applied -> acknowledged; permanent
+ * failure -> dead-lettered with its reason and acknowledged, so the employee's later events go
+ * on; transient failure -> thrown so SQS redelivers, except on the last allowed attempt, when it
+ * is dead-lettered too, so every DLQ message says why it is there. Logs one line per outcome.
+ */
+export function createRecordProcessor(
+  deps: RecordProcessorDependencies,
+): (record: SQSRecord) => Promise<void> {
+  const { logger, metrics } = deps;
+  return async (record) => {
+    const started = performance.now();
+    const attempts = Number(record.attributes.ApproximateReceiveCount) || 1;
+    const identity = identify(record.body);
+    const elapsed = () => Math.round(performance.now() - started);
+    try {
+      const event = readEvent(record.body);
+      const result = await converge(event, deps.ports);
+      metrics.outcome(result.outcome);
+      logger.info('event converged', {
+        eventId: event.id,
+        eventType: event.type,
+        employeeKey: employeeKey(event),
+        outcome: result.outcome,
+        durationMs: elapsed(),
+        apiCalls: result.apiCalls,
+        dryRun: deps.ports.dryRun,
+        ...(result.cpaasUserId === undefined ? {} : { cpaasUserId: result.cpaasUserId }),
+        ...(deps.ports.dryRun ? { plan: result.plan } : {}),
+      });
+    } catch (error) {
+      const failure = classifyFailure(error);
+      const lastAttempt = attempts >= deps.maxReceiveCount;
+      const common = {
+        ...identity,
+        errorClass: failure.errorClass,
+        errorMessage: failure.message,
+        attempts,
+        durationMs: elapsed(),
+        dryRun: deps.ports.dryRun,
+      };
+      if (failure.kind === 'transient' && !lastAttempt) {
+        metrics.outcome('retrying');
+        logger.warn('event failed, will be retried', { ...common, outcome: 'retrying' });
+        throw error;
+      }
+      const failureKind = failure.kind === 'permanent' ? 'permanent' : 'exhausted';
+      if (!deps.ports.dryRun) {
+        await deps.deadLetters.send(record, {
+          failureKind,
+          errorClass: failure.errorClass,
+          errorMessage: failure.message,
+          ...(identity.eventId === undefined ? {} : { eventId: identity.eventId }),
+          attempts,
+          failedAt: deps.ports.clock(),
+        });
+        metrics.deadLetter(failureKind);
+      }
+      metrics.outcome('dead-lettered');
+      logger.error('event dead-lettered', { ...common, outcome: 'dead-lettered', failureKind });
+    }
+  };
+}

@@ -1,0 +1,179 @@
+import { ConditionalCheckFailedException, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, PutCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { DEFAULTS, STATE_TABLE_KEYS } from '../config/settings.js';
+
+/** Where an employee's VoIP user stands, as far as the worker last applied. */
+export type LinkStatus = 'active' | 'disabled' | 'deleted';
+
+/**
+ * One employee's link to its CPaaS user and the last event applied to it. `cpaasUserId` is absent
+ * when a termination arrived for an employee never provisioned: the link then only records the
+ * event time, so an older hire delivered late is recognised as stale.
+ */
+export interface EmployeeLink {
+  readonly employeeKey: string;
+  readonly cpaasUserId?: string;
+  readonly status: LinkStatus;
+  readonly lastEventId: string;
+  /** Normalised `toISOString()` form, so string order is time order (DynamoDB compares strings). */
+  readonly lastEventTime: string;
+  readonly updatedAt: string;
+}
+
+/** The state table as the worker's converge logic (and reconcile) sees it. */
+export interface StateStore {
+  getLink(employeeKey: string): Promise<EmployeeLink | undefined>;
+  /**
+   * Writes the link unless a newer event was already applied (conditional write): returns false
+   * then, and the caller treats its own event as superseded. Equal times are accepted, so the
+   * steps of one event (link after create, then status) can each be written.
+   */
+  saveLink(link: EmployeeLink): Promise<boolean>;
+  /** True when this event id was already applied for this employee (kept `processedEventRetentionDays`). */
+  isProcessed(employeeKey: string, eventId: string): Promise<boolean>;
+  /** Records the event as applied; a second record of the same event is a no-op. */
+  markProcessed(employeeKey: string, eventId: string, outcome: string): Promise<void>;
+  /** Every link in the table, for reconcile: which employees the worker provisioned. */
+  listLinks(): AsyncIterable<EmployeeLink>;
+}
+
+/** Normalises an event time so lexicographic order is chronological order. */
+export function normalizeEventTime(time: string): string {
+  return new Date(time).toISOString();
+}
+
+const LINK_PREFIX = 'link#';
+const EVENT_PREFIX = 'event#';
+
+const linkKey = (employeeKey: string) => `${LINK_PREFIX}${employeeKey}`;
+const eventKey = (employeeKey: string, eventId: string) => `${EVENT_PREFIX}${employeeKey}#${eventId}`;
+
+export interface DynamoStateStoreOptions {
+  readonly client: DynamoDBClient;
+  readonly tableName: string;
+  /** How long processed-event records live (TTL); longer than any HRIS retry window. */
+  readonly processedEventRetentionDays?: number;
+  readonly now?: () => Date;
+}
+
+function toLink(item: Record<string, unknown>): EmployeeLink {
+  const pk = String(item[STATE_TABLE_KEYS.partitionKey]);
+  return {
+    employeeKey: pk.slice(LINK_PREFIX.length),
+    ...(typeof item.cpaasUserId === 'string' ? { cpaasUserId: item.cpaasUserId } : {}),
+    status: item.status as LinkStatus,
+    lastEventId: String(item.lastEventId),
+    lastEventTime: String(item.lastEventTime),
+    updatedAt: String(item.updatedAt),
+  };
+}
+
+/**
+ * `StateStore` over one DynamoDB table (key `pk`, TTL `expiresAt`): link items `link#<employee>`
+ * never expire, processed-event items `event#<employee>#<id>` do. Conditional writes make a late
+ * or concurrent delivery unable to overwrite a newer state.
+ */
+export class DynamoStateStore implements StateStore {
+  readonly #documents: DynamoDBDocumentClient;
+  readonly #tableName: string;
+  readonly #retentionDays: number;
+  readonly #now: () => Date;
+
+  constructor(options: DynamoStateStoreOptions) {
+    this.#documents = DynamoDBDocumentClient.from(options.client, {
+      marshallOptions: { removeUndefinedValues: true },
+    });
+    this.#tableName = options.tableName;
+    this.#retentionDays = options.processedEventRetentionDays ?? DEFAULTS.processedEventRetentionDays;
+    this.#now = options.now ?? (() => new Date());
+  }
+
+  async getLink(employeeKey: string): Promise<EmployeeLink | undefined> {
+    const { Item } = await this.#documents.send(
+      new GetCommand({
+        TableName: this.#tableName,
+        Key: { [STATE_TABLE_KEYS.partitionKey]: linkKey(employeeKey) },
+        ConsistentRead: true,
+      }),
+    );
+    return Item === undefined ? undefined : toLink(Item);
+  }
+
+  async saveLink(link: EmployeeLink): Promise<boolean> {
+    try {
+      await this.#documents.send(
+        new PutCommand({
+          TableName: this.#tableName,
+          Item: {
+            [STATE_TABLE_KEYS.partitionKey]: linkKey(link.employeeKey),
+            cpaasUserId: link.cpaasUserId,
+            status: link.status,
+            lastEventId: link.lastEventId,
+            lastEventTime: normalizeEventTime(link.lastEventTime),
+            updatedAt: link.updatedAt,
+          },
+          ConditionExpression: 'attribute_not_exists(#pk) OR #time <= :time',
+          ExpressionAttributeNames: { '#pk': STATE_TABLE_KEYS.partitionKey, '#time': 'lastEventTime' },
+          ExpressionAttributeValues: { ':time': normalizeEventTime(link.lastEventTime) },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
+  }
+
+  async isProcessed(employeeKey: string, eventId: string): Promise<boolean> {
+    const { Item } = await this.#documents.send(
+      new GetCommand({
+        TableName: this.#tableName,
+        Key: { [STATE_TABLE_KEYS.partitionKey]: eventKey(employeeKey, eventId) },
+        ConsistentRead: true,
+      }),
+    );
+    // TTL deletion lags by up to days: an expired item still present is not a memory of the event.
+    const expiresAt = Item?.[STATE_TABLE_KEYS.ttlAttribute];
+    return Item !== undefined && (typeof expiresAt !== 'number' || expiresAt * 1000 > this.#now().getTime());
+  }
+
+  async markProcessed(employeeKey: string, eventId: string, outcome: string): Promise<void> {
+    const now = this.#now();
+    const expiresAt = Math.floor(now.getTime() / 1000) + this.#retentionDays * 86_400;
+    try {
+      await this.#documents.send(
+        new PutCommand({
+          TableName: this.#tableName,
+          Item: {
+            [STATE_TABLE_KEYS.partitionKey]: eventKey(employeeKey, eventId),
+            outcome,
+            processedAt: now.toISOString(),
+            [STATE_TABLE_KEYS.ttlAttribute]: expiresAt,
+          },
+          ConditionExpression: 'attribute_not_exists(#pk)',
+          ExpressionAttributeNames: { '#pk': STATE_TABLE_KEYS.partitionKey },
+        }),
+      );
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    }
+  }
+
+  async *listLinks(): AsyncIterable<EmployeeLink> {
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const page = await this.#documents.send(
+        new ScanCommand({
+          TableName: this.#tableName,
+          FilterExpression: 'begins_with(#pk, :prefix)',
+          ExpressionAttributeNames: { '#pk': STATE_TABLE_KEYS.partitionKey },
+          ExpressionAttributeValues: { ':prefix': LINK_PREFIX },
+          ConsistentRead: true,
+          ...(startKey === undefined ? {} : { ExclusiveStartKey: startKey }),
+        }),
+      );
+      for (const item of page.Items ?? []) yield toLink(item);
+      startKey = page.LastEvaluatedKey;
+    } while (startKey !== undefined);
+  }
+}

@@ -1,0 +1,49 @@
+import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+
+/** The slice of a logger the worker uses; Powertools' Logger fits it. Never given PII or secrets. */
+export interface WorkerLogger {
+  info(message: string, attributes: Record<string, unknown>): void;
+  warn(message: string, attributes: Record<string, unknown>): void;
+  error(message: string, attributes: Record<string, unknown>): void;
+}
+
+/** What the worker measures; the Lambda publishes it as CloudWatch EMF. */
+export interface WorkerMetrics {
+  outcome(outcome: string): void;
+  apiLatency(milliseconds: number): void;
+  deadLetter(failureKind: string): void;
+  /** Called once per invocation: EMF lines are written here. */
+  publish(): void;
+}
+
+export const WORKER_SERVICE_NAME = 'cpaas-lifecycle-worker';
+export const METRICS_NAMESPACE = 'CpaasLifecycle';
+
+export const silentLogger: WorkerLogger = { info() {}, warn() {}, error() {} };
+export const noMetrics: WorkerMetrics = { outcome() {}, apiLatency() {}, deadLetter() {}, publish() {} };
+
+export function powertoolsLogger(): WorkerLogger {
+  return new Logger({ serviceName: WORKER_SERVICE_NAME });
+}
+
+/**
+ * Powertools Metrics as EMF: `EventOutcome` with an `outcome` dimension (one alarm per outcome
+ * without a metric per name), `ApiLatency` in milliseconds, `DeadLetterSends` by failure kind.
+ */
+export function powertoolsMetrics(): WorkerMetrics {
+  const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: WORKER_SERVICE_NAME });
+  const counted = (metric: string, dimension: string, value: string) => {
+    const single = metrics.singleMetric();
+    single.addDimension(dimension, value);
+    single.addMetric(metric, MetricUnit.Count, 1);
+  };
+  return {
+    outcome: (outcome) => counted('EventOutcome', 'outcome', outcome),
+    apiLatency: (milliseconds) => metrics.addMetric('ApiLatency', MetricUnit.Milliseconds, milliseconds),
+    deadLetter: (failureKind) => counted('DeadLetterSends', 'failureKind', failureKind),
+    publish: () => {
+      if (metrics.hasStoredMetrics()) metrics.publishStoredMetrics();
+    },
+  };
+}
