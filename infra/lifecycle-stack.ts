@@ -85,6 +85,9 @@ export class LifecycleStack extends Stack {
       encryption: QueueEncryption.SQS_MANAGED,
       enforceSSL: true,
       visibilityTimeout: VISIBILITY_TIMEOUT,
+      // SQS's default is 4 days: a longer CPaaS outage must not silently drop HR changes. The age
+      // alarm fires long before either limit.
+      retentionPeriod: Duration.days(DEFAULTS.deadLetterRetentionDays),
       deadLetterQueue: deadLetter,
     });
 
