@@ -1,4 +1,5 @@
 import type { UserSummary } from '../cpaas/schemas.js';
+import type { CpaasUsersApi } from '../cpaas/users-api.js';
 import {
   createLifecycleEvent,
   DEFAULT_TENANT,
@@ -6,13 +7,7 @@ import {
   type LifecycleEvent,
 } from '../events/lifecycle-event.js';
 import type { EventQueue } from '../ingest/enqueue.js';
-
-/** What the state table says about one employee: linked to this CPaaS user. */
-export interface EmployeeLink {
-  readonly tenant: string;
-  readonly employeeId: string;
-  readonly userId: string;
-}
+import type { EmployeeLink, StateStore } from '../worker/state-store.js';
 
 export type PlannedChange =
   | { readonly action: 'create'; readonly employee: EmployeeData }
@@ -67,9 +62,19 @@ function differingFields(employee: EmployeeData, user: UserSummary): string[] {
 export function planReconcile(input: PlanInput): ReconcilePlan {
   const tenant = input.tenant ?? DEFAULT_TENANT;
   const usersById = new Map(input.users.map((user) => [user.id, user]));
-  const links = input.links.filter((link) => link.tenant === tenant);
+  // Links of this tenant that still point at a user (a `deleted` link is a finished termination).
+  const prefix = `${tenant}:`;
+  const links = input.links.flatMap((link) =>
+    link.cpaasUserId !== undefined && link.status !== 'deleted' && link.employeeKey.startsWith(prefix)
+      ? [{ employeeId: link.employeeKey.slice(prefix.length), userId: link.cpaasUserId }]
+      : [],
+  );
   const linkByEmployee = new Map(links.map((link) => [link.employeeId, link]));
-  const linkedUserIds = new Set(input.links.map((link) => link.userId));
+  const linkedUserIds = new Set(
+    input.links.flatMap((link) =>
+      link.cpaasUserId !== undefined && link.status !== 'deleted' ? [link.cpaasUserId] : [],
+    ),
+  );
   const unlinkedByEmail = new Map<string, UserSummary>();
   for (const user of input.users) {
     const email = normalizeEmail(user.email);
@@ -148,6 +153,21 @@ export function formatPlan(plan: ReconcilePlan): string {
   return lines.join('\n');
 }
 
+/** The plan for `--json`: ids, actions and field names, without the roster's emails and names. */
+export function planSummary(plan: ReconcilePlan) {
+  return {
+    changes: plan.changes.map((change) => ({
+      action: change.action,
+      employeeId: change.action === 'deprovision' ? change.employeeId : change.employee.employeeId,
+      ...(change.action === 'create' ? {} : { userId: change.userId }),
+      ...(change.action === 'update' ? { fields: change.fields } : {}),
+    })),
+    counts: countByAction(plan),
+    unchanged: plan.unchanged,
+    unmanagedUserIds: plan.unmanagedUserIds,
+  };
+}
+
 /** Too many deprovisions for one run: HRIS export glitches look exactly like mass terminations. */
 export class DeletionThresholdError extends Error {
   override readonly name = 'DeletionThresholdError';
@@ -167,7 +187,9 @@ export function planEvents(plan: ReconcilePlan, tenant?: string): LifecycleEvent
         data: { employeeId: change.employeeId },
       });
     }
-    const type = change.action === 'update' ? 'employee.changed' : 'employee.hired';
+    // A disabled user of someone in the roster is a rehire, which the worker handles as a hire.
+    const rehire = change.action === 'update' && change.fields.includes('enabled');
+    const type = change.action === 'update' && !rehire ? 'employee.changed' : 'employee.hired';
     return createLifecycleEvent({ ...common, type, data: change.employee });
   });
 }
@@ -204,4 +226,24 @@ export async function applyReconcilePlan(
     options.onProgress?.(Math.min(start + chunk, events.length), events.length);
   }
   return events;
+}
+
+/**
+ * Reads what reconcile compares the roster with: every CPaaS user (the list endpoint, 50 a page)
+ * and every link in the state table. `onUsers` reports progress, since a large account takes
+ * hundreds of pages.
+ */
+export async function loadReconcileState(options: {
+  readonly api: Pick<CpaasUsersApi, 'iterateUsers'>;
+  readonly store: Pick<StateStore, 'listLinks'>;
+  readonly onUsers?: (count: number) => void;
+}): Promise<{ users: UserSummary[]; links: EmployeeLink[] }> {
+  const users: UserSummary[] = [];
+  for await (const user of options.api.iterateUsers({ pageSize: 50 })) {
+    users.push(user);
+    options.onUsers?.(users.length);
+  }
+  const links: EmployeeLink[] = [];
+  for await (const link of options.store.listLinks()) links.push(link);
+  return { users, links };
 }

@@ -10,6 +10,7 @@ import {
   formatPlan,
   planReconcile,
 } from '../../lambdas/operations/reconcile.js';
+import type { EmployeeLink } from '../../lambdas/worker/state-store.js';
 
 const employee = (id: string, extra: Partial<EmployeeData> = {}): EmployeeData => ({
   employeeId: id,
@@ -19,7 +20,18 @@ const employee = (id: string, extra: Partial<EmployeeData> = {}): EmployeeData =
   ...extra,
 });
 const user = (id: string, fields: Record<string, unknown> = {}) => ({ id, enabled: true, ...fields });
-const link = (employeeId: string, userId: string) => ({ tenant: 'default', employeeId, userId });
+const link = (
+  employeeId: string,
+  cpaasUserId: string,
+  status: EmployeeLink['status'] = 'active',
+): EmployeeLink => ({
+  employeeKey: `default:${employeeId}`,
+  cpaasUserId,
+  status,
+  lastEventId: 'evt',
+  lastEventTime: '2026-01-01T00:00:00.000Z',
+  updatedAt: '2026-01-01T00:00:00.000Z',
+});
 
 describe('planReconcile', () => {
   const roster = [
@@ -57,6 +69,16 @@ describe('planReconcile', () => {
     ]);
     expect(plan.unchanged).toBe(1);
     expect(plan.unmanagedUserIds).toEqual(['u-admin']);
+  });
+
+  it('ignores finished terminations and links of another tenant', () => {
+    const plan = planReconcile({
+      roster: [],
+      users: [user('u-1'), user('u-2')],
+      links: [link('done', 'u-1', 'deleted'), { ...link('other', 'u-2'), employeeKey: 'acme:other' }],
+    });
+    expect(plan.changes).toEqual([]);
+    expect(plan.unmanagedUserIds).toEqual(['u-1']);
   });
 
   it('re-creates a linked user that was deleted behind its back', () => {
