@@ -63,14 +63,12 @@ describe('AWS throttling', () => {
   afterEach(() => dynamo.reset());
 
   it('a throttled state-table read is transient, so SQS redelivers the message', async () => {
-    dynamo
-      .on(GetCommand)
-      .rejects(
-        new ProvisionedThroughputExceededException({
-          message: 'Rate exceeded',
-          $metadata: { httpStatusCode: 400 },
-        }),
-      );
+    dynamo.on(GetCommand).rejects(
+      new ProvisionedThroughputExceededException({
+        message: 'Rate exceeded',
+        $metadata: { httpStatusCode: 400 },
+      }),
+    );
     const store = new DynamoStateStore({
       client: new DynamoDBClient({
         // Loopback, should the mock ever not intercept: tests never leave this machine.
