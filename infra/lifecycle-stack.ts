@@ -12,7 +12,7 @@ import { AttributeType, BillingMode, Table, TableEncryption } from 'aws-cdk-lib/
 import { FunctionUrlAuthType } from 'aws-cdk-lib/aws-lambda';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { type DeadLetterQueue, Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
-import { AwsSolutionsChecks } from 'cdk-nag';
+import { AwsSolutionsChecks, NagSuppressions } from 'cdk-nag';
 import type { Construct } from 'constructs';
 import { DEFAULTS, ENV, STATE_TABLE_KEYS } from '../lambdas/config/settings.js';
 import { DEFAULT_SOURCES } from '../lambdas/ingest/handler.js';
@@ -42,6 +42,15 @@ export const WORKER_TABLE_ACTIONS = [
   'dynamodb:ConditionCheckItem',
   'dynamodb:Query',
 ] as const;
+
+/** The cdk-nag rules (one per pack that has it) that flag a Lambda anyone may invoke. */
+export const PUBLIC_URL_RULES = ['HIPAA.Security', 'NIST.800.53.R5', 'PCI.DSS.321'].map(
+  (pack) => `${pack}-LambdaFunctionPublicAccessProhibited`,
+);
+const PUBLIC_URL_REASON =
+  'Webhook endpoint: the HRIS calls it from the internet and cannot sign AWS SigV4 requests, so the URL ' +
+  'has no IAM auth. Every request is authenticated by its HMAC signature over the raw body (secrets from ' +
+  'Secrets Manager) before anything is queued; a missing or wrong signature gets 401.';
 
 /** CloudFormation output ids allow letters and digits only. */
 function outputId(prefix: string, name: string): string {
@@ -161,12 +170,15 @@ export class LifecycleStack extends Stack {
     }).function;
     webhookSecrets.grantRead(ingest);
     queue.grantSendMessages(ingest);
-    // No IAM auth on purpose: an HRIS cannot sign SigV4. Each request is authenticated by its HMAC
-    // signature over the raw body before anything is queued (401 otherwise). A Function URL rather
-    // than an HTTP API: the handler routes POST /webhooks/{source} and GET /healthz itself, and a URL
-    // costs nothing per request. AwsSolutions has no rule on URL auth; the HIPAA/NIST/PCI packs'
-    // LambdaFunctionPublicAccessProhibited would need this same reason.
+    // A Function URL rather than an HTTP API: the handler routes POST /webhooks/{source} and
+    // GET /healthz itself, and a URL costs nothing per request.
     const url = ingest.addFunctionUrl({ authType: FunctionUrlAuthType.NONE });
+    // AwsSolutions has no rule on this; the packs that do flag the public invoke permissions.
+    NagSuppressions.addResourceSuppressions(
+      ingest,
+      PUBLIC_URL_RULES.map((id) => ({ id, reason: PUBLIC_URL_REASON })),
+      true,
+    );
     const alarms = new LifecycleAlarms(this, 'Alarms', {
       queue,
       deadLetterQueue,

@@ -4,9 +4,14 @@ import { pathToFileURL } from 'node:url';
 import { App, Aspects, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { Queue } from 'aws-cdk-lib/aws-sqs';
-import { AwsSolutionsChecks } from 'cdk-nag';
+import { AwsSolutionsChecks, NIST80053R5Checks } from 'cdk-nag';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { addLifecycleStack, type LifecycleStack, WORKER_TABLE_ACTIONS } from '../../infra/lifecycle-stack.js';
+import {
+  addLifecycleStack,
+  type LifecycleStack,
+  PUBLIC_URL_RULES,
+  WORKER_TABLE_ACTIONS,
+} from '../../infra/lifecycle-stack.js';
 import { DEFAULTS, ENV, STATE_TABLE_KEYS } from '../../lambdas/config/settings.js';
 import { DEFAULT_SOURCES } from '../../lambdas/ingest/handler.js';
 
@@ -493,6 +498,20 @@ describe('LifecycleStack with every option set by -c (not bundled)', () => {
       Protocol: 'email',
       Endpoint: 'oncall@example.com',
     });
+  });
+
+  it('justifies the public webhook URL to the cdk-nag packs that flag it', () => {
+    const app = new App({
+      context: { ...committedContext, 'aws:cdk:bundling-stacks': [] },
+    });
+    const stack = addLifecycleStack(app);
+    Aspects.of(app).add(new NIST80053R5Checks());
+    const findings = Annotations.fromStack(stack).findError(
+      '*',
+      Match.stringLikeRegexp('LambdaFunctionPublicAccessProhibited'),
+    );
+    expect(findings).toEqual([]);
+    expect(PUBLIC_URL_RULES).toContain('NIST.800.53.R5-LambdaFunctionPublicAccessProhibited');
   });
 
   it('stays clean under cdk-nag, with the by-name wildcard suppressed on that resource only', () => {
