@@ -32,6 +32,9 @@ const secretArn = z
     'must be the complete ARN of a Secrets Manager secret (ending in the 6-character suffix)',
   );
 
+/** A queue that has not drained for 15 minutes is stuck, not busy: 10,000 events a month is a trickle. */
+export const DEFAULT_OLDEST_MESSAGE_AGE_ALARM_SECONDS = 900;
+
 /**
  * Every setting the stack reads from CDK context. Keys that `DEFAULTS` already defines default to
  * it here, so `cdk.json` only carries what is specific to a deployment.
@@ -55,7 +58,9 @@ export const StackConfigSchema = z
     alarmEmail: z.email('must be an e-mail address').optional(),
     dryRun: flag.default(false),
     /** Between one minute and the 14-day SQS retention maximum. */
-    oldestMessageAgeAlarmSeconds: integer(60, 14 * 24 * 3600).default(900),
+    oldestMessageAgeAlarmSeconds: integer(60, 14 * 24 * 3600).default(
+      DEFAULT_OLDEST_MESSAGE_AGE_ALARM_SECONDS,
+    ),
   })
   .superRefine((config, context) => {
     for (const secret of ['apiKeySecret', 'webhookSecretsSecret'] as const) {

@@ -5,7 +5,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { parseStackConfig, StackConfigError } from '../../infra/config.js';
+import {
+  DEFAULT_OLDEST_MESSAGE_AGE_ALARM_SECONDS,
+  parseStackConfig,
+  StackConfigError,
+} from '../../infra/config.js';
 import { DEFAULTS } from '../../lambdas/config/settings.js';
 
 const committedContext: Record<string, unknown> = JSON.parse(readFileSync('cdk.json', 'utf8')).context;
@@ -38,6 +42,7 @@ describe('parseStackConfig', () => {
       maxConcurrency: DEFAULTS.maxConcurrency,
       maxReceiveCount: DEFAULTS.maxReceiveCount,
       dryRun: false,
+      oldestMessageAgeAlarmSeconds: DEFAULT_OLDEST_MESSAGE_AGE_ALARM_SECONDS,
     });
     expect(config.cpaasAccountId).toBeUndefined();
     expect(config.apiKeySecretName).toBeUndefined();

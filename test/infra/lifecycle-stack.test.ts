@@ -6,6 +6,7 @@ import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { Queue } from 'aws-cdk-lib/aws-sqs';
 import { AwsSolutionsChecks, NIST80053R5Checks } from 'cdk-nag';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEFAULT_OLDEST_MESSAGE_AGE_ALARM_SECONDS } from '../../infra/config.js';
 import {
   addLifecycleStack,
   type LifecycleStack,
@@ -325,7 +326,7 @@ describe('LifecycleStack with the committed cdk.json (bundled)', () => {
         MetricName: 'ApproximateAgeOfOldestMessage',
         Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [ids.queue, 'QueueName'] } }],
         ComparisonOperator: 'GreaterThanThreshold',
-        Threshold: committedContext.oldestMessageAgeAlarmSeconds,
+        Threshold: DEFAULT_OLDEST_MESSAGE_AGE_ALARM_SECONDS,
       });
     });
 
