@@ -136,7 +136,6 @@ class Convergence {
     if (link?.cpaasUserId !== undefined && link.status !== 'deleted') {
       const result = await this.#updateExisting(link.cpaasUserId, desired, 'linked');
       if (result !== undefined) return result;
-      this.#step({ action: 'create', reason: 'linked user no longer exists' });
     }
     return this.#createOrAdopt(desired);
   }
@@ -171,7 +170,7 @@ class Convergence {
   }
 
   async #createOrAdopt(desired: ManagedFields): Promise<ConvergeResult> {
-    this.#step({ action: 'create', reason: 'no live linked user' });
+    this.#step({ action: 'create', reason: 'no live linked user (never linked, deleted, or gone: 404)' });
     if (this.ports.dryRun) return this.result('created');
     let created: User;
     try {

@@ -116,6 +116,7 @@ export function workerDependenciesFromEnv(
   clientConfig: AwsClientConfig = env.AWS_ENDPOINT_URL ? { endpoint: env.AWS_ENDPOINT_URL } : {},
 ): WorkerDependencies {
   const metrics = powertoolsMetrics();
+  const logger = powertoolsLogger();
   const keys = new SecretsManagerApiKey({
     client: new SecretsManagerClient(clientConfig),
     secretId: required(env, ENV.cpaasApiKeySecretId),
@@ -127,6 +128,7 @@ export function workerDependenciesFromEnv(
     apiKey: () => keys.get(),
     allowInsecureHttp: env[ENV.cpaasAllowInsecureHttp] === 'true',
     onAttempt: (attempt) => metrics.apiLatency(attempt.durationMs),
+    logger,
   });
   return {
     api: withKeyRefresh(client, keys),
@@ -138,7 +140,7 @@ export function workerDependenciesFromEnv(
     policy: terminationPolicy(env),
     dryRun: env[ENV.dryRun] === 'true',
     maxReceiveCount: positiveInteger(env, ENV.maxReceiveCount, DEFAULTS.maxReceiveCount),
-    logger: powertoolsLogger(),
+    logger,
     metrics,
   };
 }

@@ -23,7 +23,7 @@ export const METRICS_NAMESPACE = 'CpaasLifecycle';
 export const silentLogger: WorkerLogger = { info() {}, warn() {}, error() {} };
 export const noMetrics: WorkerMetrics = { outcome() {}, apiLatency() {}, deadLetter() {}, publish() {} };
 
-export function powertoolsLogger(): WorkerLogger {
+export function powertoolsLogger(): Logger {
   return new Logger({ serviceName: WORKER_SERVICE_NAME });
 }
 
