@@ -1,5 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { registerDlqCommands } from './dlq-command.js';
+import { registerLocalCommands } from './local-command.js';
+import { registerReconcileCommands } from './reconcile-command.js';
 import { registerSendCommands } from './send-command.js';
 import { registerUsersCommands } from './users-command.js';
 
@@ -14,6 +16,8 @@ export function buildProgram(): Command {
     .exitOverride();
   registerSendCommands(program);
   registerDlqCommands(program);
+  registerLocalCommands(program);
+  registerReconcileCommands(program);
   registerUsersCommands(program);
   return program;
 }

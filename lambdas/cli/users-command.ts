@@ -10,7 +10,7 @@ import { EXIT } from './main.js';
 /** Read only here: the CLI's way to pass a key without Secrets Manager (the Lambda never reads it). */
 const API_KEY_ENV = 'CPAAS_API_KEY';
 
-interface ConnectionFlags {
+export interface ConnectionFlags {
   baseUrl?: string;
   account?: string;
   secretId?: string;
@@ -88,7 +88,7 @@ function userRows(users: readonly UserSummary[]): string[][] {
   ]);
 }
 
-function addConnectionOptions(command: Command): Command {
+export function addConnectionOptions(command: Command): Command {
   return command
     .addOption(new Option('--base-url <url>', `API base URL (default: $${ENV.cpaasBaseUrl})`))
     .addOption(new Option('--account <id>', `account id, 32 alphanumeric (default: $${ENV.cpaasAccountId})`))
@@ -182,7 +182,7 @@ async function apiKeyFromSecret(secretId: string): Promise<string> {
 }
 
 /** Builds a client from flags and environment; anything missing or malformed is a usage error (exit 2). */
-function clientFor(command: Command, flags: ConnectionFlags): CpaasClient {
+export function clientFor(command: Command, flags: ConnectionFlags): CpaasClient {
   const baseUrl = flags.baseUrl ?? process.env[ENV.cpaasBaseUrl];
   const accountId = flags.account ?? process.env[ENV.cpaasAccountId];
   if (!baseUrl) usageError(command, `pass --base-url or set ${ENV.cpaasBaseUrl}`);

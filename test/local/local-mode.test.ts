@@ -1,0 +1,101 @@
+import type { SQSEvent } from 'aws-lambda';
+import { afterEach, describe, expect, it } from 'vitest';
+import { postSignedWebhook } from '../../lambdas/cli/send-command.js';
+import { createLifecycleEvent, messageGroupIdFor } from '../../lambdas/events/lifecycle-event.js';
+import { type RunningLocalMode, startLocalMode } from '../../lambdas/local/local-mode.js';
+import { motoClientConfig, uniqueName } from '../support/aws.js';
+
+const running: RunningLocalMode[] = [];
+afterEach(async () => {
+  await Promise.all(running.splice(0).map((mode) => mode.stop()));
+});
+
+function uniqueResourceNames() {
+  const prefix = uniqueName('local');
+  return {
+    queueName: `${prefix}-events.fifo`,
+    deadLetterQueueName: `${prefix}-dlq.fifo`,
+    stateTableName: `${prefix}-state`,
+    apiKeySecretName: `${prefix}/api-key`,
+    webhookSecretsSecretName: `${prefix}/webhook-secrets`,
+  };
+}
+
+async function until(condition: () => boolean, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+describe('startLocalMode', () => {
+  it('takes a signed webhook through the real ingest handler and the queue to the worker handler', async () => {
+    const delivered: SQSEvent[] = [];
+    const lines: string[] = [];
+    const mode = await startLocalMode({
+      port: 0,
+      awsEndpoint: motoClientConfig().endpoint,
+      resourceNames: uniqueResourceNames(),
+      cpaas: { baseUrl: 'http://127.0.0.1:9', apiKey: 'not-used', accountId: 'a'.repeat(32) },
+      log: (line) => lines.push(line),
+      workerHandler: async (event) => {
+        delivered.push(event);
+        return { batchItemFailures: [] };
+      },
+    });
+    running.push(mode);
+    expect(mode.ready).toMatchObject({
+      ready: true,
+      webhookUrl: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+\/webhooks\/standard$/),
+      webhookSecret: expect.stringMatching(/^whsec_/),
+      queueUrl: expect.stringContaining('.fifo'),
+      dlqUrl: expect.stringContaining('-dlq.fifo'),
+      cpaasBaseUrl: 'http://127.0.0.1:9',
+    });
+
+    const event = createLifecycleEvent({
+      type: 'employee.hired',
+      source: 'test',
+      data: {
+        employeeId: 'e-local',
+        workEmail: 'e-local@example.com',
+        firstName: 'Ada',
+        lastName: 'Lovelace',
+      },
+    });
+    const response = await postSignedWebhook({
+      url: mode.ready.webhookUrl,
+      secret: mode.ready.webhookSecret,
+      body: JSON.stringify(event),
+    });
+    expect(response.status).toBe(202);
+    await until(() => delivered.length > 0);
+    const record = delivered[0]?.Records[0];
+    expect(JSON.parse(record?.body ?? '{}')).toEqual(event);
+    expect(record?.attributes.MessageGroupId).toBe(messageGroupIdFor(event));
+    await until(() => lines.some((line) => line.startsWith('handled')));
+    expect(lines.find((line) => line.startsWith('handled'))).toContain(
+      `employee.hired employee e-local (event ${event.id})`,
+    );
+    expect(lines.join('\n')).not.toContain('example.com');
+  });
+
+  it('rejects a webhook signed with another secret', async () => {
+    const mode = await startLocalMode({
+      port: 0,
+      awsEndpoint: motoClientConfig().endpoint,
+      resourceNames: uniqueResourceNames(),
+      cpaas: { baseUrl: 'http://127.0.0.1:9', apiKey: 'not-used', accountId: 'a'.repeat(32) },
+      log: () => {},
+      workerHandler: async () => ({ batchItemFailures: [] }),
+    });
+    running.push(mode);
+    const response = await postSignedWebhook({
+      url: mode.ready.webhookUrl,
+      secret: `whsec_${Buffer.from('another secret of 24 byt').toString('base64')}`,
+      body: '{}',
+    });
+    expect(response.status).toBe(401);
+  });
+});
