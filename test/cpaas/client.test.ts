@@ -32,10 +32,16 @@ const ACCOUNT = 'A'.repeat(32);
 const USER_ID = 'U'.repeat(32);
 const fastRetry = { baseDelayMs: 5, maxDelayMs: 20 };
 
+interface Answer {
+  status: number;
+  body?: unknown;
+  headers?: Record<string, string>;
+}
+
 type Step =
   | 'hang'
   | 'reset'
-  | { status: number; body?: unknown; headers?: Record<string, string> }
+  | Answer
   | ((request: IncomingMessage, body: string, response: ServerResponse) => void);
 
 interface Received {
@@ -48,7 +54,7 @@ interface Received {
 
 let script: Step[] = [];
 let received: Received[] = [];
-const okUser = {
+const okUser: Answer = {
   status: 200,
   body: { data: { id: USER_ID, email: 'x@example.test' }, request_id: 'req-ok' },
 };
@@ -124,7 +130,7 @@ async function failure(promise: Promise<unknown>): Promise<CpaasError> {
 }
 
 const person = { email: 'someone@example.test', first_name: 'Some', last_name: 'One' };
-const unavailable = (status = 503) => ({ status, body: { message: 'try later' } });
+const unavailable = (status = 503): Answer => ({ status, body: { message: 'try later' } });
 
 describe('CpaasClient requests', () => {
   it('puts account and user ids in the path, the key after its prefix, and sends JSON bodies', async () => {
