@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import {
+  ChangeMessageVisibilityBatchCommand,
   DeleteMessageBatchCommand,
   GetQueueAttributesCommand,
   type Message,
@@ -168,6 +169,7 @@ async function invokeWithTimeout(
 }
 
 const POLL_ERROR_PAUSE_MS = 1_000;
+const RELEASE_SLACK_SECONDS = 5;
 
 /**
  * Emulates Lambda's SQS event source mapping, which moto cannot run: long-polls the queue,
@@ -185,10 +187,39 @@ export async function startEventSource(options: EventSourceOptions): Promise<Run
   const functionName = options.functionName ?? 'cpaas-lifecycle-worker';
   const region = options.region ?? (await sqs.config.region());
   const { Attributes } = await sqs.send(
-    new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['QueueArn'] }),
+    new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['QueueArn', 'VisibilityTimeout'] }),
   );
   const queueArn = Attributes?.QueueArn ?? queueUrl;
+  const visibilityTimeoutMs = Number(Attributes?.VisibilityTimeout ?? 30) * 1000;
   const stopping = new AbortController();
+  const held = new Map<NodeJS.Timeout, SQSRecord[]>();
+
+  const setVisibility = async (records: readonly SQSRecord[], seconds: number) => {
+    await sqs.send(
+      new ChangeMessageVisibilityBatchCommand({
+        QueueUrl: queueUrl,
+        Entries: records.map((record, index) => ({
+          Id: String(index),
+          ReceiptHandle: record.receiptHandle,
+          VisibilityTimeout: seconds,
+        })),
+      }),
+    );
+  };
+  /**
+   * moto 5 gets FIFO order wrong when several in-flight messages of one group time out together:
+   * it delivers the group's last message first. So failures are kept invisible a little longer
+   * than the visibility timeout and released together (visibility 0) when it ends, which moto
+   * handles in order. The timing users see is the same: a failure reappears after the timeout.
+   */
+  const holdFailures = async (records: readonly SQSRecord[]) => {
+    await setVisibility(records, Math.ceil(visibilityTimeoutMs / 1000) + RELEASE_SLACK_SECONDS);
+    const timer = setTimeout(() => {
+      held.delete(timer);
+      setVisibility(records, 0).catch((error: Error) => options.onPollError?.(error));
+    }, visibilityTimeoutMs);
+    held.set(timer, [...records]);
+  };
 
   const pollOnce = async (): Promise<void> => {
     const { Messages = [] } = await sqs.send(
@@ -226,6 +257,7 @@ export async function startEventSource(options: EventSourceOptions): Promise<Run
         }),
       );
     }
+    if (failed.size > 0) await holdFailures(records.filter((record) => failed.has(record.messageId)));
     options.onBatch?.({
       records,
       failedMessageIds: failed,
@@ -250,6 +282,11 @@ export async function startEventSource(options: EventSourceOptions): Promise<Run
     async stop() {
       stopping.abort();
       await loop;
+      // Held failures become visible at once for the next consumer instead of after the slack.
+      const pending = [...held.entries()];
+      held.clear();
+      for (const [timer] of pending) clearTimeout(timer);
+      await Promise.allSettled(pending.map(([, records]) => setVisibility(records, 0)));
     },
   };
 }

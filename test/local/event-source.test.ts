@@ -133,6 +133,33 @@ describe('startEventSource', () => {
     expect(deliveries.filter((d) => d.body === 'flaky-1').map((d) => d.receiveCount)).toEqual(['1', '2']);
   });
 
+  it('redelivers a failed group in order after the visibility timeout', async () => {
+    const { queueUrl } = await fifoQueuePair(5, 1);
+    for (const body of ['g1', 'g2', 'g3']) await send(queueUrl, 'group', body);
+    const batches: string[][] = [];
+    const received: number[] = [];
+    running.push(
+      await startEventSource({
+        sqs,
+        queueUrl,
+        waitTimeSeconds: 1,
+        handler: async (event): Promise<SQSBatchResponse> => {
+          batches.push(event.Records.map((record) => record.body));
+          received.push(Date.now());
+          // The first delivery fails as a whole group, like the worker after an error in g1.
+          const failAll = batches.length === 1;
+          return {
+            batchItemFailures: failAll ? event.Records.map((r) => ({ itemIdentifier: r.messageId })) : [],
+          };
+        },
+      }),
+    );
+    await until(() => batches.flat().length >= 6);
+    expect(batches.flat()).toEqual(['g1', 'g2', 'g3', 'g1', 'g2', 'g3']);
+    // The retry waited out the visibility timeout (generous bound: this behaviour is a wait).
+    expect((received[1] ?? 0) - (received[0] ?? 0)).toBeGreaterThanOrEqual(900);
+  });
+
   it('leaves a message failing every time to the queue redrive, which moves it to the DLQ', async () => {
     const { queueUrl, dlqUrl } = await fifoQueuePair(2, 1);
     await send(queueUrl, 'poison', 'poison-1');
