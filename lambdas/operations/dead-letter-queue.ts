@@ -191,19 +191,16 @@ async function release(
 async function sweep(
   options: DeadLetterQueueOptions,
   visit: (message: Message) => Promise<boolean>,
-  limit = Number.POSITIVE_INFINITY,
 ): Promise<void> {
   const held: Message[] = [];
-  let seen = 0;
   try {
-    while (seen < limit) {
+    for (;;) {
       const batch = await receiveBatch(options, INSPECTION_HOLD_SECONDS);
       if (batch.length === 0) break;
       for (const message of batch) {
-        seen += 1;
         let consumed = false;
         try {
-          consumed = seen <= limit && (await visit(message));
+          consumed = await visit(message);
         } finally {
           if (!consumed) held.push(message);
         }
@@ -238,19 +235,13 @@ export interface DeadLetterListing {
  * Lists the DLQ without consuming it: every message is received, described and released again
  * (visibility 0), so it stays in the queue for a later redrive.
  */
-export async function listDeadLetters(
-  options: DeadLetterQueueOptions & { readonly limit?: number },
-): Promise<DeadLetterListing> {
+export async function listDeadLetters(options: DeadLetterQueueOptions): Promise<DeadLetterListing> {
   const approximateTotal = await countDeadLetters(options);
   const messages: DeadLetter[] = [];
-  await sweep(
-    options,
-    async (message) => {
-      messages.push(describeDeadLetter(message));
-      return false;
-    },
-    options.limit,
-  );
+  await sweep(options, async (message) => {
+    messages.push(describeDeadLetter(message));
+    return false;
+  });
   return { messages, approximateTotal };
 }
 
@@ -323,9 +314,12 @@ function withoutReasonAttributes(
 export async function redriveDeadLetters(options: RedriveOptions): Promise<RedriveResult> {
   const wanted = options.messageIds === undefined ? undefined : new Set(options.messageIds);
   const moved: RedrivenMessage[] = [];
+  const startedAt = Date.now();
   await sweep(options, async (message) => {
     const messageId = message.MessageId ?? '';
     if (wanted && !wanted.has(messageId)) return false;
+    // One that failed again after being redriven by this very run is left for the operator.
+    if (Number(message.Attributes?.SentTimestamp) > startedAt) return false;
     const groupId = message.Attributes?.MessageGroupId;
     const attributes = withoutReasonAttributes(message.MessageAttributes);
     const sent = await options.sqs.send(
