@@ -88,19 +88,24 @@ class Convergence {
 
   async run(): Promise<ConvergeResult> {
     const { store } = this.ports;
-    if (await store.isProcessed(this.#key, this.event.id)) {
+    // Both reads at once: one table round trip per event instead of two.
+    const [processed, link] = await Promise.all([
+      store.isProcessed(this.#key, this.event.id),
+      store.getLink(this.#key),
+    ]);
+    if (processed) {
       this.#step({ action: 'none', reason: 'event id already applied' });
       return this.result('duplicate');
     }
-    const link = await store.getLink(this.#key);
     if (link !== undefined && normalizeEventTime(this.event.time) < link.lastEventTime) {
       this.#step({ action: 'none', reason: 'older than the last applied event for this employee' });
-      return this.#finish(this.result('stale', link.cpaasUserId));
+      return this.#recorded(this.result('stale', link.cpaasUserId));
     }
-    return this.#finish(await this.#apply(link));
+    return this.#apply(link);
   }
 
-  async #finish(result: ConvergeResult): Promise<ConvergeResult> {
+  /** Records an outcome that writes no link (stale, superseded) so a redelivery is a duplicate. */
+  async #recorded(result: ConvergeResult): Promise<ConvergeResult> {
     if (!this.ports.dryRun) await this.ports.store.markProcessed(this.#key, this.event.id, result.outcome);
     return result;
   }
@@ -193,7 +198,7 @@ class Convergence {
     this.#step({ action: 'adopt', reason: 'a user with this email already exists' });
     // Linked before the update, so a crash now leaves the adoption recorded.
     const status: LinkStatus = desired.enabled ? 'active' : 'disabled';
-    if (!(await this.ports.store.saveLink(this.#link(userId, status)))) return this.#superseded(userId);
+    if (!(await this.#save(this.#link(userId, status)))) return this.#superseded(userId);
     const result = await this.#updateExisting(userId, desired, 'adopted');
     if (result === undefined)
       throw new AdoptionError('the user found by email disappeared before it could be adopted');
@@ -282,20 +287,24 @@ class Convergence {
     };
   }
 
-  async #save(link: EmployeeLink): Promise<boolean> {
+  /** Saves the link and, when `outcome` is given, records the event as applied in the same write. */
+  async #save(link: EmployeeLink, outcome?: ConvergeOutcome): Promise<boolean> {
     this.#step({ action: 'link', reason: `record status ${link.status}` });
     if (this.ports.dryRun) return true;
-    return this.ports.store.saveLink(link);
+    return this.ports.store.saveLink(
+      link,
+      outcome === undefined ? undefined : { eventId: this.event.id, outcome },
+    );
   }
 
   async #saveAndReturn(link: EmployeeLink, result: ConvergeResult): Promise<ConvergeResult> {
-    return (await this.#save(link)) ? result : this.#superseded(result.cpaasUserId);
+    return (await this.#save(link, result.outcome)) ? result : this.#superseded(result.cpaasUserId);
   }
 
   /** A newer event for this employee was recorded while this one ran: that one wins. */
-  #superseded(cpaasUserId: string | undefined): ConvergeResult {
+  #superseded(cpaasUserId: string | undefined): Promise<ConvergeResult> {
     this.#step({ action: 'none', reason: 'a newer event was applied meanwhile; this one is superseded' });
-    return this.result('stale', cpaasUserId);
+    return this.#recorded(this.result('stale', cpaasUserId));
   }
 }
 

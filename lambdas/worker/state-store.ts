@@ -1,5 +1,15 @@
-import { ConditionalCheckFailedException, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, GetCommand, PutCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  ConditionalCheckFailedException,
+  type DynamoDBClient,
+  TransactionCanceledException,
+} from '@aws-sdk/client-dynamodb';
+import {
+  DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  ScanCommand,
+  TransactWriteCommand,
+} from '@aws-sdk/lib-dynamodb';
 import { DEFAULTS, STATE_TABLE_KEYS } from '../config/settings.js';
 
 /** Where an employee's VoIP user stands, as far as the worker last applied. */
@@ -20,15 +30,23 @@ export interface EmployeeLink {
   readonly updatedAt: string;
 }
 
+/** An applied event, as recorded for duplicate detection. */
+export interface ProcessedEvent {
+  readonly eventId: string;
+  readonly outcome: string;
+}
+
 /** The state table as the worker's converge logic (and reconcile) sees it. */
 export interface StateStore {
   getLink(employeeKey: string): Promise<EmployeeLink | undefined>;
   /**
    * Writes the link unless a newer event was already applied (conditional write): returns false
    * then, and the caller treats its own event as superseded. Equal times are accepted, so the
-   * steps of one event (link after create, then status) can each be written.
+   * steps of one event (link after create, then status) can each be written. With `processed`,
+   * the event is recorded as applied in the same atomic write: one round trip per event, and no
+   * window where the event is marked but its link is not.
    */
-  saveLink(link: EmployeeLink): Promise<boolean>;
+  saveLink(link: EmployeeLink, processed?: ProcessedEvent): Promise<boolean>;
   /** True when this event id was already applied for this employee (kept `processedEventRetentionDays`). */
   isProcessed(employeeKey: string, eventId: string): Promise<boolean>;
   /** Records the event as applied; a second record of the same event is a no-op. */
@@ -99,29 +117,58 @@ export class DynamoStateStore implements StateStore {
     return Item === undefined ? undefined : toLink(Item);
   }
 
-  async saveLink(link: EmployeeLink): Promise<boolean> {
+  async saveLink(link: EmployeeLink, processed?: ProcessedEvent): Promise<boolean> {
+    const linkPut = this.#linkPut(link);
     try {
-      await this.#documents.send(
-        new PutCommand({
-          TableName: this.#tableName,
-          Item: {
-            [STATE_TABLE_KEYS.partitionKey]: linkKey(link.employeeKey),
-            cpaasUserId: link.cpaasUserId,
-            status: link.status,
-            lastEventId: link.lastEventId,
-            lastEventTime: normalizeEventTime(link.lastEventTime),
-            updatedAt: link.updatedAt,
-          },
-          ConditionExpression: 'attribute_not_exists(#pk) OR #time <= :time',
-          ExpressionAttributeNames: { '#pk': STATE_TABLE_KEYS.partitionKey, '#time': 'lastEventTime' },
-          ExpressionAttributeValues: { ':time': normalizeEventTime(link.lastEventTime) },
-        }),
-      );
+      if (processed === undefined) await this.#documents.send(new PutCommand(linkPut));
+      else {
+        const eventPut = this.#eventPut(link.employeeKey, processed);
+        await this.#documents.send(
+          new TransactWriteCommand({ TransactItems: [{ Put: linkPut }, { Put: eventPut }] }),
+        );
+      }
       return true;
     } catch (error) {
       if (error instanceof ConditionalCheckFailedException) return false;
+      if (!(error instanceof TransactionCanceledException)) throw error;
+      const [linkReason, eventReason] = error.CancellationReasons ?? [];
+      if (linkReason?.Code === 'ConditionalCheckFailed') return false;
+      // Recorded meanwhile by a concurrent delivery of the same event: write the link alone.
+      if (eventReason?.Code === 'ConditionalCheckFailed') return this.saveLink(link);
       throw error;
     }
+  }
+
+  #linkPut(link: EmployeeLink) {
+    return {
+      TableName: this.#tableName,
+      Item: {
+        [STATE_TABLE_KEYS.partitionKey]: linkKey(link.employeeKey),
+        cpaasUserId: link.cpaasUserId,
+        status: link.status,
+        lastEventId: link.lastEventId,
+        lastEventTime: normalizeEventTime(link.lastEventTime),
+        updatedAt: link.updatedAt,
+      },
+      ConditionExpression: 'attribute_not_exists(#pk) OR #time <= :time',
+      ExpressionAttributeNames: { '#pk': STATE_TABLE_KEYS.partitionKey, '#time': 'lastEventTime' },
+      ExpressionAttributeValues: { ':time': normalizeEventTime(link.lastEventTime) },
+    };
+  }
+
+  #eventPut(employeeKey: string, processed: ProcessedEvent) {
+    const now = this.#now();
+    return {
+      TableName: this.#tableName,
+      Item: {
+        [STATE_TABLE_KEYS.partitionKey]: eventKey(employeeKey, processed.eventId),
+        outcome: processed.outcome,
+        processedAt: now.toISOString(),
+        [STATE_TABLE_KEYS.ttlAttribute]: Math.floor(now.getTime() / 1000) + this.#retentionDays * 86_400,
+      },
+      ConditionExpression: 'attribute_not_exists(#pk)',
+      ExpressionAttributeNames: { '#pk': STATE_TABLE_KEYS.partitionKey },
+    };
   }
 
   async isProcessed(employeeKey: string, eventId: string): Promise<boolean> {
@@ -138,22 +185,8 @@ export class DynamoStateStore implements StateStore {
   }
 
   async markProcessed(employeeKey: string, eventId: string, outcome: string): Promise<void> {
-    const now = this.#now();
-    const expiresAt = Math.floor(now.getTime() / 1000) + this.#retentionDays * 86_400;
     try {
-      await this.#documents.send(
-        new PutCommand({
-          TableName: this.#tableName,
-          Item: {
-            [STATE_TABLE_KEYS.partitionKey]: eventKey(employeeKey, eventId),
-            outcome,
-            processedAt: now.toISOString(),
-            [STATE_TABLE_KEYS.ttlAttribute]: expiresAt,
-          },
-          ConditionExpression: 'attribute_not_exists(#pk)',
-          ExpressionAttributeNames: { '#pk': STATE_TABLE_KEYS.partitionKey },
-        }),
-      );
+      await this.#documents.send(new PutCommand(this.#eventPut(employeeKey, { eventId, outcome })));
     } catch (error) {
       if (!(error instanceof ConditionalCheckFailedException)) throw error;
     }

@@ -17,6 +17,7 @@ export type SandboxRoute =
   | 'impersonateUser';
 type Fault = 500 | 502 | 503;
 interface FaultSpec {
+  latencyMs?: number;
   script?: Fault[];
   applyAfterHandling?: boolean;
 }
@@ -29,7 +30,7 @@ export interface RunningSandbox {
     seedUsers(count: number): void;
     requestCounts(): Record<SandboxRoute, number>;
     resetRequestCounts(): void;
-    setFaults(route: SandboxRoute, spec: FaultSpec): void;
+    setFaults(route: SandboxRoute | '*', spec: FaultSpec): void;
     clearFaults(): void;
   };
   close(): Promise<void>;
@@ -50,7 +51,7 @@ export async function startSandbox(): Promise<RunningSandbox> {
   const apiKey = id32();
   const users = new Map<string, User>();
   let counts = zeroCounts();
-  const faults = new Map<SandboxRoute, FaultSpec>();
+  const faults = new Map<SandboxRoute | '*', FaultSpec>();
 
   function send(res: ServerResponse, status: number, body: Record<string, unknown>): void {
     const requestId = id32();
@@ -121,7 +122,9 @@ export async function startSandbox(): Promise<RunningSandbox> {
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => {
+    req.on('end', async () => {
+      const latencyMs = faults.get('*')?.latencyMs ?? 0;
+      if (latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, latencyMs));
       const url = new URL(req.url ?? '/', 'http://sandbox');
       const match = route(req.method ?? 'GET', url.pathname);
       if (match === undefined) return fail(res, 404, CPAAS_ERROR_CODES.notFound, 'no such route');

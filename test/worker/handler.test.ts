@@ -203,3 +203,30 @@ describe('worker entry point from the environment', () => {
     expect(await fx.store.getLink(`default:${data.employeeId}`)).toMatchObject({ status: 'disabled' });
   });
 });
+
+describe('batch concurrency at 50 ms API latency', () => {
+  let fx: WorkerFixture;
+  beforeAll(async () => {
+    fx = await workerFixture(MAX_RECEIVE_COUNT);
+    fx.sandbox.control.setFaults('*', { latencyMs: 50 });
+  });
+  afterAll(() => fx.close());
+
+  it('ten employees (ten groups) in one batch all converge; prints the batch time against one event', async () => {
+    const run = fx.handler();
+    // Warm: key cached, connections open, as in a warm Lambda.
+    await run([eventRecord(lifecycleEvent('employee.hired', employee()))]);
+    const startedOne = performance.now();
+    await run([eventRecord(lifecycleEvent('employee.hired', employee()))]);
+    const oneMs = performance.now() - startedOne;
+    const team = Array.from({ length: 10 }, () => employee());
+    const startedTen = performance.now();
+    const response = await run(team.map((data) => eventRecord(lifecycleEvent('employee.hired', data))));
+    const tenMs = performance.now() - startedTen;
+    console.log(
+      `one event ${oneMs.toFixed(0)} ms; 10 groups ${tenMs.toFixed(0)} ms (${(tenMs / oneMs).toFixed(2)}x)`,
+    );
+    expect(response.batchItemFailures).toEqual([]);
+    for (const data of team) expect(fx.usersWithEmail(data.workEmail)).toHaveLength(1);
+  });
+});

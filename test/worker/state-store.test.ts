@@ -68,11 +68,32 @@ describe('DynamoStateStore (moto)', () => {
     expect(expiresAt - now.getTime() / 1000).toBe(DEFAULTS.processedEventRetentionDays * 86_400);
   });
 
+  it('saves a link and records its event in one atomic write; a superseded link records nothing', async () => {
+    const key = 'default:E6';
+    const applied = { eventId: 'ev-6', outcome: 'created' };
+    expect(
+      await store.saveLink(link({ employeeKey: key, lastEventTime: '2026-05-01T00:00:00Z' }), applied),
+    ).toBe(true);
+    expect(await store.isProcessed(key, 'ev-6')).toBe(true);
+    const older = link({ employeeKey: key, lastEventId: 'ev-5', lastEventTime: '2026-04-01T00:00:00Z' });
+    expect(await store.saveLink(older, { eventId: 'ev-5', outcome: 'updated' })).toBe(false);
+    expect(await store.isProcessed(key, 'ev-5')).toBe(false);
+    // A concurrent delivery already recorded the event: the link is still written.
+    const again = link({ employeeKey: key, status: 'disabled', lastEventTime: '2026-05-01T00:00:00Z' });
+    expect(await store.saveLink(again, applied)).toBe(true);
+    expect((await store.getLink(key))?.status).toBe('disabled');
+  });
+
   it('lists every link and only links, for reconcile', async () => {
     await store.saveLink(link({ employeeKey: 'acme:E5', cpaasUserId: undefined, status: 'deleted' }));
     const links = [];
     for await (const item of store.listLinks()) links.push(item);
-    expect(links.map((item) => item.employeeKey).sort()).toEqual(['acme:E5', 'default:E1', 'default:E2']);
+    expect(links.map((item) => item.employeeKey).sort()).toEqual([
+      'acme:E5',
+      'default:E1',
+      'default:E2',
+      'default:E6',
+    ]);
     expect(links.find((item) => item.employeeKey === 'acme:E5')).not.toHaveProperty('cpaasUserId');
   });
 });
