@@ -240,6 +240,32 @@ describe('cpaas-lifecycle local, end to end', () => {
     expect(await deadLetters()).toEqual([]);
   });
 
+  it('retries a transient failure after the visibility timeout, dead-letters it when attempts run out, and redrives it', async () => {
+    const linus: EmployeeData = {
+      employeeId: 'E400',
+      workEmail: 'linus@example.com',
+      firstName: 'Linus',
+      lastName: 'T',
+    };
+    // The API is down for exactly as many creates as the queue allows receives.
+    cpaas.control.setFaults('createUser', { script: [503, 503, 503, 503, 503] });
+    const eventId = await post('employee.hired', linus);
+    const letter = await until(
+      async () => (await deadLetters()).find((message) => message.eventId === eventId),
+      'the exhausted event in the DLQ',
+    );
+    expect(letter.reason).toMatchObject({ movedBy: 'worker', failureKind: 'exhausted', attempts: 5 });
+    expect(stderr).toMatch(/failed {3}employee\.hired employee E400 .* attempt 1\/5.*retry in 1 s/);
+    expect(accountUsers()).not.toContain('linus@example.com T');
+
+    const redriven = await runCli(
+      ['dlq', 'redrive', '--id', letter.messageId, '--queue-url', ready.dlqUrl],
+      awsEnv,
+    );
+    expect(redriven.code).toBe(0);
+    await usersBecome(['grace@example.com King', 'linus@example.com T'], 'the redriven hire applied');
+  });
+
   it('stops everything on SIGTERM and exits 0', async () => {
     child.kill('SIGTERM');
     expect(await exit).toEqual({ code: 0, signal: null });
