@@ -186,6 +186,16 @@ describe('converge: hire, change, terminate against the sandbox and moto', () =>
     expect(fx.usersWithEmail(data.workEmail)).toHaveLength(1);
   });
 
+  it('the same hire delivered twice at once (two invocations) leaves one user, linked', async () => {
+    const data = employee();
+    const event = lifecycleEvent('employee.hired', data);
+    const run = fx.handler();
+    const responses = await Promise.all([run([eventRecord(event)]), run([eventRecord(event)])]);
+    expect(responses.flatMap((response) => response.batchItemFailures)).toEqual([]);
+    expect(fx.usersWithEmail(data.workEmail)).toHaveLength(1);
+    expect((await linkOf(data))?.cpaasUserId).toBe(fx.usersWithEmail(data.workEmail)[0]?.id);
+  });
+
   it('a duplicate delivery of an applied event is acknowledged without any API call', async () => {
     const data = employee();
     const event = lifecycleEvent('employee.hired', data);

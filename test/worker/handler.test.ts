@@ -80,6 +80,17 @@ describe('worker handler: batches, failures, dead letters, secrets, dry run', ()
     expect(Number.isNaN(Date.parse(attribute(DEAD_LETTER_ATTRIBUTES.failedAt) ?? ''))).toBe(false);
   });
 
+  it('an event of a data schema version this worker does not know is dead-lettered as such', async () => {
+    const event = lifecycleEvent('employee.hired', employee());
+    const body = JSON.stringify({ ...event, dataschema: 'urn:cpaas-lifecycle:employee:v2' });
+    const response = await fx.handler()([sqsRecord(body, `default:${event.subject}`)]);
+    expect(response.batchItemFailures).toEqual([]);
+    const [message] = await dlqFor(event.id);
+    expect(message?.MessageAttributes?.[DEAD_LETTER_ATTRIBUTES.errorClass]?.StringValue).toBe(
+      'UnsupportedEventVersionError',
+    );
+  });
+
   it('the API rejecting a change (email taken: 400) is permanent: dead-lettered, not retried', async () => {
     const taken = employee();
     const data = employee();
