@@ -167,18 +167,20 @@ describe('CpaasClient requests', () => {
     ]);
   });
 
-  it('iterates every page by next_start_key, and stops if the API repeats a key', async () => {
+  it('iterates 120 users across pages by next_start_key, and stops if the API repeats a key', async () => {
     const page = (ids: string[], next?: string) => ({
       status: 200,
       body: { data: ids.map((id) => ({ id })), ...(next ? { next_start_key: next } : {}) },
     });
-    script = [page(['a', 'b'], 'k1'), page(['c'])];
+    const all = Array.from({ length: 120 }, (_, n) => `user-${n}`);
+    script = [page(all.slice(0, 50), 'k50'), page(all.slice(50, 100), 'k100'), page(all.slice(100))];
     const ids: string[] = [];
-    for await (const user of clientFor().iterateUsers({ pageSize: 2 })) ids.push(user.id);
-    expect(ids).toEqual(['a', 'b', 'c']);
+    for await (const user of clientFor().iterateUsers()) ids.push(user.id);
+    expect(ids).toEqual(all);
     expect(received.map((request) => request.url.split('?')[1])).toEqual([
-      'page_size=2',
-      'start_key=k1&page_size=2',
+      'page_size=50',
+      'start_key=k50&page_size=50',
+      'start_key=k100&page_size=50',
     ]);
 
     script = [page(['a'], 'k1'), page(['b'], 'k1')];
