@@ -28,7 +28,10 @@ async function startStandIn(apiKey: string): Promise<StandIn> {
   let users = new Map<string, Record<string, unknown> & { id: string }>();
   let counts: Record<string, number> = {};
   let next = 0;
-  const newId = () => `u${String((next += 1)).padStart(31, '0')}`;
+  const newId = () => {
+    next += 1;
+    return `u${String(next).padStart(31, '0')}`;
+  };
   const server = createServer((request, response) => {
     let raw = '';
     request.on('data', (chunk) => {
