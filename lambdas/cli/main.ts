@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { registerDlqCommands } from './dlq-command.js';
 import { registerLocalCommands } from './local-command.js';
 import { registerReconcileCommands } from './reconcile-command.js';
+import { registerSandboxCommands } from './sandbox-command.js';
 import { registerSendCommands } from './send-command.js';
 import { registerUsersCommands } from './users-command.js';
 
@@ -19,6 +20,7 @@ export function buildProgram(): Command {
   registerLocalCommands(program);
   registerReconcileCommands(program);
   registerUsersCommands(program);
+  registerSandboxCommands(program);
   return program;
 }
 
