@@ -1,135 +1,15 @@
 import { spawn } from 'node:child_process';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { type RunningSandbox, startSandbox } from '../../lambdas/sandbox/index.js';
 import { motoClientConfig, uniqueName } from '../support/aws.js';
 
 const API_KEY = 'cli-test-key-9f8e7d6c5b4a';
 
-/**
- * A minimal stand-in for the CPaaS sandbox (lambdas/sandbox), shaped like its `RunningSandbox`, used
- * until the sandbox lands: the six endpoints, key check, duplicate email, 404 and pagination.
- */
-interface StandIn {
-  readonly url: string;
-  readonly accountId: string;
-  readonly control: {
-    reset(): void;
-    seedUsers(count: number): void;
-    users(): Array<Record<string, unknown> & { id: string }>;
-    requestCounts(): Record<string, number>;
-  };
-  close(): Promise<void>;
-}
-
-async function startStandIn(apiKey: string): Promise<StandIn> {
-  const accountId = 'S'.repeat(32);
-  let users = new Map<string, Record<string, unknown> & { id: string }>();
-  let counts: Record<string, number> = {};
-  let next = 0;
-  const newId = () => {
-    next += 1;
-    return `u${String(next).padStart(31, '0')}`;
-  };
-  const server = createServer((request, response) => {
-    let raw = '';
-    request.on('data', (chunk) => {
-      raw += chunk;
-    });
-    request.on('end', () => {
-      const send = (status: number, body: Record<string, unknown>) =>
-        response
-          .writeHead(status, { 'content-type': 'application/json', 'x-request-id': `req-${next}` })
-          .end(JSON.stringify({ status_code: status, request_id: `req-${next}`, ...body }));
-      const url = new URL(request.url ?? '/', 'http://x');
-      const match = url.pathname.match(/^\/v1\/account\/(\w+)\/user(?:\/(\w+))?(\/userauth)?$/);
-      const route = !match
-        ? 'unknown'
-        : match[3]
-          ? 'impersonateUser'
-          : match[2]
-            ? ({ GET: 'getUser', PUT: 'updateUser', DELETE: 'deleteUser' }[request.method ?? ''] ?? 'unknown')
-            : request.method === 'POST'
-              ? 'createUser'
-              : 'listUsers';
-      counts[route] = (counts[route] ?? 0) + 1;
-      if (request.headers.authorization !== `Bearer ${apiKey}`) {
-        return send(401, { error_code: 1401, message: 'invalid API key' });
-      }
-      const id = match?.[2];
-      const body = raw ? (JSON.parse(raw) as Record<string, unknown>) : {};
-      const emailTaken = (email: unknown, except?: string) =>
-        [...users.values()].some(
-          (user) => user.id !== except && String(user.email).toLowerCase() === String(email).toLowerCase(),
-        );
-      if (route === 'listUsers') {
-        const all = [...users.values()];
-        const size = Number(url.searchParams.get('page_size') ?? 50);
-        const start = Number(url.searchParams.get('start_key') ?? 0);
-        const end = start + size;
-        return send(200, {
-          data: all.slice(start, end),
-          ...(end < all.length ? { next_start_key: String(end) } : {}),
-        });
-      }
-      if (route === 'createUser') {
-        if (emailTaken(body.email)) return send(400, { error_code: 1001, message: 'email already exists' });
-        const user = { ...body, id: newId() };
-        users.set(user.id, user);
-        return send(200, { data: user });
-      }
-      const user = id === undefined ? undefined : users.get(id);
-      if (!user) return send(404, { error_code: 1404, message: 'user not found' });
-      if (route === 'getUser') return send(200, { data: user });
-      if (route === 'updateUser') {
-        const replaced = { ...body, id: user.id };
-        users.set(user.id, replaced);
-        return send(200, { data: replaced });
-      }
-      if (route === 'deleteUser') {
-        users.delete(user.id);
-        return send(200, { data: user });
-      }
-      return send(200, { data: { auth_token: `token-${user.id}` } });
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    accountId,
-    control: {
-      reset() {
-        users = new Map();
-        counts = {};
-      },
-      seedUsers(count) {
-        for (let n = 0; n < count; n += 1) {
-          const user = {
-            id: newId(),
-            email: `seed${n}@example.test`,
-            first_name: `F${n}`,
-            last_name: `L${n}`,
-            presence_id: String(1000 + n),
-            caller_id: { internal: { number: String(1000 + n) } },
-          };
-          users.set(user.id, user);
-        }
-      },
-      users: () => [...users.values()],
-      requestCounts: () => ({ ...counts }),
-    },
-    async close() {
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
-  };
-}
-
-let sandbox: StandIn;
+let sandbox: RunningSandbox;
 
 beforeAll(async () => {
-  sandbox = await startStandIn(API_KEY);
+  sandbox = await startSandbox({ apiKey: API_KEY });
 });
 afterAll(async () => {
   await sandbox.close();
