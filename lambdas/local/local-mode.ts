@@ -62,10 +62,6 @@ export interface RunningLocalMode {
   stop(): Promise<void>;
 }
 
-/** The agreed sandbox interface (notes/sandbox-api.md), as much of it as the local mode uses. */
-type StartSandbox = () => Promise<{ url: string; accountId: string; apiKey: string; close(): Promise<void> }>;
-const SANDBOX_MODULE: string = '../sandbox/index.js';
-
 export const LOCAL_VISIBILITY_TIMEOUT_SECONDS = 10;
 const DEAD_LETTER_WATCH_MS = 2_000;
 const LOCAL_REGION = 'us-east-1';
@@ -97,7 +93,7 @@ export async function startLocalMode(options: LocalModeOptions): Promise<Running
     let cpaas = options.cpaas;
     if (!cpaas) {
       // Loaded only when used: a run against another CPaaS endpoint never starts the sandbox.
-      const { startSandbox } = (await import(SANDBOX_MODULE)) as { startSandbox: StartSandbox };
+      const { startSandbox } = await import('../sandbox/index.js');
       const sandbox = await startSandbox();
       stoppers.push(() => sandbox.close());
       cpaas = { baseUrl: sandbox.url, apiKey: sandbox.apiKey, accountId: sandbox.accountId };

@@ -8,11 +8,10 @@ import { EXIT, main } from '../../lambdas/cli/main.js';
 import { ENV } from '../../lambdas/config/settings.js';
 import { CpaasClient } from '../../lambdas/cpaas/client.js';
 import type { ProvisionedResources } from '../../lambdas/local/provision.js';
+import { type RunningSandbox, startSandbox } from '../../lambdas/sandbox/index.js';
 import { DynamoStateStore } from '../../lambdas/worker/state-store.js';
 import { drainBodies, provisionQueues } from '../operations/dead-letter-fixtures.js';
 import { motoClientConfig, uniqueName } from '../support/aws.js';
-// The worker's stand-in until lambdas/sandbox lands (same startSandbox shape).
-import { type RunningSandbox, startSandbox } from '../worker/fake-sandbox.js';
 
 const aws = motoClientConfig();
 const sqs = new SQSClient(aws);

@@ -3,12 +3,10 @@ import { createInterface } from 'node:readline';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { postSignedWebhook } from '../../lambdas/cli/send-command.js';
+import type { User } from '../../lambdas/cpaas/schemas.js';
 import { createLifecycleEvent, type EmployeeData } from '../../lambdas/events/lifecycle-event.js';
 import type { LocalModeReady } from '../../lambdas/local/local-mode.js';
 import { type DeadLetter, listDeadLetters } from '../../lambdas/operations/dead-letter-queue.js';
-// The worker's CPaaS stand-in until lambdas/sandbox lands; the local mode reaches it through
-// --cpaas-url, the flag a user points at any CPaaS endpoint.
-import { type RunningSandbox, startSandbox } from '../worker/fake-sandbox.js';
 
 const BIN = new URL('../../lambdas/cli/bin.js', import.meta.url).pathname;
 const VISIBILITY_TIMEOUT_SECONDS = 1;
@@ -53,7 +51,6 @@ async function until<T>(probe: () => Promise<T | undefined>, what: string, timeo
 }
 
 describe('cpaas-lifecycle local, end to end', () => {
-  let cpaas: RunningSandbox;
   let child: ChildProcess;
   let ready: LocalModeReady;
   let stderr = '';
@@ -62,23 +59,9 @@ describe('cpaas-lifecycle local, end to end', () => {
   let awsEnv: Record<string, string>;
 
   beforeAll(async () => {
-    cpaas = await startSandbox();
     child = spawn(
       process.execPath,
-      [
-        BIN,
-        'local',
-        '--port',
-        '0',
-        '--visibility-timeout',
-        String(VISIBILITY_TIMEOUT_SECONDS),
-        '--cpaas-url',
-        cpaas.url,
-        '--api-key',
-        cpaas.apiKey,
-        '--account',
-        cpaas.accountId,
-      ],
+      [BIN, 'local', '--port', '0', '--visibility-timeout', String(VISIBILITY_TIMEOUT_SECONDS)],
       { env: userEnvironment(), stdio: ['ignore', 'pipe', 'pipe'] },
     );
     exit = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
@@ -109,7 +92,6 @@ describe('cpaas-lifecycle local, end to end', () => {
   afterAll(async () => {
     sqs?.destroy();
     if (child && child.exitCode === null) child.kill('SIGKILL');
-    await cpaas?.close();
   });
 
   async function post(type: 'employee.hired' | 'employee.changed', data: EmployeeData): Promise<string>;
@@ -127,16 +109,19 @@ describe('cpaas-lifecycle local, end to end', () => {
     return event.id;
   }
 
+  /** The sandbox's users, through its HTTP control (the local mode runs it in its own process). */
+  async function sandboxUsers(): Promise<User[]> {
+    const response = await fetch(`${ready.cpaasBaseUrl}/_sandbox/state`);
+    return ((await response.json()) as { users: User[] }).users;
+  }
+
   /** The account's users as `email last_name`, sorted: what the assertions compare. */
-  const accountUsers = () =>
-    cpaas.control
-      .users()
-      .map((user) => `${user.email} ${user.last_name}`)
-      .sort();
+  const accountUsers = async () =>
+    (await sandboxUsers()).map((user) => `${user.email} ${user.last_name}`).sort();
 
   async function usersBecome(expected: string[], what: string): Promise<void> {
     await until(
-      async () => (JSON.stringify(accountUsers()) === JSON.stringify(expected) ? true : undefined),
+      async () => (JSON.stringify(await accountUsers()) === JSON.stringify(expected) ? true : undefined),
       what,
     );
   }
@@ -175,8 +160,8 @@ describe('cpaas-lifecycle local, end to end', () => {
       queueUrl: expect.stringMatching(/cpaas-lifecycle-events\.fifo$/),
       dlqUrl: expect.stringMatching(/cpaas-lifecycle-events-dlq\.fifo$/),
       awsEndpoint: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+$/),
-      cpaasBaseUrl: cpaas.url,
-      cpaasAccountId: cpaas.accountId,
+      cpaasBaseUrl: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+$/),
+      cpaasAccountId: expect.stringMatching(/^[A-Za-z0-9]{32}$/),
     });
   });
 
@@ -190,7 +175,7 @@ describe('cpaas-lifecycle local, end to end', () => {
       ['ada@example.com King', 'grace@example.com Hopper'],
       'hire, change and terminate applied',
     );
-    const adaUser = cpaas.control.users().find((user) => user.email === ada.workEmail);
+    const adaUser = (await sandboxUsers()).find((user) => user.email === ada.workEmail);
     expect(adaUser).toMatchObject({ first_name: 'Ada', timezone: 'Europe/London', presence_id: '102' });
     expect(stderr).toMatch(/handled {2}employee\.terminated employee E200/);
   });
@@ -215,7 +200,7 @@ describe('cpaas-lifecycle local, end to end', () => {
     });
     expect(letter.reason.errorMessage).toMatch(/already exists/);
     expect(letter.reason.errorMessage).not.toContain('@example.com');
-    expect(accountUsers()).toEqual(['ada@example.com King', 'grace@example.com Hopper']);
+    expect(await accountUsers()).toEqual(['ada@example.com King', 'grace@example.com Hopper']);
 
     const listed = await runCli(['dlq', 'list', '--queue-url', ready.dlqUrl, '--json'], awsEnv);
     expect(listed.code).toBe(0);
@@ -248,7 +233,12 @@ describe('cpaas-lifecycle local, end to end', () => {
       lastName: 'T',
     };
     // The API is down for exactly as many creates as the queue allows receives.
-    cpaas.control.setFaults('createUser', { script: [503, 503, 503, 503, 503] });
+    const faults = await fetch(`${ready.cpaasBaseUrl}/_sandbox/faults`, {
+      method: 'PUT',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ route: 'createUser', script: [503, 503, 503, 503, 503] }),
+    });
+    expect(faults.status).toBeLessThan(300);
     const eventId = await post('employee.hired', linus);
     const letter = await until(
       async () => (await deadLetters()).find((message) => message.eventId === eventId),
@@ -256,7 +246,7 @@ describe('cpaas-lifecycle local, end to end', () => {
     );
     expect(letter.reason).toMatchObject({ movedBy: 'worker', failureKind: 'exhausted', attempts: 5 });
     expect(stderr).toMatch(/failed {3}employee\.hired employee E400 .* attempt 1\/5.*retry in 1 s/);
-    expect(accountUsers()).not.toContain('linus@example.com T');
+    expect(await accountUsers()).not.toContain('linus@example.com T');
 
     const redriven = await runCli(
       ['dlq', 'redrive', '--id', letter.messageId, '--queue-url', ready.dlqUrl],
