@@ -18,10 +18,14 @@ export interface StorePage {
 export class UserStore {
   readonly #byId = new Map<string, User>();
   readonly #idByEmail = new Map<string, string>();
+  /** Insertion sequence per id: page keys point at a position, so deleting a user mid-walk skips or repeats no one. */
+  readonly #sequence = new Map<string, number>();
+  #nextSequence = 1;
 
   clear(): void {
     this.#byId.clear();
     this.#idByEmail.clear();
+    this.#sequence.clear();
   }
 
   all(): User[] {
@@ -37,8 +41,7 @@ export class UserStore {
     const email = input.email.toLowerCase();
     if (this.#idByEmail.has(email)) return { ok: false, reason: 'duplicateEmail' };
     const user: User = { ...structuredClone(input), id: generateId() };
-    this.#byId.set(user.id, user);
-    this.#idByEmail.set(email, user.id);
+    this.#insert(user, email);
     return { ok: true, user: structuredClone(user) };
   }
 
@@ -60,39 +63,46 @@ export class UserStore {
     const user = this.#byId.get(id);
     if (user === undefined) return { ok: false, reason: 'notFound' };
     this.#byId.delete(id);
+    this.#sequence.delete(id);
     if (user.email !== undefined) this.#idByEmail.delete(user.email.toLowerCase());
     return { ok: true, user };
   }
 
   /**
-   * One page after `startKey`. The key encodes the last id of the previous page (base64url), so a
-   * page stays correct when users are created meanwhile; if that user was deleted the walk restarts
-   * after nothing rather than failing. Returns undefined for a key this store did not issue.
+   * One page after `startKey`. The key is the insertion position of the previous page's last user
+   * (base64url), so users created or deleted during a walk shift nothing already seen. Returns
+   * undefined for a key this store did not issue.
    */
   page(startKey: string | undefined, pageSize: number): StorePage | undefined {
-    let afterId: string | undefined;
+    let after = 0;
     if (startKey !== undefined) {
-      afterId = Buffer.from(startKey, 'base64url').toString('utf8');
-      if (!/^[A-Za-z0-9]{32}$/.test(afterId)) return undefined;
+      const text = Buffer.from(startKey, 'base64url').toString('utf8');
+      if (!/^p\d+$/.test(text)) return undefined;
+      after = Number(text.slice(1));
     }
     const users: User[] = [];
-    let skipping = afterId !== undefined && this.#byId.has(afterId);
+    let lastSequence = after;
     let more = false;
     for (const [id, user] of this.#byId) {
-      if (skipping) {
-        if (id === afterId) skipping = false;
-        continue;
-      }
+      const sequence = this.#sequence.get(id) ?? 0;
+      if (sequence <= after) continue;
       if (users.length === pageSize) {
         more = true;
         break;
       }
       users.push(user);
+      lastSequence = sequence;
     }
-    const last = users.at(-1);
-    return more && last !== undefined
-      ? { users, nextStartKey: Buffer.from(last.id, 'utf8').toString('base64url') }
+    return more
+      ? { users, nextStartKey: Buffer.from(`p${lastSequence}`, 'utf8').toString('base64url') }
       : { users };
+  }
+
+  #insert(user: User, email: string): void {
+    this.#byId.set(user.id, user);
+    this.#idByEmail.set(email, user.id);
+    this.#sequence.set(user.id, this.#nextSequence);
+    this.#nextSequence += 1;
   }
 
   /** Bulk insert for load tests: builds documents directly, no per-user validation. */
@@ -102,16 +112,10 @@ export class UserStore {
       const n = start + i;
       const email = `seed.user${n}@${emailDomain}`;
       if (this.#idByEmail.has(email)) continue;
-      const id = generateId();
-      this.#byId.set(id, {
-        id,
+      this.#insert(
+        { id: generateId(), email, first_name: `Seed${n}`, last_name: 'User', enabled: true, verified: true },
         email,
-        first_name: `Seed${n}`,
-        last_name: 'User',
-        enabled: true,
-        verified: true,
-      });
-      this.#idByEmail.set(email, id);
+      );
     }
   }
 }

@@ -81,6 +81,21 @@ describe('sandbox endpoints', () => {
     expect(new Set(seen)).toEqual(new Set(h.sandbox.control.users().map((u) => u.id)));
   });
 
+  it('a user deleted during a walk does not make later pages repeat or skip anyone', async () => {
+    h.sandbox.control.seedUsers(30);
+    const first = await h.json('GET', `${h.usersUrl}?page_size=10`);
+    const lastOfPage = first.body.data.at(-1).id;
+    await h.call('DELETE', `${h.usersUrl}/${lastOfPage}`);
+    const second = await h.json('GET', `${h.usersUrl}?page_size=10&start_key=${first.body.next_start_key}`);
+    const expected = h.sandbox.control
+      .users()
+      .slice(9, 19)
+      .map((u) => u.id);
+    expect(second.body.data.map((row: { id: string }) => row.id)).toEqual(expected);
+    const bogus = await h.json('GET', `${h.usersUrl}?start_key=not-a-key`);
+    expect(bogus.status).toBe(400);
+  });
+
   it.each(['0', '51', '1.5', 'abc', '-1'])('rejects page_size=%s with 400', async (size) => {
     const response = await h.json('GET', `${h.usersUrl}?page_size=${size}`);
     expect(response.status).toBe(400);
