@@ -52,11 +52,8 @@ export const DoNotDisturbSchema = z.looseObject({ enabled: z.boolean().optional(
 
 export const MusicOnHoldSchema = z.looseObject({ media_id: z.string().max(128).optional() });
 
-/** `service.VOIPUserAdd2`: the body of create (POST) and update (PUT). PUT replaces the whole user. */
-export const UserInputSchema = z.looseObject({
-  email: z.string().min(3).max(254),
-  first_name: z.string().max(128),
-  last_name: z.string().max(128),
+/** Settings a user document may carry beyond email and names; shared by input and output shapes. */
+const userSettingsFields = {
   enabled: z.boolean().optional(),
   verified: z.boolean().optional(),
   timezone: z.string().optional(),
@@ -66,6 +63,14 @@ export const UserInputSchema = z.looseObject({
   call_recording: CallRecordingSettingsSchema.optional(),
   do_not_disturb: DoNotDisturbSchema.optional(),
   music_on_hold: MusicOnHoldSchema.optional(),
+};
+
+/** `service.VOIPUserAdd2`: the body of create (POST) and update (PUT). PUT replaces the whole user. */
+export const UserInputSchema = z.looseObject({
+  email: z.string().min(3).max(254),
+  first_name: z.string().max(128),
+  last_name: z.string().max(128),
+  ...userSettingsFields,
 });
 
 /** `models.UserOutputFull`: what get, create, update and delete return in `data`. */
@@ -74,15 +79,7 @@ export const UserSchema = z.looseObject({
   email: z.string().optional(),
   first_name: z.string().optional(),
   last_name: z.string().optional(),
-  enabled: z.boolean().optional(),
-  verified: z.boolean().optional(),
-  timezone: z.string().optional(),
-  presence_id: z.string().optional(),
-  caller_id: CallerIdSchema.optional(),
-  call_forward: CallForwardSchema.optional(),
-  call_recording: CallRecordingSettingsSchema.optional(),
-  do_not_disturb: DoNotDisturbSchema.optional(),
-  music_on_hold: MusicOnHoldSchema.optional(),
+  ...userSettingsFields,
 });
 
 /** `service.UserOutputShort`: one row of the list endpoint (no timezone, caller id or forwarding). */
