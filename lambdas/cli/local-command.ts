@@ -1,6 +1,8 @@
 import { type Command, Option } from 'commander';
 import { startLocalMode } from '../local/local-mode.js';
+import { integerFlag } from './integer-flag.js';
 import { EXIT } from './main.js';
+import { listenForStop } from './process-signals.js';
 
 interface LocalFlags {
   port: string;
@@ -8,31 +10,6 @@ interface LocalFlags {
   apiKey?: string;
   account?: string;
   visibilityTimeout?: string;
-}
-
-function portOf(command: Command, text: string): number {
-  const port = Number(text);
-  if (!Number.isInteger(port) || port < 0 || port > 65_535) {
-    command.error(`error: --port must be 0..65535, got ${text}`, { exitCode: EXIT.usage });
-  }
-  return port;
-}
-
-/** Listens from before start-up, so a Ctrl-C during start-up still stops what was started. */
-function listenForStop(): { signal: Promise<NodeJS.Signals>; dispose: () => void } {
-  let onSignal: (signal: NodeJS.Signals) => void = () => {};
-  const signal = new Promise<NodeJS.Signals>((resolve) => {
-    onSignal = resolve;
-  });
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
-  return {
-    signal,
-    dispose: () => {
-      process.off('SIGINT', onSignal);
-      process.off('SIGTERM', onSignal);
-    },
-  };
 }
 
 /**
@@ -55,7 +32,7 @@ export function registerLocalCommands(program: Command): void {
       new Option('--visibility-timeout <seconds>', 'how soon a failed event is retried').default('10'),
     )
     .action(async (flags: LocalFlags, command: Command) => {
-      const port = portOf(command, flags.port);
+      const port = integerFlag(command, 'port', flags.port, 0, 65_535);
       const external = [flags.cpaasUrl, flags.apiKey, flags.account];
       if (external.some(Boolean) && !external.every(Boolean)) {
         command.error('error: --cpaas-url, --api-key and --account go together', { exitCode: EXIT.usage });

@@ -1,6 +1,8 @@
 import type { Command } from 'commander';
 import { startSandbox } from '../sandbox/index.js';
+import { integerFlag } from './integer-flag.js';
 import { EXIT } from './main.js';
+import { listenForStop } from './process-signals.js';
 
 interface SandboxFlags {
   port: string;
@@ -8,28 +10,6 @@ interface SandboxFlags {
   account?: string;
   apiKey?: string;
   seed?: string;
-}
-
-function integerFlag(command: Command, name: string, text: string, min: number, max: number): number {
-  const value = Number(text);
-  if (!Number.isInteger(value) || value < min || value > max) {
-    command.error(`error: --${name} must be an integer ${min}..${max}, got ${text}`, {
-      exitCode: EXIT.usage,
-    });
-  }
-  return value;
-}
-
-function nextStopSignal(): Promise<NodeJS.Signals> {
-  return new Promise((resolve) => {
-    const stop = (signal: NodeJS.Signals) => {
-      process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
-      resolve(signal);
-    };
-    process.on('SIGINT', stop);
-    process.on('SIGTERM', stop);
-  });
 }
 
 /**
@@ -53,7 +33,7 @@ export function registerSandboxCommands(program: Command): void {
       if (flags.account !== undefined && !/^[A-Za-z0-9]{32}$/.test(flags.account)) {
         command.error('error: --account must be 32 alphanumeric characters', { exitCode: EXIT.usage });
       }
-      const stop = nextStopSignal();
+      const stopRequest = listenForStop();
       const sandbox = await startSandbox({
         port,
         host: flags.host,
@@ -64,7 +44,8 @@ export function registerSandboxCommands(program: Command): void {
       process.stdout.write(
         `${JSON.stringify({ url: sandbox.url, accountId: sandbox.accountId, apiKey: sandbox.apiKey })}\n`,
       );
-      process.stderr.write(`stopping on ${await stop}\n`);
+      process.stderr.write(`stopping on ${await stopRequest.signal}\n`);
+      stopRequest.dispose();
       await sandbox.close();
     });
 }
