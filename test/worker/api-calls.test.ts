@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { SandboxRoute } from './fake-sandbox.js';
+import type { SandboxRoute } from '../../lambdas/sandbox/index.js';
 import { employee, lifecycleEvent, type WorkerFixture, workerFixture } from './worker-fixture.js';
 
 const SEEDED_USERS = 10_000;

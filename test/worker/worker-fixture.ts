@@ -14,7 +14,7 @@ import { createWorkerHandler, type WorkerDependencies } from '../../lambdas/work
 import { DynamoStateStore } from '../../lambdas/worker/state-store.js';
 import type { WorkerLogger } from '../../lambdas/worker/telemetry.js';
 import { type AwsFixture, awsFixture } from './aws-fixture.js';
-import { type RunningSandbox, startSandbox } from './fake-sandbox.js';
+import { type RunningSandbox, startSandbox } from '../../lambdas/sandbox/index.js';
 import { eventRecord, lambdaContext } from './records.js';
 
 export interface LogLine {
