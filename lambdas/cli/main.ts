@@ -4,6 +4,7 @@ import { registerLocalCommands } from './local-command.js';
 import { registerReconcileCommands } from './reconcile-command.js';
 import { registerSandboxCommands } from './sandbox-command.js';
 import { registerSendCommands } from './send-command.js';
+import { registerSoakCommands } from './soak-command.js';
 import { registerUsersCommands } from './users-command.js';
 
 /** Exit codes: 0 success, 1 the operation failed (API or AWS error), 2 the command line was wrong. */
@@ -21,6 +22,7 @@ export function buildProgram(): Command {
   registerReconcileCommands(program);
   registerUsersCommands(program);
   registerSandboxCommands(program);
+  registerSoakCommands(program);
   return program;
 }
 
