@@ -2,7 +2,7 @@ import { fileURLToPath } from 'node:url';
 import { type Duration, RemovalPolicy } from 'aws-cdk-lib';
 import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Architecture, Runtime } from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { type BundlingOptions, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { NagSuppressions } from 'cdk-nag';
 import { Construct } from 'constructs';
@@ -17,6 +17,17 @@ export const LOG_RETENTION = RetentionDays.ONE_MONTH;
  */
 const REQUIRE_BANNER =
   "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);";
+
+/** How every handler is bundled; exported so the bench's cold-start figures use the same settings. */
+export const LAMBDA_BUNDLING = {
+  format: OutputFormat.ESM,
+  target: 'node22',
+  platform: 'node',
+  minify: true,
+  mainFields: ['module', 'main'],
+  banner: REQUIRE_BANNER,
+  externalModules: [],
+} satisfies BundlingOptions;
 
 export interface LifecycleFunctionProps {
   /** Path of the handler module, relative to the repository root. */
@@ -58,16 +69,7 @@ export class LifecycleFunction extends Construct {
       memorySize: props.memorySize,
       environment: props.environment,
       logGroup: this.logGroup,
-      bundling: {
-        format: OutputFormat.ESM,
-        target: 'node22',
-        platform: 'node',
-        minify: true,
-        mainFields: ['module', 'main'],
-        banner: REQUIRE_BANNER,
-        externalModules: [],
-        forceDockerBundling: false,
-      },
+      bundling: { ...LAMBDA_BUNDLING, forceDockerBundling: false },
     });
     NagSuppressions.addResourceSuppressions(this.function, [
       {

@@ -32,7 +32,7 @@ const WORKER_TIMEOUT = Duration.seconds(DEFAULTS.workerTimeoutSeconds);
 const VISIBILITY_TIMEOUT = Duration.seconds(DEFAULTS.visibilityTimeoutSeconds);
 /** The HRIS waits for the answer; a webhook that is not queued in 10 s is better retried by the sender. */
 const INGEST_TIMEOUT = Duration.seconds(10);
-const MEMORY_MB = 512;
+export const MEMORY_MB = 512;
 /**
  * What the worker's state store does on the table (`lambdas/worker/state-store.ts`: GetItem and
  * conditional PutItem). A new call there needs its action here, or it is AccessDenied in AWS

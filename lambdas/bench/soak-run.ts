@@ -8,6 +8,7 @@ import type { ResourceNames } from '../local/provision.js';
 import { listDeadLetters } from '../operations/dead-letter-queue.js';
 import { type FaultSpec, startSandbox } from '../sandbox/index.js';
 import { createWorkerHandler, type WorkerHandler, workerDependenciesFromEnv } from '../worker/handler.js';
+import { silencePowertools } from './quiet-powertools.js';
 import { buildSoakScenario, type SoakScenario, type SoakScenarioOptions } from './soak-scenario.js';
 
 export interface SoakOptions extends Omit<SoakScenarioOptions, 'takenEmails'> {
@@ -271,22 +272,4 @@ function sum(values: Iterable<number>): number {
   let total = 0;
   for (const value of values) total += value;
   return total;
-}
-
-/** Per-event JSON logs and EMF lines would bury the summary; the outcome is judged from state. */
-function silencePowertools(): { restore(): void } {
-  const saved = {
-    POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL,
-    POWERTOOLS_METRICS_DISABLED: process.env.POWERTOOLS_METRICS_DISABLED,
-  };
-  process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
-  process.env.POWERTOOLS_METRICS_DISABLED = 'true';
-  return {
-    restore() {
-      for (const [name, value] of Object.entries(saved)) {
-        if (value === undefined) delete process.env[name];
-        else process.env[name] = value;
-      }
-    },
-  };
 }

@@ -1,4 +1,5 @@
 import { Command, CommanderError } from 'commander';
+import { registerBenchCommands } from './bench-command.js';
 import { registerDlqCommands } from './dlq-command.js';
 import { registerLocalCommands } from './local-command.js';
 import { registerReconcileCommands } from './reconcile-command.js';
@@ -23,6 +24,7 @@ export function buildProgram(): Command {
   registerUsersCommands(program);
   registerSandboxCommands(program);
   registerSoakCommands(program);
+  registerBenchCommands(program);
   return program;
 }
 

@@ -1,0 +1,22 @@
+import type { Command } from 'commander';
+import { formatBenchTable, runBench } from '../bench/bench-run.js';
+import { integerFlag } from './integer-flag.js';
+
+/**
+ * `cpaas-lifecycle bench` (`npm run bench`): the performance figures as one table from one run.
+ * Prints and exits 0 whatever the figures are: a bench informs, the tests decide.
+ */
+export function registerBenchCommands(program: Command): void {
+  program
+    .command('bench')
+    .description('Measure throughput, API and secret calls, cold start, memory and cost per event.')
+    .option('--events <n>', 'events for the secret-call, memory and per-event figures', '2000')
+    .action(async (flags: { events: string }, command: Command) => {
+      const events = integerFlag(command, 'events', flags.events, 100, 1_000_000);
+      const log = (line: string) => process.stderr.write(`${line}\n`);
+      const started = Date.now();
+      const rows = await runBench({ events, log });
+      for (const line of formatBenchTable(rows)) process.stdout.write(`${line}\n`);
+      process.stdout.write(`bench took ${((Date.now() - started) / 1000).toFixed(0)} s\n`);
+    });
+}
