@@ -86,7 +86,7 @@ export function costPerMillionEvents(inputs: CostInputs): CostLine[] {
     },
     {
       item: 'Secrets Manager calls',
-      arithmetic: `${(inputs.secretsManagerCallsPerEvent * EVENTS).toFixed(0)} calls x $${AWS_PRICES.secretsManagerPer10kCalls} / 10k`,
+      arithmetic: `${(inputs.secretsManagerCallsPerEvent * EVENTS).toFixed(0)} calls (2 secrets x one per cache period x 30 days) x $${AWS_PRICES.secretsManagerPer10kCalls} / 10k`,
       dollars:
         ((inputs.secretsManagerCallsPerEvent * EVENTS) / 10_000) * AWS_PRICES.secretsManagerPer10kCalls,
     },

@@ -1,3 +1,4 @@
+import type { WorkerHandler } from '../worker/handler.js';
 import { hires, newEmployee, type WorkerHarness } from './worker-harness.js';
 
 export interface ThroughputFigures {
@@ -23,11 +24,13 @@ export async function measureThroughput(
   harness: WorkerHarness,
   latencyMs: number,
   batches: number,
+  worker: WorkerHandler,
 ): Promise<ThroughputFigures> {
   harness.sandbox.control.setFaults('*', { latencyMs });
   const workerStart = totalRequests(harness);
   let workerMs = 0;
-  for (let batch = 0; batch < batches; batch += 1) workerMs += await harness.invoke(hires(CONCURRENCY));
+  for (let batch = 0; batch < batches; batch += 1)
+    workerMs += await harness.invoke(hires(CONCURRENCY), worker);
   const workerCalls = totalRequests(harness) - workerStart;
 
   const rawCalls = batches * CONCURRENCY;
@@ -63,13 +66,14 @@ export async function measureBatchVsSingle(
   harness: WorkerHarness,
   latencyMs: number,
   rounds: number,
+  worker: WorkerHandler,
 ): Promise<{ singleMs: number; batchMs: number; ratio: number }> {
   harness.sandbox.control.setFaults('*', { latencyMs });
   const single: number[] = [];
   const batch: number[] = [];
   for (let round = 0; round < rounds; round += 1) {
-    single.push(await harness.invoke(hires(1)));
-    batch.push(await harness.invoke(hires(CONCURRENCY)));
+    single.push(await harness.invoke(hires(1), worker));
+    batch.push(await harness.invoke(hires(CONCURRENCY), worker));
   }
   harness.sandbox.control.clearFaults();
   const singleMs = median(single);

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { SQSRecord } from 'aws-lambda';
 import { CpaasClient } from '../cpaas/client.js';
 import {
@@ -19,12 +20,15 @@ import {
 } from '../local/provision.js';
 import { type RunningSandbox, startSandbox } from '../sandbox/index.js';
 import { createWorkerHandler, type WorkerHandler, workerDependenciesFromEnv } from '../worker/handler.js';
+import { MemoryStateStore } from './memory-state-store.js';
 import { uniqueSuffix } from './unique-suffix.js';
 
 export interface WorkerHarness {
   readonly sandbox: RunningSandbox;
   /** The worker Lambda's handler, wired from its environment exactly as in production. */
   readonly worker: WorkerHandler;
+  /** The same worker with its state in memory: isolates the worker from moto's DynamoDB. */
+  readonly inMemoryWorker: WorkerHandler;
   /** A bare CpaasClient on the same sandbox, for the raw call rate. */
   readonly client: CpaasClient;
   /** The ingest Lambda behind a local HTTP server, on the same queue and secrets. */
@@ -33,14 +37,15 @@ export interface WorkerHarness {
   /** Records the harness delivered again after the worker reported them failed. */
   readonly retriedRecords: number;
   /** Runs one invocation with these events as its SQS batch (redelivering failures); resolves to ms. */
-  invoke(events: readonly LifecycleEvent[]): Promise<number>;
+  invoke(events: readonly LifecycleEvent[], handler?: WorkerHandler): Promise<number>;
   close(): Promise<void>;
 }
 
 const REGION = 'us-east-1';
 const FUNCTION_TIMEOUT_MS = 900_000;
 const QUEUE_ARN = `arn:aws:sqs:${REGION}:000000000000:bench.fifo`;
-const MAX_DELIVERIES = 5;
+const MAX_DELIVERIES = 10;
+const REDELIVERY_PAUSE_MS = 200;
 
 function toRecord(event: LifecycleEvent): SQSRecord {
   return toSqsRecord(
@@ -82,7 +87,9 @@ export async function startWorkerHarness(): Promise<WorkerHarness> {
     },
   });
   const env = handlerEnvironment(aws, resources, { baseUrl: sandbox.url, accountId: sandbox.accountId });
-  const worker = createWorkerHandler(workerDependenciesFromEnv(env, aws));
+  const dependencies = workerDependenciesFromEnv(env, aws);
+  const worker = createWorkerHandler(dependencies);
+  const inMemoryWorker = createWorkerHandler({ ...dependencies, store: new MemoryStateStore() });
   const ingest = await startIngestServer({
     port: 0,
     host: '127.0.0.1',
@@ -98,19 +105,20 @@ export async function startWorkerHarness(): Promise<WorkerHarness> {
   return {
     sandbox,
     worker,
+    inMemoryWorker,
     client,
     ingestUrl: `${ingest.url}/webhooks/standard`,
     webhookSecret,
     get retriedRecords() {
       return retriedRecords;
     },
-    async invoke(events) {
+    async invoke(events, handler = worker) {
       const started = performance.now();
       let pending = events.map((event) => toRecord(event));
       // moto_server now and then answers a burst of DynamoDB calls with an HTML error page; the
       // event source would redeliver such a record, so the harness does too and counts it.
       for (let attempt = 1; pending.length > 0; attempt += 1) {
-        const response = await worker(
+        const response = await handler(
           { Records: pending },
           createLambdaContext('bench-worker', FUNCTION_TIMEOUT_MS, REGION),
         );
@@ -120,6 +128,7 @@ export async function startWorkerHarness(): Promise<WorkerHarness> {
         if (pending.length > 0 && attempt >= MAX_DELIVERIES) {
           throw new Error(`${pending.length} record(s) still failing after ${attempt} deliveries`);
         }
+        if (pending.length > 0) await sleep(REDELIVERY_PAUSE_MS);
       }
       return performance.now() - started;
     },

@@ -10,7 +10,7 @@ export function registerBenchCommands(program: Command): void {
   program
     .command('bench')
     .description('Measure throughput, API and secret calls, cold start, memory and cost per event.')
-    .option('--events <n>', 'events for the secret-call, memory and per-event figures', '2000')
+    .option('--events <n>', 'events for the secret-call, memory and per-event figures', '300')
     .action(async (flags: { events: string }, command: Command) => {
       const events = integerFlag(command, 'events', flags.events, 100, 1_000_000);
       const log = (line: string) => process.stderr.write(`${line}\n`);

@@ -1,0 +1,34 @@
+import type { EmployeeLink, ProcessedEvent, StateStore } from '../worker/state-store.js';
+
+/**
+ * The state table in a Map, with the same conditional-write rule as `DynamoStateStore`: run side
+ * by side with it, it shows how much of the worker's time is the worker and how much is moto.
+ */
+export class MemoryStateStore implements StateStore {
+  readonly #links = new Map<string, EmployeeLink>();
+  readonly #processed = new Set<string>();
+
+  async getLink(employeeKey: string): Promise<EmployeeLink | undefined> {
+    return this.#links.get(employeeKey);
+  }
+
+  async saveLink(link: EmployeeLink, processed?: ProcessedEvent): Promise<boolean> {
+    const current = this.#links.get(link.employeeKey);
+    if (current !== undefined && current.lastEventTime > link.lastEventTime) return false;
+    this.#links.set(link.employeeKey, link);
+    if (processed !== undefined) this.#processed.add(`${link.employeeKey}|${processed.eventId}`);
+    return true;
+  }
+
+  async isProcessed(employeeKey: string, eventId: string): Promise<boolean> {
+    return this.#processed.has(`${employeeKey}|${eventId}`);
+  }
+
+  async markProcessed(employeeKey: string, eventId: string): Promise<void> {
+    this.#processed.add(`${employeeKey}|${eventId}`);
+  }
+
+  async *listLinks(): AsyncIterable<EmployeeLink> {
+    yield* this.#links.values();
+  }
+}
