@@ -16,7 +16,7 @@ describe('soak through the local pipeline with seeded CPaaS faults', () => {
         apiKeySecretName: uniqueName('soak-key'),
         webhookSecretsSecretName: uniqueName('soak-webhook'),
       },
-      timeoutMs: 50_000,
+      timeoutMs: 90_000,
       log: () => {},
     });
     process.stdout.write(`${describeSoak(report).join('\n')}\n`);
@@ -32,5 +32,5 @@ describe('soak through the local pipeline with seeded CPaaS faults', () => {
     expect(new Set(report.deadLettered.map((entry) => entry.eventId))).toEqual(report.scenario.poison);
     expect(report.deadLettered.every((entry) => entry.failureKind === 'permanent')).toBe(true);
     expect(report.passed).toBe(true);
-  }, 60_000);
+  }, 120_000);
 });
