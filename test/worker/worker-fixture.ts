@@ -8,13 +8,13 @@ import {
   type EmployeeData,
   type LifecycleEvent,
 } from '../../lambdas/events/lifecycle-event.js';
+import { type RunningSandbox, startSandbox } from '../../lambdas/sandbox/index.js';
 import { SecretsManagerApiKey, withKeyRefresh } from '../../lambdas/worker/api-key.js';
 import { SqsDeadLetterSink } from '../../lambdas/worker/dead-letter.js';
 import { createWorkerHandler, type WorkerDependencies } from '../../lambdas/worker/handler.js';
 import { DynamoStateStore } from '../../lambdas/worker/state-store.js';
 import type { WorkerLogger } from '../../lambdas/worker/telemetry.js';
 import { type AwsFixture, awsFixture } from './aws-fixture.js';
-import { type RunningSandbox, startSandbox } from '../../lambdas/sandbox/index.js';
 import { eventRecord, lambdaContext } from './records.js';
 
 export interface LogLine {
