@@ -18,15 +18,33 @@ export const ENV = {
   dryRun: 'DRY_RUN',
   webhookSecretsSecretId: 'WEBHOOK_SECRETS_SECRET_ID',
   secretCacheSeconds: 'SECRET_CACHE_SECONDS',
+  /** Days a `disable-then-delete` termination keeps the disabled user before the sweep deletes it. */
+  deleteGraceDays: 'DELETE_GRACE_DAYS',
+  deletionBrakeWindowMinutes: 'DELETION_BRAKE_WINDOW_MINUTES',
+  deletionBrakeMinimum: 'DELETION_BRAKE_MINIMUM',
+  deletionBrakePercent: 'DELETION_BRAKE_PERCENT',
 } as const;
 
-export const TERMINATION_POLICIES = ['delete', 'disable'] as const;
+/**
+ * `delete` removes the user; `disable` only sets `enabled: false`; `disable-then-delete` revokes
+ * access at once and lets the sweep delete the user after the grace period (a rehire inside it
+ * re-enables the same user, with its settings and number).
+ */
+export const TERMINATION_POLICIES = ['delete', 'disable', 'disable-then-delete'] as const;
 export type TerminationPolicy = (typeof TERMINATION_POLICIES)[number];
 
-/** State table key schema: one string partition key; items expire through the TTL attribute. */
+/**
+ * State table key schema: one string partition key; items expire through the TTL attribute. The
+ * sparse `due` index holds only what the sweep must act on at a time (scheduled events, disabled
+ * users awaiting deletion): one constant partition, sorted by the ISO time it is due.
+ */
 export const STATE_TABLE_KEYS = {
   partitionKey: 'pk',
   ttlAttribute: 'expiresAt',
+  dueIndexName: 'due',
+  dueIndexPartitionKey: 'dueShard',
+  dueIndexSortKey: 'dueAt',
+  dueShard: 'due',
 } as const;
 
 /** Default names and limits; the stack can override them from `cdk.json` context. */
@@ -48,6 +66,24 @@ export const DEFAULTS = {
   maxConcurrency: 5,
   secretCacheSeconds: 300,
   terminationPolicy: 'delete' as TerminationPolicy,
+  deleteGraceDays: 30,
+  /** The sweep's period: future-dated events are applied within this of their effective time. */
+  sweepIntervalSeconds: 60,
+  /** Terminations in any sliding window beyond max(minimum, percent of linked users) are held. */
+  deletionBrake: { windowMinutes: 60, minimum: 10, percent: 5 },
+} as const;
+
+/** CloudWatch metrics (EMF) the stack alarms on; namespace and names shared with the emitters. */
+export const METRICS = {
+  namespace: 'CpaasLifecycle',
+  /** Terminations the deletion brake held, dimension `service`. */
+  terminationsHeld: 'TerminationsHeld',
+} as const;
+
+/** SQS message attributes the pipeline itself sets (never the HRIS). */
+export const MESSAGE_ATTRIBUTES = {
+  /** `true` on a termination an operator released from the deletion brake: it skips the brake. */
+  releasedHold: 'cpaas-lifecycle.released-hold',
 } as const;
 
 /**

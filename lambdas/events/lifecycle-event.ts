@@ -188,8 +188,15 @@ export function messageGroupIdFor(event: Pick<LifecycleEvent, 'tenant' | 'subjec
   return `sha256:${createHash('sha256').update(key).digest('hex')}`;
 }
 
-/** The fields of an SQS SendMessage(Batch) entry for one event. */
-export function toQueueMessage(event: LifecycleEvent): {
+/**
+ * The fields of an SQS SendMessage(Batch) entry for one event. A pipeline-made re-send of the same
+ * event (a schedule falling due, a released hold) passes a `resend` tag: SQS FIFO would otherwise
+ * drop it as a duplicate of the original for five minutes.
+ */
+export function toQueueMessage(
+  event: LifecycleEvent,
+  resend?: string,
+): {
   MessageBody: string;
   MessageGroupId: string;
   MessageDeduplicationId: string;
@@ -198,7 +205,7 @@ export function toQueueMessage(event: LifecycleEvent): {
     MessageBody: JSON.stringify(event),
     MessageGroupId: messageGroupIdFor(event),
     MessageDeduplicationId: createHash('sha256')
-      .update(`${employeeKey(event)}:${event.id}`)
+      .update(`${employeeKey(event)}:${event.id}${resend === undefined ? '' : `:${resend}`}`)
       .digest('hex'),
   };
 }

@@ -1,5 +1,6 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { METRICS } from '../config/settings.js';
 
 /** The slice of a logger the worker uses; Powertools' Logger fits it. Never given PII or secrets. */
 export interface WorkerLogger {
@@ -13,15 +14,23 @@ export interface WorkerMetrics {
   outcome(outcome: string): void;
   apiLatency(milliseconds: number): void;
   deadLetter(failureKind: string): void;
+  /** A termination the deletion brake held: the stack alarms on any. */
+  terminationHeld(): void;
   /** Called once per invocation: EMF lines are written here. */
   publish(): void;
 }
 
 export const WORKER_SERVICE_NAME = 'cpaas-lifecycle-worker';
-export const METRICS_NAMESPACE = 'CpaasLifecycle';
+export const METRICS_NAMESPACE = METRICS.namespace;
 
 export const silentLogger: WorkerLogger = { info() {}, warn() {}, error() {} };
-export const noMetrics: WorkerMetrics = { outcome() {}, apiLatency() {}, deadLetter() {}, publish() {} };
+export const noMetrics: WorkerMetrics = {
+  outcome() {},
+  apiLatency() {},
+  deadLetter() {},
+  terminationHeld() {},
+  publish() {},
+};
 
 export function powertoolsLogger(): Logger {
   return new Logger({ serviceName: WORKER_SERVICE_NAME });
@@ -29,7 +38,7 @@ export function powertoolsLogger(): Logger {
 
 /**
  * Powertools Metrics as EMF: `EventOutcome` with an `outcome` dimension (one alarm per outcome
- * without a metric per name), `ApiLatency` in milliseconds, `DeadLetterSends` by failure kind.
+ * without a metric per name), `ApiLatency` in milliseconds, `DeadLetterSends` by failure kind, `TerminationsHeld`.
  */
 export function powertoolsMetrics(): WorkerMetrics {
   const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: WORKER_SERVICE_NAME });
@@ -42,6 +51,7 @@ export function powertoolsMetrics(): WorkerMetrics {
     outcome: (outcome) => counted('EventOutcome', 'outcome', outcome),
     apiLatency: (milliseconds) => metrics.addMetric('ApiLatency', MetricUnit.Milliseconds, milliseconds),
     deadLetter: (failureKind) => counted('DeadLetterSends', 'failureKind', failureKind),
+    terminationHeld: () => metrics.addMetric(METRICS.terminationsHeld, MetricUnit.Count, 1),
     publish: () => {
       if (metrics.hasStoredMetrics()) metrics.publishStoredMetrics();
     },
