@@ -99,8 +99,22 @@ async function createStateTable(dynamodb: DynamoDBClient, tableName: string): Pr
       new CreateTableCommand({
         TableName: tableName,
         BillingMode: 'PAY_PER_REQUEST',
-        AttributeDefinitions: [{ AttributeName: STATE_TABLE_KEYS.partitionKey, AttributeType: 'S' }],
+        AttributeDefinitions: [
+          { AttributeName: STATE_TABLE_KEYS.partitionKey, AttributeType: 'S' },
+          { AttributeName: STATE_TABLE_KEYS.dueIndexPartitionKey, AttributeType: 'S' },
+          { AttributeName: STATE_TABLE_KEYS.dueIndexSortKey, AttributeType: 'S' },
+        ],
         KeySchema: [{ AttributeName: STATE_TABLE_KEYS.partitionKey, KeyType: 'HASH' }],
+        GlobalSecondaryIndexes: [
+          {
+            IndexName: STATE_TABLE_KEYS.dueIndexName,
+            KeySchema: [
+              { AttributeName: STATE_TABLE_KEYS.dueIndexPartitionKey, KeyType: 'HASH' },
+              { AttributeName: STATE_TABLE_KEYS.dueIndexSortKey, KeyType: 'RANGE' },
+            ],
+            Projection: { ProjectionType: 'ALL' },
+          },
+        ],
       }),
     );
   } catch (error) {

@@ -11,6 +11,7 @@ import {
   TransactWriteCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { DEFAULTS, STATE_TABLE_KEYS } from '../config/settings.js';
+import { dueAttributes, queryDue } from './due-index.js';
 
 /** Where an employee's VoIP user stands, as far as the worker last applied. */
 export type LinkStatus = 'active' | 'disabled' | 'deleted';
@@ -28,6 +29,8 @@ export interface EmployeeLink {
   /** Normalised `toISOString()` form, so string order is time order (DynamoDB compares strings). */
   readonly lastEventTime: string;
   readonly updatedAt: string;
+  /** Disabled under `disable-then-delete`: when the sweep may delete the user (ISO). */
+  readonly deleteAfter?: string;
 }
 
 /** An applied event, as recorded for duplicate detection. */
@@ -83,6 +86,7 @@ function toLink(item: Record<string, unknown>): EmployeeLink {
     lastEventId: String(item.lastEventId),
     lastEventTime: String(item.lastEventTime),
     updatedAt: String(item.updatedAt),
+    ...(typeof item.deleteAfter === 'string' ? { deleteAfter: item.deleteAfter } : {}),
   };
 }
 
@@ -149,6 +153,8 @@ export class DynamoStateStore implements StateStore {
         lastEventId: link.lastEventId,
         lastEventTime: normalizeEventTime(link.lastEventTime),
         updatedAt: link.updatedAt,
+        deleteAfter: link.deleteAfter,
+        ...dueAttributes(link.deleteAfter),
       },
       ConditionExpression: 'attribute_not_exists(#pk) OR #time <= :time',
       ExpressionAttributeNames: { '#pk': STATE_TABLE_KEYS.partitionKey, '#time': 'lastEventTime' },
@@ -208,5 +214,34 @@ export class DynamoStateStore implements StateStore {
       for (const item of page.Items ?? []) yield toLink(item);
       startKey = page.LastEvaluatedKey;
     } while (startKey !== undefined);
+  }
+
+  /** Disabled users whose grace period ended by `now` (the sweep deletes them). */
+  async *listDueDeletions(now: Date): AsyncIterable<EmployeeLink> {
+    for await (const item of queryDue(this.#documents, this.#tableName, LINK_PREFIX, now)) {
+      yield toLink(item);
+    }
+  }
+
+  /**
+   * Records the sweep's deletion, unless an event was applied for the employee since the sweep
+   * read the link (a rehire re-enabled the user): false then, and the link is left as it is.
+   */
+  async completeGraceDeletion(link: EmployeeLink, updatedAt: string): Promise<boolean> {
+    const { deleteAfter: _deleteAfter, ...rest } = link;
+    try {
+      await this.#documents.send(
+        new PutCommand({
+          ...this.#linkPut({ ...rest, status: 'deleted', updatedAt }),
+          ConditionExpression: '#eventId = :eventId AND #status = :disabled',
+          ExpressionAttributeNames: { '#eventId': 'lastEventId', '#status': 'status' },
+          ExpressionAttributeValues: { ':eventId': link.lastEventId, ':disabled': 'disabled' },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
   }
 }

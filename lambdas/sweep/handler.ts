@@ -1,0 +1,52 @@
+import { Logger } from '@aws-lambda-powertools/logger';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import type { Context } from 'aws-lambda';
+import { ENV } from '../config/settings.js';
+import type { AwsClientConfig } from '../ingest/handler.js';
+import { cpaasApiFromEnv, requiredEnv } from '../worker/environment.js';
+import { DynamoScheduleStore } from '../worker/schedule-store.js';
+import { DynamoStateStore } from '../worker/state-store.js';
+import { type SweepPorts, type SweepReport, sweep } from './sweep.js';
+
+export const SWEEP_SERVICE_NAME = 'cpaas-lifecycle-sweep';
+
+/** API calls stop this long before the invocation's end, leaving time for the state write. */
+const TIME_MARGIN_MS = 5_000;
+
+/**
+ * The sweep's wiring from the environment: `CPAAS_BASE_URL`, `CPAAS_ACCOUNT_ID`,
+ * `CPAAS_API_KEY_SECRET_ID`, `STATE_TABLE_NAME`, `LIFECYCLE_QUEUE_URL` (required),
+ * `CPAAS_ALLOW_INSECURE_HTTP`, `DRY_RUN`, `SECRET_CACHE_SECONDS`, `AWS_ENDPOINT_URL` (optional).
+ * The deadline is per run, so it is left to the caller.
+ */
+export function sweepPortsFromEnv(
+  env: NodeJS.ProcessEnv = process.env,
+  clientConfig: AwsClientConfig = env.AWS_ENDPOINT_URL ? { endpoint: env.AWS_ENDPOINT_URL } : {},
+  logger = new Logger({ serviceName: SWEEP_SERVICE_NAME }),
+): Omit<SweepPorts, 'callOptions'> {
+  const dynamodb = new DynamoDBClient(clientConfig);
+  const tableName = requiredEnv(env, ENV.stateTableName);
+  const sqs = new SQSClient(clientConfig);
+  const queueUrl = requiredEnv(env, ENV.queueUrl);
+  return {
+    api: cpaasApiFromEnv(env, clientConfig, logger),
+    schedules: new DynamoScheduleStore({ client: dynamodb, tableName }),
+    deletions: new DynamoStateStore({ client: dynamodb, tableName }),
+    enqueue: async (message) => {
+      await sqs.send(new SendMessageCommand({ QueueUrl: queueUrl, ...message }));
+    },
+    clock: () => new Date(),
+    logger,
+    dryRun: env[ENV.dryRun] === 'true',
+  };
+}
+
+let envPorts: Omit<SweepPorts, 'callOptions'> | undefined;
+
+/** Lambda entry point, invoked every minute by an EventBridge schedule (the event carries nothing we need). */
+export async function handler(_event: unknown, context: Context): Promise<SweepReport> {
+  envPorts ??= sweepPortsFromEnv();
+  const deadline = Date.now() + context.getRemainingTimeInMillis() - TIME_MARGIN_MS;
+  return sweep({ ...envPorts, callOptions: () => ({ deadline }) });
+}

@@ -1,0 +1,163 @@
+import { CpaasNotFoundError } from '../cpaas/errors.js';
+import type { User } from '../cpaas/schemas.js';
+import type { CallOptions, CpaasUsersApi } from '../cpaas/users-api.js';
+import { parseLifecycleEvent, toQueueMessage } from '../events/lifecycle-event.js';
+import type { ScheduleStore } from '../worker/schedule-store.js';
+import type { EmployeeLink } from '../worker/state-store.js';
+import type { WorkerLogger } from '../worker/telemetry.js';
+
+/** The disabled users whose grace period ended, and the record of their deletion. */
+export interface GraceDeletions {
+  listDueDeletions(now: Date): AsyncIterable<EmployeeLink>;
+  completeGraceDeletion(link: EmployeeLink, updatedAt: string): Promise<boolean>;
+}
+
+/** What the sweep needs; the Lambda, the local mode and the tests pass their own. */
+export interface SweepPorts {
+  readonly api: CpaasUsersApi;
+  readonly schedules: Pick<ScheduleStore, 'listDue' | 'remove'>;
+  readonly deletions: GraceDeletions;
+  /** Sends one message to the lifecycle queue. */
+  readonly enqueue: (message: ReturnType<typeof toQueueMessage>) => Promise<void>;
+  readonly clock: () => Date;
+  readonly logger: WorkerLogger;
+  /** Log what would be done; send, delete and write nothing. */
+  readonly dryRun: boolean;
+  readonly callOptions?: () => CallOptions;
+}
+
+export interface SweepReport {
+  /** Scheduled events queued because they fell due. */
+  readonly queued: number;
+  /** Users deleted at the end of their grace period. */
+  readonly deleted: number;
+  /** Due deletions left alone: the user was enabled again, or a newer event won. */
+  readonly skipped: number;
+  /** Items that failed; they stay due and are tried again on the next run. */
+  readonly failed: number;
+}
+
+/** Thrown after a run in which some items failed, so the Lambda's Errors metric and alarm see it. */
+export class SweepIncompleteError extends Error {
+  override readonly name = 'SweepIncompleteError';
+  constructor(readonly report: SweepReport) {
+    super(`${report.failed} due item(s) failed and will be retried on the next sweep`);
+  }
+}
+
+type Counter = { -readonly [K in keyof SweepReport]: number };
+
+class Sweep {
+  readonly report: Counter = { queued: 0, deleted: 0, skipped: 0, failed: 0 };
+  readonly #now: Date;
+
+  constructor(readonly ports: SweepPorts) {
+    this.#now = ports.clock();
+  }
+
+  get #options(): CallOptions {
+    return this.ports.callOptions?.() ?? {};
+  }
+
+  /** One item's failure is logged and counted; the others still run. */
+  async #each<T>(items: AsyncIterable<T>, handle: (item: T) => Promise<void>, what: string): Promise<void> {
+    for await (const item of items) {
+      try {
+        await handle(item);
+      } catch (error) {
+        this.report.failed += 1;
+        this.ports.logger.error(`sweep: ${what} failed`, {
+          errorClass: (error as Error).name,
+          errorMessage: (error as Error).message,
+        });
+      }
+    }
+  }
+
+  async run(): Promise<SweepReport> {
+    await this.#each(
+      this.ports.schedules.listDue(this.#now),
+      (due) => this.#queue(due),
+      'queueing a due event',
+    );
+    await this.#each(
+      this.ports.deletions.listDueDeletions(this.#now),
+      (link) => this.#delete(link),
+      'a grace-period deletion',
+    );
+    return this.report;
+  }
+
+  /**
+   * Re-queues the event in its employee's FIFO group, where the worker applies it like any other
+   * (its effective time has come); a resend tag keeps SQS from dropping it as a duplicate.
+   */
+  async #queue(due: { employeeKey: string; eventId: string; dueAt: string; body: string }): Promise<void> {
+    const attributes = { employeeKey: due.employeeKey, eventId: due.eventId, dueAt: due.dueAt };
+    if (this.ports.dryRun) {
+      this.ports.logger.info('sweep: would queue a due event', { ...attributes, dryRun: true });
+      return;
+    }
+    await this.ports.enqueue(toQueueMessage(parseLifecycleEvent(due.body), `due:${due.dueAt}`));
+    await this.ports.schedules.remove(due.employeeKey, due.eventId);
+    this.report.queued += 1;
+    this.ports.logger.info('sweep: queued a due event', attributes);
+  }
+
+  /**
+   * Deletes a user whose grace period ended, unless it was enabled again meanwhile (a rehire in
+   * flight or an administrator): access that someone restored is not taken away by a timer.
+   */
+  async #delete(link: EmployeeLink): Promise<void> {
+    const userId = link.cpaasUserId;
+    const attributes = { employeeKey: link.employeeKey, cpaasUserId: userId, deleteAfter: link.deleteAfter };
+    let user: User | undefined;
+    if (userId !== undefined) {
+      try {
+        user = await this.ports.api.getUser(userId, this.#options);
+      } catch (error) {
+        if (!(error instanceof CpaasNotFoundError)) throw error;
+      }
+    }
+    if (user?.enabled === true) {
+      this.report.skipped += 1;
+      this.ports.logger.warn('sweep: user enabled again during its grace period; not deleted', attributes);
+      return;
+    }
+    if (this.ports.dryRun) {
+      this.ports.logger.info('sweep: would delete a user whose grace period ended', {
+        ...attributes,
+        dryRun: true,
+      });
+      return;
+    }
+    if (user !== undefined && userId !== undefined) await this.#deleteUser(userId);
+    if (await this.ports.deletions.completeGraceDeletion(link, this.ports.clock().toISOString())) {
+      this.report.deleted += 1;
+      this.ports.logger.info('sweep: deleted a user whose grace period ended', attributes);
+    } else {
+      this.report.skipped += 1;
+      this.ports.logger.warn('sweep: a newer event for the employee was applied meanwhile', attributes);
+    }
+  }
+
+  async #deleteUser(userId: string): Promise<void> {
+    try {
+      await this.ports.api.deleteUser(userId, this.#options);
+    } catch (error) {
+      if (!(error instanceof CpaasNotFoundError)) throw error;
+    }
+  }
+}
+
+/**
+ * One run of the every-minute sweep: queues future-dated events that fell due, and deletes users
+ * disabled under `disable-then-delete` whose grace period ended. Idempotent, so an overlapping or
+ * repeated run does no harm; an item that fails stays due for the next run, and the run then
+ * throws `SweepIncompleteError` so the failure shows on the Lambda's error alarm.
+ */
+export async function sweep(ports: SweepPorts): Promise<SweepReport> {
+  const report = await new Sweep(ports).run();
+  if (report.failed > 0) throw new SweepIncompleteError(report);
+  return report;
+}

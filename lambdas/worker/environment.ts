@@ -1,0 +1,82 @@
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { DEFAULTS, ENV, TERMINATION_POLICIES, type TerminationPolicy } from '../config/settings.js';
+import { type CpaasAttempt, CpaasClient, type CpaasLogger } from '../cpaas/client.js';
+import type { CpaasUsersApi } from '../cpaas/users-api.js';
+import type { AwsClientConfig } from '../ingest/handler.js';
+import { SecretsManagerApiKey, withKeyRefresh } from './api-key.js';
+import { WorkerConfigurationError } from './errors.js';
+
+/**
+ * Readers of the Lambda environment shared by the worker and the sweep: a missing or malformed
+ * setting fails the first invocation with the variable's name, not a confusing error later.
+ */
+export function requiredEnv(env: NodeJS.ProcessEnv, name: string): string {
+  const value = env[name];
+  if (!value) throw new WorkerConfigurationError(`environment variable ${name} is not set`);
+  return value;
+}
+
+function numberEnv(
+  env: NodeJS.ProcessEnv,
+  name: string,
+  fallback: number,
+  valid: (value: number) => boolean,
+  expected: string,
+): number {
+  const text = env[name];
+  if (text === undefined || text === '') return fallback;
+  const value = Number(text);
+  if (!valid(value)) throw new WorkerConfigurationError(`environment variable ${name} must be ${expected}`);
+  return value;
+}
+
+export function positiveIntegerEnv(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  return numberEnv(
+    env,
+    name,
+    fallback,
+    (value) => Number.isInteger(value) && value >= 1,
+    'a positive integer',
+  );
+}
+
+export function nonNegativeNumberEnv(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  return numberEnv(env, name, fallback, (value) => Number.isFinite(value) && value >= 0, 'a number >= 0');
+}
+
+export function terminationPolicyFromEnv(env: NodeJS.ProcessEnv): TerminationPolicy {
+  const value = env[ENV.terminationPolicy] || DEFAULTS.terminationPolicy;
+  if (!(TERMINATION_POLICIES as readonly string[]).includes(value)) {
+    throw new WorkerConfigurationError(
+      `environment variable ${ENV.terminationPolicy} must be one of ${TERMINATION_POLICIES.join(', ')}`,
+    );
+  }
+  return value as TerminationPolicy;
+}
+
+/**
+ * The CPaaS client with its key from Secrets Manager (cached, refreshed once on a 401), from
+ * `CPAAS_BASE_URL`, `CPAAS_ACCOUNT_ID`, `CPAAS_API_KEY_SECRET_ID`, `CPAAS_ALLOW_INSECURE_HTTP`
+ * and `SECRET_CACHE_SECONDS`.
+ */
+export function cpaasApiFromEnv(
+  env: NodeJS.ProcessEnv,
+  clientConfig: AwsClientConfig,
+  logger: CpaasLogger,
+  onAttempt?: (attempt: CpaasAttempt) => void,
+): CpaasUsersApi {
+  const keys = new SecretsManagerApiKey({
+    client: new SecretsManagerClient(clientConfig),
+    secretId: requiredEnv(env, ENV.cpaasApiKeySecretId),
+    cacheSeconds: positiveIntegerEnv(env, ENV.secretCacheSeconds, DEFAULTS.secretCacheSeconds),
+  });
+  const client = new CpaasClient({
+    baseUrl: requiredEnv(env, ENV.cpaasBaseUrl),
+    accountId: requiredEnv(env, ENV.cpaasAccountId),
+    apiKey: () => keys.get(),
+    allowInsecureHttp: env[ENV.cpaasAllowInsecureHttp] === 'true',
+    ...(onAttempt === undefined ? {} : { onAttempt }),
+    logger,
+  });
+  return withKeyRefresh(client, keys);
+}
