@@ -98,15 +98,27 @@ const MERGE_FIELD_OF: Readonly<Record<string, string>> = {
 };
 
 /**
- * Whether the employee has left, by UTC calendar date. A termination_date still in the future is
- * not a termination yet: the employee keeps working (and needs a phone) until then; Merge sends
- * Employee.changed when the HRIS flips the status, and the reconcile job covers a missed one.
+ * When a `termination_date` takes effect, as an instant: a date-time as given (with its offset),
+ * a bare date at 00:00 UTC of that date, the zone Merge normalises dates to. Explicit, so an
+ * employee leaving "on the 1st" loses access at one documented instant wherever the worker runs.
  */
-function hasLeft(employee: MergeEmployee, event: string, now: Date): boolean {
-  if (event === 'Employee.removed' || employee.remote_was_deleted === true) return true;
-  if (employee.employment_status === 'INACTIVE') return true;
-  const date = employee.termination_date?.slice(0, 10);
-  return date !== undefined && date <= now.toISOString().slice(0, 10);
+export function terminationInstant(terminationDate: string): Date {
+  return new Date(
+    /^\d{4}-\d{2}-\d{2}$/.test(terminationDate) ? `${terminationDate}T00:00:00Z` : terminationDate,
+  );
+}
+
+/**
+ * Whether the employee has left (now), or the instant a future termination takes effect: a
+ * future termination is queued now and scheduled by the worker, so it happens on time even if
+ * Merge sends nothing more, and a later change that clears the date cancels it.
+ */
+function leaving(employee: MergeEmployee, event: string, now: Date): 'now' | Date | undefined {
+  if (event === 'Employee.removed' || employee.remote_was_deleted === true) return 'now';
+  if (employee.employment_status === 'INACTIVE') return 'now';
+  if (!employee.termination_date) return undefined;
+  const at = terminationInstant(employee.termination_date);
+  return at <= now ? 'now' : at;
 }
 
 /** SHA-256 of fields that are identical on every retry of one change (Merge sends no event id). */
@@ -139,8 +151,10 @@ function toEvents(body: unknown, now: Date): LifecycleEvent[] {
     ...(employee.last_name ? { lastName: employee.last_name } : {}),
   };
   try {
-    if (hasLeft(employee, hook.event, now)) {
-      return [createLifecycleEvent({ ...common, type: 'employee.terminated', data: person })];
+    const leaves = leaving(employee, hook.event, now);
+    if (leaves !== undefined) {
+      const data = leaves === 'now' ? person : { ...person, effectiveAt: leaves.toISOString() };
+      return [createLifecycleEvent({ ...common, type: 'employee.terminated', data })];
     }
     const active = ActiveEmployeeSchema.safeParse(employee);
     if (!active.success) {

@@ -65,16 +65,28 @@ describe('Merge mapping', () => {
     for (const body of cases) expect(toEvents(body)[0]?.type).toBe('employee.terminated');
   });
 
-  it('terminates on a termination_date in the past or today, and only changes on a future one', () => {
-    const typeFor = (date: string) =>
-      toEvents(mergeWebhook('Employee.changed', { termination_date: date }))[0]?.type;
-    expect(typeFor('2026-11-01T00:00:00Z')).toBe('employee.terminated');
-    expect(typeFor('2026-11-22T23:59:00Z')).toBe('employee.terminated');
-    expect(typeFor('2026-11-22')).toBe('employee.terminated');
-    expect(typeFor('2026-11-23T00:00:00Z')).toBe('employee.changed');
-    expect(
-      toEvents(mergeWebhook('Employee.changed', { termination_date: '2026-12-01T00:00:00Z' }))[0],
-    ).not.toHaveProperty('data.effectiveAt');
+  it('terminates now on a termination_date that has passed, and schedules a future one at its instant', () => {
+    const eventFor = (date: string) =>
+      toEvents(mergeWebhook('Employee.changed', { termination_date: date }))[0];
+    for (const past of ['2026-11-01T00:00:00Z', '2026-11-22', '2026-11-22T09:00:00+01:00']) {
+      const event = eventFor(past);
+      expect(event?.type).toBe('employee.terminated');
+      expect(event).not.toHaveProperty('data.effectiveAt');
+    }
+    // A bare date takes effect at 00:00 UTC of that date; a date-time keeps its own offset.
+    expect(eventFor('2026-12-01')).toMatchObject({
+      type: 'employee.terminated',
+      data: { employeeId: 'a1b2c3', effectiveAt: '2026-12-01T00:00:00.000Z' },
+    });
+    expect(eventFor('2026-11-23T08:00:00-05:00')?.data.effectiveAt).toBe('2026-11-23T13:00:00.000Z');
+  });
+
+  it('an INACTIVE status terminates now even with a future termination_date', () => {
+    const [event] = toEvents(
+      mergeWebhook('Employee.changed', { employment_status: 'INACTIVE', termination_date: '2099-01-01' }),
+    );
+    expect(event?.type).toBe('employee.terminated');
+    expect(event).not.toHaveProperty('data.effectiveAt');
   });
 
   it('terminates with only the id when the name and email are gone', () => {
@@ -180,7 +192,7 @@ describe('Merge over HTTP onto the FIFO queue', () => {
     );
     expect(
       ['m-1', 'm-2', 'm-3', 'm-4'].map((id) => JSON.parse(byEmployee.get(id)?.body ?? '{}').type),
-    ).toEqual(['employee.hired', 'employee.changed', 'employee.terminated', 'employee.terminated']);
+    ).toEqual(['employee.hired', 'employee.terminated', 'employee.terminated', 'employee.terminated']);
     for (const [id, message] of byEmployee) {
       expect(message.groupId).toBe(`la-7f3c:${id}`);
       expect(message.dedupId).toBe(toQueueMessage(JSON.parse(message.body)).MessageDeduplicationId);
