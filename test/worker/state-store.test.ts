@@ -97,3 +97,83 @@ describe('DynamoStateStore (moto)', () => {
     expect(links.find((item) => item.employeeKey === 'acme:E5')).not.toHaveProperty('cpaasUserId');
   });
 });
+
+describe('DynamoStateStore grace-period deletions (moto)', () => {
+  let aws: AwsFixture;
+  let store: DynamoStateStore;
+
+  beforeAll(async () => {
+    aws = await awsFixture();
+    store = new DynamoStateStore({ client: aws.dynamodb, tableName: aws.resources.stateTableName });
+  });
+  afterAll(() => aws.destroy());
+
+  const collect = async (now: string) => {
+    const links: EmployeeLink[] = [];
+    for await (const due of store.listDueDeletions(new Date(now))) links.push(due);
+    return links;
+  };
+
+  it('lists disabled links whose grace period ended, and only those', async () => {
+    const waiting = link({
+      employeeKey: 'default:G1',
+      status: 'disabled',
+      deleteAfter: '2026-12-01T00:00:00.000Z',
+    });
+    const later = link({
+      employeeKey: 'default:G2',
+      status: 'disabled',
+      deleteAfter: '2026-12-05T00:00:00.000Z',
+    });
+    await store.saveLink(waiting);
+    await store.saveLink(later);
+    await store.saveLink(link({ employeeKey: 'default:G3', status: 'disabled' }));
+    expect(await collect('2026-11-30T00:00:00Z')).toEqual([]);
+    expect(await collect('2026-12-02T00:00:00Z')).toEqual([waiting]);
+    expect((await collect('2026-12-06T00:00:00Z')).map((due) => due.employeeKey)).toEqual([
+      'default:G1',
+      'default:G2',
+    ]);
+  });
+
+  it('a rehire saved over the link takes it out of the due index', async () => {
+    await store.saveLink(
+      link({ employeeKey: 'default:G4', status: 'disabled', deleteAfter: '2026-12-01T00:00:00Z' }),
+    );
+    await store.saveLink(
+      link({
+        employeeKey: 'default:G4',
+        status: 'active',
+        lastEventId: 'ev-9',
+        lastEventTime: '2026-02-01T00:00:00.000Z',
+      }),
+    );
+    expect((await collect('2027-01-01T00:00:00Z')).map((due) => due.employeeKey)).not.toContain('default:G4');
+  });
+
+  it('records the deletion unless a newer event was applied since the sweep read the link', async () => {
+    const due = link({
+      employeeKey: 'default:G5',
+      status: 'disabled',
+      deleteAfter: '2026-12-01T00:00:00.000Z',
+    });
+    await store.saveLink(due);
+    expect(await store.completeGraceDeletion(due, '2026-12-01T00:01:00.000Z')).toBe(true);
+    const deleted = await store.getLink('default:G5');
+    expect(deleted).toMatchObject({ status: 'deleted', lastEventId: due.lastEventId });
+    expect(deleted).not.toHaveProperty('deleteAfter');
+    expect((await collect('2027-01-01T00:00:00Z')).map((item) => item.employeeKey)).not.toContain(
+      'default:G5',
+    );
+
+    const raced = link({
+      employeeKey: 'default:G6',
+      status: 'disabled',
+      deleteAfter: '2026-12-01T00:00:00.000Z',
+    });
+    await store.saveLink(raced);
+    await store.saveLink({ ...raced, status: 'active', lastEventId: 'rehire', deleteAfter: undefined });
+    expect(await store.completeGraceDeletion(raced, '2026-12-01T00:01:00.000Z')).toBe(false);
+    expect(await store.getLink('default:G6')).toMatchObject({ status: 'active', lastEventId: 'rehire' });
+  });
+});
