@@ -1,3 +1,7 @@
+import { ConditionalCheckFailedException, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DeleteCommand, DynamoDBDocumentClient, PutCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { STATE_TABLE_KEYS } from '../config/settings.js';
+
 /** A termination the deletion brake held: kept whole so a release re-sends exactly what arrived. */
 export interface HeldTermination {
   readonly employeeKey: string;
@@ -17,4 +21,94 @@ export interface HoldStore {
   hold(held: HeldTermination): Promise<void>;
   list(): AsyncIterable<HeldTermination>;
   remove(employeeKey: string, eventId: string): Promise<void>;
+}
+
+export interface DynamoHoldStoreOptions {
+  readonly client: DynamoDBClient;
+  readonly tableName: string;
+}
+
+const HOLD_PREFIX = 'hold#';
+
+const holdKey = (employeeKey: string, eventId: string) => `${HOLD_PREFIX}${employeeKey}#${eventId}`;
+
+function toHeld(item: Record<string, unknown>): HeldTermination {
+  return {
+    employeeKey: String(item.employeeKey),
+    eventId: String(item.eventId),
+    body: String(item.body),
+    heldAt: String(item.heldAt),
+    recent: Number(item.recent),
+    limit: Number(item.limit),
+  };
+}
+
+/**
+ * `HoldStore` over the state table: one item `hold#<employee>#<event id>` per held termination,
+ * without TTL (a hold waits for an operator, however long that takes). The key fields are also
+ * stored as attributes, so nothing is parsed back out of the key.
+ */
+export class DynamoHoldStore implements HoldStore {
+  readonly #documents: DynamoDBDocumentClient;
+  readonly #tableName: string;
+
+  constructor(options: DynamoHoldStoreOptions) {
+    this.#documents = DynamoDBDocumentClient.from(options.client);
+    this.#tableName = options.tableName;
+  }
+
+  /** The first hold wins: a redelivery keeps the original `heldAt`, so the operator sees when it was first held. */
+  async hold(held: HeldTermination): Promise<void> {
+    try {
+      await this.#documents.send(
+        new PutCommand({
+          TableName: this.#tableName,
+          Item: {
+            [STATE_TABLE_KEYS.partitionKey]: holdKey(held.employeeKey, held.eventId),
+            employeeKey: held.employeeKey,
+            eventId: held.eventId,
+            body: held.body,
+            heldAt: held.heldAt,
+            recent: held.recent,
+            limit: held.limit,
+          },
+          ConditionExpression: 'attribute_not_exists(#pk)',
+          ExpressionAttributeNames: { '#pk': STATE_TABLE_KEYS.partitionKey },
+        }),
+      );
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    }
+  }
+
+  /** Oldest first, so releasing them in this order keeps each employee's events in order. */
+  async *list(): AsyncIterable<HeldTermination> {
+    const held: HeldTermination[] = [];
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const page = await this.#documents.send(
+        new ScanCommand({
+          TableName: this.#tableName,
+          FilterExpression: 'begins_with(#pk, :prefix)',
+          ExpressionAttributeNames: { '#pk': STATE_TABLE_KEYS.partitionKey },
+          ExpressionAttributeValues: { ':prefix': HOLD_PREFIX },
+          ConsistentRead: true,
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      held.push(...(page.Items ?? []).map(toHeld));
+      startKey = page.LastEvaluatedKey;
+    } while (startKey !== undefined);
+    held.sort((a, b) => a.heldAt.localeCompare(b.heldAt) || a.eventId.localeCompare(b.eventId));
+    yield* held;
+  }
+
+  async remove(employeeKey: string, eventId: string): Promise<void> {
+    await this.#documents.send(
+      new DeleteCommand({
+        TableName: this.#tableName,
+        Key: { [STATE_TABLE_KEYS.partitionKey]: holdKey(employeeKey, eventId) },
+      }),
+    );
+  }
 }
