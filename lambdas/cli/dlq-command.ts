@@ -1,4 +1,3 @@
-import { createInterface } from 'node:readline/promises';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { type Command, Option } from 'commander';
 import { ENV } from '../config/settings.js';
@@ -13,6 +12,7 @@ import {
   resolveSourceQueueUrl,
   SourceQueueUnknownError,
 } from '../operations/dead-letter-queue.js';
+import { confirm } from './confirm.js';
 import { EXIT } from './main.js';
 
 interface QueueFlags {
@@ -43,16 +43,6 @@ function describeLine(letter: DeadLetter): string {
 function withoutBody(letter: DeadLetter): Omit<DeadLetter, 'body'> {
   const { body: _body, ...rest } = letter;
   return rest;
-}
-
-async function confirm(question: string): Promise<boolean> {
-  const prompt = createInterface({ input: process.stdin, output: process.stderr });
-  try {
-    const answer = await prompt.question(question);
-    return /^y(es)?$/i.test(answer.trim());
-  } finally {
-    prompt.close();
-  }
 }
 
 /**

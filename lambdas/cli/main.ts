@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { registerBenchCommands } from './bench-command.js';
 import { registerDlqCommands } from './dlq-command.js';
+import { registerHoldsCommands } from './holds-command.js';
 import { registerLocalCommands } from './local-command.js';
 import { registerReconcileCommands } from './reconcile-command.js';
 import { registerSandboxCommands } from './sandbox-command.js';
@@ -19,6 +20,7 @@ export function buildProgram(): Command {
     .exitOverride();
   registerSendCommands(program);
   registerDlqCommands(program);
+  registerHoldsCommands(program);
   registerLocalCommands(program);
   registerReconcileCommands(program);
   registerUsersCommands(program);
