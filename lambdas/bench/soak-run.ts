@@ -8,6 +8,7 @@ import type { ResourceNames } from '../local/provision.js';
 import { listDeadLetters } from '../operations/dead-letter-queue.js';
 import { type FaultSpec, startSandbox } from '../sandbox/index.js';
 import { createWorkerHandler, type WorkerHandler, workerDependenciesFromEnv } from '../worker/handler.js';
+import { BRAKE_OFF_ENV } from './brake-off.js';
 import { silencePowertools } from './quiet-powertools.js';
 import { buildSoakScenario, type SoakScenario, type SoakScenarioOptions } from './soak-scenario.js';
 
@@ -61,7 +62,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
   let worker: WorkerHandler | undefined;
   // Built on first use: the local mode puts the provisioned environment in place before polling.
   const countingWorker: WorkerHandler = async (event: SQSEvent, context) => {
-    worker ??= createWorkerHandler(workerDependenciesFromEnv(process.env));
+    worker ??= createWorkerHandler(workerDependenciesFromEnv({ ...process.env, ...BRAKE_OFF_ENV }));
     const response = await worker(event, context);
     const failed = new Set(response.batchItemFailures.map((failure) => failure.itemIdentifier));
     for (const record of event.Records) {

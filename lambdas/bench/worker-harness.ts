@@ -20,6 +20,7 @@ import {
 } from '../local/provision.js';
 import { type RunningSandbox, startSandbox } from '../sandbox/index.js';
 import { createWorkerHandler, type WorkerHandler, workerDependenciesFromEnv } from '../worker/handler.js';
+import { BRAKE_OFF_ENV } from './brake-off.js';
 import { MemoryStateStore } from './memory-state-store.js';
 import { uniqueSuffix } from './unique-suffix.js';
 
@@ -86,7 +87,10 @@ export async function startWorkerHarness(): Promise<WorkerHarness> {
       webhookSecretsSecretName: `bench-webhooks-${suffix}`,
     },
   });
-  const env = handlerEnvironment(aws, resources, { baseUrl: sandbox.url, accountId: sandbox.accountId });
+  const env = {
+    ...handlerEnvironment(aws, resources, { baseUrl: sandbox.url, accountId: sandbox.accountId }),
+    ...BRAKE_OFF_ENV,
+  };
   const dependencies = workerDependenciesFromEnv(env, aws);
   const worker = createWorkerHandler(dependencies);
   const inMemoryWorker = createWorkerHandler({ ...dependencies, store: new MemoryStateStore() });

@@ -1,4 +1,5 @@
 import { type Command, Option } from 'commander';
+import { DEFAULTS } from '../config/settings.js';
 import { startLocalMode } from '../local/local-mode.js';
 import { integerFlag } from './integer-flag.js';
 import { EXIT } from './main.js';
@@ -10,6 +11,7 @@ interface LocalFlags {
   apiKey?: string;
   account?: string;
   visibilityTimeout?: string;
+  sweepInterval: string;
 }
 
 /**
@@ -31,8 +33,14 @@ export function registerLocalCommands(program: Command): void {
     .addOption(
       new Option('--visibility-timeout <seconds>', 'how soon a failed event is retried').default('10'),
     )
+    .option(
+      '--sweep-interval <seconds>',
+      'how often the sweep queues due events and deletes users past their grace period',
+      String(DEFAULTS.sweepIntervalSeconds),
+    )
     .action(async (flags: LocalFlags, command: Command) => {
       const port = integerFlag(command, 'port', flags.port, 0, 65_535);
+      const sweepIntervalSeconds = integerFlag(command, 'sweep-interval', flags.sweepInterval, 1, 86_400);
       const external = [flags.cpaasUrl, flags.apiKey, flags.account];
       if (external.some(Boolean) && !external.every(Boolean)) {
         command.error('error: --cpaas-url, --api-key and --account go together', { exitCode: EXIT.usage });
@@ -49,6 +57,7 @@ export function registerLocalCommands(program: Command): void {
         port,
         log,
         visibilityTimeoutSeconds,
+        sweepIntervalSeconds,
         ...(process.env.AWS_ENDPOINT_URL ? { awsEndpoint: process.env.AWS_ENDPOINT_URL } : {}),
         ...(flags.cpaasUrl && flags.apiKey && flags.account
           ? { cpaas: { baseUrl: flags.cpaasUrl, apiKey: flags.apiKey, accountId: flags.account } }

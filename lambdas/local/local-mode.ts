@@ -2,6 +2,8 @@ import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { DEFAULTS } from '../config/settings.js';
 import { createIngestHandler, ingestDependenciesFromEnv } from '../ingest/handler.js';
 import { startIngestServer } from '../ingest/http-server.js';
+import { sweepPortsFromEnv } from '../sweep/handler.js';
+import { type SweepReport, sweep } from '../sweep/sweep.js';
 import { createWorkerHandler, workerDependenciesFromEnv } from '../worker/handler.js';
 import { type SqsBatchHandler, startEventSource } from './event-source.js';
 import { startMotoServer } from './moto-server.js';
@@ -13,6 +15,7 @@ import {
   provisionLocalResources,
   type ResourceNames,
 } from './provision.js';
+import { startSweepLoop, sweepLogLines } from './sweep-loop.js';
 
 /** An existing CPaaS endpoint to use instead of the bundled sandbox. */
 export interface CpaasEndpoint {
@@ -42,6 +45,10 @@ export interface LocalModeOptions {
   readonly log: (line: string) => void;
   /** The SQS-triggered handler to run; the worker Lambda's entry point unless a test swaps it. */
   readonly workerHandler?: SqsBatchHandler;
+  /** How often the sweep runs (default the stack's `DEFAULTS.sweepIntervalSeconds`). */
+  readonly sweepIntervalSeconds?: number;
+  /** The sweep's clock; tests move it forward instead of waiting for a grace period. */
+  readonly clock?: () => Date;
 }
 
 /** The ready line's content: everything needed to send events and inspect the result. */
@@ -58,6 +65,8 @@ export interface LocalModeReady {
 
 export interface RunningLocalMode {
   readonly ready: LocalModeReady;
+  /** Runs the sweep now instead of at its next tick. */
+  sweepNow(): Promise<SweepReport | undefined>;
   /** Stops what this run started, in reverse order; safe to call twice. */
   stop(): Promise<void>;
 }
@@ -70,7 +79,8 @@ const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
 /**
  * The whole pipeline on one machine, from the same code and resource definitions as the stack:
  * moto_server for SQS, DynamoDB and Secrets Manager, the CPaaS sandbox, the ingest Lambda behind
- * a plain HTTP server, and the worker Lambda fed by an emulated event source mapping. Whatever
+ * a plain HTTP server, the worker Lambda fed by an emulated event source mapping, and the sweep
+ * on a timer in place of the stack's EventBridge schedule. Whatever
  * was started before a failure is stopped again before the error propagates.
  */
 export async function startLocalMode(options: LocalModeOptions): Promise<RunningLocalMode> {
@@ -155,7 +165,16 @@ export async function startLocalMode(options: LocalModeOptions): Promise<Running
     const watcher = setInterval(() => watchDeadLetters().catch(() => {}), DEAD_LETTER_WATCH_MS);
     stoppers.push(async () => clearInterval(watcher));
 
+    const sweepPorts = sweepPortsFromEnv(environment, aws, sweepLogLines(options.log));
+    const sweeper = startSweepLoop({
+      intervalMs: (options.sweepIntervalSeconds ?? DEFAULTS.sweepIntervalSeconds) * 1000,
+      run: () => sweep({ ...sweepPorts, ...(options.clock === undefined ? {} : { clock: options.clock }) }),
+      log: options.log,
+    });
+    stoppers.push(() => sweeper.stop());
+
     return {
+      sweepNow: () => sweeper.runNow(),
       ready: {
         ready: true,
         webhookUrl: `${ingest.url}/webhooks/standard`,

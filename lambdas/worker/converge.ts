@@ -3,6 +3,7 @@ import { CpaasNotFoundError, isDuplicateEmailError } from '../cpaas/errors.js';
 import type { User } from '../cpaas/schemas.js';
 import type { CallOptions, CpaasUsersApi } from '../cpaas/users-api.js';
 import { type EmployeeData, employeeKey, type LifecycleEvent } from '../events/lifecycle-event.js';
+import type { DeletionBrake } from './deletion-brake.js';
 import {
   changedFields,
   desiredFields,
@@ -11,6 +12,8 @@ import {
   newUserInput,
 } from './desired-user.js';
 import { AdoptionError } from './errors.js';
+import type { HoldStore } from './hold-store.js';
+import type { ScheduledEvent, ScheduleStore } from './schedule-store.js';
 import { type EmployeeLink, type LinkStatus, normalizeEventTime, type StateStore } from './state-store.js';
 
 export type ConvergeOutcome =
@@ -20,11 +23,25 @@ export type ConvergeOutcome =
   | 'deleted'
   | 'disabled'
   | 'stale'
-  | 'duplicate';
+  | 'duplicate'
+  /** Future `effectiveAt`: stored for the sweep, applied when due. */
+  | 'scheduled'
+  /** A termination the deletion brake held for an operator. */
+  | 'held';
 
 /** One step of what the worker did (or, in a dry run, would do). Field names only, never values. */
 export interface PlanStep {
-  readonly action: 'read' | 'create' | 'adopt' | 'update' | 'delete' | 'link' | 'none';
+  readonly action:
+    | 'read'
+    | 'create'
+    | 'adopt'
+    | 'update'
+    | 'delete'
+    | 'link'
+    | 'schedule'
+    | 'unschedule'
+    | 'hold'
+    | 'none';
   readonly reason: string;
   readonly fields?: readonly string[];
 }
@@ -47,7 +64,20 @@ export interface ConvergePorts {
   readonly dryRun: boolean;
   /** Per-call options (the invocation's deadline), asked for before every call. */
   readonly callOptions?: () => CallOptions;
+  readonly brake: DeletionBrake;
+  readonly holds: HoldStore;
+  readonly schedules: ScheduleStore;
+  /** `disable-then-delete`: days between the disable and the sweep's delete. */
+  readonly deleteGraceDays: number;
 }
+
+/** How this delivery came about, when not straight from the HRIS. */
+export interface ConvergeOptions {
+  /** An operator released it from the deletion brake: counted, never held again. */
+  readonly releasedHold?: boolean;
+}
+
+const DAY_MS = 86_400_000;
 
 const LIST_PAGE_SIZE = 50;
 
@@ -56,10 +86,13 @@ class Convergence {
   readonly plan: PlanStep[] = [];
   apiCalls = 0;
   readonly #key: string;
+  /** The link as it stood before this event. */
+  #previous: EmployeeLink | undefined;
 
   constructor(
     readonly event: LifecycleEvent,
     readonly ports: ConvergePorts,
+    readonly options: ConvergeOptions,
   ) {
     this.#key = employeeKey(event);
   }
@@ -88,11 +121,13 @@ class Convergence {
 
   async run(): Promise<ConvergeResult> {
     const { store } = this.ports;
-    // Both reads at once: one table round trip per event instead of two.
-    const [processed, link] = await Promise.all([
+    // The reads at once: one table round trip per event instead of three.
+    const [processed, link, pending] = await Promise.all([
       store.isProcessed(this.#key, this.event.id),
       store.getLink(this.#key),
+      this.ports.schedules.get(this.#key),
     ]);
+    this.#previous = link;
     if (processed) {
       this.#step({ action: 'none', reason: 'event id already applied' });
       return this.result('duplicate');
@@ -101,7 +136,46 @@ class Convergence {
       this.#step({ action: 'none', reason: 'older than the last applied event for this employee' });
       return this.#recorded(this.result('stale', link.cpaasUserId));
     }
-    return this.#apply(link);
+    const effectiveAt = this.event.data.effectiveAt;
+    if (effectiveAt !== undefined && new Date(effectiveAt) > this.ports.clock()) {
+      return this.#schedule(normalizeEventTime(effectiveAt), link);
+    }
+    const result = await this.#apply(link);
+    await this.#unschedule(pending);
+    return result;
+  }
+
+  /** Not applied early: stored for the sweep, which queues it again when it is due. */
+  async #schedule(dueAt: string, link: EmployeeLink | undefined): Promise<ConvergeResult> {
+    this.#step({ action: 'schedule', reason: `takes effect at ${dueAt}; queued again then` });
+    if (this.ports.dryRun) return this.result('scheduled', link?.cpaasUserId);
+    const stored = await this.ports.schedules.schedule({
+      employeeKey: this.#key,
+      eventId: this.event.id,
+      eventTime: normalizeEventTime(this.event.time),
+      dueAt,
+      body: JSON.stringify(this.event),
+    });
+    if (!stored) return this.#superseded(link?.cpaasUserId);
+    return this.result('scheduled', link?.cpaasUserId);
+  }
+
+  /**
+   * The latest event for an employee wins: applying one cancels an older pending event (a rehire
+   * or a withdrawn termination stops a scheduled deprovisioning), and applying the pending event
+   * itself ends its schedule.
+   */
+  async #unschedule(pending: ScheduledEvent | undefined): Promise<void> {
+    if (pending === undefined) return;
+    const applied = pending.eventId === this.event.id;
+    if (!applied && pending.eventTime >= normalizeEventTime(this.event.time)) return;
+    this.#step({
+      action: 'unschedule',
+      reason: applied
+        ? 'this event was the pending one: its schedule ends'
+        : `cancels the older event pending for ${pending.dueAt}`,
+    });
+    if (!this.ports.dryRun) await this.ports.schedules.remove(this.#key, pending.eventId);
   }
 
   /** Records an outcome that writes no link (stale, superseded) so a redelivery is a duplicate. */
@@ -166,12 +240,21 @@ class Convergence {
       return this.#saveAndReturn(this.#link(userId, status), this.result('unchanged', userId));
     }
     this.#step({ action: 'update', reason: 'managed fields differ', fields });
-    if (!this.ports.dryRun) {
-      await this.#call(() =>
-        this.ports.api.updateUser(userId, mergedUserInput(current, desired), this.#options),
-      );
+    if (!this.ports.dryRun && !(await this.#write(userId, mergedUserInput(current, desired)))) {
+      return undefined;
     }
     return this.#saveAndReturn(this.#link(userId, status), this.result('updated', userId));
+  }
+
+  /** PUTs the user; false when it vanished since the read (deleted by the sweep or an admin). */
+  async #write(userId: string, input: ReturnType<typeof mergedUserInput>): Promise<boolean> {
+    try {
+      await this.#call(() => this.ports.api.updateUser(userId, input, this.#options));
+      return true;
+    } catch (error) {
+      if (error instanceof CpaasNotFoundError) return false;
+      throw error;
+    }
   }
 
   async #createOrAdopt(desired: ManagedFields): Promise<ConvergeResult> {
@@ -231,14 +314,18 @@ class Convergence {
       );
     }
     const userId = link.cpaasUserId;
-    if (this.ports.policy === 'disable') {
+    if (this.ports.policy !== 'delete') {
       const outcome = await this.#disable(userId);
-      const status: LinkStatus = outcome === 'gone' ? 'deleted' : 'disabled';
+      if (outcome === 'held') return this.result('held', userId);
+      if (outcome === 'gone') {
+        return this.#saveAndReturn(this.#link(userId, 'deleted'), this.result('unchanged', userId));
+      }
       return this.#saveAndReturn(
-        this.#link(userId, status),
-        this.result(outcome === 'gone' ? 'unchanged' : outcome, userId),
+        this.#link(userId, 'disabled', this.#deleteAfter()),
+        this.result(outcome, userId),
       );
     }
+    if (!(await this.#admitTermination())) return this.result('held', userId);
     this.#step({ action: 'delete', reason: 'terminated (policy delete)' });
     if (!this.ports.dryRun) {
       try {
@@ -251,8 +338,42 @@ class Convergence {
     return this.#saveAndReturn(this.#link(userId, 'deleted'), this.result('deleted', userId));
   }
 
+  /** `disable-then-delete`: a grace period already running is kept, not restarted. */
+  #deleteAfter(): string | undefined {
+    if (this.ports.policy !== 'disable-then-delete') return undefined;
+    const running = this.#previous?.status === 'disabled' ? this.#previous.deleteAfter : undefined;
+    if (running !== undefined) return running;
+    return new Date(this.ports.clock().getTime() + this.ports.deleteGraceDays * DAY_MS).toISOString();
+  }
+
+  /**
+   * Asks the deletion brake before a termination really changes a user. Held: kept whole for an
+   * operator, not applied and not recorded as processed, so a release applies it normally.
+   */
+  async #admitTermination(): Promise<boolean> {
+    const { brake, dryRun } = this.ports;
+    const force = this.options.releasedHold === true;
+    const decision = dryRun ? await brake.inspect() : await brake.admit(force ? { force } : {});
+    if (decision.admitted || force) return true;
+    this.#step({
+      action: 'hold',
+      reason: `deletion brake: ${decision.recent} terminations in the window, limit ${decision.limit}; held for an operator`,
+    });
+    if (!dryRun) {
+      await this.ports.holds.hold({
+        employeeKey: this.#key,
+        eventId: this.event.id,
+        body: JSON.stringify(this.event),
+        heldAt: this.ports.clock().toISOString(),
+        recent: decision.recent,
+        limit: decision.limit,
+      });
+    }
+    return false;
+  }
+
   /** Disables by read-merge-write: `gone` when the user no longer exists. */
-  async #disable(userId: string): Promise<'gone' | 'disabled' | 'unchanged'> {
+  async #disable(userId: string): Promise<'gone' | 'disabled' | 'unchanged' | 'held'> {
     let current: User;
     try {
       current = await this.#call(() => this.ports.api.getUser(userId, this.#options));
@@ -267,16 +388,24 @@ class Convergence {
       this.#step({ action: 'none', reason: 'already disabled' });
       return 'unchanged';
     }
-    this.#step({ action: 'update', reason: 'terminated (policy disable)', fields: ['enabled'] });
-    if (!this.ports.dryRun) {
-      await this.#call(() =>
-        this.ports.api.updateUser(userId, mergedUserInput(current, desired), this.#options),
-      );
+    if (!(await this.#admitTermination())) return 'held';
+    this.#step({ action: 'update', reason: `terminated (policy ${this.ports.policy})`, fields: ['enabled'] });
+    if (!this.ports.dryRun && !(await this.#write(userId, mergedUserInput(current, desired)))) {
+      this.#step({ action: 'none', reason: 'user already gone' });
+      return 'gone';
     }
     return 'disabled';
   }
 
-  #link(cpaasUserId: string | undefined, status: LinkStatus): EmployeeLink {
+  /**
+   * The link after this event. A user that stays disabled keeps its pending deletion (a change
+   * to a terminated employee does not stop the grace period); only a (re)hire ends it.
+   */
+  #link(
+    cpaasUserId: string | undefined,
+    status: LinkStatus,
+    deleteAfter = status === 'disabled' ? this.#previous?.deleteAfter : undefined,
+  ): EmployeeLink {
     return {
       employeeKey: this.#key,
       ...(cpaasUserId === undefined ? {} : { cpaasUserId }),
@@ -284,6 +413,7 @@ class Convergence {
       lastEventId: this.event.id,
       lastEventTime: normalizeEventTime(this.event.time),
       updatedAt: this.ports.clock().toISOString(),
+      ...(deleteAfter === undefined ? {} : { deleteAfter }),
     };
   }
 
@@ -314,6 +444,10 @@ class Convergence {
  * create. Reads first, writes only what differs, and records the outcome so a duplicate delivery
  * costs no API call.
  */
-export function converge(event: LifecycleEvent, ports: ConvergePorts): Promise<ConvergeResult> {
-  return new Convergence(event, ports).run();
+export function converge(
+  event: LifecycleEvent,
+  ports: ConvergePorts,
+  options: ConvergeOptions = {},
+): Promise<ConvergeResult> {
+  return new Convergence(event, ports, options).run();
 }

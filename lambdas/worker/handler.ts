@@ -9,8 +9,17 @@ import type { AwsClientConfig } from '../ingest/handler.js';
 import { SecretsManagerApiKey, withKeyRefresh } from './api-key.js';
 import { processFifoBatch } from './batch.js';
 import { type DeadLetterSink, SqsDeadLetterSink } from './dead-letter.js';
-import { WorkerConfigurationError } from './errors.js';
+import { type DeletionBrake, DynamoDeletionBrake } from './deletion-brake.js';
+import {
+  cpaasApiFromEnv,
+  nonNegativeNumberEnv,
+  positiveIntegerEnv,
+  requiredEnv,
+  terminationPolicyFromEnv,
+} from './environment.js';
+import { DynamoHoldStore, type HoldStore } from './hold-store.js';
 import { createRecordProcessor } from './process-record.js';
+import { DynamoScheduleStore, type ScheduleStore } from './schedule-store.js';
 import { DynamoStateStore, type StateStore } from './state-store.js';
 import {
   noMetrics,
@@ -27,7 +36,11 @@ export interface WorkerDependencies {
   readonly api: CpaasUsersApi;
   readonly store: StateStore;
   readonly deadLetters: DeadLetterSink;
+  readonly brake: DeletionBrake;
+  readonly holds: HoldStore;
+  readonly schedules: ScheduleStore;
   readonly policy?: TerminationPolicy;
+  readonly deleteGraceDays?: number;
   readonly dryRun?: boolean;
   readonly maxReceiveCount?: number;
   readonly clock?: () => Date;
@@ -62,6 +75,10 @@ export function createWorkerHandler(deps: WorkerDependencies): WorkerHandler {
         policy: deps.policy ?? DEFAULTS.terminationPolicy,
         dryRun: deps.dryRun ?? false,
         callOptions: () => ({ deadline }),
+        brake: deps.brake,
+        holds: deps.holds,
+        schedules: deps.schedules,
+        deleteGraceDays: deps.deleteGraceDays ?? DEFAULTS.deleteGraceDays,
       },
       deadLetters: deps.deadLetters,
       maxReceiveCount: deps.maxReceiveCount ?? DEFAULTS.maxReceiveCount,
@@ -79,36 +96,11 @@ export function createWorkerHandler(deps: WorkerDependencies): WorkerHandler {
   };
 }
 
-function required(env: NodeJS.ProcessEnv, name: string): string {
-  const value = env[name];
-  if (!value) throw new WorkerConfigurationError(`environment variable ${name} is not set`);
-  return value;
-}
-
-function positiveInteger(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
-  const text = env[name];
-  if (text === undefined || text === '') return fallback;
-  const value = Number(text);
-  if (!Number.isInteger(value) || value < 1) {
-    throw new WorkerConfigurationError(`environment variable ${name} must be a positive integer`);
-  }
-  return value;
-}
-
-function terminationPolicy(env: NodeJS.ProcessEnv): TerminationPolicy {
-  const value = env[ENV.terminationPolicy] || DEFAULTS.terminationPolicy;
-  if (!(TERMINATION_POLICIES as readonly string[]).includes(value)) {
-    throw new WorkerConfigurationError(
-      `environment variable ${ENV.terminationPolicy} must be one of ${TERMINATION_POLICIES.join(', ')}`,
-    );
-  }
-  return value as TerminationPolicy;
-}
-
 /**
  * The production wiring from the environment: `CPAAS_BASE_URL`, `CPAAS_ACCOUNT_ID`,
  * `CPAAS_API_KEY_SECRET_ID`, `STATE_TABLE_NAME`, `DEAD_LETTER_QUEUE_URL` (required) and
- * `CPAAS_ALLOW_INSECURE_HTTP`, `MAX_RECEIVE_COUNT`, `TERMINATION_POLICY`, `DRY_RUN`,
+ * `CPAAS_ALLOW_INSECURE_HTTP`, `MAX_RECEIVE_COUNT`, `TERMINATION_POLICY`, `DELETE_GRACE_DAYS`,
+ * `DELETION_BRAKE_WINDOW_MINUTES`, `DELETION_BRAKE_MINIMUM`, `DELETION_BRAKE_PERCENT`, `DRY_RUN`,
  * `SECRET_CACHE_SECONDS`, `AWS_ENDPOINT_URL` (optional).
  */
 export function workerDependenciesFromEnv(
@@ -117,29 +109,26 @@ export function workerDependenciesFromEnv(
 ): WorkerDependencies {
   const metrics = powertoolsMetrics();
   const logger = powertoolsLogger();
-  const keys = new SecretsManagerApiKey({
-    client: new SecretsManagerClient(clientConfig),
-    secretId: required(env, ENV.cpaasApiKeySecretId),
-    cacheSeconds: positiveInteger(env, ENV.secretCacheSeconds, DEFAULTS.secretCacheSeconds),
-  });
-  const client = new CpaasClient({
-    baseUrl: required(env, ENV.cpaasBaseUrl),
-    accountId: required(env, ENV.cpaasAccountId),
-    apiKey: () => keys.get(),
-    allowInsecureHttp: env[ENV.cpaasAllowInsecureHttp] === 'true',
-    onAttempt: (attempt) => metrics.apiLatency(attempt.durationMs),
-    logger,
-  });
+  const dynamodb = new DynamoDBClient(clientConfig);
+  const tableName = requiredEnv(env, ENV.stateTableName);
+  const brakeDefaults = DEFAULTS.deletionBrake;
   return {
-    api: withKeyRefresh(client, keys),
-    store: new DynamoStateStore({
-      client: new DynamoDBClient(clientConfig),
-      tableName: required(env, ENV.stateTableName),
+    api: cpaasApiFromEnv(env, clientConfig, logger, (attempt) => metrics.apiLatency(attempt.durationMs)),
+    store: new DynamoStateStore({ client: dynamodb, tableName }),
+    deadLetters: new SqsDeadLetterSink(new SQSClient(clientConfig), requiredEnv(env, ENV.deadLetterQueueUrl)),
+    brake: new DynamoDeletionBrake({
+      client: dynamodb,
+      tableName,
+      windowMinutes: positiveIntegerEnv(env, ENV.deletionBrakeWindowMinutes, brakeDefaults.windowMinutes),
+      minimum: positiveIntegerEnv(env, ENV.deletionBrakeMinimum, brakeDefaults.minimum),
+      percent: nonNegativeNumberEnv(env, ENV.deletionBrakePercent, brakeDefaults.percent),
     }),
-    deadLetters: new SqsDeadLetterSink(new SQSClient(clientConfig), required(env, ENV.deadLetterQueueUrl)),
-    policy: terminationPolicy(env),
+    holds: new DynamoHoldStore({ client: dynamodb, tableName }),
+    schedules: new DynamoScheduleStore({ client: dynamodb, tableName }),
+    policy: terminationPolicyFromEnv(env),
+    deleteGraceDays: positiveIntegerEnv(env, ENV.deleteGraceDays, DEFAULTS.deleteGraceDays),
     dryRun: env[ENV.dryRun] === 'true',
-    maxReceiveCount: positiveInteger(env, ENV.maxReceiveCount, DEFAULTS.maxReceiveCount),
+    maxReceiveCount: positiveIntegerEnv(env, ENV.maxReceiveCount, DEFAULTS.maxReceiveCount),
     logger,
     metrics,
   };

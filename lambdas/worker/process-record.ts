@@ -1,4 +1,5 @@
 import type { SQSRecord } from 'aws-lambda';
+import { MESSAGE_ATTRIBUTES } from '../config/settings.js';
 import {
   employeeKey,
   LIFECYCLE_DATA_SCHEMA,
@@ -69,8 +70,11 @@ export function createRecordProcessor(
     const elapsed = () => Math.round(performance.now() - started);
     try {
       const event = readEvent(record.body);
-      const result = await converge(event, deps.ports);
+      const releasedHold =
+        record.messageAttributes?.[MESSAGE_ATTRIBUTES.releasedHold]?.stringValue === 'true';
+      const result = await converge(event, deps.ports, { releasedHold });
       metrics.outcome(result.outcome);
+      if (result.outcome === 'held' && !deps.ports.dryRun) metrics.terminationHeld();
       logger.info('event converged', {
         eventId: event.id,
         eventType: event.type,
@@ -79,6 +83,7 @@ export function createRecordProcessor(
         durationMs: elapsed(),
         apiCalls: result.apiCalls,
         dryRun: deps.ports.dryRun,
+        ...(releasedHold ? { releasedHold } : {}),
         ...(result.cpaasUserId === undefined ? {} : { cpaasUserId: result.cpaasUserId }),
         ...(deps.ports.dryRun ? { plan: result.plan } : {}),
       });

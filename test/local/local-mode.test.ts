@@ -99,3 +99,57 @@ describe('startLocalMode', () => {
     expect(response.status).toBe(401);
   });
 });
+
+describe('startLocalMode sweep', () => {
+  it('runs the same sweep as the stack: a future-dated termination is applied once it falls due', async () => {
+    const lines: string[] = [];
+    const mode = await startLocalMode({
+      port: 0,
+      awsEndpoint: motoClientConfig().endpoint,
+      resourceNames: uniqueResourceNames(),
+      log: (line) => lines.push(line),
+      // Long enough that only sweepNow() runs it during the test.
+      sweepIntervalSeconds: 3_600,
+    });
+    running.push(mode);
+    const users = async () => {
+      const response = await fetch(`${mode.ready.cpaasBaseUrl}/_sandbox/state`);
+      return ((await response.json()) as { users: Array<{ email?: string }> }).users;
+    };
+    const post = async (event: ReturnType<typeof createLifecycleEvent>) => {
+      const response = await postSignedWebhook({
+        url: mode.ready.webhookUrl,
+        secret: mode.ready.webhookSecret,
+        body: JSON.stringify(event),
+      });
+      expect(response.status).toBe(202);
+      await until(() => lines.some((line) => line.includes(`(event ${event.id})`)));
+    };
+    const employee = {
+      employeeId: 'e-sweep',
+      workEmail: 'e-sweep@example.com',
+      firstName: 'Ada',
+      lastName: 'L',
+    };
+    await post(createLifecycleEvent({ type: 'employee.hired', source: 'test', data: employee }));
+    expect(await users()).toHaveLength(1);
+
+    // The behaviour under test is a wait: the termination takes effect two seconds from now.
+    const effectiveAt = new Date(Date.now() + 2_000);
+    await post(
+      createLifecycleEvent({
+        type: 'employee.terminated',
+        source: 'test',
+        data: { employeeId: 'e-sweep', effectiveAt: effectiveAt.toISOString() },
+      }),
+    );
+    expect(await mode.sweepNow()).toMatchObject({ queued: 0 });
+    expect(await users()).toHaveLength(1);
+
+    await new Promise((resolve) => setTimeout(resolve, effectiveAt.getTime() - Date.now() + 100));
+    expect(await mode.sweepNow()).toMatchObject({ queued: 1 });
+    await until(() => lines.filter((line) => line.includes('employee.terminated')).length >= 2);
+    expect(await users()).toHaveLength(0);
+    expect(lines.some((line) => line.startsWith('sweep: queued a due event'))).toBe(true);
+  });
+});

@@ -1,3 +1,4 @@
+import { DeleteMessageCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import type { SQSBatchResponse, SQSRecord } from 'aws-lambda';
 import type { TerminationPolicy } from '../../lambdas/config/settings.js';
 import { CpaasClient } from '../../lambdas/cpaas/client.js';
@@ -8,10 +9,14 @@ import {
   type EmployeeData,
   type LifecycleEvent,
 } from '../../lambdas/events/lifecycle-event.js';
+import { toSqsRecord } from '../../lambdas/local/event-source.js';
 import { type RunningSandbox, startSandbox } from '../../lambdas/sandbox/index.js';
 import { SecretsManagerApiKey, withKeyRefresh } from '../../lambdas/worker/api-key.js';
 import { SqsDeadLetterSink } from '../../lambdas/worker/dead-letter.js';
+import { DynamoDeletionBrake } from '../../lambdas/worker/deletion-brake.js';
 import { createWorkerHandler, type WorkerDependencies } from '../../lambdas/worker/handler.js';
+import { DynamoHoldStore } from '../../lambdas/worker/hold-store.js';
+import { DynamoScheduleStore } from '../../lambdas/worker/schedule-store.js';
 import { DynamoStateStore } from '../../lambdas/worker/state-store.js';
 import type { WorkerLogger } from '../../lambdas/worker/telemetry.js';
 import { type AwsFixture, awsFixture } from './aws-fixture.js';
@@ -30,6 +35,10 @@ export interface WorkerFixture {
   readonly admin: CpaasClient;
   readonly aws: AwsFixture;
   readonly store: DynamoStateStore;
+  readonly schedules: DynamoScheduleStore;
+  readonly holds: DynamoHoldStore;
+  /** The worker's and the brake's clock: real time unless a test sets it. */
+  now: Date | undefined;
   readonly keys: SecretsManagerApiKey;
   readonly logs: LogLine[];
   /** The sandbox's users with this email (case-insensitive): how tests count duplicates. */
@@ -38,6 +47,12 @@ export interface WorkerFixture {
   handler(
     overrides?: Partial<WorkerDependencies> & { policy?: TerminationPolicy },
   ): (records: SQSRecord[], remainingMs?: () => number) => Promise<SQSBatchResponse>;
+  /**
+   * Receives what is on the lifecycle queue (a swept schedule, a released hold), runs it through a
+   * handler with `overrides` as the event source mapping would, deletes what succeeded, and
+   * returns the outcome lines.
+   */
+  deliverQueued(overrides?: Partial<WorkerDependencies>): Promise<LogLine[]>;
   /** Runs one event through a default handler and returns the outcome line it logged. */
   apply(event: LifecycleEvent, overrides?: Partial<WorkerDependencies>): Promise<LogLine>;
   close(): Promise<void>;
@@ -89,7 +104,12 @@ export async function workerFixture(maxReceiveCount = 3): Promise<WorkerFixture>
     allowInsecureHttp: true,
     retry: { maxAttempts: 1 },
   });
-  const store = new DynamoStateStore({ client: aws.dynamodb, tableName: aws.resources.stateTableName });
+  const tableName = aws.resources.stateTableName;
+  const store = new DynamoStateStore({ client: aws.dynamodb, tableName });
+  const schedules = new DynamoScheduleStore({ client: aws.dynamodb, tableName });
+  const holds = new DynamoHoldStore({ client: aws.dynamodb, tableName });
+  let fixture: WorkerFixture | undefined;
+  const clock = () => fixture?.now ?? new Date();
   const logs: LogLine[] = [];
   const logger: WorkerLogger = {
     info: (message, attributes) => logs.push({ level: 'info', message, attributes }),
@@ -101,6 +121,10 @@ export async function workerFixture(maxReceiveCount = 3): Promise<WorkerFixture>
       api: withKeyRefresh(client, keys),
       store,
       deadLetters: new SqsDeadLetterSink(aws.sqs, aws.resources.deadLetterQueueUrl),
+      brake: new DynamoDeletionBrake({ client: aws.dynamodb, tableName, now: clock }),
+      holds,
+      schedules,
+      clock,
       maxReceiveCount,
       logger,
       ...overrides,
@@ -113,16 +137,43 @@ export async function workerFixture(maxReceiveCount = 3): Promise<WorkerFixture>
     apiKey: sandbox.apiKey,
     allowInsecureHttp: true,
   });
-  return {
+  fixture = {
     sandbox,
     admin,
     aws,
     store,
+    schedules,
+    holds,
+    now: undefined,
     keys,
     logs,
     handler,
     usersWithEmail: (email) =>
       sandbox.control.users().filter((user) => user.email?.toLowerCase() === email.toLowerCase()),
+    async deliverQueued(overrides) {
+      const before = logs.length;
+      const { queueUrl, queueArn } = aws.resources;
+      for (;;) {
+        const { Messages = [] } = await aws.sqs.send(
+          new ReceiveMessageCommand({
+            QueueUrl: queueUrl,
+            MaxNumberOfMessages: 10,
+            MessageAttributeNames: ['All'],
+            MessageSystemAttributeNames: ['All'],
+          }),
+        );
+        if (Messages.length === 0) break;
+        const records = Messages.map((message) => toSqsRecord(message, queueArn, 'us-east-1'));
+        const { batchItemFailures } = await handler(overrides)(records);
+        const failed = new Set(batchItemFailures.map((failure) => failure.itemIdentifier));
+        for (const record of records.filter((each) => !failed.has(each.messageId))) {
+          await aws.sqs.send(
+            new DeleteMessageCommand({ QueueUrl: queueUrl, ReceiptHandle: record.receiptHandle }),
+          );
+        }
+      }
+      return logs.slice(before);
+    },
     async apply(event, overrides) {
       const before = logs.length;
       const response = await handler(overrides)([eventRecord(event)]);
@@ -137,4 +188,5 @@ export async function workerFixture(maxReceiveCount = 3): Promise<WorkerFixture>
       await sandbox.close();
     },
   };
+  return fixture;
 }
