@@ -1,6 +1,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { confirm } from '../../lambdas/cli/confirm.js';
 import { EXIT, main } from '../../lambdas/cli/main.js';
 import { ENV, MESSAGE_ATTRIBUTES } from '../../lambdas/config/settings.js';
 import { listHolds } from '../../lambdas/operations/holds.js';
@@ -13,6 +14,9 @@ import {
   receiveAll,
   terminationEvent,
 } from '../worker/holds-fixture.js';
+
+// The operator's answer at the y/N prompt; everything behind it runs for real.
+vi.mock('../../lambdas/cli/confirm.js', () => ({ confirm: vi.fn() }));
 
 const aws = motoClientConfig();
 const dynamodb = new DynamoDBClient(aws);
@@ -174,5 +178,31 @@ describe('cpaas-lifecycle holds', () => {
     expect(discarded.stdout).toContain('1 hold(s) discarded.');
     expect(await listHolds(holds)).toEqual([]);
     expect(await receiveAll(sqs, queueUrl)).toEqual([]);
+  });
+
+  it('discard on a terminal asks first, naming how many, and keeps the holds on a no', async () => {
+    const held = heldTermination(terminationEvent('emp-c8'), '2026-11-22T12:00:00.000Z');
+    const { table, holds } = await setUp(held);
+    const tty = Object.getOwnPropertyDescriptor(process.stdin, 'isTTY');
+    Object.defineProperty(process.stdin, 'isTTY', { value: true, configurable: true });
+    try {
+      vi.mocked(confirm).mockResolvedValueOnce(false);
+      const declined = await run('holds', 'discard', '--all', '--table', table);
+      expect(declined.code).toBe(EXIT.ok);
+      expect(declined.stdout).toBe('Nothing discarded.\n');
+      expect(vi.mocked(confirm)).toHaveBeenLastCalledWith(
+        'Discard 1 held termination(s)? They will never be executed. [y/N] ',
+      );
+      expect(await listHolds(holds)).toEqual([held]);
+
+      vi.mocked(confirm).mockResolvedValueOnce(true);
+      const accepted = await run('holds', 'discard', '--id', held.eventId, '--table', table);
+      expect(accepted.code).toBe(EXIT.ok);
+      expect(accepted.stdout).toContain('1 hold(s) discarded.');
+      expect(await listHolds(holds)).toEqual([]);
+    } finally {
+      if (tty) Object.defineProperty(process.stdin, 'isTTY', tty);
+      else delete (process.stdin as { isTTY?: boolean }).isTTY;
+    }
   });
 });
