@@ -1,5 +1,8 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { EmployeeData } from '../../lambdas/events/lifecycle-event.js';
+import { listHolds, releaseHolds } from '../../lambdas/operations/holds.js';
+import { DynamoDeletionBrake } from '../../lambdas/worker/deletion-brake.js';
+import { noMetrics } from '../../lambdas/worker/telemetry.js';
 import { employee, lifecycleEvent, type WorkerFixture, workerFixture } from './worker-fixture.js';
 
 const DAY = 86_400_000;
@@ -110,5 +113,94 @@ describe('converge: effective dates and disable-then-delete (sandbox + moto)', (
     const link = await fx.store.getLink(key(data));
     expect(link).toMatchObject({ status: 'active' });
     expect(link).not.toHaveProperty('deleteAfter');
+  });
+});
+
+describe('converge: the deletion brake holds a burst of terminations (sandbox + moto)', () => {
+  let fx: WorkerFixture;
+  beforeAll(async () => {
+    fx = await workerFixture();
+    fx.now = new Date('2027-06-01T09:00:00Z');
+  });
+  afterAll(() => fx.close());
+
+  it('holds terminations past the threshold (not executed, not lost) and applies them once released', async () => {
+    const tableName = fx.aws.resources.stateTableName;
+    const brake = () =>
+      new DynamoDeletionBrake({
+        client: fx.aws.dynamodb,
+        tableName,
+        minimum: 3,
+        percent: 0,
+        now: () => fx.now ?? new Date(),
+      });
+    let held = 0;
+    const metrics = { ...noMetrics, terminationHeld: () => (held += 1) };
+    const staff = [employee(), employee(), employee(), employee(), employee()];
+    for (const data of staff) await fx.apply(lifecycleEvent('employee.hired', data));
+
+    const outcomes: unknown[] = [];
+    for (const data of staff) {
+      const line = await fx.apply(lifecycleEvent('employee.terminated', { employeeId: data.employeeId }), {
+        brake: brake(),
+        metrics,
+      });
+      outcomes.push(line.attributes.outcome);
+    }
+    expect(outcomes).toEqual(['deleted', 'deleted', 'deleted', 'held', 'held']);
+    expect(held).toBe(2);
+    const kept = staff.slice(3);
+    for (const data of kept) expect(fx.usersWithEmail(data.workEmail)).toHaveLength(1);
+    const holds = await listHolds(fx.holds);
+    expect(holds.map((hold) => hold.employeeKey).sort()).toEqual(
+      kept.map((data) => `default:${data.employeeId}`).sort(),
+    );
+    expect(holds[0]).toMatchObject({ recent: 3, limit: 3 });
+
+    // Released while the window is still full: they go through the normal worker path anyway.
+    await releaseHolds({
+      holds: fx.holds,
+      sqs: fx.aws.sqs,
+      queueUrl: fx.aws.resources.queueUrl,
+      selection: { all: true },
+    });
+    const lines = await fx.deliverQueued({ brake: brake(), metrics });
+    expect(lines.map((line) => line.attributes.outcome)).toEqual(['deleted', 'deleted']);
+    expect(lines.every((line) => line.attributes.releasedHold === true)).toBe(true);
+    for (const data of kept) expect(fx.usersWithEmail(data.workEmail)).toHaveLength(0);
+    expect(await listHolds(fx.holds)).toEqual([]);
+    expect(held).toBe(2);
+    // The window slides: an hour later, terminations are admitted again.
+    fx.now = new Date(Date.parse('2027-06-01T10:01:00Z'));
+    const later = employee();
+    await fx.apply(lifecycleEvent('employee.hired', later));
+    const line = await fx.apply(lifecycleEvent('employee.terminated', { employeeId: later.employeeId }), {
+      brake: brake(),
+    });
+    expect(line.attributes.outcome).toBe('deleted');
+  });
+
+  it('a dry run reports that the brake would hold, holding and deleting nothing', async () => {
+    const tableName = fx.aws.resources.stateTableName;
+    const full = new DynamoDeletionBrake({
+      client: fx.aws.dynamodb,
+      tableName,
+      minimum: 1,
+      percent: 0,
+      now: () => fx.now ?? new Date(),
+    });
+    await full.admit();
+    const data = employee();
+    await fx.apply(lifecycleEvent('employee.hired', data));
+    const line = await fx.apply(lifecycleEvent('employee.terminated', { employeeId: data.employeeId }), {
+      brake: full,
+      dryRun: true,
+    });
+    expect(line.attributes).toMatchObject({ outcome: 'held', dryRun: true });
+    expect(line.attributes.plan).toEqual(
+      expect.arrayContaining([expect.objectContaining({ action: 'hold' })]),
+    );
+    expect(fx.usersWithEmail(data.workEmail)).toHaveLength(1);
+    expect(await listHolds(fx.holds)).toEqual([]);
   });
 });
