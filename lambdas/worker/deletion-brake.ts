@@ -2,6 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { ConditionalCheckFailedException, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, PutCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { DEFAULTS, STATE_TABLE_KEYS } from '../config/settings.js';
+import { LINK_PREFIX } from './state-store.js';
 
 /** Where the deletion brake's sliding window stands for one termination. */
 export interface BrakeDecision {
@@ -48,7 +49,6 @@ export interface DynamoDeletionBrakeOptions {
 }
 
 const WINDOW_KEY = 'brake#window';
-const LINK_PREFIX = 'link#';
 /** Linked users change slowly; one Scan per five minutes per warm worker keeps the brake cheap. */
 const LINKED_USERS_CACHE_MS = 5 * 60_000;
 

@@ -63,7 +63,8 @@ export function normalizeEventTime(time: string): string {
   return new Date(time).toISOString();
 }
 
-const LINK_PREFIX = 'link#';
+/** Partition key prefix of employee link items (the brake counts them). */
+export const LINK_PREFIX = 'link#';
 const EVENT_PREFIX = 'event#';
 
 const linkKey = (employeeKey: string) => `${LINK_PREFIX}${employeeKey}`;
