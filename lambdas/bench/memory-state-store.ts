@@ -1,3 +1,4 @@
+import type { ScheduledEvent, ScheduleStore } from '../worker/schedule-store.js';
 import type { EmployeeLink, ProcessedEvent, StateStore } from '../worker/state-store.js';
 
 /**
@@ -30,5 +31,31 @@ export class MemoryStateStore implements StateStore {
 
   async *listLinks(): AsyncIterable<EmployeeLink> {
     yield* this.#links.values();
+  }
+}
+
+/** Pending schedules in a Map, so the in-memory worker reads nothing from moto per event. */
+export class MemoryScheduleStore implements ScheduleStore {
+  readonly #pending = new Map<string, ScheduledEvent>();
+
+  async schedule(event: ScheduledEvent): Promise<boolean> {
+    const current = this.#pending.get(event.employeeKey);
+    if (current !== undefined && current.eventTime > event.eventTime) return false;
+    this.#pending.set(event.employeeKey, event);
+    return true;
+  }
+
+  async get(employeeKey: string): Promise<ScheduledEvent | undefined> {
+    return this.#pending.get(employeeKey);
+  }
+
+  async remove(employeeKey: string, eventId: string): Promise<boolean> {
+    if (this.#pending.get(employeeKey)?.eventId !== eventId) return false;
+    return this.#pending.delete(employeeKey);
+  }
+
+  async *listDue(now: Date): AsyncIterable<ScheduledEvent> {
+    const due = [...this.#pending.values()].filter((event) => new Date(event.dueAt) <= now);
+    yield* due.sort((a, b) => a.dueAt.localeCompare(b.dueAt));
   }
 }

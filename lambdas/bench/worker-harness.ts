@@ -21,7 +21,7 @@ import {
 import { type RunningSandbox, startSandbox } from '../sandbox/index.js';
 import { createWorkerHandler, type WorkerHandler, workerDependenciesFromEnv } from '../worker/handler.js';
 import { BRAKE_OFF_ENV } from './brake-off.js';
-import { MemoryStateStore } from './memory-state-store.js';
+import { MemoryScheduleStore, MemoryStateStore } from './memory-state-store.js';
 import { uniqueSuffix } from './unique-suffix.js';
 
 export interface WorkerHarness {
@@ -93,7 +93,11 @@ export async function startWorkerHarness(): Promise<WorkerHarness> {
   };
   const dependencies = workerDependenciesFromEnv(env, aws);
   const worker = createWorkerHandler(dependencies);
-  const inMemoryWorker = createWorkerHandler({ ...dependencies, store: new MemoryStateStore() });
+  const inMemoryWorker = createWorkerHandler({
+    ...dependencies,
+    store: new MemoryStateStore(),
+    schedules: new MemoryScheduleStore(),
+  });
   const ingest = await startIngestServer({
     port: 0,
     host: '127.0.0.1',
