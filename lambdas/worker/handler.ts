@@ -1,12 +1,9 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import { DEFAULTS, ENV, TERMINATION_POLICIES, type TerminationPolicy } from '../config/settings.js';
-import { CpaasClient } from '../cpaas/client.js';
+import { DEFAULTS, ENV, type TerminationPolicy } from '../config/settings.js';
 import type { CpaasUsersApi } from '../cpaas/users-api.js';
 import type { AwsClientConfig } from '../ingest/handler.js';
-import { SecretsManagerApiKey, withKeyRefresh } from './api-key.js';
 import { processFifoBatch } from './batch.js';
 import { type DeadLetterSink, SqsDeadLetterSink } from './dead-letter.js';
 import { type DeletionBrake, DynamoDeletionBrake } from './deletion-brake.js';

@@ -1,6 +1,7 @@
 import { ConditionalCheckFailedException, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DeleteCommand, DynamoDBDocumentClient, PutCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { STATE_TABLE_KEYS } from '../config/settings.js';
+import { scanByPrefix } from './table-queries.js';
 
 /** A termination the deletion brake held: kept whole so a release re-sends exactly what arrived. */
 export interface HeldTermination {
@@ -84,21 +85,9 @@ export class DynamoHoldStore implements HoldStore {
   /** Oldest first, so releasing them in this order keeps each employee's events in order. */
   async *list(): AsyncIterable<HeldTermination> {
     const held: HeldTermination[] = [];
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const page = await this.#documents.send(
-        new ScanCommand({
-          TableName: this.#tableName,
-          FilterExpression: 'begins_with(#pk, :prefix)',
-          ExpressionAttributeNames: { '#pk': STATE_TABLE_KEYS.partitionKey },
-          ExpressionAttributeValues: { ':prefix': HOLD_PREFIX },
-          ConsistentRead: true,
-          ExclusiveStartKey: startKey,
-        }),
-      );
-      held.push(...(page.Items ?? []).map(toHeld));
-      startKey = page.LastEvaluatedKey;
-    } while (startKey !== undefined);
+    for await (const item of scanByPrefix(this.#documents, this.#tableName, HOLD_PREFIX)) {
+      held.push(toHeld(item));
+    }
     held.sort((a, b) => a.heldAt.localeCompare(b.heldAt) || a.eventId.localeCompare(b.eventId));
     yield* held;
   }

@@ -1,7 +1,7 @@
 import { ConditionalCheckFailedException, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { STATE_TABLE_KEYS } from '../config/settings.js';
-import { dueAttributes, queryDue } from './due-index.js';
+import { dueAttributes, queryDue } from './table-queries.js';
 
 /** An event that takes effect later: kept until the sweep re-queues it at `dueAt`. */
 export interface ScheduledEvent {

@@ -3,15 +3,9 @@ import {
   type DynamoDBClient,
   TransactionCanceledException,
 } from '@aws-sdk/client-dynamodb';
-import {
-  DynamoDBDocumentClient,
-  GetCommand,
-  PutCommand,
-  ScanCommand,
-  TransactWriteCommand,
-} from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, PutCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { DEFAULTS, STATE_TABLE_KEYS } from '../config/settings.js';
-import { dueAttributes, queryDue } from './due-index.js';
+import { dueAttributes, queryDue, scanByPrefix } from './table-queries.js';
 
 /** Where an employee's VoIP user stands, as far as the worker last applied. */
 export type LinkStatus = 'active' | 'disabled' | 'deleted';
@@ -200,21 +194,9 @@ export class DynamoStateStore implements StateStore {
   }
 
   async *listLinks(): AsyncIterable<EmployeeLink> {
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const page = await this.#documents.send(
-        new ScanCommand({
-          TableName: this.#tableName,
-          FilterExpression: 'begins_with(#pk, :prefix)',
-          ExpressionAttributeNames: { '#pk': STATE_TABLE_KEYS.partitionKey },
-          ExpressionAttributeValues: { ':prefix': LINK_PREFIX },
-          ConsistentRead: true,
-          ...(startKey === undefined ? {} : { ExclusiveStartKey: startKey }),
-        }),
-      );
-      for (const item of page.Items ?? []) yield toLink(item);
-      startKey = page.LastEvaluatedKey;
-    } while (startKey !== undefined);
+    for await (const item of scanByPrefix(this.#documents, this.#tableName, LINK_PREFIX)) {
+      yield toLink(item);
+    }
   }
 
   /** Disabled users whose grace period ended by `now` (the sweep deletes them). */

@@ -1,5 +1,6 @@
 import { DeleteMessageCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import type { SQSBatchResponse, SQSRecord } from 'aws-lambda';
+import { afterAll, beforeAll, beforeEach } from 'vitest';
 import type { TerminationPolicy } from '../../lambdas/config/settings.js';
 import { CpaasClient } from '../../lambdas/cpaas/client.js';
 import type { User } from '../../lambdas/cpaas/schemas.js';
@@ -189,4 +190,61 @@ export async function workerFixture(maxReceiveCount = 3): Promise<WorkerFixture>
     },
   };
   return fixture;
+}
+
+export const DAY_MS = 86_400_000;
+
+/** The employee key the worker uses for a test employee (default tenant). */
+export const keyOf = (data: { employeeId: string }): string => `default:${data.employeeId}`;
+
+/** A file's worker fixture whose clock jumps ahead before each test: see `datedWorkerFixture`. */
+export interface DatedWorkerFixture {
+  readonly fx: WorkerFixture;
+  /** The current test's start time. */
+  readonly start: Date;
+  /** Moves the fixture's clock to `offsetMs` after the test's start. */
+  at(offsetMs: number): void;
+  userOf(data: EmployeeData): User | undefined;
+  /** Hires the employee and returns the CPaaS user id. */
+  hire(data: EmployeeData): Promise<string | undefined>;
+}
+
+/**
+ * Registers the hooks of a worker fixture whose clock starts `stepDays` later before each test,
+ * so no test shares another's brake window or sees its items fall due. Call at describe level.
+ */
+export function datedWorkerFixture(firstDay: string, stepDays: number): DatedWorkerFixture {
+  let fixture: WorkerFixture | undefined;
+  let day = 0;
+  let start = new Date(firstDay);
+  const fx = () => {
+    if (fixture === undefined) throw new Error('the fixture is only ready inside tests');
+    return fixture;
+  };
+  beforeAll(async () => {
+    fixture = await workerFixture();
+  });
+  afterAll(() => fixture?.close());
+  beforeEach(() => {
+    day += stepDays;
+    start = new Date(Date.parse(firstDay) + day * DAY_MS);
+    fx().now = start;
+  });
+  const userOf = (data: EmployeeData) => fx().usersWithEmail(data.workEmail)[0];
+  return {
+    get fx() {
+      return fx();
+    },
+    get start() {
+      return start;
+    },
+    at(offsetMs) {
+      fx().now = new Date(start.getTime() + offsetMs);
+    },
+    userOf,
+    async hire(data) {
+      await fx().apply(lifecycleEvent('employee.hired', data));
+      return userOf(data)?.id;
+    },
+  };
 }

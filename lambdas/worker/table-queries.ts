@@ -1,4 +1,4 @@
-import { type DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { STATE_TABLE_KEYS } from '../config/settings.js';
 
 /** The attributes that put an item into the sparse `due` index; absent, the item is not in it. */
@@ -38,6 +38,32 @@ export async function* queryDue(
           ':now': now.toISOString(),
           ':prefix': prefix,
         },
+        ...(startKey === undefined ? {} : { ExclusiveStartKey: startKey }),
+      }),
+    );
+    yield* page.Items ?? [];
+    startKey = page.LastEvaluatedKey;
+  } while (startKey !== undefined);
+}
+
+/**
+ * Every item of one kind (`pk` prefix), consistently read: for the operator's and reconcile's
+ * listings, which need the whole set rather than what is due.
+ */
+export async function* scanByPrefix(
+  documents: DynamoDBDocumentClient,
+  tableName: string,
+  prefix: string,
+): AsyncIterable<Record<string, unknown>> {
+  let startKey: Record<string, unknown> | undefined;
+  do {
+    const page = await documents.send(
+      new ScanCommand({
+        TableName: tableName,
+        FilterExpression: 'begins_with(#pk, :prefix)',
+        ExpressionAttributeNames: { '#pk': STATE_TABLE_KEYS.partitionKey },
+        ExpressionAttributeValues: { ':prefix': prefix },
+        ConsistentRead: true,
         ...(startKey === undefined ? {} : { ExclusiveStartKey: startKey }),
       }),
     );
