@@ -2,20 +2,32 @@ import { z } from 'zod';
 import { DEFAULTS, TERMINATION_POLICIES } from '../lambdas/config/settings.js';
 
 /**
- * `-c key=value` always arrives as a string while `cdk.json` holds typed JSON; turning integer and
+ * `-c key=value` always arrives as a string while `cdk.json` holds typed JSON; turning numeric and
  * boolean strings into values first lets one schema validate both sources the same way.
  */
 function fromContextString(value: unknown): unknown {
   if (typeof value !== 'string') return value;
   const trimmed = value.trim();
-  if (/^-?\d+$/.test(trimmed)) return Number(trimmed);
+  if (/^-?\d+(\.\d+)?$/.test(trimmed)) return Number(trimmed);
   if (trimmed === 'true') return true;
   if (trimmed === 'false') return false;
   return value;
 }
 
-const integer = (min: number, max: number) =>
-  z.preprocess(fromContextString, z.number().int().min(min).max(max));
+/** One message for every way a number can be wrong: it states the accepted range. */
+const integer = (min: number, max: number) => {
+  const error = `must be a whole number from ${min} to ${max}`;
+  return z.preprocess(
+    fromContextString,
+    z.number({ error }).int({ error }).min(min, { error }).max(max, { error }),
+  );
+};
+
+/** A percentage may be fractional: 0.5 % of a large workforce is still a meaningful brake. */
+const percent = (() => {
+  const error = 'must be a number from 0 to 100';
+  return z.preprocess(fromContextString, z.number({ error }).min(0, { error }).max(100, { error }));
+})();
 
 const flag = z.preprocess(fromContextString, z.boolean());
 
@@ -52,6 +64,14 @@ export const StackConfigSchema = z
     webhookSecretsSecretName: secretName.optional(),
     webhookSecretsSecretArn: secretArn.optional(),
     terminationPolicy: z.enum(TERMINATION_POLICIES).default(DEFAULTS.terminationPolicy),
+    /** `disable-then-delete` only: days a disabled user is kept; up to ten years, never zero (that is `delete`). */
+    deleteGraceDays: integer(1, 3650).default(DEFAULTS.deleteGraceDays),
+    /** The deletion brake's sliding window, up to one day. */
+    deletionBrakeWindowMinutes: integer(1, 24 * 60).default(DEFAULTS.deletionBrake.windowMinutes),
+    /** Terminations always allowed per window, however few users are linked. */
+    deletionBrakeMinimum: integer(1, 100_000).default(DEFAULTS.deletionBrake.minimum),
+    /** Terminations allowed per window as a percentage of linked users, when that is above the minimum. */
+    deletionBrakePercent: percent.default(DEFAULTS.deletionBrake.percent),
     /** The event source mapping's range; it is what keeps the worker inside the CPaaS rate limit. */
     maxConcurrency: integer(2, 1000).default(DEFAULTS.maxConcurrency),
     maxReceiveCount: integer(1, 1000).default(DEFAULTS.maxReceiveCount),

@@ -1,27 +1,42 @@
 import { Duration } from 'aws-cdk-lib';
-import { Alarm, ComparisonOperator, type IMetric, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
+import {
+  Alarm,
+  ComparisonOperator,
+  type IMetric,
+  Metric,
+  TreatMissingData,
+} from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { METRICS } from '../lambdas/config/settings.js';
+import { WORKER_SERVICE_NAME } from '../lambdas/worker/telemetry.js';
 
 export interface LifecycleAlarmsProps {
   readonly queue: IQueue;
   readonly deadLetterQueue: IQueue;
   readonly worker: IFunction;
   readonly ingest: IFunction;
+  /** Scheduled every minute, so a period without any invocation means it stopped. */
+  readonly sweep: IFunction;
   readonly oldestMessageAgeAlarmSeconds: number;
   readonly alarmEmail?: string;
 }
 
 /** SQS publishes its metrics every five minutes; a shorter period only adds missing data points. */
 const PERIOD = Duration.minutes(5);
+/** Periods without a sweep invocation before it counts as stopped: Lambda's metrics can arrive late. */
+const SWEEP_SILENT_PERIODS = 3;
+/** Powertools Metrics puts the service name into every metric as the default dimension `service`. */
+const SERVICE_DIMENSION = 'service';
 
 /**
  * The signals that mean a person's VoIP account is not in step with HR: something was
- * dead-lettered, the worker is failing, or the queue is not draining. Each alarm notifies the topic
+ * dead-lettered, the worker is failing, the queue is not draining, the deletion brake is holding
+ * terminations, or the sweep (future-dated events, grace-period deletions) fails or stopped. Each alarm notifies the topic
  * when it fires and when it clears, so whoever is paged also learns that it recovered.
  */
 export class LifecycleAlarms extends Construct {
@@ -75,6 +90,38 @@ export class LifecycleAlarms extends Construct {
         props.ingest.metric('Url5xxCount', { period: PERIOD, statistic: 'Sum' }),
         0,
       ),
+      above(
+        'TerminationsHeld',
+        'The deletion brake held terminations (more than its threshold in its window): nothing was deleted or ' +
+          'disabled for them. Run `cpaas-lifecycle holds list`, then `holds release` what is genuine or ' +
+          '`holds discard` what is not.',
+        new Metric({
+          namespace: METRICS.namespace,
+          metricName: METRICS.terminationsHeld,
+          dimensionsMap: { [SERVICE_DIMENSION]: WORKER_SERVICE_NAME },
+          period: PERIOD,
+          statistic: 'Sum',
+        }),
+        0,
+      ),
+      above(
+        'SweepErrors',
+        'A sweep run failed: some future-dated events or grace-period deletions stay due and are retried ' +
+          'every minute. See the sweep log group for the failing items.',
+        props.sweep.metricErrors({ period: PERIOD, statistic: 'Sum' }),
+        0,
+      ),
+      new Alarm(this, 'SweepNotRunning', {
+        alarmDescription:
+          `The sweep was not invoked for ${SWEEP_SILENT_PERIODS * PERIOD.toMinutes()} minutes (rule disabled or ` +
+          'invocations failing): future-dated events and grace-period deletions are not applied.',
+        metric: props.sweep.metricInvocations({ period: PERIOD, statistic: 'Sum' }),
+        threshold: 1,
+        comparisonOperator: ComparisonOperator.LESS_THAN_THRESHOLD,
+        evaluationPeriods: SWEEP_SILENT_PERIODS,
+        // Here no data is the failure: a scheduled function is invoked even when there is nothing to do.
+        treatMissingData: TreatMissingData.BREACHING,
+      }),
     ];
     const action = new SnsAction(this.topic);
     for (const alarm of this.alarms) {

@@ -8,8 +8,11 @@ import {
   Stack,
   type StackProps,
 } from 'aws-cdk-lib';
-import { AttributeType, BillingMode, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
-import { FunctionUrlAuthType } from 'aws-cdk-lib/aws-lambda';
+import { AttributeType, BillingMode, ProjectionType, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
+import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
+import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
+import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import { FunctionUrlAuthType, type IFunction } from 'aws-cdk-lib/aws-lambda';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { type DeadLetterQueue, Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { AwsSolutionsChecks, NagSuppressions } from 'cdk-nag';
@@ -32,13 +35,33 @@ const WORKER_TIMEOUT = Duration.seconds(DEFAULTS.workerTimeoutSeconds);
 const VISIBILITY_TIMEOUT = Duration.seconds(DEFAULTS.visibilityTimeoutSeconds);
 /** The HRIS waits for the answer; a webhook that is not queued in 10 s is better retried by the sender. */
 const INGEST_TIMEOUT = Duration.seconds(10);
+const SWEEP_INTERVAL = Duration.seconds(DEFAULTS.sweepIntervalSeconds);
+/**
+ * Shorter than the interval, so one run has ended before the next tick starts another: runs do not
+ * overlap without reserved concurrency, which a new account's 10-execution quota could not spare.
+ */
+export const SWEEP_TIMEOUT = Duration.seconds(DEFAULTS.sweepIntervalSeconds - 10);
 export const MEMORY_MB = 512;
 /**
- * What the worker's state store does on the table (`lambdas/worker/state-store.ts`: GetItem and
- * conditional PutItem). A new call there needs its action here, or it is AccessDenied in AWS
- * (moto does not check IAM, so only the deployed stack would tell).
+ * What the worker does on the table: GetItem and conditional PutItem (links, processed events,
+ * pending schedules, holds, the deletion brake's window; a transaction of two Puts needs PutItem),
+ * DeleteItem (a newer event cancels a pending schedule) and Scan (the brake counts linked users,
+ * cached for minutes). No UpdateItem or Query: nothing in the worker sends one. A new call needs
+ * its action here, or it is AccessDenied in AWS (moto does not check IAM, so only the deployed
+ * stack would tell).
  */
-export const WORKER_TABLE_ACTIONS = ['dynamodb:GetItem', 'dynamodb:PutItem'] as const;
+export const WORKER_TABLE_ACTIONS = [
+  'dynamodb:GetItem',
+  'dynamodb:PutItem',
+  'dynamodb:DeleteItem',
+  'dynamodb:Scan',
+] as const;
+/**
+ * What the sweep does on the table itself: conditional DeleteItem (a queued schedule) and
+ * conditional PutItem (a grace-period deletion is recorded). It finds its work with Query on the
+ * `due` index only, never a Scan of the table.
+ */
+export const SWEEP_TABLE_ACTIONS = ['dynamodb:PutItem', 'dynamodb:DeleteItem'] as const;
 
 /** The cdk-nag rules (one per pack that has it) that flag a Lambda anyone may invoke. */
 export const PUBLIC_URL_RULES = ['HIPAA.Security', 'NIST.800.53.R5', 'PCI.DSS.321'].map(
@@ -48,6 +71,14 @@ const PUBLIC_URL_REASON =
   'Webhook endpoint: the HRIS calls it from the internet and cannot sign AWS SigV4 requests, so the URL ' +
   'has no IAM auth. Every request is authenticated by its HMAC signature over the raw body (secrets from ' +
   'Secrets Manager) before anything is queued; a missing or wrong signature gets 401.';
+
+/**
+ * Item-level table access on exactly the ARNs given. Not `table.grant`: once the table has an
+ * index, that also grants on `<table>/index/*`, a wildcard neither function needs.
+ */
+function grantTableActions(fn: IFunction, actions: readonly string[], resources: string[]): void {
+  fn.addToRolePolicy(new PolicyStatement({ actions: [...actions], resources }));
+}
 
 /** CloudFormation output ids allow letters and digits only. */
 function outputId(prefix: string, name: string): string {
@@ -105,6 +136,14 @@ export class LifecycleStack extends Stack {
       timeToLiveAttribute: STATE_TABLE_KEYS.ttlAttribute,
       encryption: TableEncryption.AWS_MANAGED,
     });
+    // Sparse: only items carrying `dueShard` (pending schedules, disabled users awaiting deletion)
+    // are in it, so the every-minute sweep reads what is due and pays nothing for the rest.
+    table.addGlobalSecondaryIndex({
+      indexName: STATE_TABLE_KEYS.dueIndexName,
+      partitionKey: { name: STATE_TABLE_KEYS.dueIndexPartitionKey, type: AttributeType.STRING },
+      sortKey: { name: STATE_TABLE_KEYS.dueIndexSortKey, type: AttributeType.STRING },
+      projectionType: ProjectionType.ALL,
+    });
 
     const apiKey = new LifecycleSecret(this, 'ApiKeySecret', {
       arn: config.apiKeySecretArn,
@@ -123,21 +162,29 @@ export class LifecycleStack extends Stack {
         'list the old secret after the new one while rotating. Set with aws secretsmanager put-secret-value.',
     });
 
+    // What both functions that call CPaaS and keep state need: the worker and the sweep.
+    const cpaasEnvironment = {
+      [ENV.cpaasBaseUrl]: config.cpaasBaseUrl,
+      [ENV.cpaasAccountId]: cpaasAccountId,
+      [ENV.cpaasApiKeySecretId]: apiKey.secret.secretArn,
+      [ENV.stateTableName]: table.tableName,
+      [ENV.dryRun]: String(config.dryRun),
+      [ENV.secretCacheSeconds]: String(DEFAULTS.secretCacheSeconds),
+    };
     const worker = new LifecycleFunction(this, 'Worker', {
       entry: 'lambdas/worker/handler.ts',
       description: 'Applies lifecycle events from the FIFO queue to the CPaaS VoIP User API',
       timeout: WORKER_TIMEOUT,
       memorySize: MEMORY_MB,
       environment: {
-        [ENV.cpaasBaseUrl]: config.cpaasBaseUrl,
-        [ENV.cpaasAccountId]: cpaasAccountId,
-        [ENV.cpaasApiKeySecretId]: apiKey.secret.secretArn,
-        [ENV.stateTableName]: table.tableName,
+        ...cpaasEnvironment,
         [ENV.deadLetterQueueUrl]: deadLetterQueue.queueUrl,
         [ENV.maxReceiveCount]: String(config.maxReceiveCount),
         [ENV.terminationPolicy]: config.terminationPolicy,
-        [ENV.dryRun]: String(config.dryRun),
-        [ENV.secretCacheSeconds]: String(DEFAULTS.secretCacheSeconds),
+        [ENV.deleteGraceDays]: String(config.deleteGraceDays),
+        [ENV.deletionBrakeWindowMinutes]: String(config.deletionBrakeWindowMinutes),
+        [ENV.deletionBrakeMinimum]: String(config.deletionBrakeMinimum),
+        [ENV.deletionBrakePercent]: String(config.deletionBrakePercent),
       },
     }).function;
     worker.addEventSource(
@@ -148,9 +195,8 @@ export class LifecycleStack extends Stack {
       }),
     );
     apiKey.grantRead(worker);
-    // Item-level access only: the worker reads and conditionally writes one employee's record at a
-    // time; no Scan, no batch writes, no table management.
-    table.grant(worker, ...WORKER_TABLE_ACTIONS);
+    // Item-level access plus the brake's counting Scan: no Query, no batch writes, no table management.
+    grantTableActions(worker, WORKER_TABLE_ACTIONS, [table.tableArn]);
     // Permanent failures are dead-lettered by the worker itself, with the reason as attributes.
     deadLetterQueue.grantSendMessages(worker);
 
@@ -176,11 +222,43 @@ export class LifecycleStack extends Stack {
       PUBLIC_URL_RULES.map((id) => ({ id, reason: PUBLIC_URL_REASON })),
       true,
     );
+
+    const sweep = new LifecycleFunction(this, 'Sweep', {
+      entry: 'lambdas/sweep/handler.ts',
+      description:
+        'Every minute: queues scheduled lifecycle events that fell due, deletes users whose grace ended',
+      timeout: SWEEP_TIMEOUT,
+      memorySize: MEMORY_MB,
+      environment: { ...cpaasEnvironment, [ENV.queueUrl]: queue.queueUrl },
+    }).function;
+    apiKey.grantRead(sweep);
+    grantTableActions(
+      sweep,
+      ['dynamodb:Query'],
+      [`${table.tableArn}/index/${STATE_TABLE_KEYS.dueIndexName}`],
+    );
+    grantTableActions(sweep, SWEEP_TABLE_ACTIONS, [table.tableArn]);
+    // Due events go back through the queue, so the worker applies them in the employee's FIFO group.
+    queue.grantSendMessages(sweep);
+    // Every tick is the retry of the one before: a failed run is not retried by Lambda (it would
+    // overlap the next tick), and a tick that could not be delivered within a minute is dropped.
+    sweep.configureAsyncInvoke({ retryAttempts: 0, maxEventAge: SWEEP_INTERVAL });
+    // An EventBridge rule, not EventBridge Scheduler: a fixed rate needs no time zone or window,
+    // the rule invokes through a resource policy scoped to its ARN (no role to assume), and
+    // scheduled rules cost nothing. No target DLQ: the tick carries no data (the work is in the
+    // table), so a lost tick loses nothing; the SweepNotRunning alarm catches ticks that stop.
+    new Rule(this, 'SweepSchedule', {
+      description: 'Runs the cpaas-lifecycle sweep',
+      schedule: Schedule.rate(SWEEP_INTERVAL),
+      targets: [new LambdaFunction(sweep, { retryAttempts: 0, maxEventAge: SWEEP_INTERVAL })],
+    });
+
     const alarms = new LifecycleAlarms(this, 'Alarms', {
       queue,
       deadLetterQueue,
       worker,
       ingest,
+      sweep,
       oldestMessageAgeAlarmSeconds: config.oldestMessageAgeAlarmSeconds,
       alarmEmail: config.alarmEmail,
     });
@@ -200,6 +278,11 @@ export class LifecycleStack extends Stack {
     new CfnOutput(this, 'QueueUrl', { value: queue.queueUrl });
     new CfnOutput(this, 'DeadLetterQueueUrl', { value: deadLetterQueue.queueUrl });
     new CfnOutput(this, 'StateTableName', { value: table.tableName });
+    new CfnOutput(this, 'SweepFunctionName', {
+      value: sweep.functionName,
+      description:
+        'The every-minute sweep (aws lambda invoke it to run one sweep now; its logs say what it did)',
+    });
     new CfnOutput(this, 'AlarmTopicArn', { value: alarms.topic.topicArn });
     new CfnOutput(this, 'ApiKeySecretArn', { value: apiKey.secret.secretArn });
     new CfnOutput(this, 'WebhookSecretsSecretArn', { value: webhookSecrets.secret.secretArn });

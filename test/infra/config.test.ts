@@ -10,7 +10,7 @@ import {
   parseStackConfig,
   StackConfigError,
 } from '../../infra/config.js';
-import { DEFAULTS } from '../../lambdas/config/settings.js';
+import { DEFAULTS, TERMINATION_POLICIES } from '../../lambdas/config/settings.js';
 
 const committedContext: Record<string, unknown> = JSON.parse(readFileSync('cdk.json', 'utf8')).context;
 
@@ -43,6 +43,10 @@ describe('parseStackConfig', () => {
       maxReceiveCount: DEFAULTS.maxReceiveCount,
       dryRun: false,
       oldestMessageAgeAlarmSeconds: DEFAULT_OLDEST_MESSAGE_AGE_ALARM_SECONDS,
+      deleteGraceDays: DEFAULTS.deleteGraceDays,
+      deletionBrakeWindowMinutes: DEFAULTS.deletionBrake.windowMinutes,
+      deletionBrakeMinimum: DEFAULTS.deletionBrake.minimum,
+      deletionBrakePercent: DEFAULTS.deletionBrake.percent,
     });
     expect(config.cpaasAccountId).toBeUndefined();
     expect(config.apiKeySecretName).toBeUndefined();
@@ -60,8 +64,16 @@ describe('parseStackConfig', () => {
       apiKeySecretArn: SECRET_ARN,
       webhookSecretsSecretName: 'hr/webhooks',
       alarmEmail: 'ops@example.com',
+      deleteGraceDays: '90',
+      deletionBrakeWindowMinutes: '1440',
+      deletionBrakeMinimum: '25',
+      deletionBrakePercent: '0.5',
     });
     expect(config).toMatchObject({
+      deleteGraceDays: 90,
+      deletionBrakeWindowMinutes: 1440,
+      deletionBrakeMinimum: 25,
+      deletionBrakePercent: 0.5,
       maxConcurrency: 20,
       maxReceiveCount: 3,
       dryRun: true,
@@ -86,11 +98,37 @@ describe('parseStackConfig', () => {
     ['webhookSecretsSecretName', 'has spaces in it'],
     ['dryRun', 'yes'],
     ['oldestMessageAgeAlarmSeconds', 30],
+    ['deleteGraceDays', 0],
+    ['deleteGraceDays', '3651'],
+    ['deleteGraceDays', '1.5'],
+    ['deleteGraceDays', 'thirty'],
+    ['deletionBrakeWindowMinutes', '0'],
+    ['deletionBrakeWindowMinutes', 1441],
+    ['deletionBrakeMinimum', 0],
+    ['deletionBrakeMinimum', 100_001],
+    ['deletionBrakePercent', '-1'],
+    ['deletionBrakePercent', 100.5],
+    ['deletionBrakePercent', 'five'],
   ])('rejects %s = %j and names the key', (key, value) => {
     const error = errorOf({ [key]: value });
     expect(error.issues.map((issue) => issue.key)).toEqual([key]);
     expect(error.message).toContain(`- ${key}: `);
     expect(error.message).toContain('-c key=value');
+  });
+
+  it.each(TERMINATION_POLICIES)('accepts the termination policy %s', (policy) => {
+    expect(parse({ terminationPolicy: policy }).terminationPolicy).toBe(policy);
+  });
+
+  it('says what range a number must be in', () => {
+    for (const value of ['0', '2.5', 'ten']) {
+      expect(errorOf({ deleteGraceDays: value }).message).toContain(
+        '- deleteGraceDays: must be a whole number from 1 to 3650',
+      );
+    }
+    expect(errorOf({ deletionBrakePercent: '250' }).message).toContain(
+      '- deletionBrakePercent: must be a number from 0 to 100',
+    );
   });
 
   it('says a required key is missing rather than quoting a type error', () => {

@@ -5,16 +5,18 @@ import { App, Aspects, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { Queue } from 'aws-cdk-lib/aws-sqs';
 import { AwsSolutionsChecks, NIST80053R5Checks } from 'cdk-nag';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { DEFAULT_OLDEST_MESSAGE_AGE_ALARM_SECONDS } from '../../infra/config.js';
 import {
   addLifecycleStack,
   type LifecycleStack,
   PUBLIC_URL_RULES,
+  SWEEP_TABLE_ACTIONS,
   WORKER_TABLE_ACTIONS,
 } from '../../infra/lifecycle-stack.js';
-import { DEFAULTS, ENV, STATE_TABLE_KEYS } from '../../lambdas/config/settings.js';
+import { DEFAULTS, ENV, METRICS, STATE_TABLE_KEYS } from '../../lambdas/config/settings.js';
 import { DEFAULT_SOURCES } from '../../lambdas/ingest/handler.js';
+import { powertoolsMetrics, WORKER_SERVICE_NAME } from '../../lambdas/worker/telemetry.js';
 
 const committedContext: Record<string, unknown> = JSON.parse(readFileSync('cdk.json', 'utf8')).context;
 
@@ -36,6 +38,28 @@ function synthesize(overrides: Record<string, unknown>, { bundle }: { bundle: bo
   });
   const stack = addLifecycleStack(app);
   return { app, stack, template: Template.fromStack(stack) };
+}
+
+interface EmfDocument {
+  _aws: { CloudWatchMetrics: { Namespace: string; Dimensions: string[][]; Metrics: { Name: string }[] }[] };
+  [key: string]: unknown;
+}
+
+/** The one EMF document `emit` writes to stdout (Powertools Metrics writes EMF there, as in Lambda). */
+function emittedMetric(emit: () => void): EmfDocument {
+  const lines: string[] = [];
+  const write = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
+    lines.push(String(chunk));
+    return true;
+  });
+  try {
+    emit();
+  } finally {
+    write.mockRestore();
+  }
+  const documents = lines.filter((line) => line.includes('"_aws"')).map((line) => JSON.parse(line));
+  expect(documents).toHaveLength(1);
+  return documents[0] as EmfDocument;
 }
 
 type Resources = Record<string, { Type: string; Properties: Record<string, unknown> }>;
@@ -78,6 +102,17 @@ function statementsOf(template: Template, functionDescription: RegExp): Statemen
 const actionsOf = (statement: Statement) => [statement.Action].flat();
 const WORKER = /CPaaS VoIP User API/;
 const INGEST = /Verifies HRIS webhooks/;
+const SWEEP = /Every minute: queues scheduled/;
+
+/** The logical id of the function with this description, as `Ref`/`GetAtt` name it. */
+function functionIdOf(template: Template, description: RegExp): string {
+  const functions = template.findResources('AWS::Lambda::Function') as Resources;
+  const id = Object.keys(functions).find((key) =>
+    description.test(String(functions[key]?.Properties.Description)),
+  );
+  if (!id) throw new Error(`no function described as ${description}`);
+  return id;
+}
 
 describe('LifecycleStack with the committed cdk.json (bundled)', () => {
   let synthesized: Synthesized;
@@ -179,12 +214,35 @@ describe('LifecycleStack with the committed cdk.json (bundled)', () => {
         TableName: DEFAULTS.stateTableName,
         BillingMode: 'PAY_PER_REQUEST',
         KeySchema: [{ AttributeName: STATE_TABLE_KEYS.partitionKey, KeyType: 'HASH' }],
-        AttributeDefinitions: [{ AttributeName: STATE_TABLE_KEYS.partitionKey, AttributeType: 'S' }],
+        AttributeDefinitions: Match.arrayWith([
+          { AttributeName: STATE_TABLE_KEYS.partitionKey, AttributeType: 'S' },
+        ]),
         PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
         TimeToLiveSpecification: { AttributeName: STATE_TABLE_KEYS.ttlAttribute, Enabled: true },
         SSESpecification: { SSEEnabled: true },
       },
     });
+  });
+
+  it('indexes due items in the sparse "due" GSI: constant shard, ISO time, whole items', () => {
+    const table = template.findResources('AWS::DynamoDB::Table')[ids.table];
+    expect(table?.Properties.GlobalSecondaryIndexes).toEqual([
+      {
+        IndexName: STATE_TABLE_KEYS.dueIndexName,
+        KeySchema: [
+          { AttributeName: STATE_TABLE_KEYS.dueIndexPartitionKey, KeyType: 'HASH' },
+          { AttributeName: STATE_TABLE_KEYS.dueIndexSortKey, KeyType: 'RANGE' },
+        ],
+        Projection: { ProjectionType: 'ALL' },
+      },
+    ]);
+    expect(STATE_TABLE_KEYS).toMatchObject({ dueIndexName: 'due', dueIndexPartitionKey: 'dueShard' });
+    expect(table?.Properties.AttributeDefinitions).toEqual(
+      expect.arrayContaining([
+        { AttributeName: STATE_TABLE_KEYS.dueIndexPartitionKey, AttributeType: 'S' },
+        { AttributeName: STATE_TABLE_KEYS.dueIndexSortKey, AttributeType: 'S' },
+      ]),
+    );
   });
 
   it('creates both secrets empty, with instructions, and retains them on destroy', () => {
@@ -202,7 +260,7 @@ describe('LifecycleStack with the committed cdk.json (bundled)', () => {
   describe('functions', () => {
     it('run nodejs22.x on arm64 with a log group that expires', () => {
       const functions = Object.values(template.findResources('AWS::Lambda::Function') as Resources);
-      expect(functions).toHaveLength(2);
+      expect(functions).toHaveLength(3);
       for (const fn of functions) {
         expect(fn.Properties).toMatchObject({
           Runtime: 'nodejs22.x',
@@ -230,8 +288,40 @@ describe('LifecycleStack with the committed cdk.json (bundled)', () => {
             [ENV.terminationPolicy]: DEFAULTS.terminationPolicy,
             [ENV.dryRun]: 'false',
             [ENV.secretCacheSeconds]: String(DEFAULTS.secretCacheSeconds),
+            [ENV.deleteGraceDays]: String(DEFAULTS.deleteGraceDays),
+            [ENV.deletionBrakeWindowMinutes]: String(DEFAULTS.deletionBrake.windowMinutes),
+            [ENV.deletionBrakeMinimum]: String(DEFAULTS.deletionBrake.minimum),
+            [ENV.deletionBrakePercent]: String(DEFAULTS.deletionBrake.percent),
           },
         },
+      });
+    });
+
+    it('give the sweep the CPaaS settings, the table and the lifecycle queue', () => {
+      template.hasResourceProperties('AWS::Lambda::Function', {
+        Description: Match.stringLikeRegexp(SWEEP.source),
+        Environment: {
+          Variables: {
+            [ENV.cpaasBaseUrl]: committedContext.cpaasBaseUrl,
+            [ENV.cpaasAccountId]: { Ref: 'CpaasAccountId' },
+            [ENV.cpaasApiKeySecretId]: { Ref: ids.apiKey },
+            [ENV.stateTableName]: { Ref: ids.table },
+            [ENV.queueUrl]: { Ref: ids.queue },
+            [ENV.dryRun]: 'false',
+            [ENV.secretCacheSeconds]: String(DEFAULTS.secretCacheSeconds),
+          },
+        },
+      });
+    });
+
+    it('end a sweep run before the next tick, and never retry one (the next tick is the retry)', () => {
+      const sweep = functionWith(template, SWEEP);
+      expect(sweep.Properties.Timeout).toBeLessThan(DEFAULTS.sweepIntervalSeconds);
+      expect(sweep.Properties.ReservedConcurrentExecutions).toBeUndefined();
+      template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
+        FunctionName: { Ref: functionIdOf(template, SWEEP) },
+        MaximumRetryAttempts: 0,
+        MaximumEventAgeInSeconds: DEFAULTS.sweepIntervalSeconds,
       });
     });
 
@@ -267,7 +357,44 @@ describe('LifecycleStack with the committed cdk.json (bundled)', () => {
       const tableActions = statements.flatMap(actionsOf).filter((a) => a.startsWith('dynamodb:'));
       expect(tableActions.sort()).toEqual([...WORKER_TABLE_ACTIONS].sort());
       const onTable = statements.filter((s) => actionsOf(s).some((a) => a.startsWith('dynamodb:')));
-      expect(onTable.map((s) => s.Resource)).toEqual([[{ 'Fn::GetAtt': [ids.table, 'Arn'] }]]);
+      // The table itself, not `<table>/index/*`: the worker reads no index.
+      expect(onTable.map((s) => s.Resource)).toEqual([{ 'Fn::GetAtt': [ids.table, 'Arn'] }]);
+    });
+
+    it('the worker may Scan (the brake counts links) and DeleteItem (cancels a schedule), never Query', () => {
+      const tableActions = statementsOf(template, WORKER)
+        .flatMap(actionsOf)
+        .filter((a) => a.startsWith('dynamodb:'));
+      expect(tableActions).toEqual(
+        expect.arrayContaining([
+          'dynamodb:GetItem',
+          'dynamodb:PutItem',
+          'dynamodb:DeleteItem',
+          'dynamodb:Scan',
+        ]),
+      );
+      expect(tableActions).not.toContain('dynamodb:Query');
+    });
+
+    it('the sweep Queries only the due index, writes items, reads the API key and sends only to the queue', () => {
+      const statements = statementsOf(template, SWEEP);
+      const services = new Set(statements.flatMap(actionsOf).map((a) => a.split(':')[0]));
+      expect([...services].sort()).toEqual(['dynamodb', 'logs', 'secretsmanager', 'sqs']);
+      const tableArn = { 'Fn::GetAtt': [ids.table, 'Arn'] };
+      const onTable = statements.filter((s) => actionsOf(s).some((a) => a.startsWith('dynamodb:')));
+      expect(onTable.map((s) => [actionsOf(s).sort(), s.Resource])).toEqual([
+        [['dynamodb:Query'], { 'Fn::Join': ['', [tableArn, `/index/${STATE_TABLE_KEYS.dueIndexName}`]] }],
+        [[...SWEEP_TABLE_ACTIONS].sort(), tableArn],
+      ]);
+      expect(SWEEP_TABLE_ACTIONS).not.toContain('dynamodb:Scan');
+      const sqs = statements.filter((s) => actionsOf(s).some((a) => a.startsWith('sqs:')));
+      expect(sqs.map((s) => s.Resource)).toEqual([{ 'Fn::GetAtt': [ids.queue, 'Arn'] }]);
+      expect(sqs.flatMap(actionsOf)).not.toContain('sqs:ReceiveMessage');
+      const onSecrets = statements.filter((s) => actionsOf(s).some((a) => a.startsWith('secretsmanager:')));
+      expect(onSecrets.map((s) => s.Resource)).toEqual([{ Ref: ids.apiKey }]);
+      expect(JSON.stringify(statements)).not.toContain(ids.webhookSecrets);
+      expect(JSON.stringify(statements)).not.toContain(ids.deadLetterQueue);
+      for (const statement of statements) expect(JSON.stringify(statement.Resource)).not.toContain('*');
     });
 
     it('the ingest function reads the webhook secrets only and can only send to the queue', () => {
@@ -294,12 +421,36 @@ describe('LifecycleStack with the committed cdk.json (bundled)', () => {
     });
   });
 
+  describe('sweep schedule', () => {
+    it('invokes the sweep every minute through a rule that may invoke only it', () => {
+      const sweepId = functionIdOf(template, SWEEP);
+      expect(DEFAULTS.sweepIntervalSeconds).toBe(60);
+      template.hasResourceProperties('AWS::Events::Rule', {
+        ScheduleExpression: 'rate(1 minute)',
+        State: 'ENABLED',
+        Targets: [
+          Match.objectLike({
+            Arn: { 'Fn::GetAtt': [sweepId, 'Arn'] },
+            RetryPolicy: { MaximumRetryAttempts: 0, MaximumEventAgeInSeconds: DEFAULTS.sweepIntervalSeconds },
+          }),
+        ],
+      });
+      const ruleId = logicalIdOf(template, 'AWS::Events::Rule', {});
+      template.hasResourceProperties('AWS::Lambda::Permission', {
+        Action: 'lambda:InvokeFunction',
+        FunctionName: { 'Fn::GetAtt': [sweepId, 'Arn'] },
+        Principal: 'events.amazonaws.com',
+        SourceArn: { 'Fn::GetAtt': [ruleId, 'Arn'] },
+      });
+    });
+  });
+
   describe('alarms', () => {
     const topicRef = () => [{ Ref: ids.topic }];
 
     it('fire and clear on the SNS topic', () => {
       const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm') as Resources);
-      expect(alarms).toHaveLength(4);
+      expect(alarms).toHaveLength(7);
       for (const alarm of alarms) {
         expect(alarm.Properties.AlarmActions).toEqual(topicRef());
         expect(alarm.Properties.OKActions).toEqual(topicRef());
@@ -330,6 +481,62 @@ describe('LifecycleStack with the committed cdk.json (bundled)', () => {
       });
     });
 
+    it('fire when the deletion brake holds a termination and tell the operator what to do', () => {
+      const alarm = Object.values(template.findResources('AWS::CloudWatch::Alarm') as Resources).find(
+        (a) => a.Properties.MetricName === METRICS.terminationsHeld,
+      );
+      expect(alarm?.Properties).toMatchObject({
+        Namespace: METRICS.namespace,
+        Dimensions: [{ Name: 'service', Value: WORKER_SERVICE_NAME }],
+        Statistic: 'Sum',
+        Period: 300,
+        ComparisonOperator: 'GreaterThanThreshold',
+        Threshold: 0,
+        TreatMissingData: 'notBreaching',
+      });
+      expect(alarm?.Properties.AlarmDescription).toContain('`cpaas-lifecycle holds list`');
+      expect(alarm?.Properties.AlarmDescription).toMatch(/release.*discard/);
+    });
+
+    it('watch the very metric the worker emits for a held termination (EMF namespace and dimensions)', () => {
+      const alarm = Object.values(template.findResources('AWS::CloudWatch::Alarm') as Resources).find(
+        (a) => a.Properties.MetricName === METRICS.terminationsHeld,
+      );
+      const emitted = emittedMetric(() => {
+        const metrics = powertoolsMetrics();
+        metrics.terminationHeld();
+        metrics.publish();
+      });
+      const [directive] = emitted._aws.CloudWatchMetrics;
+      expect(directive?.Namespace).toBe(alarm?.Properties.Namespace);
+      expect(directive?.Metrics.map((m) => m.Name)).toContain(alarm?.Properties.MetricName);
+      const dimensions = alarm?.Properties.Dimensions as { Name: string; Value: string }[];
+      // CloudWatch matches a metric only on its full dimension set.
+      expect(directive?.Dimensions).toEqual([dimensions.map((d) => d.Name)]);
+      for (const { Name, Value } of dimensions) expect(emitted[Name]).toBe(Value);
+    });
+
+    it('watch the sweep for failed runs and for ticks that stopped coming', () => {
+      const sweep = [{ Name: 'FunctionName', Value: { Ref: functionIdOf(template, SWEEP) } }];
+      template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        Namespace: 'AWS/Lambda',
+        MetricName: 'Errors',
+        Dimensions: sweep,
+        Statistic: 'Sum',
+        ComparisonOperator: 'GreaterThanThreshold',
+        Threshold: 0,
+      });
+      template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        Namespace: 'AWS/Lambda',
+        MetricName: 'Invocations',
+        Dimensions: sweep,
+        Statistic: 'Sum',
+        ComparisonOperator: 'LessThanThreshold',
+        Threshold: 1,
+        TreatMissingData: 'breaching',
+      });
+    });
+
     it('publish only over TLS and have no subscription unless an e-mail is configured', () => {
       template.hasResourceProperties('AWS::SNS::TopicPolicy', {
         PolicyDocument: {
@@ -354,6 +561,7 @@ describe('LifecycleStack with the committed cdk.json (bundled)', () => {
     expect(outputs.DeadLetterQueueUrl?.Value).toEqual({ Ref: ids.deadLetterQueue });
     expect(outputs.StateTableName?.Value).toEqual({ Ref: ids.table });
     expect(outputs.AlarmTopicArn?.Value).toEqual({ Ref: ids.topic });
+    expect(outputs.SweepFunctionName?.Value).toEqual({ Ref: functionIdOf(template, SWEEP) });
   });
 
   describe('cdk-nag AwsSolutions', () => {
@@ -397,10 +605,10 @@ describe('LifecycleStack with the committed cdk.json (bundled)', () => {
     }
 
     it('are ESM with the createRequire banner and the AWS SDK client inside', () => {
-      for (const description of [WORKER, INGEST]) {
+      for (const description of [WORKER, INGEST, SWEEP]) {
         const code = readFileSync(bundlePath(description), 'utf8');
         expect(code.startsWith("import { createRequire } from 'node:module';")).toBe(true);
-        // Both read a secret: the Secrets Manager client is bundled, not taken from the runtime.
+        // All read a secret: the Secrets Manager client is bundled, not taken from the runtime.
         expect(code.includes('GetSecretValue')).toBe(true);
       }
     });
@@ -411,8 +619,10 @@ describe('LifecycleStack with the committed cdk.json (bundled)', () => {
       for (let dir = dirname(bundlePath(INGEST)); dir !== dirname(dir); dir = dirname(dir)) {
         expect(existsSync(join(dir, 'node_modules')), dir).toBe(false);
       }
-      const worker = await import(pathToFileURL(bundlePath(WORKER)).href);
-      expect(typeof worker.handler).toBe('function');
+      for (const description of [WORKER, SWEEP]) {
+        const bundle = await import(pathToFileURL(bundlePath(description)).href);
+        expect(typeof bundle.handler, String(description)).toBe('function');
+      }
       const saved = { ...process.env };
       process.env[ENV.queueUrl] = 'https://sqs.us-east-1.amazonaws.com/123456789012/q.fifo';
       process.env[ENV.webhookSecretsSecretId] = 'unused-by-healthz';
@@ -451,6 +661,10 @@ describe('LifecycleStack with every option set by -c (not bundled)', () => {
         dryRun: 'true',
         alarmEmail: 'oncall@example.com',
         oldestMessageAgeAlarmSeconds: '1800',
+        deleteGraceDays: '14',
+        deletionBrakeWindowMinutes: '30',
+        deletionBrakeMinimum: '3',
+        deletionBrakePercent: '2.5',
       },
       { bundle: false },
     );
@@ -467,6 +681,10 @@ describe('LifecycleStack with every option set by -c (not bundled)', () => {
       actionsOf(s).includes('secretsmanager:GetSecretValue'),
     );
     expect(ingest.map((s) => s.Resource)).toEqual([WEBHOOK_ARN]);
+    const sweep = statementsOf(template, SWEEP).filter((s) =>
+      actionsOf(s).includes('secretsmanager:GetSecretValue'),
+    );
+    expect(sweep.map((s) => s.Resource)).toEqual(worker.map((s) => s.Resource));
   });
 
   it('passes the overrides to the queue, the event source, the worker and the alarms', () => {
@@ -484,7 +702,17 @@ describe('LifecycleStack with every option set by -c (not bundled)', () => {
           [ENV.terminationPolicy]: 'disable',
           [ENV.dryRun]: 'true',
           [ENV.maxReceiveCount]: '3',
+          [ENV.deleteGraceDays]: '14',
+          [ENV.deletionBrakeWindowMinutes]: '30',
+          [ENV.deletionBrakeMinimum]: '3',
+          [ENV.deletionBrakePercent]: '2.5',
         }),
+      },
+    });
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Description: Match.stringLikeRegexp(SWEEP.source),
+      Environment: {
+        Variables: Match.objectLike({ [ENV.cpaasAccountId]: ACCOUNT_ID, [ENV.dryRun]: 'true' }),
       },
     });
     template.hasResourceProperties('AWS::CloudWatch::Alarm', {
@@ -525,8 +753,11 @@ describe('LifecycleStack with every option set by -c (not bundled)', () => {
       ).Metadata;
       return (metadata?.cdk_nag?.rules_to_suppress ?? []).flatMap((rule) => rule.applies_to ?? []);
     });
-    expect(suppressed).toEqual([
-      'Resource::arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:hr/cpaas-key-??????',
-    ]);
+    // On the two roles that read the API key (worker, sweep), for that one ARN pattern.
+    expect(suppressed).toEqual(
+      Array(2).fill(
+        'Resource::arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:hr/cpaas-key-??????',
+      ),
+    );
   });
 });
