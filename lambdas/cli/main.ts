@@ -3,6 +3,7 @@ import { registerBenchCommands } from './bench-command.js';
 import { registerDlqCommands } from './dlq-command.js';
 import { registerHoldsCommands } from './holds-command.js';
 import { registerLocalCommands } from './local-command.js';
+import { registerPlanCommands } from './plan-command.js';
 import { registerReconcileCommands } from './reconcile-command.js';
 import { registerSandboxCommands } from './sandbox-command.js';
 import { registerSendCommands } from './send-command.js';
@@ -23,6 +24,7 @@ export function buildProgram(): Command {
   registerHoldsCommands(program);
   registerLocalCommands(program);
   registerReconcileCommands(program);
+  registerPlanCommands(program);
   registerUsersCommands(program);
   registerSandboxCommands(program);
   registerSoakCommands(program);
