@@ -106,7 +106,7 @@ function renderPreview(preview: PlanPreview): string[] {
     '',
     'Steps:',
     ...steps.map((step, index) => {
-      const fields = step.fields?.length ? ` (${step.fields.join(', ')})` : '';
+      const fields = step.fields?.length ? ` [${step.fields.join(', ')}]` : '';
       return `  ${index + 1}. ${step.action.padEnd(width)}  ${step.reason}${fields}`;
     }),
     '',
@@ -122,7 +122,7 @@ function renderPreview(preview: PlanPreview): string[] {
     details.push(`API read made:  ${read.method} ${read.operation}${target(read.userId)}`);
   }
   for (const write of apiCalls.wouldMake) {
-    const fields = write.fields === undefined ? '' : ` (${write.fields.join(', ')})`;
+    const fields = write.fields === undefined ? '' : ` [${write.fields.join(', ')}]`;
     details.push(`Would call:     ${write.method} ${write.operation}${target(write.userId)}${fields}`);
   }
   if (details.length > 0) lines.push(...details, '');

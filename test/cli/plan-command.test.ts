@@ -118,12 +118,12 @@ describe('cpaas-lifecycle plan', () => {
       [
         'Steps:',
         '  1. read    linked user',
-        '  2. update  managed fields differ (last_name)',
+        '  2. update  managed fields differ [last_name]',
         '  3. link    record status active',
       ].join('\n'),
     );
     expect(stdout).toContain(`API read made:  GET getUser ${userId}\n`);
-    expect(stdout).toContain(`Would call:     PUT updateUser ${userId} (last_name)\n\n`);
+    expect(stdout).toContain(`Would call:     PUT updateUser ${userId} [last_name]\n\n`);
     expect(lines.at(-1)).toBe(
       `Decision: updated (CPaaS user ${userId}). 1 API read made, 1 write not sent: nothing was changed.`,
     );
