@@ -91,6 +91,7 @@ function readOnlyApi(api: CpaasUsersApi, made: ApiRead[]): CpaasUsersApi {
       made.push({ operation: 'listUsers', method: 'GET' });
       return api.listUsers(params, options);
     },
+    // Not in `made`: converge pages with listUsers; only whole-account tools iterate.
     iterateUsers: (params, options) => api.iterateUsers(params, options),
     getUser: (userId, options) => {
       made.push({ operation: 'getUser', method: 'GET', userId });
@@ -128,7 +129,7 @@ function readOnlyHolds(holds: HoldStore): HoldStore {
 
 /** What the read-only ports saw while converge ran. */
 export interface PreviewObservations {
-  /** Every CPaaS request sent, in order. */
+  /** Every CPaaS request converge sent, in order. */
   readonly made: ApiRead[];
   /** The brake's last inspection, if converge asked it. */
   brake?: BrakeDecision;
@@ -165,8 +166,12 @@ export function readOnlyPorts(ports: PreviewPorts): {
   };
 }
 
-function matchOf(key: string, link: EmployeeLink | undefined, pending: ScheduledEvent | undefined) {
-  const match: PreviewMatch = {
+function matchOf(
+  key: string,
+  link: EmployeeLink | undefined,
+  pending: ScheduledEvent | undefined,
+): PreviewMatch {
+  return {
     employeeKey: key,
     linked: link?.cpaasUserId !== undefined,
     ...(link === undefined
@@ -180,7 +185,6 @@ function matchOf(key: string, link: EmployeeLink | undefined, pending: Scheduled
         }),
     ...(pending === undefined ? {} : { pending: { eventId: pending.eventId, dueAt: pending.dueAt } }),
   };
-  return match;
 }
 
 /** The API writes behind converge's steps, which a dry run plans but never sends. */

@@ -183,6 +183,36 @@ describe('cpaas-lifecycle plan', () => {
     expect(fx.usersWithEmail(data.workEmail)).toHaveLength(0);
   });
 
+  it('takes the deletion brake settings from the worker variables: past the limit the decision is held', async () => {
+    const { data: first } = await hired();
+    expect(
+      (await fx.apply(lifecycleEvent('employee.terminated', { employeeId: first.employeeId }))).attributes
+        .outcome,
+    ).toBe('deleted');
+    const { data, userId } = await hired();
+    const path = await eventFile(lifecycleEvent('employee.terminated', { employeeId: data.employeeId }));
+    Object.assign(process.env, { [ENV.deletionBrakeMinimum]: '1', [ENV.deletionBrakePercent]: '0' });
+    try {
+      const held = await runUntouched('--event', path, '--table', table, '--policy', 'delete');
+      expect(held.code).toBe(EXIT.ok);
+      expect(held.stdout).toMatch(
+        /^ {2}1\. hold {2}deletion brake: \d+ terminations in the window, limit 1; held for an operator$/m,
+      );
+      expect(held.stdout).toMatch(/^Deletion brake: \d+ of 1 terminations in the window \(held\)$/m);
+      expect(held.stdout).toContain(
+        `Decision: held (CPaaS user ${userId}). 0 API reads made, 0 writes not sent`,
+      );
+
+      process.env[ENV.deletionBrakeMinimum] = 'many';
+      const wrong = await run('--event', path, '--table', table);
+      expect(wrong.code).toBe(EXIT.usage);
+      expect(wrong.stderr).toContain(`${ENV.deletionBrakeMinimum} must be a positive integer`);
+    } finally {
+      delete process.env[ENV.deletionBrakeMinimum];
+      delete process.env[ENV.deletionBrakePercent];
+    }
+  });
+
   it('an invalid event file is a usage error (exit 2) listing each wrong field, without its value', async () => {
     const event = lifecycleEvent('employee.hired', employee());
     const invalid = { ...event, data: { ...event.data, workEmail: 'grace-at-example', extension: 'x1' } };

@@ -184,6 +184,29 @@ describe('previewEvent (sandbox + moto): each decision the worker can reach, tou
     expect(fx.usersWithEmail(data.workEmail)[0]?.enabled).toBe(false);
   });
 
+  it('disable-then-delete: a rehire inside the grace period shows the pending deletion and re-enables', async () => {
+    const data = employee();
+    const { userId } = await hire(data);
+    const termination = terminated(data);
+    const previewed = await preview(termination, { policy: 'disable-then-delete' });
+    expect(previewed.decision).toEqual({ outcome: 'disabled', cpaasUserId: userId });
+    expect((await applied(termination, 'disable-then-delete')).outcome).toBe('disabled');
+    const deleteAfter = (await fx.store.getLink(`default:${data.employeeId}`))?.deleteAfter;
+    expect(deleteAfter).toBeDefined();
+
+    const rehire = await preview(lifecycleEvent('employee.hired', data), { policy: 'disable-then-delete' });
+    expect(rehire.match).toMatchObject({
+      linked: true,
+      cpaasUserId: userId,
+      status: 'disabled',
+      deleteAfter,
+    });
+    expect(rehire.decision).toEqual({ outcome: 'updated', cpaasUserId: userId });
+    expect(rehire.apiCalls.wouldMake).toEqual([
+      { operation: 'updateUser', method: 'PUT', userId, fields: ['enabled'] },
+    ]);
+  });
+
   it('stale: older than the last applied event; nothing to do, nothing recorded', async () => {
     const data = employee();
     const { event: hired, userId } = await hire(data);
