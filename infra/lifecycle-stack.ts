@@ -9,8 +9,6 @@ import {
   type StackProps,
 } from 'aws-cdk-lib';
 import { AttributeType, BillingMode, ProjectionType, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
-import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
-import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { FunctionUrlAuthType, type IFunction } from 'aws-cdk-lib/aws-lambda';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
@@ -23,6 +21,7 @@ import { parseStackConfig, type StackConfig } from './config.js';
 import { LifecycleAlarms } from './lifecycle-alarms.js';
 import { LifecycleFunction } from './lifecycle-function.js';
 import { LifecycleSecret } from './lifecycle-secret.js';
+import { SweepSchedule } from './sweep-schedule.js';
 
 /** The stack name, also the synthesized template's file name (`cdk.out/<name>.template.json`). */
 export const STACK_NAME = 'CpaasLifecycle';
@@ -240,18 +239,7 @@ export class LifecycleStack extends Stack {
     grantTableActions(sweep, SWEEP_TABLE_ACTIONS, [table.tableArn]);
     // Due events go back through the queue, so the worker applies them in the employee's FIFO group.
     queue.grantSendMessages(sweep);
-    // Every tick is the retry of the one before: a failed run is not retried by Lambda (it would
-    // overlap the next tick), and a tick that could not be delivered within a minute is dropped.
-    sweep.configureAsyncInvoke({ retryAttempts: 0, maxEventAge: SWEEP_INTERVAL });
-    // An EventBridge rule, not EventBridge Scheduler: a fixed rate needs no time zone or window,
-    // the rule invokes through a resource policy scoped to its ARN (no role to assume), and
-    // scheduled rules cost nothing. No target DLQ: the tick carries no data (the work is in the
-    // table), so a lost tick loses nothing; the SweepNotRunning alarm catches ticks that stop.
-    new Rule(this, 'SweepSchedule', {
-      description: 'Runs the cpaas-lifecycle sweep',
-      schedule: Schedule.rate(SWEEP_INTERVAL),
-      targets: [new LambdaFunction(sweep, { retryAttempts: 0, maxEventAge: SWEEP_INTERVAL })],
-    });
+    new SweepSchedule(this, 'SweepSchedule', { fn: sweep, interval: SWEEP_INTERVAL });
 
     const alarms = new LifecycleAlarms(this, 'Alarms', {
       queue,

@@ -422,26 +422,48 @@ describe('LifecycleStack with the committed cdk.json (bundled)', () => {
   });
 
   describe('sweep schedule', () => {
-    it('invokes the sweep every minute through a rule that may invoke only it', () => {
-      const sweepId = functionIdOf(template, SWEEP);
+    it('invokes the sweep every minute with EventBridge Scheduler, retried by the next tick only', () => {
+      const sweepArn = { 'Fn::GetAtt': [functionIdOf(template, SWEEP), 'Arn'] };
+      const roleId = logicalIdOf(template, 'AWS::IAM::Role', {
+        AssumeRolePolicyDocument: {
+          Statement: [Match.objectLike({ Principal: { Service: 'scheduler.amazonaws.com' } })],
+        },
+      });
       expect(DEFAULTS.sweepIntervalSeconds).toBe(60);
-      template.hasResourceProperties('AWS::Events::Rule', {
+      template.resourceCountIs('AWS::Scheduler::Schedule', 1);
+      template.hasResourceProperties('AWS::Scheduler::Schedule', {
         ScheduleExpression: 'rate(1 minute)',
         State: 'ENABLED',
-        Targets: [
-          Match.objectLike({
-            Arn: { 'Fn::GetAtt': [sweepId, 'Arn'] },
-            RetryPolicy: { MaximumRetryAttempts: 0, MaximumEventAgeInSeconds: DEFAULTS.sweepIntervalSeconds },
-          }),
-        ],
+        FlexibleTimeWindow: { Mode: 'OFF' },
+        Target: {
+          Arn: sweepArn,
+          RoleArn: { 'Fn::GetAtt': [roleId, 'Arn'] },
+          RetryPolicy: { MaximumRetryAttempts: 0, MaximumEventAgeInSeconds: DEFAULTS.sweepIntervalSeconds },
+        },
       });
-      const ruleId = logicalIdOf(template, 'AWS::Events::Rule', {});
-      template.hasResourceProperties('AWS::Lambda::Permission', {
-        Action: 'lambda:InvokeFunction',
-        FunctionName: { 'Fn::GetAtt': [sweepId, 'Arn'] },
-        Principal: 'events.amazonaws.com',
-        SourceArn: { 'Fn::GetAtt': [ruleId, 'Arn'] },
+    });
+
+    it("lets the scheduler's role invoke the sweep function and nothing else, for this account only", () => {
+      const roleId = logicalIdOf(template, 'AWS::IAM::Role', {
+        AssumeRolePolicyDocument: {
+          Statement: [Match.objectLike({ Principal: { Service: 'scheduler.amazonaws.com' } })],
+        },
       });
+      const role = (template.findResources('AWS::IAM::Role') as Resources)[roleId];
+      expect(JSON.stringify(role?.Properties.AssumeRolePolicyDocument)).toContain('"aws:SourceAccount"');
+      const policies = Object.values(template.findResources('AWS::IAM::Policy') as Resources).filter(
+        (policy) => JSON.stringify(policy.Properties.Roles).includes(`"${roleId}"`),
+      );
+      const statements = policies.flatMap(
+        (policy) => (policy.Properties.PolicyDocument as { Statement: Statement[] }).Statement,
+      );
+      expect(statements).toEqual([
+        {
+          Action: 'lambda:InvokeFunction',
+          Effect: 'Allow',
+          Resource: { 'Fn::GetAtt': [functionIdOf(template, SWEEP), 'Arn'] },
+        },
+      ]);
     });
   });
 
