@@ -419,7 +419,9 @@ class Convergence {
 
   /** Saves the link and, when `outcome` is given, records the event as applied in the same write. */
   async #save(link: EmployeeLink, outcome?: ConvergeOutcome): Promise<boolean> {
-    this.#step({ action: 'link', reason: `record status ${link.status}` });
+    const grace =
+      link.deleteAfter === undefined ? '' : `; the sweep deletes the user after ${link.deleteAfter}`;
+    this.#step({ action: 'link', reason: `record status ${link.status}${grace}` });
     if (this.ports.dryRun) return true;
     return this.ports.store.saveLink(
       link,

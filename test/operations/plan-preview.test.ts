@@ -190,6 +190,8 @@ describe('previewEvent (sandbox + moto): each decision the worker can reach, tou
     const termination = terminated(data);
     const previewed = await preview(termination, { policy: 'disable-then-delete' });
     expect(previewed.decision).toEqual({ outcome: 'disabled', cpaasUserId: userId });
+    const recorded = previewed.steps.find((step) => step.action === 'link');
+    expect(recorded?.reason).toMatch(/^record status disabled; the sweep deletes the user after \d{4}-/);
     expect((await applied(termination, 'disable-then-delete')).outcome).toBe('disabled');
     const deleteAfter = (await fx.store.getLink(`default:${data.employeeId}`))?.deleteAfter;
     expect(deleteAfter).toBeDefined();
