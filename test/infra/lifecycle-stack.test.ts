@@ -47,6 +47,9 @@ interface EmfDocument {
 
 /** The one EMF document `emit` writes to stdout (Powertools Metrics writes EMF there, as in Lambda). */
 function emittedMetric(emit: () => void): EmfDocument {
+  // As in Lambda: POWERTOOLS_DEV in a developer's shell would disable metrics and print to console.
+  vi.stubEnv('POWERTOOLS_DEV', 'false');
+  vi.stubEnv('POWERTOOLS_METRICS_DISABLED', 'false');
   const lines: string[] = [];
   const write = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
     lines.push(String(chunk));
@@ -56,6 +59,7 @@ function emittedMetric(emit: () => void): EmfDocument {
     emit();
   } finally {
     write.mockRestore();
+    vi.unstubAllEnvs();
   }
   const documents = lines.filter((line) => line.includes('"_aws"')).map((line) => JSON.parse(line));
   expect(documents).toHaveLength(1);
