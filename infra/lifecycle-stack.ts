@@ -39,7 +39,7 @@ const SWEEP_INTERVAL = Duration.seconds(DEFAULTS.sweepIntervalSeconds);
  * Shorter than the interval, so one run has ended before the next tick starts another: runs do not
  * overlap without reserved concurrency, which a new account's 10-execution quota could not spare.
  */
-export const SWEEP_TIMEOUT = Duration.seconds(DEFAULTS.sweepIntervalSeconds - 10);
+const SWEEP_TIMEOUT = Duration.seconds(DEFAULTS.sweepIntervalSeconds - 10);
 export const MEMORY_MB = 512;
 /**
  * What the worker does on the table: GetItem and conditional PutItem (links, processed events,
