@@ -1,5 +1,6 @@
+import { UserLinkedElsewhereError } from '../worker/errors.js';
 import type { ScheduledEvent, ScheduleStore } from '../worker/schedule-store.js';
-import type { EmployeeLink, ProcessedEvent, StateStore } from '../worker/state-store.js';
+import type { EmployeeLink, ProcessedEvent, SaveLinkOptions, StateStore } from '../worker/state-store.js';
 
 /**
  * The state table in a Map, with the same conditional-write rule as `DynamoStateStore`: run side
@@ -8,14 +9,26 @@ import type { EmployeeLink, ProcessedEvent, StateStore } from '../worker/state-s
 export class MemoryStateStore implements StateStore {
   readonly #links = new Map<string, EmployeeLink>();
   readonly #processed = new Set<string>();
+  readonly #claims = new Map<string, string>();
 
   async getLink(employeeKey: string): Promise<EmployeeLink | undefined> {
     return this.#links.get(employeeKey);
   }
 
-  async saveLink(link: EmployeeLink, processed?: ProcessedEvent): Promise<boolean> {
+  async saveLink(
+    link: EmployeeLink,
+    processed?: ProcessedEvent,
+    options?: SaveLinkOptions,
+  ): Promise<boolean> {
     const current = this.#links.get(link.employeeKey);
     if (current !== undefined && current.lastEventTime > link.lastEventTime) return false;
+    const claimed = options?.claimUser === true ? link.cpaasUserId : undefined;
+    if (claimed !== undefined) {
+      const owner = this.#claims.get(claimed);
+      if (owner !== undefined && owner !== link.employeeKey)
+        throw new UserLinkedElsewhereError(claimed, owner);
+      this.#claims.set(claimed, link.employeeKey);
+    }
     this.#links.set(link.employeeKey, link);
     if (processed !== undefined) this.#processed.add(`${link.employeeKey}|${processed.eventId}`);
     return true;

@@ -417,15 +417,24 @@ class Convergence {
     };
   }
 
-  /** Saves the link and, when `outcome` is given, records the event as applied in the same write. */
+  /**
+   * Saves the link and, when `outcome` is given, records the event as applied in the same write.
+   * A user new to this employee (created or adopted) is claimed in that write, so an adoption can
+   * never take a user already linked to someone else.
+   */
   async #save(link: EmployeeLink, outcome?: ConvergeOutcome): Promise<boolean> {
     const grace =
       link.deleteAfter === undefined ? '' : `; the sweep deletes the user after ${link.deleteAfter}`;
     this.#step({ action: 'link', reason: `record status ${link.status}${grace}` });
     if (this.ports.dryRun) return true;
+    const claimUser =
+      link.cpaasUserId !== undefined &&
+      link.status !== 'deleted' &&
+      link.cpaasUserId !== this.#previous?.cpaasUserId;
     return this.ports.store.saveLink(
       link,
       outcome === undefined ? undefined : { eventId: this.event.id, outcome },
+      claimUser ? { claimUser } : undefined,
     );
   }
 

@@ -1,7 +1,7 @@
 import { CpaasRequestValidationError, CpaasValidationError } from '../cpaas/errors.js';
 import { redactEmails } from '../cpaas/response-errors.js';
 import { InvalidLifecycleEventError } from '../events/lifecycle-event.js';
-import { UnsupportedEventVersionError } from './errors.js';
+import { UnsupportedEventVersionError, UserLinkedElsewhereError } from './errors.js';
 
 /**
  * `permanent`: the same message will fail the same way however often it is retried (bad event,
@@ -20,6 +20,7 @@ export interface ClassifiedFailure {
 const PERMANENT_ERRORS = [
   InvalidLifecycleEventError,
   UnsupportedEventVersionError,
+  UserLinkedElsewhereError,
   CpaasValidationError,
   CpaasRequestValidationError,
 ] as const;

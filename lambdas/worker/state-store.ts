@@ -5,6 +5,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, PutCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { DEFAULTS, STATE_TABLE_KEYS } from '../config/settings.js';
+import { UserLinkedElsewhereError } from './errors.js';
 import { dueAttributes, queryDue, scanByPrefix } from './table-queries.js';
 
 /** Where an employee's VoIP user stands, as far as the worker last applied. */
@@ -33,6 +34,15 @@ export interface ProcessedEvent {
   readonly outcome: string;
 }
 
+export interface SaveLinkOptions {
+  /**
+   * The link names a CPaaS user this employee was not linked to before: claim it in the same
+   * write, so no user is ever linked to two employees. A user already claimed by another employee
+   * fails the write with `UserLinkedElsewhereError`.
+   */
+  readonly claimUser?: boolean;
+}
+
 /** The state table as the worker's converge logic (and reconcile) sees it. */
 export interface StateStore {
   getLink(employeeKey: string): Promise<EmployeeLink | undefined>;
@@ -43,7 +53,7 @@ export interface StateStore {
    * the event is recorded as applied in the same atomic write: one round trip per event, and no
    * window where the event is marked but its link is not.
    */
-  saveLink(link: EmployeeLink, processed?: ProcessedEvent): Promise<boolean>;
+  saveLink(link: EmployeeLink, processed?: ProcessedEvent, options?: SaveLinkOptions): Promise<boolean>;
   /** True when this event id was already applied for this employee (kept `processedEventRetentionDays`). */
   isProcessed(employeeKey: string, eventId: string): Promise<boolean>;
   /** Records the event as applied; a second record of the same event is a no-op. */
@@ -60,6 +70,7 @@ export function normalizeEventTime(time: string): string {
 /** Partition key prefix of employee link items (the brake counts them). */
 export const LINK_PREFIX = 'link#';
 const EVENT_PREFIX = 'event#';
+const USER_PREFIX = 'user#';
 
 const linkKey = (employeeKey: string) => `${LINK_PREFIX}${employeeKey}`;
 const eventKey = (employeeKey: string, eventId: string) => `${EVENT_PREFIX}${employeeKey}#${eventId}`;
@@ -116,26 +127,57 @@ export class DynamoStateStore implements StateStore {
     return Item === undefined ? undefined : toLink(Item);
   }
 
-  async saveLink(link: EmployeeLink, processed?: ProcessedEvent): Promise<boolean> {
-    const linkPut = this.#linkPut(link);
+  async saveLink(
+    link: EmployeeLink,
+    processed?: ProcessedEvent,
+    options: SaveLinkOptions = {},
+  ): Promise<boolean> {
+    const claimed = options.claimUser === true ? link.cpaasUserId : undefined;
+    const puts = [
+      this.#linkPut(link),
+      ...(processed === undefined ? [] : [this.#eventPut(link.employeeKey, processed)]),
+      ...(claimed === undefined ? [] : [this.#claimPut(link.employeeKey, claimed)]),
+    ];
     try {
-      if (processed === undefined) await this.#documents.send(new PutCommand(linkPut));
+      if (puts.length === 1) await this.#documents.send(new PutCommand(this.#linkPut(link)));
       else {
-        const eventPut = this.#eventPut(link.employeeKey, processed);
-        await this.#documents.send(
-          new TransactWriteCommand({ TransactItems: [{ Put: linkPut }, { Put: eventPut }] }),
-        );
+        await this.#documents.send(new TransactWriteCommand({ TransactItems: puts.map((Put) => ({ Put })) }));
       }
       return true;
     } catch (error) {
       if (error instanceof ConditionalCheckFailedException) return false;
       if (!(error instanceof TransactionCanceledException)) throw error;
-      const [linkReason, eventReason] = error.CancellationReasons ?? [];
-      if (linkReason?.Code === 'ConditionalCheckFailed') return false;
+      const failed = (index: number) => error.CancellationReasons?.[index]?.Code === 'ConditionalCheckFailed';
+      if (failed(0)) return false;
+      if (claimed !== undefined && failed(puts.length - 1)) {
+        throw new UserLinkedElsewhereError(claimed, await this.#claimOwner(claimed));
+      }
       // Recorded meanwhile by a concurrent delivery of the same event: write the link alone.
-      if (eventReason?.Code === 'ConditionalCheckFailed') return this.saveLink(link);
+      if (processed !== undefined && failed(1)) return this.saveLink(link, undefined, options);
       throw error;
     }
+  }
+
+  /** `user#<id>` names the one employee linked to a CPaaS user; re-claiming one's own is a no-op. */
+  #claimPut(employeeKey: string, cpaasUserId: string) {
+    return {
+      TableName: this.#tableName,
+      Item: { [STATE_TABLE_KEYS.partitionKey]: `${USER_PREFIX}${cpaasUserId}`, employeeKey },
+      ConditionExpression: 'attribute_not_exists(#pk) OR #employee = :employee',
+      ExpressionAttributeNames: { '#pk': STATE_TABLE_KEYS.partitionKey, '#employee': 'employeeKey' },
+      ExpressionAttributeValues: { ':employee': employeeKey },
+    };
+  }
+
+  async #claimOwner(cpaasUserId: string): Promise<string | undefined> {
+    const { Item } = await this.#documents.send(
+      new GetCommand({
+        TableName: this.#tableName,
+        Key: { [STATE_TABLE_KEYS.partitionKey]: `${USER_PREFIX}${cpaasUserId}` },
+        ConsistentRead: true,
+      }),
+    );
+    return typeof Item?.employeeKey === 'string' ? Item.employeeKey : undefined;
   }
 
   #linkPut(link: EmployeeLink) {

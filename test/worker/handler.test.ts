@@ -108,6 +108,28 @@ describe('worker handler: batches, failures, dead letters, secrets, dry run', ()
     );
   });
 
+  it('a hire whose email belongs to a user linked to another employee is dead-lettered, not adopted', async () => {
+    const owner = employee();
+    await fx.apply(lifecycleEvent('employee.hired', owner));
+    const ownerUser = fx.usersWithEmail(owner.workEmail)[0];
+    // The address is reused for a new hire while the former owner's user still exists.
+    const newcomer = employee({ workEmail: owner.workEmail, firstName: 'Someone', lastName: 'Else' });
+    const event = lifecycleEvent('employee.hired', newcomer);
+    const response = await fx.handler()([eventRecord(event)]);
+    expect(response.batchItemFailures).toEqual([]);
+    const [message] = await dlqFor(event.id);
+    expect(message?.MessageAttributes?.[DEAD_LETTER_ATTRIBUTES.errorClass]?.StringValue).toBe(
+      'UserLinkedElsewhereError',
+    );
+    expect(message?.MessageAttributes?.[DEAD_LETTER_ATTRIBUTES.errorMessage]?.StringValue).toContain(
+      `linked to employee default:${owner.employeeId}`,
+    );
+    expect(message?.MessageAttributes?.[DEAD_LETTER_ATTRIBUTES.failureKind]?.StringValue).toBe('permanent');
+    expect(fx.usersWithEmail(owner.workEmail)).toEqual([ownerUser]);
+    expect((await fx.store.getLink(`default:${owner.employeeId}`))?.cpaasUserId).toBe(ownerUser?.id);
+    expect(await fx.store.getLink(`default:${newcomer.employeeId}`)).toBeUndefined();
+  });
+
   it('a transient failure is retried by SQS, and dead-lettered as exhausted on the last allowed attempt', async () => {
     const data = employee();
     const event = lifecycleEvent('employee.hired', data);

@@ -1,6 +1,7 @@
 import { GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULTS, STATE_TABLE_KEYS } from '../../lambdas/config/settings.js';
+import { UserLinkedElsewhereError } from '../../lambdas/worker/errors.js';
 import { DynamoStateStore, type EmployeeLink } from '../../lambdas/worker/state-store.js';
 import { type AwsFixture, awsFixture } from './aws-fixture.js';
 
@@ -95,6 +96,38 @@ describe('DynamoStateStore (moto)', () => {
       'default:E6',
     ]);
     expect(links.find((item) => item.employeeKey === 'acme:E5')).not.toHaveProperty('cpaasUserId');
+  });
+});
+
+describe('DynamoStateStore user claims (moto)', () => {
+  let aws: AwsFixture;
+  let store: DynamoStateStore;
+  beforeAll(async () => {
+    aws = await awsFixture();
+    store = new DynamoStateStore({ client: aws.dynamodb, tableName: aws.resources.stateTableName });
+  });
+  afterAll(() => aws.destroy());
+
+  it('links a CPaaS user to one employee only: a second employee claiming it fails and writes nothing', async () => {
+    const userId = 'U'.repeat(32);
+    const first = link({ employeeKey: 'default:C1', cpaasUserId: userId });
+    expect(await store.saveLink(first, { eventId: 'ev-c1', outcome: 'created' }, { claimUser: true })).toBe(
+      true,
+    );
+    // Claiming one's own user again (the update after an adoption) is fine.
+    expect(await store.saveLink(first, undefined, { claimUser: true })).toBe(true);
+
+    const second = link({ employeeKey: 'default:C2', cpaasUserId: userId, lastEventId: 'ev-c2' });
+    const failure = await store
+      .saveLink(second, { eventId: 'ev-c2', outcome: 'updated' }, { claimUser: true })
+      .catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(UserLinkedElsewhereError);
+    expect(failure).toMatchObject({ cpaasUserId: userId, linkedTo: 'default:C1' });
+    await expect(store.saveLink(second, undefined, { claimUser: true })).rejects.toThrow(
+      UserLinkedElsewhereError,
+    );
+    expect(await store.getLink('default:C2')).toBeUndefined();
+    expect(await store.isProcessed('default:C2', 'ev-c2')).toBe(false);
   });
 });
 
