@@ -1,6 +1,6 @@
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { EXIT, main } from '../../lambdas/cli/main.js';
+import { EXIT } from '../../lambdas/cli/main.js';
 import { countDeadLetters } from '../../lambdas/operations/dead-letter-queue.js';
 import {
   deadLetterBySqsRedrive,
@@ -10,6 +10,7 @@ import {
   provisionQueues,
 } from '../operations/dead-letter-fixtures.js';
 import { motoClientConfig } from '../support/aws.js';
+import { runCli } from './run-cli.js';
 
 const aws = motoClientConfig();
 const sqs = new SQSClient(aws);
@@ -32,21 +33,7 @@ afterEach(() => {
   vi.restoreAllMocks();
 });
 
-async function run(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
-    stdout += String(chunk);
-    return true;
-  });
-  vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => {
-    stderr += String(chunk);
-    return true;
-  });
-  const code = await main(['node', 'cpaas-lifecycle', ...args]);
-  vi.restoreAllMocks();
-  return { code, stdout, stderr };
-}
+const run = runCli;
 
 describe('cpaas-lifecycle dlq', () => {
   it('list prints each reason, as text and as JSON', async () => {

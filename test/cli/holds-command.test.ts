@@ -2,7 +2,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { confirm } from '../../lambdas/cli/confirm.js';
-import { EXIT, main } from '../../lambdas/cli/main.js';
+import { EXIT } from '../../lambdas/cli/main.js';
 import { ENV, MESSAGE_ATTRIBUTES } from '../../lambdas/config/settings.js';
 import { listHolds } from '../../lambdas/operations/holds.js';
 import { DynamoHoldStore, type HeldTermination } from '../../lambdas/worker/hold-store.js';
@@ -14,6 +14,7 @@ import {
   receiveAll,
   terminationEvent,
 } from '../worker/holds-fixture.js';
+import { runCli } from './run-cli.js';
 
 // The operator's answer at the y/N prompt; everything behind it runs for real.
 vi.mock('../../lambdas/cli/confirm.js', () => ({ confirm: vi.fn() }));
@@ -39,21 +40,7 @@ afterEach(() => {
   vi.restoreAllMocks();
 });
 
-async function run(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
-    stdout += String(chunk);
-    return true;
-  });
-  vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => {
-    stderr += String(chunk);
-    return true;
-  });
-  const code = await main(['node', 'cpaas-lifecycle', ...args]);
-  vi.restoreAllMocks();
-  return { code, stdout, stderr };
-}
+const run = runCli;
 
 async function setUp(...held: HeldTermination[]) {
   const table = await createStateTable(dynamodb);

@@ -4,11 +4,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type AttributeValue, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { EXIT, main } from '../../lambdas/cli/main.js';
+import { EXIT } from '../../lambdas/cli/main.js';
 import { ENV } from '../../lambdas/config/settings.js';
 import type { PlanPreview } from '../../lambdas/operations/plan-preview.js';
 import { motoClientConfig } from '../support/aws.js';
 import { employee, lifecycleEvent, type WorkerFixture, workerFixture } from '../worker/worker-fixture.js';
+import { runCli } from './run-cli.js';
 
 let fx: WorkerFixture;
 let dir: string;
@@ -48,21 +49,7 @@ afterEach(() => {
   vi.restoreAllMocks();
 });
 
-async function run(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
-    stdout += String(chunk);
-    return true;
-  });
-  vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => {
-    stderr += String(chunk);
-    return true;
-  });
-  const code = await main(['node', 'cpaas-lifecycle', 'plan', ...args]);
-  vi.restoreAllMocks();
-  return { code, stdout, stderr };
-}
+const run = (...args: string[]) => runCli('plan', ...args);
 
 let files = 0;
 async function eventFile(content: unknown): Promise<string> {

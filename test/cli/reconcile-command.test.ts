@@ -12,6 +12,7 @@ import { type RunningSandbox, startSandbox } from '../../lambdas/sandbox/index.j
 import { DynamoStateStore } from '../../lambdas/worker/state-store.js';
 import { drainBodies, provisionQueues } from '../operations/dead-letter-fixtures.js';
 import { motoClientConfig, uniqueName } from '../support/aws.js';
+import { runCli } from './run-cli.js';
 
 const aws = motoClientConfig();
 const sqs = new SQSClient(aws);
@@ -80,20 +81,8 @@ afterEach(() => {
   vi.restoreAllMocks();
 });
 
-async function run(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
-    stdout += String(chunk);
-    return true;
-  });
-  vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => {
-    stderr += String(chunk);
-    return true;
-  });
-  const code = await main([
-    'node',
-    'cpaas-lifecycle',
+const run = (...args: string[]) =>
+  runCli(
     'reconcile',
     '--roster',
     rosterPath,
@@ -105,10 +94,7 @@ async function run(...args: string[]): Promise<{ code: number; stdout: string; s
     sandbox.accountId,
     '--allow-insecure-http',
     ...args,
-  ]);
-  vi.restoreAllMocks();
-  return { code, stdout, stderr };
-}
+  );
 
 describe('cpaas-lifecycle reconcile', () => {
   it('prints the plan from the roster, the sandbox users and the state table, changing nothing', async () => {
