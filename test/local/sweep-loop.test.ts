@@ -23,7 +23,8 @@ describe('startSweepLoop', () => {
         return report;
       },
     });
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    // Until the third run has started (a loaded machine may take longer than 3 intervals).
+    while (runs < 3) await new Promise((resolve) => setTimeout(resolve, 5));
     await loop.stop();
     const after = runs;
     await new Promise((resolve) => setTimeout(resolve, 50));
