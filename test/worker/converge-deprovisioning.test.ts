@@ -68,6 +68,27 @@ describe('converge: effective dates and disable-then-delete (sandbox + moto)', (
     expect(userOf(data)).toMatchObject({ enabled: true, last_name: 'Back' });
   });
 
+  it('a change and its re-sent termination of the same time (as Merge sends them) keep one pending termination', async () => {
+    const data = employee();
+    await hire(data);
+    await dated.fx.apply(terminate(data, new Date(dated.start.getTime() + 7 * DAY_MS)));
+    const { time } = lifecycleEvent('employee.changed', data);
+    const newDate = new Date(dated.start.getTime() + 9 * DAY_MS);
+    const change = lifecycleEvent('employee.changed', { ...data, lastName: 'Renamed' }, { time });
+    const termination = lifecycleEvent(
+      'employee.terminated',
+      { employeeId: data.employeeId, effectiveAt: newDate.toISOString() },
+      { time },
+    );
+    expect((await dated.fx.apply(change)).attributes.outcome).toBe('updated');
+    expect((await dated.fx.apply(termination)).attributes.outcome).toBe('scheduled');
+    expect(userOf(data)).toMatchObject({ enabled: true, last_name: 'Renamed' });
+    expect(await dated.fx.schedules.get(keyOf(data))).toMatchObject({
+      eventId: termination.id,
+      dueAt: newDate.toISOString(),
+    });
+  });
+
   it('disable-then-delete revokes access at once and sets the deletion date; a change keeps it', async () => {
     const data = employee();
     const userId = await hire(data);

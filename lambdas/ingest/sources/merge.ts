@@ -109,9 +109,11 @@ export function terminationInstant(terminationDate: string): Date {
 }
 
 /**
- * Whether the employee has left (now), or the instant a future termination takes effect: a
- * future termination is queued now and scheduled by the worker, so it happens on time even if
- * Merge sends nothing more, and a later change that clears the date cancels it.
+ * Whether the employee has left (now), or the instant a future termination takes effect. Until
+ * then the employee still works there: the adapter sends the hire or change as usual, followed by
+ * the termination effective at that instant, which the worker schedules. So it happens on time
+ * even if Merge sends nothing more, each later change (which carries the date again) re-schedules
+ * it, and a change that clears the date cancels it.
  */
 function leaving(employee: MergeEmployee, event: string, now: Date): 'now' | Date | undefined {
   if (event === 'Employee.removed' || employee.remote_was_deleted === true) return 'now';
@@ -152,26 +154,33 @@ function toEvents(body: unknown, now: Date): LifecycleEvent[] {
   };
   try {
     const leaves = leaving(employee, hook.event, now);
-    if (leaves !== undefined) {
-      const data = leaves === 'now' ? person : { ...person, effectiveAt: leaves.toISOString() };
-      return [createLifecycleEvent({ ...common, type: 'employee.terminated', data })];
+    if (leaves === 'now') {
+      return [createLifecycleEvent({ ...common, type: 'employee.terminated', data: person })];
     }
     const active = ActiveEmployeeSchema.safeParse(employee);
     if (!active.success) {
       throw new InvalidLifecycleEventError('incomplete Merge employee', issuesOf(active.error, ['data']));
     }
-    return [
-      createLifecycleEvent({
-        ...common,
-        type: hook.event === 'Employee.added' ? 'employee.hired' : 'employee.changed',
-        data: {
-          employeeId: employee.id,
-          workEmail: active.data.work_email,
-          firstName: active.data.first_name,
-          lastName: active.data.last_name,
-        },
-      }),
-    ];
+    const current = createLifecycleEvent({
+      ...common,
+      type: hook.event === 'Employee.added' ? 'employee.hired' : 'employee.changed',
+      data: {
+        employeeId: employee.id,
+        workEmail: active.data.work_email,
+        firstName: active.data.first_name,
+        lastName: active.data.last_name,
+      },
+    });
+    if (leaves === undefined) return [current];
+    // Same time as the change, queued after it: the change cancels the older pending termination
+    // and this one takes its place. Its own dedup id, as both come from one delivery.
+    const scheduled = createLifecycleEvent({
+      ...common,
+      id: mergeDedupId(`${hook.event}:termination`, employee.id, employee.modified_at),
+      type: 'employee.terminated',
+      data: { ...person, effectiveAt: leaves.toISOString() },
+    });
+    return [current, scheduled];
   } catch (error) {
     if (!(error instanceof InvalidLifecycleEventError)) throw error;
     throw new InvalidLifecycleEventError(

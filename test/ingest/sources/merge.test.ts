@@ -65,20 +65,35 @@ describe('Merge mapping', () => {
     for (const body of cases) expect(toEvents(body)[0]?.type).toBe('employee.terminated');
   });
 
-  it('terminates now on a termination_date that has passed, and schedules a future one at its instant', () => {
-    const eventFor = (date: string) =>
-      toEvents(mergeWebhook('Employee.changed', { termination_date: date }))[0];
+  it('terminates now on a termination_date that has passed', () => {
     for (const past of ['2026-11-01T00:00:00Z', '2026-11-22', '2026-11-22T09:00:00+01:00']) {
-      const event = eventFor(past);
-      expect(event?.type).toBe('employee.terminated');
-      expect(event).not.toHaveProperty('data.effectiveAt');
+      const events = toEvents(mergeWebhook('Employee.changed', { termination_date: past }));
+      expect(events.map((event) => event.type)).toEqual(['employee.terminated']);
+      expect(events[0]).not.toHaveProperty('data.effectiveAt');
     }
+  });
+
+  it('on a future termination_date sends the change, then the termination effective at that instant', () => {
+    const eventsFor = (event: string, date: string) =>
+      toEvents(mergeWebhook(event, { termination_date: date }));
+    const [change, termination] = eventsFor('Employee.changed', '2026-12-01');
+    expect(change).toMatchObject({ type: 'employee.changed', data: { lastName: 'Hirsch' } });
+    expect(change).not.toHaveProperty('data.effectiveAt');
     // A bare date takes effect at 00:00 UTC of that date; a date-time keeps its own offset.
-    expect(eventFor('2026-12-01')).toMatchObject({
+    expect(termination).toMatchObject({
       type: 'employee.terminated',
+      time: change?.time,
       data: { employeeId: 'a1b2c3', effectiveAt: '2026-12-01T00:00:00.000Z' },
     });
-    expect(eventFor('2026-11-23T08:00:00-05:00')?.data.effectiveAt).toBe('2026-11-23T13:00:00.000Z');
+    expect(termination?.id).not.toBe(change?.id);
+    expect(eventsFor('Employee.changed', '2026-11-23T08:00:00-05:00')[1]?.data.effectiveAt).toBe(
+      '2026-11-23T13:00:00.000Z',
+    );
+    // A fixed-term hire is provisioned now and deprovisioned at its end date.
+    expect(eventsFor('Employee.added', '2027-06-30').map((event) => event.type)).toEqual([
+      'employee.hired',
+      'employee.terminated',
+    ]);
   });
 
   it('an INACTIVE status terminates now even with a future termination_date', () => {
@@ -186,16 +201,23 @@ describe('Merge over HTTP onto the FIFO queue', () => {
     expect((await send(bodies[0])).json.accepted).toEqual([accepted[0]]);
 
     const messages = await drainQueue(fixture.sqs, fixture.queueUrl);
-    expect(messages).toHaveLength(4);
-    const byEmployee = new Map(
-      messages.map((message) => [JSON.parse(message.body).subject as string, message]),
-    );
-    expect(
-      ['m-1', 'm-2', 'm-3', 'm-4'].map((id) => JSON.parse(byEmployee.get(id)?.body ?? '{}').type),
-    ).toEqual(['employee.hired', 'employee.terminated', 'employee.terminated', 'employee.terminated']);
-    for (const [id, message] of byEmployee) {
-      expect(message.groupId).toBe(`la-7f3c:${id}`);
-      expect(message.dedupId).toBe(toQueueMessage(JSON.parse(message.body)).MessageDeduplicationId);
+    expect(messages).toHaveLength(5);
+    const typesOf = (id: string) =>
+      messages
+        .map((message) => JSON.parse(message.body) as { subject: string; type: string })
+        .filter((event) => event.subject === id)
+        .map((event) => event.type);
+    expect(['m-1', 'm-2', 'm-3', 'm-4'].map(typesOf)).toEqual([
+      ['employee.hired'],
+      // The change, then (in the same group, in order) the termination scheduled for 2099.
+      ['employee.changed', 'employee.terminated'],
+      ['employee.terminated'],
+      ['employee.terminated'],
+    ]);
+    for (const message of messages) {
+      const event = JSON.parse(message.body);
+      expect(message.groupId).toBe(`la-7f3c:${event.subject}`);
+      expect(message.dedupId).toBe(toQueueMessage(event).MessageDeduplicationId);
     }
   });
 
