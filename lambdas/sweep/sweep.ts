@@ -9,7 +9,7 @@ import type { WorkerLogger } from '../worker/telemetry.js';
 /** The disabled users whose grace period ended, and the record of their deletion. */
 export interface GraceDeletions {
   listDueDeletions(now: Date): AsyncIterable<EmployeeLink>;
-  completeGraceDeletion(link: EmployeeLink, updatedAt: string): Promise<boolean>;
+  endGracePeriod(link: EmployeeLink, deleted: boolean, updatedAt: string): Promise<boolean>;
 }
 
 /** What the sweep needs; the Lambda, the local mode and the tests pass their own. */
@@ -121,6 +121,8 @@ class Sweep {
     }
     if (user?.enabled === true) {
       this.report.skipped += 1;
+      if (this.ports.dryRun) return;
+      await this.ports.deletions.endGracePeriod(link, false, this.ports.clock().toISOString());
       this.ports.logger.warn('sweep: user enabled again during its grace period; not deleted', attributes);
       return;
     }
@@ -132,7 +134,7 @@ class Sweep {
       return;
     }
     if (user !== undefined && userId !== undefined) await this.#deleteUser(userId);
-    if (await this.ports.deletions.completeGraceDeletion(link, this.ports.clock().toISOString())) {
+    if (await this.ports.deletions.endGracePeriod(link, true, this.ports.clock().toISOString())) {
       this.report.deleted += 1;
       this.ports.logger.info('sweep: deleted a user whose grace period ended', attributes);
     } else {

@@ -249,15 +249,17 @@ export class DynamoStateStore implements StateStore {
   }
 
   /**
-   * Records the sweep's deletion, unless an event was applied for the employee since the sweep
-   * read the link (a rehire re-enabled the user): false then, and the link is left as it is.
+   * Ends a grace period the sweep acted on: with `deleted` it records the deletion; otherwise (the
+   * user was enabled again by hand) it only drops the pending deletion, so the sweep stops
+   * re-checking it. Unless an event was applied for the employee since the sweep read the link (a
+   * rehire): false then, and the link is left as it is.
    */
-  async completeGraceDeletion(link: EmployeeLink, updatedAt: string): Promise<boolean> {
+  async endGracePeriod(link: EmployeeLink, deleted: boolean, updatedAt: string): Promise<boolean> {
     const { deleteAfter: _deleteAfter, ...rest } = link;
     try {
       await this.#documents.send(
         new PutCommand({
-          ...this.#linkPut({ ...rest, status: 'deleted', updatedAt }),
+          ...this.#linkPut({ ...rest, status: deleted ? 'deleted' : link.status, updatedAt }),
           ConditionExpression: '#eventId = :eventId AND #status = :disabled',
           ExpressionAttributeNames: { '#eventId': 'lastEventId', '#status': 'status' },
           ExpressionAttributeValues: { ':eventId': link.lastEventId, ':disabled': 'disabled' },

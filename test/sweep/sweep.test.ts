@@ -57,15 +57,19 @@ describe('sweep: scheduled events and grace-period deletions (sandbox + moto)', 
     expect((await dated.fx.store.getLink(keyOf(data)))?.status).toBe('active');
   });
 
-  it('does not delete a user an administrator enabled again during the grace period', async () => {
+  it('does not delete a user an administrator enabled again during the grace period, and stops checking it', async () => {
     const data = employee();
     const userId = (await hire(data)) ?? '';
     await dated.fx.apply(lifecycleEvent('employee.terminated', { employeeId: data.employeeId }), GRACE);
     const user = await dated.fx.admin.getUser(userId);
     await dated.fx.admin.updateUser(userId, mergedUserInput(user, { enabled: true }));
     at(31 * DAY_MS);
-    expect((await sweep(ports())).skipped).toBeGreaterThanOrEqual(1);
+    expect((await sweep(ports())).skipped).toBe(1);
     expect(userOf(data)).toMatchObject({ id: userId, enabled: true });
+    const link = await dated.fx.store.getLink(keyOf(data));
+    expect(link).toMatchObject({ status: 'disabled', cpaasUserId: userId });
+    expect(link).not.toHaveProperty('deleteAfter');
+    expect((await sweep(ports())).skipped).toBe(0);
   });
 
   it('queues a future-dated termination when it falls due; the worker then applies it', async () => {

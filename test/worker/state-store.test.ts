@@ -184,14 +184,14 @@ describe('DynamoStateStore grace-period deletions (moto)', () => {
     expect((await collect('2027-01-01T00:00:00Z')).map((due) => due.employeeKey)).not.toContain('default:G4');
   });
 
-  it('records the deletion unless a newer event was applied since the sweep read the link', async () => {
+  it('records the deletion (or only drops a pending one) unless a newer event was applied since the sweep read the link', async () => {
     const due = link({
       employeeKey: 'default:G5',
       status: 'disabled',
       deleteAfter: '2026-12-01T00:00:00.000Z',
     });
     await store.saveLink(due);
-    expect(await store.completeGraceDeletion(due, '2026-12-01T00:01:00.000Z')).toBe(true);
+    expect(await store.endGracePeriod(due, true, '2026-12-01T00:01:00.000Z')).toBe(true);
     const deleted = await store.getLink('default:G5');
     expect(deleted).toMatchObject({ status: 'deleted', lastEventId: due.lastEventId });
     expect(deleted).not.toHaveProperty('deleteAfter');
@@ -206,7 +206,7 @@ describe('DynamoStateStore grace-period deletions (moto)', () => {
     });
     await store.saveLink(raced);
     await store.saveLink({ ...raced, status: 'active', lastEventId: 'rehire', deleteAfter: undefined });
-    expect(await store.completeGraceDeletion(raced, '2026-12-01T00:01:00.000Z')).toBe(false);
+    expect(await store.endGracePeriod(raced, true, '2026-12-01T00:01:00.000Z')).toBe(false);
     expect(await store.getLink('default:G6')).toMatchObject({ status: 'active', lastEventId: 'rehire' });
   });
 });
