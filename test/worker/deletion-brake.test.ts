@@ -130,9 +130,25 @@ describe('DynamoDeletionBrake (moto)', () => {
 
   it('never admits past the limit when workers admit concurrently', async () => {
     const table = await createStateTable(dynamodb);
+    // DynamoDB applies each conditional write atomically; moto_server does not (it checks the
+    // condition and writes without a lock, and a CI run once saw two racing writes both succeed).
+    // This client gives moto DynamoDB's atomicity by letting one PutItem reach it at a time; the
+    // eight brakes still read, decide and race as before, so only the version check keeps them
+    // within the limit.
+    const atomic = new DynamoDBClient(motoClientConfig());
+    let previous: Promise<unknown> = Promise.resolve();
+    atomic.middlewareStack.add(
+      (next, context) => async (args) => {
+        if (context.commandName !== 'PutItemCommand') return next(args);
+        const turn = previous.then(() => next(args));
+        previous = turn.catch(() => undefined);
+        return turn;
+      },
+      { step: 'finalizeRequest' },
+    );
     const workers = Array.from(
       { length: 8 },
-      () => new DynamoDeletionBrake({ client: dynamodb, tableName: table, minimum: 5, now: clock().now }),
+      () => new DynamoDeletionBrake({ client: atomic, tableName: table, minimum: 5, now: clock().now }),
     );
     const decisions = await Promise.all(workers.map((brake) => brake.admit()));
     expect(decisions.filter((decision) => decision.admitted)).toHaveLength(5);
@@ -143,6 +159,7 @@ describe('DynamoDeletionBrake (moto)', () => {
         .sort(),
     ).toEqual([1, 2, 3, 4, 5]);
     expect((await windowItem(table))?.times?.L).toHaveLength(5);
+    atomic.destroy();
   });
 
   it('throws a typed (retryable) error when the window stays contended, counting nothing', async () => {
