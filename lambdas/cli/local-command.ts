@@ -22,7 +22,9 @@ interface LocalFlags {
 export function registerLocalCommands(program: Command): void {
   program
     .command('local')
-    .description('Run moto_server, the CPaaS sandbox, the ingest endpoint and the worker on this machine.')
+    .description(
+      'Run moto_server, the CPaaS sandbox, the ingest endpoint, the worker and the sweep on this machine.',
+    )
     .option('--port <port>', 'webhook port (0 picks a free one)', '3000')
     .option(
       '--cpaas-url <url>',
