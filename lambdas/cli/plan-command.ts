@@ -2,19 +2,19 @@ import { readFile } from 'node:fs/promises';
 import { text } from 'node:stream/consumers';
 import { DynamoDBClient, ResourceNotFoundException } from '@aws-sdk/client-dynamodb';
 import { type Command, Option } from 'commander';
-import { DEFAULTS, ENV, TERMINATION_POLICIES, type TerminationPolicy } from '../config/settings.js';
+import { ENV, TERMINATION_POLICIES, type TerminationPolicy } from '../config/settings.js';
 import {
   InvalidLifecycleEventError,
   type LifecycleEvent,
   parseLifecycleEvent,
 } from '../events/lifecycle-event.js';
 import { type PlanPreview, type PreviewMatch, previewEvent } from '../operations/plan-preview.js';
-import { DynamoDeletionBrake } from '../worker/deletion-brake.js';
-import { nonNegativeNumberEnv, positiveIntegerEnv, terminationPolicyFromEnv } from '../worker/environment.js';
+import {
+  type DeprovisioningSettings,
+  deprovisioningSettingsFromEnv,
+  stateTablePorts,
+} from '../worker/environment.js';
 import { WorkerConfigurationError } from '../worker/errors.js';
-import { DynamoHoldStore } from '../worker/hold-store.js';
-import { DynamoScheduleStore } from '../worker/schedule-store.js';
-import { DynamoStateStore } from '../worker/state-store.js';
 import { EXIT } from './main.js';
 import { addConnectionOptions, type ConnectionFlags, clientFor } from './users-command.js';
 
@@ -22,13 +22,6 @@ interface PlanFlags extends ConnectionFlags {
   event: string;
   table?: string;
   policy?: TerminationPolicy;
-}
-
-/** The worker's settings that change its decision, read from the same variables the worker reads. */
-interface WorkerSettings {
-  readonly policy: TerminationPolicy;
-  readonly deleteGraceDays: number;
-  readonly brake: { readonly windowMinutes: number; readonly minimum: number; readonly percent: number };
 }
 
 function print(line = ''): void {
@@ -57,19 +50,11 @@ async function readEvent(command: Command, path: string): Promise<LifecycleEvent
   }
 }
 
-function workerSettings(command: Command, flags: PlanFlags): WorkerSettings {
-  const env = process.env;
-  const brake = DEFAULTS.deletionBrake;
+/** The worker's settings that change its decision, read from the same variables the worker reads. */
+function workerSettings(command: Command, flags: PlanFlags): DeprovisioningSettings {
   try {
-    return {
-      policy: flags.policy ?? terminationPolicyFromEnv(env),
-      deleteGraceDays: positiveIntegerEnv(env, ENV.deleteGraceDays, DEFAULTS.deleteGraceDays),
-      brake: {
-        windowMinutes: positiveIntegerEnv(env, ENV.deletionBrakeWindowMinutes, brake.windowMinutes),
-        minimum: positiveIntegerEnv(env, ENV.deletionBrakeMinimum, brake.minimum),
-        percent: nonNegativeNumberEnv(env, ENV.deletionBrakePercent, brake.percent),
-      },
-    };
+    const settings = deprovisioningSettingsFromEnv(process.env);
+    return flags.policy === undefined ? settings : { ...settings, policy: flags.policy };
   } catch (error) {
     if (error instanceof WorkerConfigurationError) usageError(command, error.message);
     throw error;
@@ -174,10 +159,7 @@ Example:
     try {
       const preview = await previewEvent(event, {
         api,
-        store: new DynamoStateStore({ client, tableName }),
-        schedules: new DynamoScheduleStore({ client, tableName }),
-        holds: new DynamoHoldStore({ client, tableName }),
-        brake: new DynamoDeletionBrake({ client, tableName, ...settings.brake }),
+        ...stateTablePorts(client, tableName, settings.brake),
         clock: () => new Date(),
         policy: settings.policy,
         deleteGraceDays: settings.deleteGraceDays,

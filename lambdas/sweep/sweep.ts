@@ -2,7 +2,7 @@ import { CpaasNotFoundError } from '../cpaas/errors.js';
 import type { User } from '../cpaas/schemas.js';
 import type { CallOptions, CpaasUsersApi } from '../cpaas/users-api.js';
 import { parseLifecycleEvent, toQueueMessage } from '../events/lifecycle-event.js';
-import type { ScheduleStore } from '../worker/schedule-store.js';
+import type { ScheduledEvent, ScheduleStore } from '../worker/schedule-store.js';
 import type { EmployeeLink } from '../worker/state-store.js';
 import type { WorkerLogger } from '../worker/telemetry.js';
 
@@ -92,7 +92,7 @@ class Sweep {
    * Re-queues the event in its employee's FIFO group, where the worker applies it like any other
    * (its effective time has come); a resend tag keeps SQS from dropping it as a duplicate.
    */
-  async #queue(due: { employeeKey: string; eventId: string; dueAt: string; body: string }): Promise<void> {
+  async #queue(due: ScheduledEvent): Promise<void> {
     const attributes = { employeeKey: due.employeeKey, eventId: due.eventId, dueAt: due.dueAt };
     if (this.ports.dryRun) {
       this.ports.logger.info('sweep: would queue a due event', { ...attributes, dryRun: true });

@@ -1,10 +1,15 @@
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { DEFAULTS, ENV, TERMINATION_POLICIES, type TerminationPolicy } from '../config/settings.js';
 import { type CpaasAttempt, CpaasClient, type CpaasLogger } from '../cpaas/client.js';
 import type { CpaasUsersApi } from '../cpaas/users-api.js';
 import type { AwsClientConfig } from '../ingest/handler.js';
 import { SecretsManagerApiKey, withKeyRefresh } from './api-key.js';
+import { DynamoDeletionBrake } from './deletion-brake.js';
 import { WorkerConfigurationError } from './errors.js';
+import { DynamoHoldStore } from './hold-store.js';
+import { DynamoScheduleStore } from './schedule-store.js';
+import { DynamoStateStore } from './state-store.js';
 
 /**
  * Readers of the Lambda environment shared by the worker and the sweep: a missing or malformed
@@ -40,11 +45,11 @@ export function positiveIntegerEnv(env: NodeJS.ProcessEnv, name: string, fallbac
   );
 }
 
-export function nonNegativeNumberEnv(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+function nonNegativeNumberEnv(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
   return numberEnv(env, name, fallback, (value) => Number.isFinite(value) && value >= 0, 'a number >= 0');
 }
 
-export function terminationPolicyFromEnv(env: NodeJS.ProcessEnv): TerminationPolicy {
+function terminationPolicyFromEnv(env: NodeJS.ProcessEnv): TerminationPolicy {
   const value = env[ENV.terminationPolicy] || DEFAULTS.terminationPolicy;
   if (!(TERMINATION_POLICIES as readonly string[]).includes(value)) {
     throw new WorkerConfigurationError(
@@ -52,6 +57,49 @@ export function terminationPolicyFromEnv(env: NodeJS.ProcessEnv): TerminationPol
     );
   }
   return value as TerminationPolicy;
+}
+
+/** The worker's settings that change what a termination does, as the worker reads them. */
+export interface DeprovisioningSettings {
+  readonly policy: TerminationPolicy;
+  readonly deleteGraceDays: number;
+  readonly brake: { readonly windowMinutes: number; readonly minimum: number; readonly percent: number };
+}
+
+/**
+ * `TERMINATION_POLICY`, `DELETE_GRACE_DAYS` and `DELETION_BRAKE_*`, defaulting to `DEFAULTS`:
+ * one reader, so the worker and `plan` cannot read them differently.
+ */
+export function deprovisioningSettingsFromEnv(env: NodeJS.ProcessEnv): DeprovisioningSettings {
+  const brake = DEFAULTS.deletionBrake;
+  return {
+    policy: terminationPolicyFromEnv(env),
+    deleteGraceDays: positiveIntegerEnv(env, ENV.deleteGraceDays, DEFAULTS.deleteGraceDays),
+    brake: {
+      windowMinutes: positiveIntegerEnv(env, ENV.deletionBrakeWindowMinutes, brake.windowMinutes),
+      minimum: positiveIntegerEnv(env, ENV.deletionBrakeMinimum, brake.minimum),
+      percent: nonNegativeNumberEnv(env, ENV.deletionBrakePercent, brake.percent),
+    },
+  };
+}
+
+/** The worker's ports over one state table: links, schedules, holds and the deletion brake. */
+export function stateTablePorts(
+  client: DynamoDBClient,
+  tableName: string,
+  brake: DeprovisioningSettings['brake'],
+): {
+  readonly store: DynamoStateStore;
+  readonly schedules: DynamoScheduleStore;
+  readonly holds: DynamoHoldStore;
+  readonly brake: DynamoDeletionBrake;
+} {
+  return {
+    store: new DynamoStateStore({ client, tableName }),
+    schedules: new DynamoScheduleStore({ client, tableName }),
+    holds: new DynamoHoldStore({ client, tableName }),
+    brake: new DynamoDeletionBrake({ client, tableName, ...brake }),
+  };
 }
 
 /**

@@ -6,18 +6,18 @@ import type { CpaasUsersApi } from '../cpaas/users-api.js';
 import type { AwsClientConfig } from '../ingest/handler.js';
 import { processFifoBatch } from './batch.js';
 import { type DeadLetterSink, SqsDeadLetterSink } from './dead-letter.js';
-import { type DeletionBrake, DynamoDeletionBrake } from './deletion-brake.js';
+import type { DeletionBrake } from './deletion-brake.js';
 import {
   cpaasApiFromEnv,
-  nonNegativeNumberEnv,
+  deprovisioningSettingsFromEnv,
   positiveIntegerEnv,
   requiredEnv,
-  terminationPolicyFromEnv,
+  stateTablePorts,
 } from './environment.js';
-import { DynamoHoldStore, type HoldStore } from './hold-store.js';
+import type { HoldStore } from './hold-store.js';
 import { createRecordProcessor } from './process-record.js';
-import { DynamoScheduleStore, type ScheduleStore } from './schedule-store.js';
-import { DynamoStateStore, type StateStore } from './state-store.js';
+import type { ScheduleStore } from './schedule-store.js';
+import type { StateStore } from './state-store.js';
 import {
   noMetrics,
   powertoolsLogger,
@@ -106,24 +106,12 @@ export function workerDependenciesFromEnv(
 ): WorkerDependencies {
   const metrics = powertoolsMetrics();
   const logger = powertoolsLogger();
-  const dynamodb = new DynamoDBClient(clientConfig);
-  const tableName = requiredEnv(env, ENV.stateTableName);
-  const brakeDefaults = DEFAULTS.deletionBrake;
+  const { brake, ...settings } = deprovisioningSettingsFromEnv(env);
   return {
     api: cpaasApiFromEnv(env, clientConfig, logger, (attempt) => metrics.apiLatency(attempt.durationMs)),
-    store: new DynamoStateStore({ client: dynamodb, tableName }),
+    ...stateTablePorts(new DynamoDBClient(clientConfig), requiredEnv(env, ENV.stateTableName), brake),
     deadLetters: new SqsDeadLetterSink(new SQSClient(clientConfig), requiredEnv(env, ENV.deadLetterQueueUrl)),
-    brake: new DynamoDeletionBrake({
-      client: dynamodb,
-      tableName,
-      windowMinutes: positiveIntegerEnv(env, ENV.deletionBrakeWindowMinutes, brakeDefaults.windowMinutes),
-      minimum: positiveIntegerEnv(env, ENV.deletionBrakeMinimum, brakeDefaults.minimum),
-      percent: nonNegativeNumberEnv(env, ENV.deletionBrakePercent, brakeDefaults.percent),
-    }),
-    holds: new DynamoHoldStore({ client: dynamodb, tableName }),
-    schedules: new DynamoScheduleStore({ client: dynamodb, tableName }),
-    policy: terminationPolicyFromEnv(env),
-    deleteGraceDays: positiveIntegerEnv(env, ENV.deleteGraceDays, DEFAULTS.deleteGraceDays),
+    ...settings,
     dryRun: env[ENV.dryRun] === 'true',
     maxReceiveCount: positiveIntegerEnv(env, ENV.maxReceiveCount, DEFAULTS.maxReceiveCount),
     logger,

@@ -133,13 +133,14 @@ export class DynamoStateStore implements StateStore {
     options: SaveLinkOptions = {},
   ): Promise<boolean> {
     const claimed = options.claimUser === true ? link.cpaasUserId : undefined;
+    const linkPut = this.#linkPut(link);
     const puts = [
-      this.#linkPut(link),
+      linkPut,
       ...(processed === undefined ? [] : [this.#eventPut(link.employeeKey, processed)]),
       ...(claimed === undefined ? [] : [this.#claimPut(link.employeeKey, claimed)]),
     ];
     try {
-      if (puts.length === 1) await this.#documents.send(new PutCommand(this.#linkPut(link)));
+      if (puts.length === 1) await this.#documents.send(new PutCommand(linkPut));
       else {
         await this.#documents.send(new TransactWriteCommand({ TransactItems: puts.map((Put) => ({ Put })) }));
       }
