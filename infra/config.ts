@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { DEFAULTS, TERMINATION_POLICIES } from '../lambdas/config/settings.js';
+import { DEFAULTS, TERMINATION_POLICIES } from '../lambdas/contract/settings.js';
 
 /**
  * `-c key=value` always arrives as a string while `cdk.json` holds typed JSON; turning numeric and

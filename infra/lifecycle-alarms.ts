@@ -12,8 +12,7 @@ import { Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { METRICS } from '../lambdas/config/settings.js';
-import { WORKER_SERVICE_NAME } from '../lambdas/worker/telemetry.js';
+import { METRICS, SERVICE_NAMES } from '../lambdas/contract/settings.js';
 
 export interface LifecycleAlarmsProps {
   readonly queue: IQueue;
@@ -98,7 +97,7 @@ export class LifecycleAlarms extends Construct {
         new Metric({
           namespace: METRICS.namespace,
           metricName: METRICS.terminationsHeld,
-          dimensionsMap: { [SERVICE_DIMENSION]: WORKER_SERVICE_NAME },
+          dimensionsMap: { [SERVICE_DIMENSION]: SERVICE_NAMES.worker },
           period: PERIOD,
           statistic: 'Sum',
         }),

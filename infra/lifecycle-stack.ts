@@ -15,8 +15,7 @@ import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { type DeadLetterQueue, Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { AwsSolutionsChecks, NagSuppressions } from 'cdk-nag';
 import type { Construct } from 'constructs';
-import { DEFAULTS, ENV, STATE_TABLE_KEYS } from '../lambdas/config/settings.js';
-import { DEFAULT_SOURCES } from '../lambdas/ingest/handler.js';
+import { DEFAULTS, ENV, SOURCE_NAMES, STATE_TABLE_KEYS } from '../lambdas/contract/settings.js';
 import { parseStackConfig, type StackConfig } from './config.js';
 import { LifecycleAlarms } from './lifecycle-alarms.js';
 import { LifecycleFunction } from './lifecycle-function.js';
@@ -87,7 +86,7 @@ function outputId(prefix: string, name: string): string {
 /**
  * The whole pipeline in one stack: webhook URL -> ingest -> SQS FIFO -> worker -> CPaaS, with the
  * DLQ, the state table, the secrets and the alarms, so one `cdk deploy` gives a running, alarmed
- * pipeline. Names and limits come from `lambdas/config/settings.ts`, shared with the local mode.
+ * pipeline. Names and limits come from `lambdas/contract/settings.ts`, shared with the local mode.
  */
 export class LifecycleStack extends Stack {
   constructor(scope: Construct, id: string, props: LifecycleStackProps) {
@@ -256,10 +255,10 @@ export class LifecycleStack extends Stack {
       description:
         'Function URL of the ingest Lambda (unauthenticated by design: each request is HMAC-verified)',
     });
-    for (const source of DEFAULT_SOURCES) {
-      new CfnOutput(this, outputId('WebhookUrl', source.name), {
-        value: Fn.join('', [url.url, `webhooks/${source.name}`]),
-        description: `Webhook URL to give the HRIS for the "${source.name}" source`,
+    for (const source of SOURCE_NAMES) {
+      new CfnOutput(this, outputId('WebhookUrl', source), {
+        value: Fn.join('', [url.url, `webhooks/${source}`]),
+        description: `Webhook URL to give the HRIS for the "${source}" source`,
       });
     }
     new CfnOutput(this, 'HealthUrl', { value: Fn.join('', [url.url, 'healthz']) });

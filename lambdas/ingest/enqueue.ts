@@ -3,7 +3,7 @@ import {
   type SendMessageBatchCommandOutput,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
-import { type LifecycleEvent, toQueueMessage } from '../events/lifecycle-event.js';
+import { type LifecycleEvent, toQueueMessage } from '../core/events/lifecycle-event.js';
 import { QueueUnavailableError } from './errors.js';
 
 /** SQS's limit of entries per SendMessageBatch call. */

@@ -2,8 +2,9 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
-import { DEFAULTS, ENV } from '../config/settings.js';
-import { InvalidLifecycleEventError } from '../events/lifecycle-event.js';
+import { DEFAULTS, ENV, SERVICE_NAMES } from '../contract/settings.js';
+import type { AwsClientConfig } from '../core/config/aws-client-config.js';
+import { InvalidLifecycleEventError } from '../core/events/lifecycle-event.js';
 import { type EventQueue, sqsEventQueue } from './enqueue.js';
 import { QueueUnavailableError, WebhookSecretsUnavailableError, WebhookVerificationError } from './errors.js';
 import { mergeSource } from './sources/merge.js';
@@ -67,7 +68,9 @@ const HEALTH_PATH = /(?:^|\/)healthz\/?$/;
  * then the queue; a 202 is only sent once SQS holds every event of the request.
  */
 export function createIngestHandler(deps: IngestDependencies): IngestHandler {
-  const sources = new Map((deps.sources ?? DEFAULT_SOURCES).map((source) => [source.name, source]));
+  const sources = new Map<string, SourceAdapter>(
+    (deps.sources ?? DEFAULT_SOURCES).map((source) => [source.name, source]),
+  );
   const now = deps.now ?? (() => new Date());
   const logger = deps.logger ?? silentLogger;
 
@@ -138,13 +141,6 @@ export function createIngestHandler(deps: IngestDependencies): IngestHandler {
   };
 }
 
-/** AWS SDK client settings the local mode passes to point the clients at moto. */
-export interface AwsClientConfig {
-  endpoint?: string;
-  region?: string;
-  credentials?: { accessKeyId: string; secretAccessKey: string };
-}
-
 function required(env: NodeJS.ProcessEnv, name: string): string {
   const value = env[name];
   if (!value) throw new Error(`environment variable ${name} is not set`);
@@ -164,7 +160,7 @@ export function ingestDependenciesFromEnv(
       maxAgeSeconds: Number.isFinite(maxAgeSeconds) ? maxAgeSeconds : DEFAULTS.secretCacheSeconds,
     }),
     queue: sqsEventQueue(new SQSClient(clientConfig), required(env, ENV.queueUrl)),
-    logger: new Logger({ serviceName: 'cpaas-lifecycle-ingest' }),
+    logger: new Logger({ serviceName: SERVICE_NAMES.ingest }),
   };
 }
 

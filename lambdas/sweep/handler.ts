@@ -2,16 +2,14 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { Context } from 'aws-lambda';
-import { ENV } from '../config/settings.js';
-import type { CpaasLogger } from '../cpaas/client.js';
-import type { AwsClientConfig } from '../ingest/handler.js';
-import { cpaasApiFromEnv, requiredEnv } from '../worker/environment.js';
-import { DynamoScheduleStore } from '../worker/schedule-store.js';
-import { DynamoStateStore } from '../worker/state-store.js';
-import type { WorkerLogger } from '../worker/telemetry.js';
+import { ENV, SERVICE_NAMES } from '../contract/settings.js';
+import type { AwsClientConfig } from '../core/config/aws-client-config.js';
+import { cpaasApiFromEnv, requiredEnv } from '../core/config/environment.js';
+import type { CpaasLogger } from '../core/cpaas/client.js';
+import { DynamoScheduleStore } from '../core/state/schedule-store.js';
+import { DynamoStateStore } from '../core/state/state-store.js';
+import type { WorkerLogger } from '../core/telemetry/telemetry.js';
 import { type SweepPorts, type SweepReport, sweep } from './sweep.js';
-
-export const SWEEP_SERVICE_NAME = 'cpaas-lifecycle-sweep';
 
 /** API calls stop this long before the invocation's end, leaving time for the state write. */
 const TIME_MARGIN_MS = 5_000;
@@ -25,7 +23,7 @@ const TIME_MARGIN_MS = 5_000;
 export function sweepPortsFromEnv(
   env: NodeJS.ProcessEnv = process.env,
   clientConfig: AwsClientConfig = env.AWS_ENDPOINT_URL ? { endpoint: env.AWS_ENDPOINT_URL } : {},
-  logger: WorkerLogger & CpaasLogger = new Logger({ serviceName: SWEEP_SERVICE_NAME }),
+  logger: WorkerLogger & CpaasLogger = new Logger({ serviceName: SERVICE_NAMES.sweep }),
 ): Omit<SweepPorts, 'callOptions'> {
   const dynamodb = new DynamoDBClient(clientConfig);
   const tableName = requiredEnv(env, ENV.stateTableName);

@@ -1,10 +1,10 @@
-import { CpaasNotFoundError } from '../cpaas/errors.js';
-import type { User } from '../cpaas/schemas.js';
-import type { CallOptions, CpaasUsersApi } from '../cpaas/users-api.js';
-import { parseLifecycleEvent, toQueueMessage } from '../events/lifecycle-event.js';
-import type { ScheduledEvent, ScheduleStore } from '../worker/schedule-store.js';
-import type { EmployeeLink } from '../worker/state-store.js';
-import type { WorkerLogger } from '../worker/telemetry.js';
+import { CpaasNotFoundError } from '../core/cpaas/errors.js';
+import type { User } from '../core/cpaas/schemas.js';
+import type { CallOptions, CpaasUsersApi } from '../core/cpaas/users-api.js';
+import { parseLifecycleEvent, toQueueMessage } from '../core/events/lifecycle-event.js';
+import type { ScheduledEvent, ScheduleStore } from '../core/state/schedule-store.js';
+import type { EmployeeLink } from '../core/state/state-store.js';
+import type { WorkerLogger } from '../core/telemetry/telemetry.js';
 
 /** The disabled users whose grace period ended, and the record of their deletion. */
 export interface GraceDeletions {

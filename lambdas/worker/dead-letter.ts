@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { type MessageAttributeValue, SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { SQSRecord } from 'aws-lambda';
-import { DEAD_LETTER_ATTRIBUTES } from '../config/settings.js';
+import { DEAD_LETTER_ATTRIBUTES } from '../contract/settings.js';
 
 /** Why a message is dead-lettered: `exhausted` is a transient failure out of attempts. */
 export interface DeadLetterReason {

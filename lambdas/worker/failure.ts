@@ -1,7 +1,7 @@
-import { CpaasRequestValidationError, CpaasValidationError } from '../cpaas/errors.js';
-import { redactEmails } from '../cpaas/response-errors.js';
-import { InvalidLifecycleEventError } from '../events/lifecycle-event.js';
-import { UnsupportedEventVersionError, UserLinkedElsewhereError } from './errors.js';
+import { UnsupportedEventVersionError, UserLinkedElsewhereError } from '../core/converge/errors.js';
+import { CpaasRequestValidationError, CpaasValidationError } from '../core/cpaas/errors.js';
+import { redactEmails } from '../core/cpaas/response-errors.js';
+import { InvalidLifecycleEventError } from '../core/events/lifecycle-event.js';
 
 /**
  * `permanent`: the same message will fail the same way however often it is retried (bad event,

@@ -1,23 +1,20 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import { DEFAULTS, ENV, type TerminationPolicy } from '../config/settings.js';
-import type { CpaasUsersApi } from '../cpaas/users-api.js';
-import type { AwsClientConfig } from '../ingest/handler.js';
-import { processFifoBatch } from './batch.js';
-import { type DeadLetterSink, SqsDeadLetterSink } from './dead-letter.js';
-import type { DeletionBrake } from './deletion-brake.js';
+import { DEFAULTS, ENV, type TerminationPolicy } from '../contract/settings.js';
+import type { AwsClientConfig } from '../core/config/aws-client-config.js';
 import {
   cpaasApiFromEnv,
   deprovisioningSettingsFromEnv,
   positiveIntegerEnv,
   requiredEnv,
   stateTablePorts,
-} from './environment.js';
-import type { HoldStore } from './hold-store.js';
-import { createRecordProcessor } from './process-record.js';
-import type { ScheduleStore } from './schedule-store.js';
-import type { StateStore } from './state-store.js';
+} from '../core/config/environment.js';
+import type { CpaasUsersApi } from '../core/cpaas/users-api.js';
+import type { DeletionBrake } from '../core/state/deletion-brake.js';
+import type { HoldStore } from '../core/state/hold-store.js';
+import type { ScheduleStore } from '../core/state/schedule-store.js';
+import type { StateStore } from '../core/state/state-store.js';
 import {
   noMetrics,
   powertoolsLogger,
@@ -25,7 +22,10 @@ import {
   silentLogger,
   type WorkerLogger,
   type WorkerMetrics,
-} from './telemetry.js';
+} from '../core/telemetry/telemetry.js';
+import { processFifoBatch } from './batch.js';
+import { type DeadLetterSink, SqsDeadLetterSink } from './dead-letter.js';
+import { createRecordProcessor } from './process-record.js';
 
 /** Everything the worker needs; the Lambda builds it from the environment, tests and local mode inject it. */
 export interface WorkerDependencies {

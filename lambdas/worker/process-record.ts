@@ -1,16 +1,16 @@
 import type { SQSRecord } from 'aws-lambda';
-import { MESSAGE_ATTRIBUTES } from '../config/settings.js';
+import { MESSAGE_ATTRIBUTES } from '../contract/settings.js';
+import { type ConvergePorts, converge } from '../core/converge/converge.js';
+import { UnsupportedEventVersionError } from '../core/converge/errors.js';
 import {
   employeeKey,
   LIFECYCLE_DATA_SCHEMA,
   type LifecycleEvent,
   parseLifecycleEvent,
-} from '../events/lifecycle-event.js';
-import { type ConvergePorts, converge } from './converge.js';
+} from '../core/events/lifecycle-event.js';
+import type { WorkerLogger, WorkerMetrics } from '../core/telemetry/telemetry.js';
 import type { DeadLetterSink } from './dead-letter.js';
-import { UnsupportedEventVersionError } from './errors.js';
 import { classifyFailure } from './failure.js';
-import type { WorkerLogger, WorkerMetrics } from './telemetry.js';
 
 export interface RecordProcessorDependencies {
   readonly ports: ConvergePorts;

@@ -10,7 +10,7 @@ import {
   parseStackConfig,
   StackConfigError,
 } from '../../infra/config.js';
-import { DEFAULTS, TERMINATION_POLICIES } from '../../lambdas/config/settings.js';
+import { DEFAULTS, TERMINATION_POLICIES } from '../../lambdas/contract/settings.js';
 
 const committedContext: Record<string, unknown> = JSON.parse(readFileSync('cdk.json', 'utf8')).context;
 

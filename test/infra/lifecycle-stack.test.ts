@@ -14,9 +14,9 @@ import {
   SWEEP_TABLE_ACTIONS,
   WORKER_TABLE_ACTIONS,
 } from '../../infra/lifecycle-stack.js';
-import { DEFAULTS, ENV, METRICS, STATE_TABLE_KEYS } from '../../lambdas/config/settings.js';
+import { DEFAULTS, ENV, METRICS, SERVICE_NAMES, STATE_TABLE_KEYS } from '../../lambdas/contract/settings.js';
+import { powertoolsMetrics } from '../../lambdas/core/telemetry/telemetry.js';
 import { DEFAULT_SOURCES } from '../../lambdas/ingest/handler.js';
-import { powertoolsMetrics, WORKER_SERVICE_NAME } from '../../lambdas/worker/telemetry.js';
 
 const committedContext: Record<string, unknown> = JSON.parse(readFileSync('cdk.json', 'utf8')).context;
 
@@ -262,12 +262,12 @@ describe('LifecycleStack with the committed cdk.json (bundled)', () => {
   });
 
   describe('functions', () => {
-    it('run nodejs22.x on arm64 with a log group that expires', () => {
+    it('run nodejs24.x on arm64 with a log group that expires', () => {
       const functions = Object.values(template.findResources('AWS::Lambda::Function') as Resources);
       expect(functions).toHaveLength(3);
       for (const fn of functions) {
         expect(fn.Properties).toMatchObject({
-          Runtime: 'nodejs22.x',
+          Runtime: 'nodejs24.x',
           Architectures: ['arm64'],
           Handler: 'index.handler',
         });
@@ -513,7 +513,7 @@ describe('LifecycleStack with the committed cdk.json (bundled)', () => {
       );
       expect(alarm?.Properties).toMatchObject({
         Namespace: METRICS.namespace,
-        Dimensions: [{ Name: 'service', Value: WORKER_SERVICE_NAME }],
+        Dimensions: [{ Name: 'service', Value: SERVICE_NAMES.worker }],
         Statistic: 'Sum',
         Period: 300,
         ComparisonOperator: 'GreaterThanThreshold',

@@ -1,5 +1,5 @@
 import type { TestProject } from 'vitest/node';
-import { startMotoServer } from '../../lambdas/local/moto-server.js';
+import { startMotoServer } from '../../tools/local/moto-server.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {

@@ -4,7 +4,7 @@ import {
   createLifecycleEvent,
   InvalidLifecycleEventError,
   type LifecycleEvent,
-} from '../../events/lifecycle-event.js';
+} from '../../core/events/lifecycle-event.js';
 import { WebhookVerificationError } from '../errors.js';
 import { hmacSha256, macMatches } from './hmac.js';
 import type { SourceAdapter, WebhookHeaders } from './source-adapter.js';

@@ -1,4 +1,5 @@
-import type { LifecycleEvent } from '../../events/lifecycle-event.js';
+import type { SourceName } from '../../contract/settings.js';
+import type { LifecycleEvent } from '../../core/events/lifecycle-event.js';
 
 /** Request headers with lower-case names, as API Gateway payload 2.0 delivers them. */
 export type WebhookHeaders = Readonly<Record<string, string | undefined>>;
@@ -9,8 +10,8 @@ export type WebhookHeaders = Readonly<Record<string, string | undefined>>;
  * JSON parsing and queueing for every source alike.
  */
 export interface SourceAdapter {
-  /** The `{source}` path segment and the key of its secrets in the webhook secrets JSON. */
-  readonly name: string;
+  /** The `{source}` path segment and the key of its secrets in the webhook secrets JSON; named in the contract so the stack outputs its URL. */
+  readonly name: SourceName;
   /**
    * Proves the raw bytes come from the provider, before anything parses them. Throws
    * `WebhookVerificationError` when they do not.

@@ -2,7 +2,7 @@ import {
   InvalidLifecycleEventError,
   type LifecycleEvent,
   validateLifecycleEvent,
-} from '../../events/lifecycle-event.js';
+} from '../../core/events/lifecycle-event.js';
 import { WebhookVerificationError } from '../errors.js';
 import { hmacSha256, macMatches } from './hmac.js';
 import type { SourceAdapter, WebhookHeaders } from './source-adapter.js';

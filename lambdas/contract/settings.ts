@@ -1,0 +1,121 @@
+/**
+ * Names and settings shared by the CDK stack (`infra/`) and the local mode (`tools/local/`), so
+ * the pipeline that runs here is the pipeline that is deployed: one definition, two consumers.
+ */
+
+/** Environment variables the Lambda handlers read. */
+export const ENV = {
+  cpaasBaseUrl: 'CPAAS_BASE_URL',
+  cpaasAccountId: 'CPAAS_ACCOUNT_ID',
+  cpaasApiKeySecretId: 'CPAAS_API_KEY_SECRET_ID',
+  /** 'true' only for the local sandbox: the client otherwise refuses plain http. */
+  cpaasAllowInsecureHttp: 'CPAAS_ALLOW_INSECURE_HTTP',
+  stateTableName: 'STATE_TABLE_NAME',
+  queueUrl: 'LIFECYCLE_QUEUE_URL',
+  deadLetterQueueUrl: 'DEAD_LETTER_QUEUE_URL',
+  maxReceiveCount: 'MAX_RECEIVE_COUNT',
+  terminationPolicy: 'TERMINATION_POLICY',
+  dryRun: 'DRY_RUN',
+  webhookSecretsSecretId: 'WEBHOOK_SECRETS_SECRET_ID',
+  secretCacheSeconds: 'SECRET_CACHE_SECONDS',
+  /** Days a `disable-then-delete` termination keeps the disabled user before the sweep deletes it. */
+  deleteGraceDays: 'DELETE_GRACE_DAYS',
+  deletionBrakeWindowMinutes: 'DELETION_BRAKE_WINDOW_MINUTES',
+  deletionBrakeMinimum: 'DELETION_BRAKE_MINIMUM',
+  deletionBrakePercent: 'DELETION_BRAKE_PERCENT',
+} as const;
+
+/**
+ * `delete` removes the user; `disable` only sets `enabled: false`; `disable-then-delete` revokes
+ * access at once and lets the sweep delete the user after the grace period (a rehire inside it
+ * re-enables the same user, with its settings and number).
+ */
+export const TERMINATION_POLICIES = ['delete', 'disable', 'disable-then-delete'] as const;
+export type TerminationPolicy = (typeof TERMINATION_POLICIES)[number];
+
+/**
+ * State table key schema: one string partition key; items expire through the TTL attribute. The
+ * sparse `due` index holds only what the sweep must act on at a time (scheduled events, disabled
+ * users awaiting deletion): one constant partition, sorted by the ISO time it is due.
+ */
+export const STATE_TABLE_KEYS = {
+  partitionKey: 'pk',
+  ttlAttribute: 'expiresAt',
+  dueIndexName: 'due',
+  dueIndexPartitionKey: 'dueShard',
+  dueIndexSortKey: 'dueAt',
+  dueShard: 'due',
+} as const;
+
+/** Default names and limits; the stack can override them from `cdk.json` context. */
+export const DEFAULTS = {
+  queueName: 'cpaas-lifecycle-events.fifo',
+  deadLetterQueueName: 'cpaas-lifecycle-events-dlq.fifo',
+  stateTableName: 'cpaas-lifecycle-state',
+  apiKeySecretName: 'cpaas-lifecycle/cpaas-api-key',
+  /** JSON object: `{ "<source>": ["<secret>", "<previous secret during rotation>"] }`. */
+  webhookSecretsSecretName: 'cpaas-lifecycle/webhook-secrets',
+  maxReceiveCount: 5,
+  workerTimeoutSeconds: 60,
+  /** At least 6x the worker timeout, as AWS recommends for SQS event sources. */
+  visibilityTimeoutSeconds: 360,
+  deadLetterRetentionDays: 14,
+  /** Longer than any HRIS retry window (Personio retries for 3 days); SQS dedup covers 5 minutes. */
+  processedEventRetentionDays: 7,
+  batchSize: 10,
+  maxConcurrency: 5,
+  secretCacheSeconds: 300,
+  terminationPolicy: 'delete' as TerminationPolicy,
+  deleteGraceDays: 30,
+  /** The sweep's period: future-dated events are applied within this of their effective time. */
+  sweepIntervalSeconds: 60,
+  /** Terminations in any sliding window beyond max(minimum, percent of linked users) are held. */
+  deletionBrake: { windowMinutes: 60, minimum: 10, percent: 5 },
+} as const;
+
+/**
+ * Powertools service names, one per deployed function: the `service` key of every log line and the
+ * `service` dimension of every metric, so the alarms find what the functions emit.
+ */
+export const SERVICE_NAMES = {
+  ingest: 'cpaas-lifecycle-ingest',
+  worker: 'cpaas-lifecycle-worker',
+  sweep: 'cpaas-lifecycle-sweep',
+} as const;
+
+/** Ingest sources served at `POST /webhooks/{name}`; the stack outputs one webhook URL for each. */
+export const SOURCE_NAMES = ['standard', 'merge'] as const;
+export type SourceName = (typeof SOURCE_NAMES)[number];
+
+/** CloudWatch metrics (EMF) the worker emits and the stack alarms on: one namespace, one name each. */
+export const METRICS = {
+  namespace: 'CpaasLifecycle',
+  /** One per applied event, dimension `outcome`. */
+  eventOutcome: 'EventOutcome',
+  /** Milliseconds per CPaaS API attempt. */
+  apiLatency: 'ApiLatency',
+  /** Messages the worker dead-lettered, dimension `failureKind`. */
+  deadLetterSends: 'DeadLetterSends',
+  /** Terminations the deletion brake held, dimension `service`. */
+  terminationsHeld: 'TerminationsHeld',
+} as const;
+
+/** SQS message attributes the pipeline itself sets (never the HRIS). */
+export const MESSAGE_ATTRIBUTES = {
+  /** `true` on a termination an operator released from the deletion brake: it skips the brake. */
+  releasedHold: 'cpaas-lifecycle.released-hold',
+} as const;
+
+/**
+ * SQS message attributes the worker sets on every message it dead-letters, so an operator (and
+ * `cpaas-lifecycle dlq`) can see why it is there without reading logs.
+ */
+export const DEAD_LETTER_ATTRIBUTES = {
+  errorClass: 'cpaas-lifecycle.error-class',
+  errorMessage: 'cpaas-lifecycle.error-message',
+  eventId: 'cpaas-lifecycle.event-id',
+  attempts: 'cpaas-lifecycle.attempts',
+  failedAt: 'cpaas-lifecycle.failed-at',
+  /** `permanent` (never retried) or `exhausted` (transient, out of attempts). */
+  failureKind: 'cpaas-lifecycle.failure-kind',
+} as const;

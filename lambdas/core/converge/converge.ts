@@ -1,0 +1,469 @@
+import type { TerminationPolicy } from '../../contract/settings.js';
+import { CpaasNotFoundError, isDuplicateEmailError } from '../cpaas/errors.js';
+import type { User } from '../cpaas/schemas.js';
+import type { CallOptions, CpaasUsersApi } from '../cpaas/users-api.js';
+import { type EmployeeData, employeeKey, type LifecycleEvent } from '../events/lifecycle-event.js';
+import type { DeletionBrake } from '../state/deletion-brake.js';
+import type { HoldStore } from '../state/hold-store.js';
+import type { ScheduledEvent, ScheduleStore } from '../state/schedule-store.js';
+import {
+  type EmployeeLink,
+  type LinkStatus,
+  normalizeEventTime,
+  type StateStore,
+} from '../state/state-store.js';
+import {
+  changedFields,
+  desiredFields,
+  type ManagedFields,
+  mergedUserInput,
+  newUserInput,
+} from './desired-user.js';
+import { AdoptionError } from './errors.js';
+
+export type ConvergeOutcome =
+  | 'created'
+  | 'updated'
+  | 'unchanged'
+  | 'deleted'
+  | 'disabled'
+  | 'stale'
+  | 'duplicate'
+  /** Future `effectiveAt`: stored for the sweep, applied when due. */
+  | 'scheduled'
+  /** A termination the deletion brake held for an operator. */
+  | 'held';
+
+/** One step of what the worker did (or, in a dry run, would do). Field names only, never values. */
+export interface PlanStep {
+  readonly action:
+    | 'read'
+    | 'create'
+    | 'adopt'
+    | 'update'
+    | 'delete'
+    | 'link'
+    | 'schedule'
+    | 'unschedule'
+    | 'hold'
+    | 'none';
+  readonly reason: string;
+  readonly fields?: readonly string[];
+}
+
+export interface ConvergeResult {
+  readonly outcome: ConvergeOutcome;
+  /** CPaaS API requests made for this event (list pages count one each). */
+  readonly apiCalls: number;
+  readonly plan: readonly PlanStep[];
+  readonly cpaasUserId?: string;
+}
+
+/** What converge needs from the world; the Lambda, the local mode and the tests pass their own. */
+export interface ConvergePorts {
+  readonly api: CpaasUsersApi;
+  readonly store: StateStore;
+  readonly clock: () => Date;
+  readonly policy: TerminationPolicy;
+  /** Compute and return the plan; call no writing API operation and write nothing to the store. */
+  readonly dryRun: boolean;
+  /** Per-call options (the invocation's deadline), asked for before every call. */
+  readonly callOptions?: () => CallOptions;
+  readonly brake: DeletionBrake;
+  readonly holds: HoldStore;
+  readonly schedules: ScheduleStore;
+  /** `disable-then-delete`: days between the disable and the sweep's delete. */
+  readonly deleteGraceDays: number;
+}
+
+/** How this delivery came about, when not straight from the HRIS. */
+export interface ConvergeOptions {
+  /** An operator released it from the deletion brake: counted, never held again. */
+  readonly releasedHold?: boolean;
+}
+
+const DAY_MS = 86_400_000;
+
+const LIST_PAGE_SIZE = 50;
+
+/** One event's convergence: counts API calls, records the plan, skips writes in a dry run. */
+class Convergence {
+  readonly plan: PlanStep[] = [];
+  apiCalls = 0;
+  readonly #key: string;
+  /** The link as it stood before this event. */
+  #previous: EmployeeLink | undefined;
+
+  constructor(
+    readonly event: LifecycleEvent,
+    readonly ports: ConvergePorts,
+    readonly options: ConvergeOptions,
+  ) {
+    this.#key = employeeKey(event);
+  }
+
+  get #options(): CallOptions {
+    return this.ports.callOptions?.() ?? {};
+  }
+
+  #step(step: PlanStep): void {
+    this.plan.push(step);
+  }
+
+  async #call<T>(operation: () => Promise<T>): Promise<T> {
+    this.apiCalls += 1;
+    return operation();
+  }
+
+  result(outcome: ConvergeOutcome, cpaasUserId?: string): ConvergeResult {
+    return {
+      outcome,
+      apiCalls: this.apiCalls,
+      plan: this.plan,
+      ...(cpaasUserId === undefined ? {} : { cpaasUserId }),
+    };
+  }
+
+  async run(): Promise<ConvergeResult> {
+    const { store } = this.ports;
+    // The reads at once: one table round trip per event instead of three.
+    const [processed, link, pending] = await Promise.all([
+      store.isProcessed(this.#key, this.event.id),
+      store.getLink(this.#key),
+      this.ports.schedules.get(this.#key),
+    ]);
+    this.#previous = link;
+    if (processed) {
+      this.#step({ action: 'none', reason: 'event id already applied' });
+      return this.result('duplicate');
+    }
+    if (link !== undefined && normalizeEventTime(this.event.time) < link.lastEventTime) {
+      this.#step({ action: 'none', reason: 'older than the last applied event for this employee' });
+      return this.#recorded(this.result('stale', link.cpaasUserId));
+    }
+    const effectiveAt = this.event.data.effectiveAt;
+    if (effectiveAt !== undefined && new Date(effectiveAt) > this.ports.clock()) {
+      return this.#schedule(normalizeEventTime(effectiveAt), link);
+    }
+    const result = await this.#apply(link);
+    await this.#unschedule(pending);
+    return result;
+  }
+
+  /** Not applied early: stored for the sweep, which queues it again when it is due. */
+  async #schedule(dueAt: string, link: EmployeeLink | undefined): Promise<ConvergeResult> {
+    this.#step({ action: 'schedule', reason: `takes effect at ${dueAt}; queued again then` });
+    if (this.ports.dryRun) return this.result('scheduled', link?.cpaasUserId);
+    const stored = await this.ports.schedules.schedule({
+      employeeKey: this.#key,
+      eventId: this.event.id,
+      eventTime: normalizeEventTime(this.event.time),
+      dueAt,
+      body: JSON.stringify(this.event),
+    });
+    if (!stored) return this.#superseded(link?.cpaasUserId);
+    return this.result('scheduled', link?.cpaasUserId);
+  }
+
+  /**
+   * The latest event for an employee wins: applying one cancels an older pending event (a rehire
+   * or a withdrawn termination stops a scheduled deprovisioning), and applying the pending event
+   * itself ends its schedule.
+   */
+  async #unschedule(pending: ScheduledEvent | undefined): Promise<void> {
+    if (pending === undefined) return;
+    const applied = pending.eventId === this.event.id;
+    if (!applied && pending.eventTime >= normalizeEventTime(this.event.time)) return;
+    this.#step({
+      action: 'unschedule',
+      reason: applied
+        ? 'this event was the pending one: its schedule ends'
+        : `cancels the older event pending for ${pending.dueAt}`,
+    });
+    if (!this.ports.dryRun) await this.ports.schedules.remove(this.#key, pending.eventId);
+  }
+
+  /** Records an outcome that writes no link (stale, superseded) so a redelivery is a duplicate. */
+  async #recorded(result: ConvergeResult): Promise<ConvergeResult> {
+    if (!this.ports.dryRun) await this.ports.store.markProcessed(this.#key, this.event.id, result.outcome);
+    return result;
+  }
+
+  async #apply(link: EmployeeLink | undefined): Promise<ConvergeResult> {
+    const { event } = this;
+    switch (event.type) {
+      case 'employee.hired':
+        return this.#ensureUser(desiredFields(event.data, true), link);
+      case 'employee.changed':
+        return this.#change(event.data, link);
+      case 'employee.terminated':
+        return this.#terminate(link);
+    }
+  }
+
+  async #change(data: EmployeeData, link: EmployeeLink | undefined): Promise<ConvergeResult> {
+    if (link?.status === 'deleted') {
+      this.#step({
+        action: 'none',
+        reason: 'employee was terminated and the user deleted; a change does not re-provision',
+      });
+      return this.#saveAndReturn(
+        this.#link(link.cpaasUserId, 'deleted'),
+        this.result('unchanged', link.cpaasUserId),
+      );
+    }
+    // A change never re-enables a user a termination disabled: only a (re)hire does.
+    return this.#ensureUser(desiredFields(data, link?.status !== 'disabled'), link);
+  }
+
+  async #ensureUser(desired: ManagedFields, link: EmployeeLink | undefined): Promise<ConvergeResult> {
+    if (link?.cpaasUserId !== undefined && link.status !== 'deleted') {
+      const result = await this.#updateExisting(link.cpaasUserId, desired, 'linked');
+      if (result !== undefined) return result;
+    }
+    return this.#createOrAdopt(desired);
+  }
+
+  /** Read, merge, write if different. Undefined when the user is gone (404). */
+  async #updateExisting(
+    userId: string,
+    desired: ManagedFields,
+    why: string,
+  ): Promise<ConvergeResult | undefined> {
+    let current: User;
+    try {
+      current = await this.#call(() => this.ports.api.getUser(userId, this.#options));
+    } catch (error) {
+      if (error instanceof CpaasNotFoundError) return undefined;
+      throw error;
+    }
+    this.#step({ action: 'read', reason: `${why} user` });
+    const status: LinkStatus = desired.enabled ? 'active' : 'disabled';
+    const fields = changedFields(current, desired);
+    if (fields.length === 0) {
+      this.#step({ action: 'none', reason: 'managed fields already match' });
+      return this.#saveAndReturn(this.#link(userId, status), this.result('unchanged', userId));
+    }
+    this.#step({ action: 'update', reason: 'managed fields differ', fields });
+    if (!this.ports.dryRun && !(await this.#write(userId, mergedUserInput(current, desired)))) {
+      return undefined;
+    }
+    return this.#saveAndReturn(this.#link(userId, status), this.result('updated', userId));
+  }
+
+  /** PUTs the user; false when it vanished since the read (deleted by the sweep or an admin). */
+  async #write(userId: string, input: ReturnType<typeof mergedUserInput>): Promise<boolean> {
+    try {
+      await this.#call(() => this.ports.api.updateUser(userId, input, this.#options));
+      return true;
+    } catch (error) {
+      if (error instanceof CpaasNotFoundError) return false;
+      throw error;
+    }
+  }
+
+  async #createOrAdopt(desired: ManagedFields): Promise<ConvergeResult> {
+    this.#step({ action: 'create', reason: 'no live linked user (never linked, deleted, or gone: 404)' });
+    if (this.ports.dryRun) return this.result('created');
+    let created: User;
+    try {
+      created = await this.#call(() => this.ports.api.createUser(newUserInput(desired), this.#options));
+    } catch (error) {
+      // Also the retry of a create whose answer was lost, or of a worker that died before linking.
+      if (isDuplicateEmailError(error)) return this.#adopt(desired);
+      throw error;
+    }
+    return this.#saveAndReturn(this.#link(created.id, 'active'), this.result('created', created.id));
+  }
+
+  async #adopt(desired: ManagedFields): Promise<ConvergeResult> {
+    const userId = await this.#findUserIdByEmail(desired.email);
+    if (userId === undefined) {
+      throw new AdoptionError(
+        'create refused the email as taken, but no user with it was found (deleted meanwhile?)',
+      );
+    }
+    this.#step({ action: 'adopt', reason: 'a user with this email already exists' });
+    // Linked before the update, so a crash now leaves the adoption recorded.
+    const status: LinkStatus = desired.enabled ? 'active' : 'disabled';
+    if (!(await this.#save(this.#link(userId, status)))) return this.#superseded(userId);
+    const result = await this.#updateExisting(userId, desired, 'adopted');
+    if (result === undefined)
+      throw new AdoptionError('the user found by email disappeared before it could be adopted');
+    return result;
+  }
+
+  async #findUserIdByEmail(email: string): Promise<string | undefined> {
+    const wanted = email.toLowerCase();
+    let startKey: string | undefined;
+    do {
+      const page = await this.#call(() =>
+        this.ports.api.listUsers(
+          { pageSize: LIST_PAGE_SIZE, ...(startKey === undefined ? {} : { startKey }) },
+          this.#options,
+        ),
+      );
+      const match = page.data.find((user) => user.email?.toLowerCase() === wanted);
+      if (match !== undefined) return match.id;
+      startKey = page.next_start_key || undefined;
+    } while (startKey !== undefined);
+    return undefined;
+  }
+
+  async #terminate(link: EmployeeLink | undefined): Promise<ConvergeResult> {
+    if (link?.cpaasUserId === undefined || link.status === 'deleted') {
+      this.#step({ action: 'none', reason: 'no live linked user to terminate' });
+      return this.#saveAndReturn(
+        this.#link(link?.cpaasUserId, 'deleted'),
+        this.result('unchanged', link?.cpaasUserId),
+      );
+    }
+    const userId = link.cpaasUserId;
+    if (this.ports.policy !== 'delete') {
+      const outcome = await this.#disable(userId);
+      if (outcome === 'held') return this.result('held', userId);
+      if (outcome === 'gone') {
+        return this.#saveAndReturn(this.#link(userId, 'deleted'), this.result('unchanged', userId));
+      }
+      return this.#saveAndReturn(
+        this.#link(userId, 'disabled', this.#deleteAfter()),
+        this.result(outcome, userId),
+      );
+    }
+    if (!(await this.#admitTermination())) return this.result('held', userId);
+    this.#step({ action: 'delete', reason: 'terminated (policy delete)' });
+    if (!this.ports.dryRun) {
+      try {
+        await this.#call(() => this.ports.api.deleteUser(userId, this.#options));
+      } catch (error) {
+        if (!(error instanceof CpaasNotFoundError)) throw error;
+        this.#step({ action: 'none', reason: 'user already gone (404): counts as deleted' });
+      }
+    }
+    return this.#saveAndReturn(this.#link(userId, 'deleted'), this.result('deleted', userId));
+  }
+
+  /** `disable-then-delete`: a grace period already running is kept, not restarted. */
+  #deleteAfter(): string | undefined {
+    if (this.ports.policy !== 'disable-then-delete') return undefined;
+    const running = this.#previous?.status === 'disabled' ? this.#previous.deleteAfter : undefined;
+    if (running !== undefined) return running;
+    return new Date(this.ports.clock().getTime() + this.ports.deleteGraceDays * DAY_MS).toISOString();
+  }
+
+  /**
+   * Asks the deletion brake before a termination really changes a user. Held: kept whole for an
+   * operator, not applied and not recorded as processed, so a release applies it normally.
+   */
+  async #admitTermination(): Promise<boolean> {
+    const { brake, dryRun } = this.ports;
+    const force = this.options.releasedHold === true;
+    const decision = dryRun ? await brake.inspect() : await brake.admit(force ? { force } : {});
+    if (decision.admitted || force) return true;
+    this.#step({
+      action: 'hold',
+      reason: `deletion brake: ${decision.recent} terminations in the window, limit ${decision.limit}; held for an operator`,
+    });
+    if (!dryRun) {
+      await this.ports.holds.hold({
+        employeeKey: this.#key,
+        eventId: this.event.id,
+        body: JSON.stringify(this.event),
+        heldAt: this.ports.clock().toISOString(),
+        recent: decision.recent,
+        limit: decision.limit,
+      });
+    }
+    return false;
+  }
+
+  /** Disables by read-merge-write: `gone` when the user no longer exists. */
+  async #disable(userId: string): Promise<'gone' | 'disabled' | 'unchanged' | 'held'> {
+    let current: User;
+    try {
+      current = await this.#call(() => this.ports.api.getUser(userId, this.#options));
+    } catch (error) {
+      if (!(error instanceof CpaasNotFoundError)) throw error;
+      this.#step({ action: 'none', reason: 'user already gone' });
+      return 'gone';
+    }
+    this.#step({ action: 'read', reason: 'linked user' });
+    const desired = { enabled: false };
+    if (changedFields(current, desired).length === 0) {
+      this.#step({ action: 'none', reason: 'already disabled' });
+      return 'unchanged';
+    }
+    if (!(await this.#admitTermination())) return 'held';
+    this.#step({ action: 'update', reason: `terminated (policy ${this.ports.policy})`, fields: ['enabled'] });
+    if (!this.ports.dryRun && !(await this.#write(userId, mergedUserInput(current, desired)))) {
+      this.#step({ action: 'none', reason: 'user already gone' });
+      return 'gone';
+    }
+    return 'disabled';
+  }
+
+  /**
+   * The link after this event. A user that stays disabled keeps its pending deletion (a change
+   * to a terminated employee does not stop the grace period); only a (re)hire ends it.
+   */
+  #link(
+    cpaasUserId: string | undefined,
+    status: LinkStatus,
+    deleteAfter = status === 'disabled' ? this.#previous?.deleteAfter : undefined,
+  ): EmployeeLink {
+    return {
+      employeeKey: this.#key,
+      ...(cpaasUserId === undefined ? {} : { cpaasUserId }),
+      status,
+      lastEventId: this.event.id,
+      lastEventTime: normalizeEventTime(this.event.time),
+      updatedAt: this.ports.clock().toISOString(),
+      ...(deleteAfter === undefined ? {} : { deleteAfter }),
+    };
+  }
+
+  /**
+   * Saves the link and, when `outcome` is given, records the event as applied in the same write.
+   * A user new to this employee (created or adopted) is claimed in that write, so an adoption can
+   * never take a user already linked to someone else.
+   */
+  async #save(link: EmployeeLink, outcome?: ConvergeOutcome): Promise<boolean> {
+    const grace =
+      link.deleteAfter === undefined ? '' : `; the sweep deletes the user after ${link.deleteAfter}`;
+    this.#step({ action: 'link', reason: `record status ${link.status}${grace}` });
+    if (this.ports.dryRun) return true;
+    const claimUser =
+      link.cpaasUserId !== undefined &&
+      link.status !== 'deleted' &&
+      link.cpaasUserId !== this.#previous?.cpaasUserId;
+    return this.ports.store.saveLink(
+      link,
+      outcome === undefined ? undefined : { eventId: this.event.id, outcome },
+      claimUser ? { claimUser } : undefined,
+    );
+  }
+
+  async #saveAndReturn(link: EmployeeLink, result: ConvergeResult): Promise<ConvergeResult> {
+    return (await this.#save(link, result.outcome)) ? result : this.#superseded(result.cpaasUserId);
+  }
+
+  /** A newer event for this employee was recorded while this one ran: that one wins. */
+  #superseded(cpaasUserId: string | undefined): Promise<ConvergeResult> {
+    this.#step({ action: 'none', reason: 'a newer event was applied meanwhile; this one is superseded' });
+    return this.#recorded(this.result('stale', cpaasUserId));
+  }
+}
+
+/**
+ * Makes the employee's VoIP user look like the event says, whatever happened before: repeating an
+ * event, or delivering it after a crash at any point, converges to the same user with no second
+ * create. Reads first, writes only what differs, and records the outcome so a duplicate delivery
+ * costs no API call.
+ */
+export function converge(
+  event: LifecycleEvent,
+  ports: ConvergePorts,
+  options: ConvergeOptions = {},
+): Promise<ConvergeResult> {
+  return new Convergence(event, ports, options).run();
+}

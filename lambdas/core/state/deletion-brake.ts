@@ -1,0 +1,203 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { ConditionalCheckFailedException, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, PutCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { DEFAULTS, STATE_TABLE_KEYS } from '../../contract/settings.js';
+import { LINK_PREFIX } from './state-store.js';
+
+/** Where the deletion brake's sliding window stands for one termination. */
+export interface BrakeDecision {
+  /** False: the termination must be held, not executed. */
+  readonly admitted: boolean;
+  /** Terminations counted in the window (this one included when it was admitted). */
+  readonly recent: number;
+  /** The threshold: the larger of the configured minimum and the percentage of linked users. */
+  readonly limit: number;
+}
+
+/**
+ * The accidental-mass-deprovisioning guard (what Entra calls accidental deletion prevention): a
+ * broken HRIS export or a wrong filter must not wipe the phone system in one run. Terminations
+ * (deletes and disables) are counted in a sliding window; past the threshold they are held.
+ */
+export interface DeletionBrake {
+  /** Counts one termination unless the window is full. `force` (an operator's release) counts it regardless. */
+  admit(options?: { readonly force?: boolean }): Promise<BrakeDecision>;
+  /** Where the window stands, counting nothing: for dry runs and `plan`. */
+  inspect(): Promise<BrakeDecision>;
+}
+
+/**
+ * The brake's window stayed contended through every attempt: the worker lets the message fail
+ * (transient) so SQS redelivers it, rather than execute a termination nobody counted.
+ */
+export class DeletionBrakeContentionError extends Error {
+  override readonly name = 'DeletionBrakeContentionError';
+}
+
+export interface DynamoDeletionBrakeOptions {
+  readonly client: DynamoDBClient;
+  readonly tableName: string;
+  /** Length of the sliding window (default `DEFAULTS.deletionBrake.windowMinutes`). */
+  readonly windowMinutes?: number;
+  /** Terminations always allowed per window, however few users are linked. */
+  readonly minimum?: number;
+  /** Percentage of linked (not deleted) users allowed per window when that is above `minimum`. */
+  readonly percent?: number;
+  /** Optimistic-concurrency attempts before `DeletionBrakeContentionError` (default 10). */
+  readonly maxAttempts?: number;
+  readonly now?: () => Date;
+}
+
+const WINDOW_KEY = 'brake#window';
+/** Linked users change slowly; one Scan per five minutes per warm worker keeps the brake cheap. */
+const LINKED_USERS_CACHE_MS = 5 * 60_000;
+
+interface WindowState {
+  /** Epoch ms of the terminations counted, oldest first, already pruned to the window. */
+  readonly times: number[];
+  /** Undefined when no window item exists yet. */
+  readonly version: number | undefined;
+}
+
+/**
+ * `DeletionBrake` over the state table. The window is exact, not bucketed, so an operator can
+ * reason "the 11th termination within 60 minutes is held": one item `brake#window` holds the
+ * epoch-ms time of every termination counted in the last window, pruned on each write and
+ * updated with optimistic concurrency (a `version` attribute), so concurrent workers never admit
+ * past the threshold together. The item's TTL lets an idle brake leave nothing behind.
+ *
+ * The item grows by about 10 bytes per termination in the window, so DynamoDB's 400 KB item
+ * limit allows some 40,000 terminations per window: far beyond any threshold worth setting.
+ */
+export class DynamoDeletionBrake implements DeletionBrake {
+  readonly #documents: DynamoDBDocumentClient;
+  readonly #tableName: string;
+  readonly #windowMs: number;
+  readonly #minimum: number;
+  readonly #percent: number;
+  readonly #maxAttempts: number;
+  readonly #now: () => Date;
+  #linkedUsers: { readonly count: Promise<number>; readonly at: number } | undefined;
+
+  constructor(options: DynamoDeletionBrakeOptions) {
+    this.#documents = DynamoDBDocumentClient.from(options.client);
+    this.#tableName = options.tableName;
+    this.#windowMs = (options.windowMinutes ?? DEFAULTS.deletionBrake.windowMinutes) * 60_000;
+    this.#minimum = options.minimum ?? DEFAULTS.deletionBrake.minimum;
+    this.#percent = options.percent ?? DEFAULTS.deletionBrake.percent;
+    this.#maxAttempts = options.maxAttempts ?? 10;
+    this.#now = options.now ?? (() => new Date());
+  }
+
+  async admit(options: { readonly force?: boolean } = {}): Promise<BrakeDecision> {
+    for (let attempt = 1; attempt <= this.#maxAttempts; attempt++) {
+      const now = this.#now().getTime();
+      const [window, limit] = await Promise.all([this.#readWindow(now), this.#limit(now)]);
+      const recent = window.times.length;
+      if (recent >= limit && !options.force) return { admitted: false, recent, limit };
+      if (await this.#writeWindow([...window.times, now], window.version, now)) {
+        return { admitted: true, recent: recent + 1, limit };
+      }
+      // Another worker counted a termination meanwhile: back off a little, with jitter, and re-read.
+      await sleep(Math.random() * 20 * attempt);
+    }
+    throw new DeletionBrakeContentionError(
+      `deletion brake window still contended after ${this.#maxAttempts} attempts`,
+    );
+  }
+
+  /** The decision `admit()` would return now (so `recent` includes this termination when admitted), recording nothing. */
+  async inspect(): Promise<BrakeDecision> {
+    const now = this.#now().getTime();
+    const [window, limit] = await Promise.all([this.#readWindow(now), this.#limit(now)]);
+    const recent = window.times.length;
+    return recent >= limit
+      ? { admitted: false, recent, limit }
+      : { admitted: true, recent: recent + 1, limit };
+  }
+
+  async #readWindow(now: number): Promise<WindowState> {
+    const { Item } = await this.#documents.send(
+      new GetCommand({
+        TableName: this.#tableName,
+        Key: { [STATE_TABLE_KEYS.partitionKey]: WINDOW_KEY },
+        ConsistentRead: true,
+      }),
+    );
+    const times = Array.isArray(Item?.times) ? (Item.times as number[]) : [];
+    const cutoff = now - this.#windowMs;
+    return {
+      times: times.filter((time) => time > cutoff).sort((a, b) => a - b),
+      version: typeof Item?.version === 'number' ? Item.version : undefined,
+    };
+  }
+
+  /** False when another writer changed the window since it was read. */
+  async #writeWindow(times: number[], version: number | undefined, now: number): Promise<boolean> {
+    try {
+      await this.#documents.send(
+        new PutCommand({
+          TableName: this.#tableName,
+          Item: {
+            [STATE_TABLE_KEYS.partitionKey]: WINDOW_KEY,
+            times,
+            version: (version ?? 0) + 1,
+            [STATE_TABLE_KEYS.ttlAttribute]: Math.ceil((now + this.#windowMs) / 1000),
+          },
+          ...(version === undefined
+            ? {
+                ConditionExpression: 'attribute_not_exists(#pk)',
+                ExpressionAttributeNames: { '#pk': STATE_TABLE_KEYS.partitionKey },
+              }
+            : {
+                ConditionExpression: '#version = :version',
+                ExpressionAttributeNames: { '#version': 'version' },
+                ExpressionAttributeValues: { ':version': version },
+              }),
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
+  }
+
+  async #limit(now: number): Promise<number> {
+    const linkedUsers = await this.#linkedUserCount(now);
+    return Math.max(this.#minimum, Math.ceil((this.#percent / 100) * linkedUsers));
+  }
+
+  /** Cached, and shared by concurrent callers, so a burst of terminations costs one Scan. */
+  #linkedUserCount(now: number): Promise<number> {
+    if (this.#linkedUsers === undefined || now - this.#linkedUsers.at >= LINKED_USERS_CACHE_MS) {
+      const count = this.#scanLinkedUsers();
+      this.#linkedUsers = { count, at: now };
+      // A failed Scan must not be cached for five minutes.
+      count.catch(() => {
+        if (this.#linkedUsers?.count === count) this.#linkedUsers = undefined;
+      });
+    }
+    return this.#linkedUsers.count;
+  }
+
+  async #scanLinkedUsers(): Promise<number> {
+    let count = 0;
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const page = await this.#documents.send(
+        new ScanCommand({
+          TableName: this.#tableName,
+          Select: 'COUNT',
+          FilterExpression: 'begins_with(#pk, :prefix) AND #status <> :deleted',
+          ExpressionAttributeNames: { '#pk': STATE_TABLE_KEYS.partitionKey, '#status': 'status' },
+          ExpressionAttributeValues: { ':prefix': LINK_PREFIX, ':deleted': 'deleted' },
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      count += page.Count ?? 0;
+      startKey = page.LastEvaluatedKey;
+    } while (startKey !== undefined);
+    return count;
+  }
+}

@@ -1,0 +1,226 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { employeeKey } from '../../../../lambdas/core/events/lifecycle-event.js';
+import type { StateStore } from '../../../../lambdas/core/state/state-store.js';
+import { eventRecord } from '../../../support/records.js';
+import {
+  employee,
+  lifecycleEvent,
+  type WorkerFixture,
+  workerFixture,
+} from '../../../support/worker-fixture.js';
+
+describe('converge: hire, change, terminate against the sandbox and moto', () => {
+  let fx: WorkerFixture;
+  beforeAll(async () => {
+    fx = await workerFixture();
+  });
+  afterAll(() => fx.close());
+  beforeEach(() => fx.sandbox.control.resetRequestCounts());
+
+  const linkOf = (data: { employeeId: string }) => fx.store.getLink(`default:${data.employeeId}`);
+
+  it('hire creates the user with the mapped fields in one call and links it', async () => {
+    const data = employee({ externalCallerId: '+14155550100' });
+    const line = await fx.apply(lifecycleEvent('employee.hired', data));
+    expect(line.attributes).toMatchObject({ outcome: 'created', apiCalls: 1 });
+    const [user] = fx.usersWithEmail(data.workEmail);
+    expect(user).toMatchObject({
+      first_name: 'Grace',
+      last_name: 'Hopper',
+      enabled: true,
+      timezone: 'America/New_York',
+      presence_id: data.extension,
+      caller_id: { internal: { number: data.extension }, external: { number: '+14155550100' } },
+    });
+    expect(await linkOf(data)).toMatchObject({ cpaasUserId: user?.id, status: 'active' });
+  });
+
+  it('change reads, merges and writes (2 calls), and writes nothing when nothing differs (1 call)', async () => {
+    const data = employee();
+    await fx.apply(lifecycleEvent('employee.hired', data));
+    const changed = await fx.apply(lifecycleEvent('employee.changed', { ...data, lastName: 'Brewster' }));
+    expect(changed.attributes).toMatchObject({ outcome: 'updated', apiCalls: 2 });
+    expect(fx.usersWithEmail(data.workEmail)[0]?.last_name).toBe('Brewster');
+    const again = await fx.apply(lifecycleEvent('employee.changed', { ...data, lastName: 'Brewster' }));
+    expect(again.attributes).toMatchObject({ outcome: 'unchanged', apiCalls: 1 });
+  });
+
+  it('keeps every field it does not manage (forwarding, recording, an admin-set external caller id)', async () => {
+    const data = employee();
+    await fx.apply(lifecycleEvent('employee.hired', data));
+    const link = await linkOf(data);
+    const userId = link?.cpaasUserId ?? '';
+    const current = await fx.admin.getUser(userId);
+    const { id: _id, ...document } = current;
+    await fx.admin.updateUser(userId, {
+      ...document,
+      email: current.email ?? data.workEmail,
+      first_name: current.first_name ?? 'x',
+      last_name: current.last_name ?? 'x',
+      call_forward: { enabled: true, number: '+15551112222' },
+      call_recording: { any: { any: { enabled: true, format: 'mp3' } } },
+      caller_id: { ...current.caller_id, external: { number: '+15553334444' } },
+    });
+    await fx.apply(lifecycleEvent('employee.changed', { ...data, firstName: 'Amazing', extension: '7777' }));
+    expect(await fx.admin.getUser(userId)).toMatchObject({
+      first_name: 'Amazing',
+      presence_id: '7777',
+      call_forward: { enabled: true, number: '+15551112222' },
+      call_recording: { any: { any: { enabled: true, format: 'mp3' } } },
+      caller_id: { internal: { number: '7777' }, external: { number: '+15553334444' } },
+    });
+  });
+
+  it('terminate (policy delete) deletes in one call; a repeat or an already-deleted user counts as done', async () => {
+    const data = employee();
+    await fx.apply(lifecycleEvent('employee.hired', data));
+    const line = await fx.apply(lifecycleEvent('employee.terminated', { employeeId: data.employeeId }));
+    expect(line.attributes).toMatchObject({ outcome: 'deleted', apiCalls: 1 });
+    expect(fx.usersWithEmail(data.workEmail)).toHaveLength(0);
+    expect((await linkOf(data))?.status).toBe('deleted');
+
+    const other = employee();
+    await fx.apply(lifecycleEvent('employee.hired', other));
+    await fx.admin.deleteUser((await linkOf(other))?.cpaasUserId ?? '');
+    const gone = await fx.apply(lifecycleEvent('employee.terminated', { employeeId: other.employeeId }));
+    expect(gone.attributes).toMatchObject({ outcome: 'deleted', apiCalls: 1 });
+  });
+
+  it('terminate (policy disable) sets enabled false by read-merge-write; a change keeps it disabled; a rehire re-enables', async () => {
+    const data = employee();
+    await fx.apply(lifecycleEvent('employee.hired', data));
+    const line = await fx.apply(lifecycleEvent('employee.terminated', { employeeId: data.employeeId }), {
+      policy: 'disable',
+    });
+    expect(line.attributes).toMatchObject({ outcome: 'disabled', apiCalls: 2 });
+    expect(fx.usersWithEmail(data.workEmail)[0]).toMatchObject({ enabled: false, last_name: 'Hopper' });
+    await fx.apply(lifecycleEvent('employee.changed', { ...data, lastName: 'Later' }));
+    expect(fx.usersWithEmail(data.workEmail)[0]).toMatchObject({ enabled: false, last_name: 'Later' });
+    const rehire = await fx.apply(lifecycleEvent('employee.hired', data));
+    expect(rehire.attributes).toMatchObject({ outcome: 'updated' });
+    expect(fx.usersWithEmail(data.workEmail)[0]?.enabled).toBe(true);
+    expect((await linkOf(data))?.status).toBe('active');
+  });
+
+  it('rehire after a delete creates the user again and links the new one', async () => {
+    const data = employee();
+    await fx.apply(lifecycleEvent('employee.hired', data));
+    const first = (await linkOf(data))?.cpaasUserId;
+    await fx.apply(lifecycleEvent('employee.terminated', { employeeId: data.employeeId }));
+    const rehire = await fx.apply(lifecycleEvent('employee.hired', data));
+    expect(rehire.attributes).toMatchObject({ outcome: 'created', apiCalls: 1 });
+    const link = await linkOf(data);
+    expect(link?.cpaasUserId).not.toBe(first);
+    expect(fx.usersWithEmail(data.workEmail).map((user) => user.id)).toEqual([link?.cpaasUserId]);
+  });
+
+  it('a change for an unlinked employee is a hire; a linked user deleted by hand is created again', async () => {
+    const data = employee();
+    const line = await fx.apply(lifecycleEvent('employee.changed', data));
+    expect(line.attributes).toMatchObject({ outcome: 'created', apiCalls: 1 });
+    await fx.admin.deleteUser((await linkOf(data))?.cpaasUserId ?? '');
+    const again = await fx.apply(lifecycleEvent('employee.changed', { ...data, lastName: 'Back' }));
+    expect(again.attributes).toMatchObject({ outcome: 'created', apiCalls: 2 });
+    expect(fx.usersWithEmail(data.workEmail)).toHaveLength(1);
+  });
+
+  it('a termination of an employee never provisioned calls nothing and makes an older hire stale', async () => {
+    const data = employee();
+    const hire = lifecycleEvent('employee.hired', data);
+    const line = await fx.apply(lifecycleEvent('employee.terminated', { employeeId: data.employeeId }));
+    expect(line.attributes).toMatchObject({ outcome: 'unchanged', apiCalls: 0 });
+    const late = await fx.apply(hire);
+    expect(late.attributes).toMatchObject({ outcome: 'stale', apiCalls: 0 });
+    expect(fx.usersWithEmail(data.workEmail)).toHaveLength(0);
+  });
+
+  it('hire of an email that already has a user adopts it (link, then update) instead of failing', async () => {
+    const data = employee();
+    const existing = await fx.admin.createUser({
+      email: data.workEmail,
+      first_name: 'Old',
+      last_name: 'Name',
+      call_forward: { enabled: true, number: '+15559990000' },
+    });
+    const line = await fx.apply(lifecycleEvent('employee.hired', data));
+    expect(line.attributes).toMatchObject({ outcome: 'updated', cpaasUserId: existing.id });
+    expect(fx.usersWithEmail(data.workEmail)).toHaveLength(1);
+    expect(fx.usersWithEmail(data.workEmail)[0]).toMatchObject({
+      first_name: 'Grace',
+      call_forward: { enabled: true, number: '+15559990000' },
+    });
+    expect((await linkOf(data))?.cpaasUserId).toBe(existing.id);
+  });
+
+  it('a worker that dies after the create and before the link adopts on retry: one user, not two', async () => {
+    const data = employee();
+    const event = lifecycleEvent('employee.hired', data);
+    let crashes = 1;
+    const crashing: StateStore = {
+      getLink: (key) => fx.store.getLink(key),
+      isProcessed: (key, id) => fx.store.isProcessed(key, id),
+      markProcessed: (key, id, outcome) => fx.store.markProcessed(key, id, outcome),
+      listLinks: () => fx.store.listLinks(),
+      saveLink: (link) => {
+        if (crashes-- > 0) throw new Error('worker died before the link was written');
+        return fx.store.saveLink(link);
+      },
+    };
+    const first = await fx.handler({ store: crashing })([eventRecord(event)]);
+    expect(first.batchItemFailures).toHaveLength(1);
+    expect(fx.usersWithEmail(data.workEmail)).toHaveLength(1);
+    const retry = await fx.apply(event);
+    expect(retry.attributes).toMatchObject({ outcome: 'unchanged' });
+    expect(fx.usersWithEmail(data.workEmail)).toHaveLength(1);
+    expect((await linkOf(data))?.cpaasUserId).toBe(fx.usersWithEmail(data.workEmail)[0]?.id);
+  });
+
+  it('a create whose answer was lost (503 after the user was made) adopts on redelivery', async () => {
+    const data = employee();
+    const event = lifecycleEvent('employee.hired', data);
+    fx.sandbox.control.setFaults('createUser', { script: [503], applyAfterHandling: true });
+    try {
+      const first = await fx.handler()([eventRecord(event)]);
+      expect(first.batchItemFailures).toHaveLength(1);
+    } finally {
+      fx.sandbox.control.clearFaults();
+    }
+    expect(fx.usersWithEmail(data.workEmail)).toHaveLength(1);
+    const redelivered = await fx.apply(event);
+    expect(redelivered.attributes).toMatchObject({ outcome: 'unchanged' });
+    expect(fx.usersWithEmail(data.workEmail)).toHaveLength(1);
+  });
+
+  it('the same hire delivered twice at once (two invocations) leaves one user, linked', async () => {
+    const data = employee();
+    const event = lifecycleEvent('employee.hired', data);
+    const run = fx.handler();
+    const responses = await Promise.all([run([eventRecord(event)]), run([eventRecord(event)])]);
+    expect(responses.flatMap((response) => response.batchItemFailures)).toEqual([]);
+    expect(fx.usersWithEmail(data.workEmail)).toHaveLength(1);
+    expect((await linkOf(data))?.cpaasUserId).toBe(fx.usersWithEmail(data.workEmail)[0]?.id);
+  });
+
+  it('a duplicate delivery of an applied event is acknowledged without any API call', async () => {
+    const data = employee();
+    const event = lifecycleEvent('employee.hired', data);
+    await fx.apply(event);
+    fx.sandbox.control.resetRequestCounts();
+    const duplicate = await fx.apply(event);
+    expect(duplicate.attributes).toMatchObject({ outcome: 'duplicate', apiCalls: 0 });
+    expect(Object.values(fx.sandbox.control.requestCounts()).reduce((a, b) => a + b, 0)).toBe(0);
+  });
+
+  it('an event older than the last applied one is stale: acknowledged, logged, not applied', async () => {
+    const data = employee();
+    const older = lifecycleEvent('employee.changed', { ...data, lastName: 'Older' });
+    await fx.apply(lifecycleEvent('employee.hired', data));
+    const line = await fx.apply(older);
+    expect(line.attributes).toMatchObject({
+      outcome: 'stale',
+      apiCalls: 0,
+      employeeKey: employeeKey({ subject: data.employeeId }),
+    });
+    expect(fx.usersWithEmail(data.workEmail)[0]?.last_name).toBe('Hopper');
+  });
+});

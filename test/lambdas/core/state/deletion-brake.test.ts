@@ -1,0 +1,195 @@
+import {
+  DynamoDBClient,
+  GetItemCommand,
+  type PutItemCommandInput,
+  UpdateItemCommand,
+} from '@aws-sdk/client-dynamodb';
+import { afterAll, describe, expect, it } from 'vitest';
+import { STATE_TABLE_KEYS } from '../../../../lambdas/contract/settings.js';
+import {
+  type DeletionBrake,
+  DeletionBrakeContentionError,
+  DynamoDeletionBrake,
+} from '../../../../lambdas/core/state/deletion-brake.js';
+import { motoClientConfig } from '../../../support/aws.js';
+import { createStateTable, seedLinks } from '../../../support/holds-fixture.js';
+
+const dynamodb = new DynamoDBClient(motoClientConfig());
+afterAll(() => dynamodb.destroy());
+
+const START = Date.parse('2026-11-22T12:00:00Z');
+const MINUTE = 60_000;
+
+/** A settable clock, so the window slides without waiting. */
+function clock(start = START) {
+  let now = start;
+  return {
+    now: () => new Date(now),
+    advance(ms: number) {
+      now += ms;
+    },
+  };
+}
+
+async function admitMany(brake: DeletionBrake, count: number) {
+  const decisions = [];
+  for (let i = 0; i < count; i++) decisions.push(await brake.admit());
+  return decisions;
+}
+
+async function windowItem(tableName: string) {
+  const { Item } = await dynamodb.send(
+    new GetItemCommand({
+      TableName: tableName,
+      Key: { [STATE_TABLE_KEYS.partitionKey]: { S: 'brake#window' } },
+    }),
+  );
+  return Item;
+}
+
+describe('DynamoDeletionBrake (moto)', () => {
+  it('holds a burst over the threshold and counts only what it admits', async () => {
+    const table = await createStateTable(dynamodb);
+    const time = clock();
+    const brake = new DynamoDeletionBrake({ client: dynamodb, tableName: table, minimum: 3, now: time.now });
+    expect(await admitMany(brake, 5)).toEqual([
+      { admitted: true, recent: 1, limit: 3 },
+      { admitted: true, recent: 2, limit: 3 },
+      { admitted: true, recent: 3, limit: 3 },
+      { admitted: false, recent: 3, limit: 3 },
+      { admitted: false, recent: 3, limit: 3 },
+    ]);
+    expect(await brake.inspect()).toEqual({ admitted: false, recent: 3, limit: 3 });
+    const item = await windowItem(table);
+    expect(item?.times?.L).toHaveLength(3);
+    // An idle brake leaves nothing behind: the item expires a window after the last termination.
+    expect(Number(item?.[STATE_TABLE_KEYS.ttlAttribute]?.N)).toBe((START + 60 * MINUTE) / 1000);
+  });
+
+  it('slides exactly: a termination leaves the window when it is a full window old', async () => {
+    const table = await createStateTable(dynamodb);
+    const time = clock();
+    const brake = new DynamoDeletionBrake({
+      client: dynamodb,
+      tableName: table,
+      minimum: 2,
+      windowMinutes: 60,
+      now: time.now,
+    });
+    expect((await brake.admit()).admitted).toBe(true); // t = 0
+    time.advance(10 * MINUTE);
+    expect((await brake.admit()).admitted).toBe(true); // t = 10
+    time.advance(49 * MINUTE);
+    expect(await brake.admit()).toEqual({ admitted: false, recent: 2, limit: 2 }); // t = 59
+    time.advance(MINUTE);
+    expect(await brake.admit()).toEqual({ admitted: true, recent: 2, limit: 2 }); // t = 60: the first left
+    expect(await brake.admit()).toEqual({ admitted: false, recent: 2, limit: 2 });
+    time.advance(11 * MINUTE);
+    expect(await brake.inspect()).toEqual({ admitted: true, recent: 2, limit: 2 }); // t = 71: one left, counting nothing
+    expect(await brake.inspect()).toEqual({ admitted: true, recent: 2, limit: 2 });
+  });
+
+  it("admits an operator's release past the limit, and counts it", async () => {
+    const table = await createStateTable(dynamodb);
+    const brake = new DynamoDeletionBrake({
+      client: dynamodb,
+      tableName: table,
+      minimum: 2,
+      now: clock().now,
+    });
+    await admitMany(brake, 2);
+    expect(await brake.admit({ force: true })).toEqual({ admitted: true, recent: 3, limit: 2 });
+    expect(await brake.admit({ force: true })).toEqual({ admitted: true, recent: 4, limit: 2 });
+    expect(await brake.admit()).toEqual({ admitted: false, recent: 4, limit: 2 });
+  });
+
+  it('sets the threshold from the percentage of linked, not deleted, users, cached for five minutes', async () => {
+    const table = await createStateTable(dynamodb);
+    await seedLinks(dynamodb, table, 20, 'active');
+    await seedLinks(dynamodb, table, 5, 'disabled');
+    await seedLinks(dynamodb, table, 10, 'deleted');
+    const time = clock();
+    const brake = new DynamoDeletionBrake({
+      client: dynamodb,
+      tableName: table,
+      minimum: 2,
+      percent: 10,
+      now: time.now,
+    });
+    // 25 linked users: ceil(2.5) = 3 (counting the deleted ones would make it ceil(3.5) = 4).
+    expect((await brake.inspect()).limit).toBe(3);
+    await seedLinks(dynamodb, table, 20, 'active');
+    time.advance(4 * MINUTE);
+    expect((await brake.inspect()).limit).toBe(3);
+    time.advance(MINUTE);
+    expect((await brake.inspect()).limit).toBe(5);
+    // The minimum wins over a small percentage.
+    const small = new DynamoDeletionBrake({ client: dynamodb, tableName: table, minimum: 10, percent: 10 });
+    expect((await small.inspect()).limit).toBe(10);
+  });
+
+  it('never admits past the limit when workers admit concurrently', async () => {
+    const table = await createStateTable(dynamodb);
+    // DynamoDB applies each conditional write atomically; moto_server does not (it checks the
+    // condition and writes without a lock, and a CI run once saw two racing writes both succeed).
+    // This client gives moto DynamoDB's atomicity by letting one PutItem reach it at a time; the
+    // eight brakes still read, decide and race as before, so only the version check keeps them
+    // within the limit.
+    const atomic = new DynamoDBClient(motoClientConfig());
+    let previous: Promise<unknown> = Promise.resolve();
+    atomic.middlewareStack.add(
+      (next, context) => async (args) => {
+        if (context.commandName !== 'PutItemCommand') return next(args);
+        const turn = previous.then(() => next(args));
+        previous = turn.catch(() => undefined);
+        return turn;
+      },
+      { step: 'finalizeRequest' },
+    );
+    const workers = Array.from(
+      { length: 8 },
+      () => new DynamoDeletionBrake({ client: atomic, tableName: table, minimum: 5, now: clock().now }),
+    );
+    const decisions = await Promise.all(workers.map((brake) => brake.admit()));
+    expect(decisions.filter((decision) => decision.admitted)).toHaveLength(5);
+    expect(
+      decisions
+        .filter((decision) => decision.admitted)
+        .map((d) => d.recent)
+        .sort(),
+    ).toEqual([1, 2, 3, 4, 5]);
+    expect((await windowItem(table))?.times?.L).toHaveLength(5);
+    atomic.destroy();
+  });
+
+  it('throws a typed (retryable) error when the window stays contended, counting nothing', async () => {
+    const tableName = await createStateTable(dynamodb);
+    const rival = new DynamoDBClient(motoClientConfig());
+    // Another writer bumps the window's version between every read and write of this brake.
+    rival.middlewareStack.add(
+      (next, context) => async (args) => {
+        if (context.commandName === 'PutItemCommand') {
+          const input = args.input as PutItemCommandInput;
+          await dynamodb.send(
+            new UpdateItemCommand({
+              TableName: input.TableName,
+              Key: { [STATE_TABLE_KEYS.partitionKey]: { S: 'brake#window' } },
+              UpdateExpression: 'ADD #version :one',
+              ExpressionAttributeNames: { '#version': 'version' },
+              ExpressionAttributeValues: { ':one': { N: '1' } },
+            }),
+          );
+        }
+        return next(args);
+      },
+      { step: 'initialize' },
+    );
+    try {
+      const brake = new DynamoDeletionBrake({ client: rival, tableName, minimum: 5, maxAttempts: 3 });
+      await expect(brake.admit()).rejects.toBeInstanceOf(DeletionBrakeContentionError);
+      expect((await windowItem(tableName))?.times).toBeUndefined();
+    } finally {
+      rival.destroy();
+    }
+  });
+});

@@ -1,0 +1,52 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { ENV } from '../../../lambdas/contract/settings.js';
+import { handler } from '../../../lambdas/ingest/handler.js';
+import { signStandardWebhook } from '../../../lambdas/ingest/sources/standard-webhooks.js';
+import { startIngestServer } from '../../../tools/local/http-server.js';
+import { motoClientConfig } from '../../support/aws.js';
+import {
+  countingSqsClient,
+  createFifoQueue,
+  createSecretsJson,
+  drainQueue,
+  hireEvent,
+  newStandardSecret,
+  post,
+} from '../../support/ingest-fixture.js';
+
+const saved = { ...process.env };
+afterAll(() => {
+  process.env = saved;
+});
+
+describe('the Lambda entry point', () => {
+  it('reads its configuration from the environment on first use, not at import', async () => {
+    const server = await startIngestServer({ port: 0, handler });
+    try {
+      const body = JSON.stringify(hireEvent('acme', { employeeId: 'env-1' }));
+      const secret = newStandardSecret();
+      const sign = () =>
+        signStandardWebhook({ secret, msgId: 'msg_env', timestamp: Date.now() / 1000, body });
+
+      for (const name of [ENV.queueUrl, ENV.webhookSecretsSecretId]) delete process.env[name];
+      expect((await post(`${server.url}/webhooks/standard`, body, sign())).status).toBe(500);
+
+      const { client } = countingSqsClient();
+      const queueUrl = await createFifoQueue(client);
+      const config = motoClientConfig();
+      Object.assign(process.env, {
+        [ENV.queueUrl]: queueUrl,
+        [ENV.webhookSecretsSecretId]: await createSecretsJson({ standard: [secret] }),
+        AWS_ENDPOINT_URL: config.endpoint,
+        AWS_REGION: config.region,
+        AWS_ACCESS_KEY_ID: config.credentials.accessKeyId,
+        AWS_SECRET_ACCESS_KEY: config.credentials.secretAccessKey,
+        POWERTOOLS_LOG_LEVEL: 'ERROR',
+      });
+      expect((await post(`${server.url}/webhooks/standard`, body, sign())).status).toBe(202);
+      expect((await drainQueue(client, queueUrl)).map((message) => message.groupId)).toEqual(['acme:env-1']);
+    } finally {
+      await server.close();
+    }
+  });
+});

@@ -1,0 +1,103 @@
+import { DescribeTableCommand, DescribeTimeToLiveCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { describe, expect, it } from 'vitest';
+import { DEFAULTS, ENV, STATE_TABLE_KEYS } from '../../../lambdas/contract/settings.js';
+import {
+  generateWebhookSecret,
+  handlerEnvironment,
+  provisionLocalResources,
+  type ResourceNames,
+} from '../../../tools/local/provision.js';
+import { motoClientConfig, uniqueName } from '../../support/aws.js';
+
+function uniqueNames(): ResourceNames {
+  const prefix = uniqueName('prov');
+  return {
+    queueName: `${prefix}-events.fifo`,
+    deadLetterQueueName: `${prefix}-dlq.fifo`,
+    stateTableName: `${prefix}-state`,
+    apiKeySecretName: `${prefix}/api-key`,
+    webhookSecretsSecretName: `${prefix}/webhook-secrets`,
+  };
+}
+
+describe('provisionLocalResources', () => {
+  it('creates the FIFO queue redriving to a FIFO DLQ after the shared maxReceiveCount', async () => {
+    const aws = motoClientConfig();
+    const resources = await provisionLocalResources(aws, {
+      names: uniqueNames(),
+      apiKey: 'key',
+      webhookSecrets: {},
+      visibilityTimeoutSeconds: 3,
+    });
+    const sqs = new SQSClient(aws);
+    const { Attributes: queue } = await sqs.send(
+      new GetQueueAttributesCommand({ QueueUrl: resources.queueUrl, AttributeNames: ['All'] }),
+    );
+    const { Attributes: dlq } = await sqs.send(
+      new GetQueueAttributesCommand({ QueueUrl: resources.deadLetterQueueUrl, AttributeNames: ['All'] }),
+    );
+    expect(queue?.FifoQueue).toBe('true');
+    expect(dlq?.FifoQueue).toBe('true');
+    expect(queue?.VisibilityTimeout).toBe('3');
+    expect(JSON.parse(queue?.RedrivePolicy ?? '{}')).toEqual({
+      deadLetterTargetArn: resources.deadLetterQueueArn,
+      maxReceiveCount: DEFAULTS.maxReceiveCount,
+    });
+    expect(dlq?.MessageRetentionPeriod).toBe(String(DEFAULTS.deadLetterRetentionDays * 86_400));
+  });
+
+  it('creates the state table with the shared key and TTL attribute, and stores both secrets', async () => {
+    const aws = motoClientConfig();
+    const webhookSecret = generateWebhookSecret();
+    const resources = await provisionLocalResources(aws, {
+      names: uniqueNames(),
+      apiKey: 'the-api-key',
+      webhookSecrets: { standard: [webhookSecret] },
+    });
+    const dynamodb = new DynamoDBClient(aws);
+    const { Table } = await dynamodb.send(new DescribeTableCommand({ TableName: resources.stateTableName }));
+    expect(Table?.KeySchema).toEqual([{ AttributeName: STATE_TABLE_KEYS.partitionKey, KeyType: 'HASH' }]);
+    const ttl = await dynamodb.send(new DescribeTimeToLiveCommand({ TableName: resources.stateTableName }));
+    expect(ttl.TimeToLiveDescription?.AttributeName).toBe(STATE_TABLE_KEYS.ttlAttribute);
+    expect(ttl.TimeToLiveDescription?.TimeToLiveStatus).toBe('ENABLED');
+
+    const secrets = new SecretsManagerClient(aws);
+    const apiKey = await secrets.send(new GetSecretValueCommand({ SecretId: resources.apiKeySecretId }));
+    expect(apiKey.SecretString).toBe('the-api-key');
+    const hooks = await secrets.send(
+      new GetSecretValueCommand({ SecretId: resources.webhookSecretsSecretId }),
+    );
+    expect(JSON.parse(hooks.SecretString ?? '')).toEqual({ standard: [webhookSecret] });
+    expect(webhookSecret).toMatch(/^whsec_[A-Za-z0-9+/]{32}$/);
+  });
+
+  it('can run again on the same endpoint: reuses resources and updates the secrets', async () => {
+    const aws = motoClientConfig();
+    const names = uniqueNames();
+    const first = await provisionLocalResources(aws, { names, apiKey: 'old', webhookSecrets: {} });
+    const second = await provisionLocalResources(aws, { names, apiKey: 'new', webhookSecrets: {} });
+    expect(second.queueUrl).toBe(first.queueUrl);
+    const secrets = new SecretsManagerClient(aws);
+    const apiKey = await secrets.send(new GetSecretValueCommand({ SecretId: names.apiKeySecretName }));
+    expect(apiKey.SecretString).toBe('new');
+  });
+
+  it('gives the handlers their environment from the shared ENV names', async () => {
+    const aws = motoClientConfig();
+    const resources = await provisionLocalResources(aws, {
+      names: uniqueNames(),
+      apiKey: 'k',
+      webhookSecrets: {},
+    });
+    const env = handlerEnvironment(aws, resources, {
+      baseUrl: 'http://127.0.0.1:9',
+      accountId: 'a'.repeat(32),
+    });
+    expect(env[ENV.queueUrl]).toBe(resources.queueUrl);
+    expect(env[ENV.stateTableName]).toBe(resources.stateTableName);
+    expect(env[ENV.cpaasAllowInsecureHttp]).toBe('true');
+    expect(env.AWS_ENDPOINT_URL).toBe(aws.endpoint);
+  });
+});

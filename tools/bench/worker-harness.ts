@@ -1,0 +1,175 @@
+import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { SQSRecord } from 'aws-lambda';
+import { CpaasClient } from '../../lambdas/core/cpaas/client.js';
+import {
+  createLifecycleEvent,
+  type EmployeeData,
+  type LifecycleEvent,
+  messageGroupIdFor,
+} from '../../lambdas/core/events/lifecycle-event.js';
+import { createIngestHandler, ingestDependenciesFromEnv } from '../../lambdas/ingest/handler.js';
+import {
+  createWorkerHandler,
+  type WorkerHandler,
+  workerDependenciesFromEnv,
+} from '../../lambdas/worker/handler.js';
+import { createLambdaContext, toSqsRecord } from '../local/event-source.js';
+import { startIngestServer } from '../local/http-server.js';
+import { type MotoServer, startMotoServer } from '../local/moto-server.js';
+import {
+  type AwsEndpointConfig,
+  generateWebhookSecret,
+  handlerEnvironment,
+  provisionLocalResources,
+} from '../local/provision.js';
+import { type RunningSandbox, startSandbox } from '../sandbox/index.js';
+import { BRAKE_OFF_ENV } from './brake-off.js';
+import { MemoryScheduleStore, MemoryStateStore } from './memory-state-store.js';
+import { uniqueSuffix } from './unique-suffix.js';
+
+export interface WorkerHarness {
+  readonly sandbox: RunningSandbox;
+  /** The worker Lambda's handler, wired from its environment exactly as in production. */
+  readonly worker: WorkerHandler;
+  /** The same worker with its state in memory: isolates the worker from moto's DynamoDB. */
+  readonly inMemoryWorker: WorkerHandler;
+  /** A bare CpaasClient on the same sandbox, for the raw call rate. */
+  readonly client: CpaasClient;
+  /** The ingest Lambda behind a local HTTP server, on the same queue and secrets. */
+  readonly ingestUrl: string;
+  readonly webhookSecret: string;
+  /** Records the harness delivered again after the worker reported them failed. */
+  readonly retriedRecords: number;
+  /** Runs one invocation with these events as its SQS batch (redelivering failures); resolves to ms. */
+  invoke(events: readonly LifecycleEvent[], handler?: WorkerHandler): Promise<number>;
+  close(): Promise<void>;
+}
+
+const REGION = 'us-east-1';
+const FUNCTION_TIMEOUT_MS = 900_000;
+const QUEUE_ARN = `arn:aws:sqs:${REGION}:000000000000:bench.fifo`;
+const MAX_DELIVERIES = 10;
+const REDELIVERY_PAUSE_MS = 200;
+
+function toRecord(event: LifecycleEvent): SQSRecord {
+  return toSqsRecord(
+    {
+      MessageId: randomUUID(),
+      ReceiptHandle: randomUUID(),
+      Body: JSON.stringify(event),
+      Attributes: { MessageGroupId: messageGroupIdFor(event), ApproximateReceiveCount: '1' },
+    },
+    QUEUE_ARN,
+    REGION,
+  );
+}
+
+/**
+ * moto_server + the CPaaS sandbox + the ingest and worker handlers built by `workerDependenciesFromEnv`, invoked
+ * directly with SQS-shaped batches so the figures measure the worker, not a poller.
+ */
+export async function startWorkerHarness(): Promise<WorkerHarness> {
+  const moto: MotoServer = await startMotoServer();
+  const sandbox = await startSandbox({ seed: 1 });
+  const aws: AwsEndpointConfig = {
+    endpoint: moto.endpoint,
+    region: REGION,
+    credentials: { accessKeyId: 'bench', secretAccessKey: 'bench' },
+  };
+  const suffix = uniqueSuffix();
+  const webhookSecret = generateWebhookSecret();
+  const resources = await provisionLocalResources(aws, {
+    apiKey: sandbox.apiKey,
+    webhookSecrets: { standard: [webhookSecret] },
+    visibilityTimeoutSeconds: 30,
+    names: {
+      queueName: `bench-${suffix}.fifo`,
+      deadLetterQueueName: `bench-dlq-${suffix}.fifo`,
+      stateTableName: `bench-state-${suffix}`,
+      apiKeySecretName: `bench-key-${suffix}`,
+      webhookSecretsSecretName: `bench-webhooks-${suffix}`,
+    },
+  });
+  const env = {
+    ...handlerEnvironment(aws, resources, { baseUrl: sandbox.url, accountId: sandbox.accountId }),
+    ...BRAKE_OFF_ENV,
+  };
+  const dependencies = workerDependenciesFromEnv(env, aws);
+  const worker = createWorkerHandler(dependencies);
+  const inMemoryWorker = createWorkerHandler({
+    ...dependencies,
+    store: new MemoryStateStore(),
+    schedules: new MemoryScheduleStore(),
+  });
+  const ingest = await startIngestServer({
+    port: 0,
+    host: '127.0.0.1',
+    handler: createIngestHandler(ingestDependenciesFromEnv(env, aws)),
+  });
+  const client = new CpaasClient({
+    baseUrl: sandbox.url,
+    accountId: sandbox.accountId,
+    apiKey: sandbox.apiKey,
+    allowInsecureHttp: true,
+  });
+  let retriedRecords = 0;
+  return {
+    sandbox,
+    worker,
+    inMemoryWorker,
+    client,
+    ingestUrl: `${ingest.url}/webhooks/standard`,
+    webhookSecret,
+    get retriedRecords() {
+      return retriedRecords;
+    },
+    async invoke(events, handler = worker) {
+      const started = performance.now();
+      let pending = events.map((event) => toRecord(event));
+      // moto_server now and then answers a burst of DynamoDB calls with an HTML error page; the
+      // event source would redeliver such a record, so the harness does too and counts it.
+      for (let attempt = 1; pending.length > 0; attempt += 1) {
+        const response = await handler(
+          { Records: pending },
+          createLambdaContext('bench-worker', FUNCTION_TIMEOUT_MS, REGION),
+        );
+        const failed = new Set(response.batchItemFailures.map((failure) => failure.itemIdentifier));
+        pending = pending.filter((record) => failed.has(record.messageId));
+        retriedRecords += pending.length;
+        if (pending.length > 0 && attempt >= MAX_DELIVERIES) {
+          throw new Error(`${pending.length} record(s) still failing after ${attempt} deliveries`);
+        }
+        if (pending.length > 0) await sleep(REDELIVERY_PAUSE_MS);
+      }
+      return performance.now() - started;
+    },
+    async close() {
+      await ingest.close();
+      await sandbox.close();
+      await moto.stop();
+    },
+  };
+}
+
+let employeeCounter = 0;
+
+/** A new employee's data; every call a different person, so hires never collide. */
+export function newEmployee(): EmployeeData {
+  employeeCounter += 1;
+  const employeeId = `B${employeeCounter}-${uniqueSuffix()}`;
+  return {
+    employeeId,
+    workEmail: `${employeeId.toLowerCase()}@bench.example.com`,
+    firstName: 'Bench',
+    lastName: `Person${employeeCounter}`,
+    extension: String(10_000 + employeeCounter),
+  };
+}
+
+/** `count` hires of new employees: one message group each. */
+export function hires(count: number): LifecycleEvent[] {
+  return Array.from({ length: count }, () =>
+    createLifecycleEvent({ type: 'employee.hired', data: newEmployee(), source: 'bench' }),
+  );
+}

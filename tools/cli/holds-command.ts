@@ -1,0 +1,173 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { type Command, Option } from 'commander';
+import { ENV } from '../../lambdas/contract/settings.js';
+import { DynamoHoldStore } from '../../lambdas/core/state/hold-store.js';
+import {
+  discardHolds,
+  type HoldSelection,
+  type HoldSummary,
+  listHolds,
+  releaseHolds,
+  selectHolds,
+  summarizeHold,
+} from '../operations/holds.js';
+import { confirm } from './confirm.js';
+import { EXIT } from './exit-codes.js';
+
+interface TableFlags {
+  table?: string;
+  json?: boolean;
+}
+
+interface SelectionFlags extends TableFlags {
+  all?: boolean;
+  id?: string[];
+}
+
+function print(line: string): void {
+  process.stdout.write(`${line}\n`);
+}
+
+function required(command: Command, value: string | undefined, flag: string, env: string): string {
+  if (!value) command.error(`error: pass ${flag} or set ${env}`, { exitCode: EXIT.usage });
+  return value;
+}
+
+function selectionOf(command: Command, flags: SelectionFlags): HoldSelection {
+  if (Boolean(flags.all) === Boolean(flags.id)) {
+    command.error('error: pass exactly one of --all or --id <event-id...>', { exitCode: EXIT.usage });
+  }
+  return flags.id ? { ids: flags.id } : { all: true };
+}
+
+function describeLine(hold: HoldSummary): string {
+  return `${hold.employeeKey}  event ${hold.eventId}  ${hold.eventType}  held ${hold.heldAt}  window ${hold.recent}/${hold.limit}`;
+}
+
+/** Runs `action` with a hold store on the table, closing the client however the action ends. */
+async function withHolds<T>(
+  command: Command,
+  flags: TableFlags,
+  action: (holds: DynamoHoldStore) => Promise<T>,
+): Promise<T> {
+  const tableName = required(
+    command,
+    flags.table ?? process.env[ENV.stateTableName],
+    '--table',
+    ENV.stateTableName,
+  );
+  const client = new DynamoDBClient({});
+  try {
+    return await action(new DynamoHoldStore({ client, tableName }));
+  } finally {
+    client.destroy();
+  }
+}
+
+/**
+ * `cpaas-lifecycle holds ...`: what an operator does when the deletion brake trips: see which
+ * terminations were held, then release them (they go through the worker as if just arrived,
+ * past the brake) or discard them (a bad export). Holds are named by event id, or by
+ * `employeeKey/eventId` when two employees' events share an id. Output shows ids, type and the
+ * brake's window, never the event body. The AWS endpoint, region and credentials come from the
+ * usual AWS SDK environment (`AWS_ENDPOINT_URL` for the local mode).
+ */
+export function registerHoldsCommands(program: Command): void {
+  const holds = program
+    .command('holds')
+    .description('List, release or discard terminations held by the deletion brake.');
+  const tableOption = () => new Option('--table <name>', `state table (default: $${ENV.stateTableName})`);
+  const idOption = () =>
+    new Option('--id <event-id...>', 'only these holds (event id, or employeeKey/eventId)');
+
+  holds
+    .command('list')
+    .description('List held terminations, oldest first, with the window count and threshold when held.')
+    .addOption(tableOption())
+    .option('--json', 'print JSON')
+    .action(async (flags: TableFlags, command: Command) => {
+      const summaries = (await withHolds(command, flags, listHolds)).map(summarizeHold);
+      if (flags.json) {
+        print(JSON.stringify({ holds: summaries }));
+        return;
+      }
+      print(summaries.length === 0 ? 'No terminations held.' : `${summaries.length} termination(s) held:`);
+      for (const hold of summaries) print(describeLine(hold));
+    });
+
+  holds
+    .command('release')
+    .description(
+      'Send held terminations back to the lifecycle queue; the worker applies them past the brake.',
+    )
+    .addOption(tableOption())
+    .option('--queue-url <url>', `lifecycle queue URL (default: $${ENV.queueUrl})`)
+    .option('--all', 'every hold')
+    .addOption(idOption())
+    .option('--json', 'print JSON')
+    .action(async (flags: SelectionFlags & { queueUrl?: string }, command: Command) => {
+      const selection = selectionOf(command, flags);
+      const queueUrl = required(
+        command,
+        flags.queueUrl ?? process.env[ENV.queueUrl],
+        '--queue-url',
+        ENV.queueUrl,
+      );
+      const sqs = new SQSClient({});
+      try {
+        const released = await withHolds(command, flags, (store) =>
+          releaseHolds({
+            holds: store,
+            sqs,
+            queueUrl,
+            selection,
+            ...(flags.json
+              ? {}
+              : {
+                  onReleased: (hold) =>
+                    print(`released ${hold.employeeKey} event ${hold.eventId} -> message ${hold.messageId}`),
+                }),
+          }),
+        );
+        if (flags.json) print(JSON.stringify({ queueUrl, released }));
+        else print(`${released.length} hold(s) released to ${queueUrl}.`);
+      } finally {
+        sqs.destroy();
+      }
+    });
+
+  holds
+    .command('discard')
+    .description('Drop held terminations: they are never executed. Asks first unless --yes.')
+    .addOption(tableOption())
+    .option('--all', 'every hold')
+    .addOption(idOption())
+    .option('--yes', 'do not ask')
+    .option('--json', 'print JSON')
+    .action(async (flags: SelectionFlags & { yes?: boolean }, command: Command) => {
+      const selection = selectionOf(command, flags);
+      if (!flags.yes && !process.stdin.isTTY) {
+        command.error('error: refusing to discard without --yes when stdin is not a terminal', {
+          exitCode: EXIT.usage,
+        });
+      }
+      await withHolds(command, flags, async (store) => {
+        if (!flags.yes) {
+          const selected = await selectHolds(store, selection);
+          const question = `Discard ${selected.length} held termination(s)? They will never be executed. [y/N] `;
+          if (selected.length === 0 || !(await confirm(question))) {
+            print('Nothing discarded.');
+            return;
+          }
+        }
+        const discarded = (await discardHolds(store, selection)).map(summarizeHold);
+        if (flags.json) {
+          print(JSON.stringify({ discarded }));
+          return;
+        }
+        for (const hold of discarded) print(`discarded ${describeLine(hold)}`);
+        print(`${discarded.length} hold(s) discarded.`);
+      });
+    });
+}

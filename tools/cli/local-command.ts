@@ -1,0 +1,80 @@
+import { type Command, Option } from 'commander';
+import { DEFAULTS } from '../../lambdas/contract/settings.js';
+import { startLocalMode } from '../local/local-mode.js';
+import { EXIT } from './exit-codes.js';
+import { integerFlag } from './integer-flag.js';
+import { listenForStop } from './process-signals.js';
+
+interface LocalFlags {
+  port: string;
+  cpaasUrl?: string;
+  apiKey?: string;
+  account?: string;
+  visibilityTimeout?: string;
+  sweepInterval: string;
+}
+
+/**
+ * `cpaas-lifecycle local` (`npm start`): the whole pipeline on this machine. Stdout carries one
+ * JSON ready line for scripts (then the handlers' structured JSON logs); the human-readable
+ * progress goes to stderr, so `npm start | head -1` gives a script everything it needs.
+ */
+export function registerLocalCommands(program: Command): void {
+  program
+    .command('local')
+    .description(
+      'Run moto_server, the CPaaS sandbox, the ingest endpoint, the worker and the sweep on this machine.',
+    )
+    .option('--port <port>', 'webhook port (0 picks a free one)', '3000')
+    .option(
+      '--cpaas-url <url>',
+      'use this CPaaS API instead of the bundled sandbox (needs --api-key, --account)',
+    )
+    .option('--api-key <key>', 'API key for --cpaas-url')
+    .option('--account <id>', 'CPaaS account id for --cpaas-url')
+    .addOption(
+      new Option('--visibility-timeout <seconds>', 'how soon a failed event is retried').default('10'),
+    )
+    .option(
+      '--sweep-interval <seconds>',
+      'how often the sweep queues due events and deletes users past their grace period',
+      String(DEFAULTS.sweepIntervalSeconds),
+    )
+    .action(async (flags: LocalFlags, command: Command) => {
+      const port = integerFlag(command, 'port', flags.port, 0, 65_535);
+      const sweepIntervalSeconds = integerFlag(command, 'sweep-interval', flags.sweepInterval, 1, 86_400);
+      const external = [flags.cpaasUrl, flags.apiKey, flags.account];
+      if (external.some(Boolean) && !external.every(Boolean)) {
+        command.error('error: --cpaas-url, --api-key and --account go together', { exitCode: EXIT.usage });
+      }
+      const visibilityTimeoutSeconds = Number(flags.visibilityTimeout);
+      if (!Number.isInteger(visibilityTimeoutSeconds) || visibilityTimeoutSeconds < 1) {
+        command.error('error: --visibility-timeout must be a whole number of seconds >= 1', {
+          exitCode: EXIT.usage,
+        });
+      }
+      const log = (line: string) => process.stderr.write(`${line}\n`);
+      const stopRequest = listenForStop();
+      const running = await startLocalMode({
+        port,
+        log,
+        visibilityTimeoutSeconds,
+        sweepIntervalSeconds,
+        ...(process.env.AWS_ENDPOINT_URL ? { awsEndpoint: process.env.AWS_ENDPOINT_URL } : {}),
+        ...(flags.cpaasUrl && flags.apiKey && flags.account
+          ? { cpaas: { baseUrl: flags.cpaasUrl, apiKey: flags.apiKey, accountId: flags.account } }
+          : {}),
+      }).catch((error: unknown) => {
+        stopRequest.dispose();
+        throw error;
+      });
+      process.stdout.write(`${JSON.stringify(running.ready)}\n`);
+      log(`ready: POST signed events to ${running.ready.webhookUrl} (Ctrl-C stops everything)`);
+      log(`stopping on ${await stopRequest.signal}`);
+      stopRequest.dispose();
+      await running.stop();
+      log('stopped');
+      // Keep-alive sockets of the in-process handlers must not hold the process open after a signal.
+      setTimeout(() => process.exit(process.exitCode ?? EXIT.ok), 1_000).unref();
+    });
+}

@@ -1,0 +1,194 @@
+import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { DEFAULTS } from '../../lambdas/contract/settings.js';
+import { createIngestHandler, ingestDependenciesFromEnv } from '../../lambdas/ingest/handler.js';
+import { sweepPortsFromEnv } from '../../lambdas/sweep/handler.js';
+import { type SweepReport, sweep } from '../../lambdas/sweep/sweep.js';
+import { createWorkerHandler, workerDependenciesFromEnv } from '../../lambdas/worker/handler.js';
+import { type SqsBatchHandler, startEventSource } from './event-source.js';
+import { startIngestServer } from './http-server.js';
+import { startMotoServer } from './moto-server.js';
+import { describeBatch } from './outcome-log.js';
+import {
+  type AwsEndpointConfig,
+  generateWebhookSecret,
+  handlerEnvironment,
+  provisionLocalResources,
+  type ResourceNames,
+} from './provision.js';
+import { startSweepLoop, sweepLogLines } from './sweep-loop.js';
+
+/** An existing CPaaS endpoint to use instead of the bundled sandbox. */
+export interface CpaasEndpoint {
+  readonly baseUrl: string;
+  readonly apiKey: string;
+  readonly accountId: string;
+}
+
+export interface LocalModeOptions {
+  /** Webhook port; 0 picks a free one. */
+  readonly port: number;
+  readonly host?: string;
+  /** An AWS endpoint to use (e.g. a moto_server already running); otherwise one is started. */
+  readonly awsEndpoint?: string;
+  readonly cpaas?: CpaasEndpoint;
+  /**
+   * Short, so a failed event comes back in seconds instead of the stack's 6 minutes. The worker
+   * keeps the stack's time budget (`DEFAULTS.workerTimeoutSeconds`): it refuses to start records
+   * with less than 10 s left. A batch outliving the visibility timeout is harmless here, because
+   * the one poller does not receive again until the handler has answered.
+   */
+  readonly visibilityTimeoutSeconds?: number;
+  readonly maxReceiveCount?: number;
+  /** The stack's names by default; tests sharing one moto_server pass unique ones. */
+  readonly resourceNames?: Partial<ResourceNames>;
+  /** Human-readable progress and outcome lines. */
+  readonly log: (line: string) => void;
+  /** The SQS-triggered handler to run; the worker Lambda's entry point unless a test swaps it. */
+  readonly workerHandler?: SqsBatchHandler;
+  /** How often the sweep runs (default the stack's `DEFAULTS.sweepIntervalSeconds`). */
+  readonly sweepIntervalSeconds?: number;
+  /** The sweep's clock; tests move it forward instead of waiting for a grace period. */
+  readonly clock?: () => Date;
+}
+
+/** The ready line's content: everything needed to send events and inspect the result. */
+export interface LocalModeReady {
+  readonly ready: true;
+  readonly webhookUrl: string;
+  readonly webhookSecret: string;
+  readonly queueUrl: string;
+  readonly dlqUrl: string;
+  readonly awsEndpoint: string;
+  readonly cpaasBaseUrl: string;
+  readonly cpaasAccountId: string;
+}
+
+export interface RunningLocalMode {
+  readonly ready: LocalModeReady;
+  /** Runs the sweep now instead of at its next tick. */
+  sweepNow(): Promise<SweepReport | undefined>;
+  /** Stops what this run started, in reverse order; safe to call twice. */
+  stop(): Promise<void>;
+}
+
+export const LOCAL_VISIBILITY_TIMEOUT_SECONDS = 10;
+const DEAD_LETTER_WATCH_MS = 2_000;
+const LOCAL_REGION = 'us-east-1';
+const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
+
+/**
+ * The whole pipeline on one machine, from the same code and resource definitions as the stack:
+ * moto_server for SQS, DynamoDB and Secrets Manager, the CPaaS sandbox, the ingest Lambda behind
+ * a plain HTTP server, the worker Lambda fed by an emulated event source mapping, and the sweep
+ * on a timer in place of the stack's EventBridge schedule. Whatever
+ * was started before a failure is stopped again before the error propagates.
+ */
+export async function startLocalMode(options: LocalModeOptions): Promise<RunningLocalMode> {
+  const stoppers: Array<() => Promise<void>> = [];
+  const stop = async () => {
+    for (const stopOne of stoppers.splice(0).reverse()) {
+      await stopOne().catch((error: Error) => options.log(`while stopping: ${error.message}`));
+    }
+  };
+  try {
+    let endpoint = options.awsEndpoint;
+    if (!endpoint) {
+      const moto = await startMotoServer();
+      stoppers.push(() => moto.stop());
+      endpoint = moto.endpoint;
+      options.log(`moto_server listening at ${endpoint}`);
+    }
+    const aws: AwsEndpointConfig = { endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS };
+
+    let cpaas = options.cpaas;
+    if (!cpaas) {
+      // Loaded only when used: a run against another CPaaS endpoint never starts the sandbox.
+      const { startSandbox } = await import('../sandbox/index.js');
+      const sandbox = await startSandbox();
+      stoppers.push(() => sandbox.close());
+      cpaas = { baseUrl: sandbox.url, apiKey: sandbox.apiKey, accountId: sandbox.accountId };
+      options.log(`CPaaS sandbox listening at ${sandbox.url} (state: GET ${sandbox.url}/_sandbox/state)`);
+    }
+
+    const webhookSecret = generateWebhookSecret();
+    const visibilityTimeoutSeconds = options.visibilityTimeoutSeconds ?? LOCAL_VISIBILITY_TIMEOUT_SECONDS;
+    const resources = await provisionLocalResources(aws, {
+      apiKey: cpaas.apiKey,
+      webhookSecrets: { standard: [webhookSecret] },
+      visibilityTimeoutSeconds,
+      ...(options.resourceNames === undefined ? {} : { names: options.resourceNames }),
+      ...(options.maxReceiveCount === undefined ? {} : { maxReceiveCount: options.maxReceiveCount }),
+    });
+    const environment = handlerEnvironment(aws, resources, cpaas);
+    // The handlers are wired from this environment exactly as in Lambda; it also goes into
+    // process.env for anything that reads the AWS SDK's own variables.
+    Object.assign(process.env, environment);
+
+    const ingest = await startIngestServer({
+      port: options.port,
+      host: options.host ?? '127.0.0.1',
+      handler: createIngestHandler(ingestDependenciesFromEnv(environment, aws)),
+    });
+    stoppers.push(() => ingest.close());
+
+    const sqs = new SQSClient(aws);
+    stoppers.push(async () => sqs.destroy());
+    let deadLetters = 0;
+    const watchDeadLetters = async () => {
+      const { Attributes } = await sqs.send(
+        new GetQueueAttributesCommand({
+          QueueUrl: resources.deadLetterQueueUrl,
+          AttributeNames: ['ApproximateNumberOfMessages'],
+        }),
+      );
+      const count = Number(Attributes?.ApproximateNumberOfMessages ?? 0);
+      if (count > deadLetters) {
+        options.log(
+          `DLQ now holds ${count} message(s): cpaas-lifecycle dlq list --queue-url ${resources.deadLetterQueueUrl}`,
+        );
+      }
+      deadLetters = count;
+    };
+    const limits = { maxReceiveCount: resources.maxReceiveCount, visibilityTimeoutSeconds };
+    const source = await startEventSource({
+      sqs,
+      queueUrl: resources.queueUrl,
+      handler: options.workerHandler ?? createWorkerHandler(workerDependenciesFromEnv(environment, aws)),
+      functionTimeoutMs: DEFAULTS.workerTimeoutSeconds * 1000,
+      onBatch: (report) => {
+        for (const line of describeBatch(report, limits)) options.log(line);
+      },
+      onPollError: (error) => options.log(`polling the queue failed (${error.name}); retrying`),
+    });
+    stoppers.push(() => source.stop());
+    // SQS's own redrive moves a message during a receive, outside any batch: watch the count.
+    const watcher = setInterval(() => watchDeadLetters().catch(() => {}), DEAD_LETTER_WATCH_MS);
+    stoppers.push(async () => clearInterval(watcher));
+
+    const sweepPorts = sweepPortsFromEnv(environment, aws, sweepLogLines(options.log));
+    const sweeper = startSweepLoop({
+      intervalMs: (options.sweepIntervalSeconds ?? DEFAULTS.sweepIntervalSeconds) * 1000,
+      run: () => sweep({ ...sweepPorts, ...(options.clock === undefined ? {} : { clock: options.clock }) }),
+      log: options.log,
+    });
+    stoppers.push(() => sweeper.stop());
+
+    return {
+      sweepNow: () => sweeper.runNow(),
+      ready: {
+        ready: true,
+        webhookUrl: `${ingest.url}/webhooks/standard`,
+        webhookSecret,
+        queueUrl: resources.queueUrl,
+        dlqUrl: resources.deadLetterQueueUrl,
+        awsEndpoint: endpoint,
+        cpaasBaseUrl: cpaas.baseUrl,
+        cpaasAccountId: cpaas.accountId,
+      },
+      stop,
+    };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}

@@ -1,0 +1,221 @@
+import { randomBytes } from 'node:crypto';
+import {
+  CreateTableCommand,
+  DynamoDBClient,
+  ResourceInUseException,
+  UpdateTimeToLiveCommand,
+} from '@aws-sdk/client-dynamodb';
+import {
+  CreateSecretCommand,
+  PutSecretValueCommand,
+  ResourceExistsException,
+  SecretsManagerClient,
+} from '@aws-sdk/client-secrets-manager';
+import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { DEFAULTS, ENV, STATE_TABLE_KEYS } from '../../lambdas/contract/settings.js';
+
+/** Where the AWS SDK clients of the local mode point: moto_server, or any endpoint the user gives. */
+export interface AwsEndpointConfig {
+  readonly endpoint: string;
+  readonly region: string;
+  readonly credentials: { readonly accessKeyId: string; readonly secretAccessKey: string };
+}
+
+/** Resource names; each defaults to the stack's name from `DEFAULTS`. */
+export interface ResourceNames {
+  readonly queueName: string;
+  readonly deadLetterQueueName: string;
+  readonly stateTableName: string;
+  readonly apiKeySecretName: string;
+  readonly webhookSecretsSecretName: string;
+}
+
+export interface ProvisionOptions {
+  readonly names?: Partial<ResourceNames>;
+  /**
+   * The stack uses 6x the worker timeout; locally a failed message should come back in seconds,
+   * so the local mode passes a short value here.
+   */
+  readonly visibilityTimeoutSeconds?: number;
+  readonly maxReceiveCount?: number;
+  /** The CPaaS API key the worker reads from Secrets Manager. */
+  readonly apiKey: string;
+  /** Signing secrets per ingest source: `{ "standard": ["whsec_..."] }`. */
+  readonly webhookSecrets: Readonly<Record<string, readonly string[]>>;
+}
+
+/** What `provisionLocalResources` created, with the ids the handlers and the CLI need. */
+export interface ProvisionedResources {
+  readonly queueUrl: string;
+  readonly queueArn: string;
+  readonly deadLetterQueueUrl: string;
+  readonly deadLetterQueueArn: string;
+  readonly stateTableName: string;
+  readonly apiKeySecretId: string;
+  readonly webhookSecretsSecretId: string;
+  readonly maxReceiveCount: number;
+  readonly visibilityTimeoutSeconds: number;
+}
+
+/** A fresh Standard Webhooks secret (`whsec_` + base64 of 24 random bytes, as the spec's examples). */
+export function generateWebhookSecret(): string {
+  return `whsec_${randomBytes(24).toString('base64')}`;
+}
+
+export function resolveNames(names: Partial<ResourceNames> = {}): ResourceNames {
+  return {
+    queueName: names.queueName ?? DEFAULTS.queueName,
+    deadLetterQueueName: names.deadLetterQueueName ?? DEFAULTS.deadLetterQueueName,
+    stateTableName: names.stateTableName ?? DEFAULTS.stateTableName,
+    apiKeySecretName: names.apiKeySecretName ?? DEFAULTS.apiKeySecretName,
+    webhookSecretsSecretName: names.webhookSecretsSecretName ?? DEFAULTS.webhookSecretsSecretName,
+  };
+}
+
+async function queueArnOf(sqs: SQSClient, queueUrl: string): Promise<string> {
+  const { Attributes } = await sqs.send(
+    new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['QueueArn'] }),
+  );
+  const arn = Attributes?.QueueArn;
+  if (!arn) throw new Error(`queue ${queueUrl} has no QueueArn`);
+  return arn;
+}
+
+async function createFifoQueue(
+  sqs: SQSClient,
+  name: string,
+  attributes: Record<string, string>,
+): Promise<{ url: string; arn: string }> {
+  const { QueueUrl } = await sqs.send(
+    new CreateQueueCommand({ QueueName: name, Attributes: { FifoQueue: 'true', ...attributes } }),
+  );
+  if (!QueueUrl) throw new Error(`CreateQueue returned no URL for ${name}`);
+  return { url: QueueUrl, arn: await queueArnOf(sqs, QueueUrl) };
+}
+
+async function createStateTable(dynamodb: DynamoDBClient, tableName: string): Promise<void> {
+  try {
+    await dynamodb.send(
+      new CreateTableCommand({
+        TableName: tableName,
+        BillingMode: 'PAY_PER_REQUEST',
+        AttributeDefinitions: [
+          { AttributeName: STATE_TABLE_KEYS.partitionKey, AttributeType: 'S' },
+          { AttributeName: STATE_TABLE_KEYS.dueIndexPartitionKey, AttributeType: 'S' },
+          { AttributeName: STATE_TABLE_KEYS.dueIndexSortKey, AttributeType: 'S' },
+        ],
+        KeySchema: [{ AttributeName: STATE_TABLE_KEYS.partitionKey, KeyType: 'HASH' }],
+        GlobalSecondaryIndexes: [
+          {
+            IndexName: STATE_TABLE_KEYS.dueIndexName,
+            KeySchema: [
+              { AttributeName: STATE_TABLE_KEYS.dueIndexPartitionKey, KeyType: 'HASH' },
+              { AttributeName: STATE_TABLE_KEYS.dueIndexSortKey, KeyType: 'RANGE' },
+            ],
+            Projection: { ProjectionType: 'ALL' },
+          },
+        ],
+      }),
+    );
+  } catch (error) {
+    // A second `npm start` against the same endpoint reuses the table and its state.
+    if (!(error instanceof ResourceInUseException)) throw error;
+  }
+  await dynamodb.send(
+    new UpdateTimeToLiveCommand({
+      TableName: tableName,
+      TimeToLiveSpecification: { AttributeName: STATE_TABLE_KEYS.ttlAttribute, Enabled: true },
+    }),
+  );
+}
+
+async function putSecret(secrets: SecretsManagerClient, name: string, value: string): Promise<string> {
+  try {
+    const created = await secrets.send(new CreateSecretCommand({ Name: name, SecretString: value }));
+    return created.ARN ?? name;
+  } catch (error) {
+    if (!(error instanceof ResourceExistsException)) throw error;
+    const updated = await secrets.send(new PutSecretValueCommand({ SecretId: name, SecretString: value }));
+    return updated.ARN ?? name;
+  }
+}
+
+/**
+ * Creates the stack's queues, state table and secrets on a local AWS endpoint, from the same
+ * names and limits the CDK stack uses (`DEFAULTS`), so the local pipeline redrives, expires and
+ * reads secrets exactly like the deployed one. Safe to run again: existing resources are reused
+ * and the secrets get the new values.
+ */
+export async function provisionLocalResources(
+  aws: AwsEndpointConfig,
+  options: ProvisionOptions,
+): Promise<ProvisionedResources> {
+  const names = resolveNames(options.names);
+  const maxReceiveCount = options.maxReceiveCount ?? DEFAULTS.maxReceiveCount;
+  const visibilityTimeoutSeconds = options.visibilityTimeoutSeconds ?? DEFAULTS.visibilityTimeoutSeconds;
+  const sqs = new SQSClient(aws);
+  const dynamodb = new DynamoDBClient(aws);
+  const secrets = new SecretsManagerClient(aws);
+  try {
+    const retentionSeconds = String(DEFAULTS.deadLetterRetentionDays * 24 * 3600);
+    const deadLetter = await createFifoQueue(sqs, names.deadLetterQueueName, {
+      MessageRetentionPeriod: retentionSeconds,
+    });
+    const queue = await createFifoQueue(sqs, names.queueName, {
+      VisibilityTimeout: String(visibilityTimeoutSeconds),
+      RedrivePolicy: JSON.stringify({ deadLetterTargetArn: deadLetter.arn, maxReceiveCount }),
+    });
+    const [, apiKeySecretId, webhookSecretsSecretId] = await Promise.all([
+      createStateTable(dynamodb, names.stateTableName),
+      putSecret(secrets, names.apiKeySecretName, options.apiKey),
+      putSecret(secrets, names.webhookSecretsSecretName, JSON.stringify(options.webhookSecrets)),
+    ]);
+    return {
+      queueUrl: queue.url,
+      queueArn: queue.arn,
+      deadLetterQueueUrl: deadLetter.url,
+      deadLetterQueueArn: deadLetter.arn,
+      stateTableName: names.stateTableName,
+      apiKeySecretId,
+      webhookSecretsSecretId,
+      maxReceiveCount,
+      visibilityTimeoutSeconds,
+    };
+  } finally {
+    sqs.destroy();
+    dynamodb.destroy();
+    secrets.destroy();
+  }
+}
+
+/** The CPaaS endpoint the worker talks to. */
+export interface CpaasTarget {
+  readonly baseUrl: string;
+  readonly accountId: string;
+}
+
+/**
+ * The environment the Lambda handlers read (names from `ENV`), plus the AWS SDK's own variables
+ * so the handlers' lazily built clients reach the local endpoint.
+ */
+export function handlerEnvironment(
+  aws: AwsEndpointConfig,
+  resources: ProvisionedResources,
+  cpaas: CpaasTarget,
+): Record<string, string> {
+  return {
+    [ENV.cpaasBaseUrl]: cpaas.baseUrl,
+    [ENV.cpaasAccountId]: cpaas.accountId,
+    [ENV.cpaasApiKeySecretId]: resources.apiKeySecretId,
+    [ENV.cpaasAllowInsecureHttp]: cpaas.baseUrl.startsWith('http://') ? 'true' : 'false',
+    [ENV.stateTableName]: resources.stateTableName,
+    [ENV.queueUrl]: resources.queueUrl,
+    [ENV.deadLetterQueueUrl]: resources.deadLetterQueueUrl,
+    [ENV.maxReceiveCount]: String(resources.maxReceiveCount),
+    [ENV.webhookSecretsSecretId]: resources.webhookSecretsSecretId,
+    AWS_ENDPOINT_URL: aws.endpoint,
+    AWS_REGION: aws.region,
+    AWS_ACCESS_KEY_ID: aws.credentials.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: aws.credentials.secretAccessKey,
+  };
+}
