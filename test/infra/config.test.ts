@@ -165,5 +165,7 @@ describe('the CDK app', () => {
     } finally {
       await rm(outdir, { recursive: true, force: true });
     }
-  });
+    // A child process that loads aws-cdk-lib through tsx: seconds when idle, far more on a loaded
+    // machine. A bound on a hang, not a speed target.
+  }, 120_000);
 });

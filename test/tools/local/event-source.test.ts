@@ -15,6 +15,7 @@ import {
   startEventSource,
 } from '../../../tools/local/event-source.js';
 import { motoClientConfig, uniqueName } from '../../support/aws.js';
+import { until } from '../../support/until.js';
 
 const sqs = new SQSClient(motoClientConfig());
 const running: RunningEventSource[] = [];
@@ -56,14 +57,6 @@ async function send(queueUrl: string, group: string, body: string): Promise<void
   );
 }
 
-async function until(condition: () => boolean, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
-
 describe('startEventSource', () => {
   it('delivers a group in order, in Lambda-shaped records, with a counting-down context', async () => {
     const { queueUrl } = await fifoQueuePair(3, 2);
@@ -85,7 +78,7 @@ describe('startEventSource', () => {
         },
       }),
     );
-    await until(() => seen.length === 4);
+    await until(() => seen.length === 4, 'four deliveries');
     expect(seen).toEqual(['a1', 'a2', 'a3', 'a4']);
     const record = events[0]?.Records[0];
     expect(record).toMatchObject({
@@ -128,7 +121,7 @@ describe('startEventSource', () => {
         },
       }),
     );
-    await until(() => deliveries.filter((d) => d.body === 'flaky-1').length === 2);
+    await until(() => deliveries.filter((d) => d.body === 'flaky-1').length === 2, 'the redelivery');
     expect(deliveries.filter((d) => d.body === 'ok-1')).toHaveLength(1);
     expect(deliveries.filter((d) => d.body === 'flaky-1').map((d) => d.receiveCount)).toEqual(['1', '2']);
   });
@@ -154,7 +147,7 @@ describe('startEventSource', () => {
         },
       }),
     );
-    await until(() => batches.flat().length >= 6);
+    await until(() => batches.flat().length >= 6, 'six records');
     expect(batches.flat()).toEqual(['g1', 'g2', 'g3', 'g1', 'g2', 'g3']);
     // The retry waited out the visibility timeout (generous bound: this behaviour is a wait).
     expect((received[1] ?? 0) - (received[0] ?? 0)).toBeGreaterThanOrEqual(900);
@@ -176,7 +169,7 @@ describe('startEventSource', () => {
       }),
     );
     let dead: string[] = [];
-    await until(() => attempts >= 2);
+    await until(() => attempts >= 2, 'a second attempt');
     const deadline = Date.now() + 20_000;
     while (dead.length === 0 && Date.now() < deadline) {
       const { Messages = [] } = await sqs.send(

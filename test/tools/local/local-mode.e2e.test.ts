@@ -7,6 +7,7 @@ import { createLifecycleEvent, type EmployeeData } from '../../../lambdas/core/e
 import { postSignedWebhook } from '../../../tools/cli/send-command.js';
 import type { LocalModeReady } from '../../../tools/local/local-mode.js';
 import { type DeadLetter, listDeadLetters } from '../../../tools/operations/dead-letter-queue.js';
+import { until } from '../../support/until.js';
 
 const BIN = new URL('../../../tools/cli/bin.js', import.meta.url).pathname;
 const VISIBILITY_TIMEOUT_SECONDS = 1;
@@ -40,16 +41,6 @@ function runCli(args: string[], env: Record<string, string>): Promise<CliResult>
   });
 }
 
-async function until<T>(probe: () => Promise<T | undefined>, what: string, timeoutMs = 45_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-}
-
 describe('cpaas-lifecycle local, end to end', () => {
   let child: ChildProcess;
   let ready: LocalModeReady;
@@ -64,7 +55,8 @@ describe('cpaas-lifecycle local, end to end', () => {
       [BIN, 'local', '--port', '0', '--visibility-timeout', String(VISIBILITY_TIMEOUT_SECONDS)],
       { env: userEnvironment(), stdio: ['ignore', 'pipe', 'pipe'] },
     );
-    exit = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+    // 'close', not 'exit': only then has every byte of stderr been read.
+    exit = new Promise((resolve) => child.once('close', (code, signal) => resolve({ code, signal })));
     child.stderr?.on('data', (chunk: Buffer) => {
       stderr += chunk.toString();
     });
@@ -126,6 +118,14 @@ describe('cpaas-lifecycle local, end to end', () => {
     );
   }
 
+  /**
+   * Local mode writes its line after the sandbox already shows the result, and on a busy machine
+   * the pipe delivers it later still: wait for the line, never assert on it the moment the result shows.
+   */
+  async function stderrShows(pattern: RegExp, what: string): Promise<void> {
+    await until(async () => (pattern.test(stderr) ? true : undefined), what);
+  }
+
   async function deadLetters(): Promise<DeadLetter[]> {
     return (await listDeadLetters({ sqs, deadLetterQueueUrl: ready.dlqUrl })).messages;
   }
@@ -177,7 +177,7 @@ describe('cpaas-lifecycle local, end to end', () => {
     );
     const adaUser = (await sandboxUsers()).find((user) => user.email === ada.workEmail);
     expect(adaUser).toMatchObject({ first_name: 'Ada', timezone: 'Europe/London', presence_id: '102' });
-    expect(stderr).toMatch(/handled {2}employee\.terminated employee E200/);
+    await stderrShows(/handled {2}employee\.terminated employee E200/, 'the termination handled on stderr');
   });
 
   it('dead-letters an event the API rejects (400: email taken by another user), with the reason', async () => {
@@ -245,7 +245,10 @@ describe('cpaas-lifecycle local, end to end', () => {
       'the exhausted event in the DLQ',
     );
     expect(letter.reason).toMatchObject({ movedBy: 'worker', failureKind: 'exhausted', attempts: 5 });
-    expect(stderr).toMatch(/failed {3}employee\.hired employee E400 .* attempt 1\/5.*retry in 1 s/);
+    await stderrShows(
+      /failed {3}employee\.hired employee E400 .* attempt 1\/5.*retry in 1 s/,
+      'the first failed attempt on stderr',
+    );
     expect(await accountUsers()).not.toContain('linus@example.com T');
 
     const redriven = await runCli(

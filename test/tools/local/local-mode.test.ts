@@ -4,6 +4,7 @@ import { createLifecycleEvent, messageGroupIdFor } from '../../../lambdas/core/e
 import { postSignedWebhook } from '../../../tools/cli/send-command.js';
 import { type RunningLocalMode, startLocalMode } from '../../../tools/local/local-mode.js';
 import { motoClientConfig, uniqueName } from '../../support/aws.js';
+import { until } from '../../support/until.js';
 
 const running: RunningLocalMode[] = [];
 afterEach(async () => {
@@ -19,14 +20,6 @@ function uniqueResourceNames() {
     apiKeySecretName: `${prefix}/api-key`,
     webhookSecretsSecretName: `${prefix}/webhook-secrets`,
   };
-}
-
-async function until(condition: () => boolean, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
 }
 
 describe('startLocalMode', () => {
@@ -70,11 +63,11 @@ describe('startLocalMode', () => {
       body: JSON.stringify(event),
     });
     expect(response.status).toBe(202);
-    await until(() => delivered.length > 0);
+    await until(() => delivered.length > 0, 'a delivered batch');
     const record = delivered[0]?.Records[0];
     expect(JSON.parse(record?.body ?? '{}')).toEqual(event);
     expect(record?.attributes.MessageGroupId).toBe(messageGroupIdFor(event));
-    await until(() => lines.some((line) => line.startsWith('handled')));
+    await until(() => lines.some((line) => line.startsWith('handled')), 'the handled line');
     expect(lines.find((line) => line.startsWith('handled'))).toContain(
       `employee.hired employee e-local (event ${event.id})`,
     );
@@ -123,7 +116,10 @@ describe('startLocalMode sweep', () => {
         body: JSON.stringify(event),
       });
       expect(response.status).toBe(202);
-      await until(() => lines.some((line) => line.includes(`(event ${event.id})`)));
+      await until(
+        () => lines.some((line) => line.includes(`(event ${event.id})`)),
+        `the line of event ${event.id}`,
+      );
     };
     const employee = {
       employeeId: 'e-sweep',
@@ -148,7 +144,10 @@ describe('startLocalMode sweep', () => {
 
     await new Promise((resolve) => setTimeout(resolve, effectiveAt.getTime() - Date.now() + 100));
     expect(await mode.sweepNow()).toMatchObject({ queued: 1 });
-    await until(() => lines.filter((line) => line.includes('employee.terminated')).length >= 2);
+    await until(
+      () => lines.filter((line) => line.includes('employee.terminated')).length >= 2,
+      'the queued termination handled',
+    );
     expect(await users()).toHaveLength(0);
     expect(lines.some((line) => line.startsWith('sweep: queued a due event'))).toBe(true);
   });
