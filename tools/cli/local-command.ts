@@ -70,11 +70,15 @@ export function registerLocalCommands(program: Command): void {
       });
       process.stdout.write(`${JSON.stringify(running.ready)}\n`);
       log(`ready: POST signed events to ${running.ready.webhookUrl} (Ctrl-C stops everything)`);
-      log(`stopping on ${await stopRequest.signal}`);
+      const ended = await Promise.race([stopRequest.signal, running.failed]);
+      const failure = typeof ended === 'string' ? undefined : ended;
+      log(failure ? `${failure.message}: stopping local mode` : `stopping on ${ended}`);
       stopRequest.dispose();
       await running.stop();
       log('stopped');
       // Keep-alive sockets of the in-process handlers must not hold the process open after a signal.
       setTimeout(() => process.exit(process.exitCode ?? EXIT.ok), 1_000).unref();
+      // Nothing accepted can be applied any more: a supervisor (or a script) must see a failure.
+      if (failure) throw Object.assign(failure, { exitCode: EXIT.failed });
     });
 }

@@ -39,6 +39,8 @@ export interface EventSourceOptions {
   readonly onBatch?: (report: BatchReport) => void;
   /** Receive or delete failed (e.g. the endpoint went away); polling goes on after a pause. */
   readonly onPollError?: (error: Error) => void;
+  /** A receive answered (with or without messages): the endpoint is reachable again. */
+  readonly onPollOk?: () => void;
 }
 
 export interface RunningEventSource {
@@ -270,6 +272,7 @@ export async function startEventSource(options: EventSourceOptions): Promise<Run
     while (!stopping.signal.aborted) {
       try {
         await pollOnce();
+        options.onPollOk?.();
       } catch (error) {
         if (stopping.signal.aborted) return;
         options.onPollError?.(error as Error);

@@ -16,6 +16,12 @@ export interface IngestServerOptions {
    * (6 MB for Lambda). Larger than the handler's limit, so the handler's 413 is what callers see.
    */
   maxRequestBytes?: number;
+  /**
+   * What is down that the handler needs (local mode's moto_server, sandbox...). While it lists
+   * anything, every request gets 503 without reaching the handler: `/healthz` says unhealthy and
+   * a webhook is not acknowledged for a pipeline that cannot queue or apply it.
+   */
+  unavailable?: () => readonly string[];
 }
 
 export interface IngestServer {
@@ -77,12 +83,28 @@ function writeResult(response: ServerResponse, result: APIGatewayProxyStructured
   response.end(result.isBase64Encoded ? Buffer.from(body, 'base64') : body);
 }
 
-function sendJson(response: ServerResponse, statusCode: number, error: string): void {
+function sendJson(
+  response: ServerResponse,
+  statusCode: number,
+  body: Record<string, unknown>,
+  headers: Record<string, string> = {},
+): void {
   writeResult(response, {
     statusCode,
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ error }),
+    headers: { 'content-type': 'application/json', ...headers },
+    body: JSON.stringify(body),
   });
+}
+
+/** Seconds a sender is asked to wait while a dependency is down. */
+const UNAVAILABLE_RETRY_AFTER_SECONDS = 5;
+
+function sendUnavailable(response: ServerResponse, path: string, problems: readonly string[]): void {
+  const retryAfter = { 'retry-after': String(UNAVAILABLE_RETRY_AFTER_SECONDS) };
+  const body = /\/healthz\/?$/.test(path)
+    ? { status: 'unavailable', problems }
+    : { error: 'temporarily unavailable, retry later', problems };
+  sendJson(response, 503, body, retryAfter);
 }
 
 /**
@@ -100,10 +122,14 @@ export async function startIngestServer(options: IngestServerOptions): Promise<I
       if (size <= limit) chunks.push(chunk);
     });
     request.on('end', () => {
-      if (size > limit) return sendJson(response, 413, 'request too large');
+      if (size > limit) return sendJson(response, 413, { error: 'request too large' });
+      const problems = options.unavailable?.() ?? [];
+      if (problems.length > 0) {
+        return sendUnavailable(response, new URL(request.url ?? '/', 'http://localhost').pathname, problems);
+      }
       options.handler(toHttpApiEvent(request, Buffer.concat(chunks))).then(
         (result) => writeResult(response, result),
-        () => sendJson(response, 500, 'internal error'),
+        () => sendJson(response, 500, { error: 'internal error' }),
       );
     });
   });

@@ -4,6 +4,7 @@ import { createIngestHandler, ingestDependenciesFromEnv } from '../../lambdas/in
 import { sweepPortsFromEnv } from '../../lambdas/sweep/handler.js';
 import { type SweepReport, sweep } from '../../lambdas/sweep/sweep.js';
 import { createWorkerHandler, workerDependenciesFromEnv } from '../../lambdas/worker/handler.js';
+import { createDependencyHealth } from './dependency-health.js';
 import { type SqsBatchHandler, startEventSource } from './event-source.js';
 import { startIngestServer } from './http-server.js';
 import { startMotoServer } from './moto-server.js';
@@ -65,10 +66,21 @@ export interface LocalModeReady {
 
 export interface RunningLocalMode {
   readonly ready: LocalModeReady;
+  /**
+   * Settles when a dependency local mode started has exited (moto_server: the queues and the
+   * state table went with it), naming it. From then on `/healthz` and webhooks answer 503; the
+   * caller should stop and exit non-zero, because nothing accepted can be applied any more.
+   */
+  readonly failed: Promise<DependencyExitedError>;
   /** Runs the sweep now instead of at its next tick. */
   sweepNow(): Promise<SweepReport | undefined>;
   /** Stops what this run started, in reverse order; safe to call twice. */
   stop(): Promise<void>;
+}
+
+/** A process local mode supervises exited while local mode was running. */
+export class DependencyExitedError extends Error {
+  override readonly name = 'DependencyExitedError';
 }
 
 export const LOCAL_VISIBILITY_TIMEOUT_SECONDS = 10;
@@ -90,6 +102,11 @@ export async function startLocalMode(options: LocalModeOptions): Promise<Running
       await stopOne().catch((error: Error) => options.log(`while stopping: ${error.message}`));
     }
   };
+  const health = createDependencyHealth();
+  let reportFailure: (error: DependencyExitedError) => void = () => {};
+  const failed = new Promise<DependencyExitedError>((resolve) => {
+    reportFailure = resolve;
+  });
   try {
     let endpoint = options.awsEndpoint;
     if (!endpoint) {
@@ -97,6 +114,10 @@ export async function startLocalMode(options: LocalModeOptions): Promise<Running
       stoppers.push(() => moto.stop());
       endpoint = moto.endpoint;
       options.log(`moto_server listening at ${endpoint}`);
+      void moto.exited.then((how) => {
+        health.markDown('moto_server', how);
+        reportFailure(new DependencyExitedError(`moto_server ${how}; its queues and state are gone`));
+      });
     }
     const aws: AwsEndpointConfig = { endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS };
 
@@ -128,6 +149,7 @@ export async function startLocalMode(options: LocalModeOptions): Promise<Running
       port: options.port,
       host: options.host ?? '127.0.0.1',
       handler: createIngestHandler(ingestDependenciesFromEnv(environment, aws)),
+      unavailable: health.problems,
     });
     stoppers.push(() => ingest.close());
 
@@ -150,6 +172,7 @@ export async function startLocalMode(options: LocalModeOptions): Promise<Running
       deadLetters = count;
     };
     const limits = { maxReceiveCount: resources.maxReceiveCount, visibilityTimeoutSeconds };
+    let pollFailing = false;
     const source = await startEventSource({
       sqs,
       queueUrl: resources.queueUrl,
@@ -158,7 +181,17 @@ export async function startLocalMode(options: LocalModeOptions): Promise<Running
       onBatch: (report) => {
         for (const line of describeBatch(report, limits)) options.log(line);
       },
-      onPollError: (error) => options.log(`polling the queue failed (${error.name}); retrying`),
+      // One line when polling starts failing and one when it works again, not one a second.
+      onPollError: (error) => {
+        if (!pollFailing) options.log(`polling the queue failed (${error.name}); retrying until it answers`);
+        pollFailing = true;
+        health.markDown('AWS endpoint', `polling the queue failed (${error.name})`);
+      },
+      onPollOk: () => {
+        if (pollFailing) options.log('polling the queue works again');
+        pollFailing = false;
+        health.markUp('AWS endpoint');
+      },
     });
     stoppers.push(() => source.stop());
     // SQS's own redrive moves a message during a receive, outside any batch: watch the count.
@@ -174,6 +207,7 @@ export async function startLocalMode(options: LocalModeOptions): Promise<Running
     stoppers.push(() => sweeper.stop());
 
     return {
+      failed,
       sweepNow: () => sweeper.runNow(),
       ready: {
         ready: true,

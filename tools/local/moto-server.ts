@@ -1,9 +1,16 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { accessSync, constants } from 'node:fs';
 import { createServer } from 'node:net';
+import { delimiter, join } from 'node:path';
 
 /** A running moto_server child process and the endpoint AWS SDK clients should use. */
 export interface MotoServer {
   readonly endpoint: string;
+  /**
+   * Settles when moto_server exits for any reason other than `stop()`, saying how it ended. Its
+   * queues and tables live in its memory, so whoever relies on it must stop relying at once.
+   */
+  readonly exited: Promise<string>;
   stop(): Promise<void>;
 }
 
@@ -14,6 +21,31 @@ export class MotoServerUnavailableError extends Error {
 
 const INSTALL_HINT =
   "install it with: pip install 'moto[server]' (moto 5.x provides the moto_server command)";
+
+/** The first executable `name` on PATH, as a shell would find it. */
+function findOnPath(name: string): string | undefined {
+  for (const folder of (process.env.PATH ?? '').split(delimiter)) {
+    const candidate = join(folder, name);
+    try {
+      accessSync(candidate, constants.X_OK);
+      return candidate;
+    } catch {
+      // Not here.
+    }
+  }
+  return undefined;
+}
+
+/**
+ * moto_server's command line, under util-linux `setpriv --pdeathsig` where it exists (Linux): the
+ * kernel sends moto_server SIGTERM when this process dies, even by SIGKILL, so no server is left
+ * behind holding a port and the state of a run nobody can reach any more.
+ */
+function motoCommand(moto: string, port: number): [string, string[]] {
+  const args = ['-H', '127.0.0.1', '-p', String(port)];
+  const setpriv = findOnPath('setpriv');
+  return setpriv ? [setpriv, ['--pdeathsig', 'TERM', '--', moto, ...args]] : [moto, args];
+}
 
 async function freeLoopbackPort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -52,15 +84,19 @@ async function waitUntilReady(endpoint: string, child: ChildProcess, timeoutMs: 
 export async function startMotoServer(
   options: { port?: number; timeoutMs?: number } = {},
 ): Promise<MotoServer> {
+  const moto = findOnPath('moto_server');
+  if (!moto) throw new MotoServerUnavailableError(`moto_server is not on PATH; ${INSTALL_HINT}`);
   const port = options.port ?? (await freeLoopbackPort());
   const endpoint = `http://127.0.0.1:${port}`;
-  const child = spawn('moto_server', ['-H', '127.0.0.1', '-p', String(port)], {
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
+  const [command, args] = motoCommand(moto, port);
+  const child = spawn(command, args, { stdio: ['ignore', 'ignore', 'pipe'] });
   const spawnError = new Promise<never>((_, reject) => {
-    child.once('error', (error: NodeJS.ErrnoException) => {
-      const reason = error.code === 'ENOENT' ? `moto_server is not on PATH; ${INSTALL_HINT}` : error.message;
-      reject(new MotoServerUnavailableError(reason));
+    child.once('error', (error) => reject(new MotoServerUnavailableError(error.message)));
+  });
+  let stopping = false;
+  const exited = new Promise<string>((resolve) => {
+    child.once('exit', (code, signal) => {
+      if (!stopping) resolve(signal ? `killed by ${signal}` : `exited with code ${code}`);
     });
   });
   let stderr = '';
@@ -78,9 +114,11 @@ export async function startMotoServer(
   }
   return {
     endpoint,
+    exited,
     stop: () =>
       new Promise<void>((resolve) => {
-        if (child.exitCode !== null) return resolve();
+        stopping = true;
+        if (child.exitCode !== null || child.signalCode !== null) return resolve();
         child.once('exit', () => resolve());
         child.kill('SIGTERM');
       }),

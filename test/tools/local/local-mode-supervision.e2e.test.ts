@@ -1,0 +1,127 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+import { createInterface } from 'node:readline';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createLifecycleEvent } from '../../../lambdas/core/events/lifecycle-event.js';
+import { postSignedWebhook } from '../../../tools/cli/send-command.js';
+import {
+  type LocalModeReady,
+  type RunningLocalMode,
+  startLocalMode,
+} from '../../../tools/local/local-mode.js';
+import { until } from '../../support/until.js';
+
+const BIN = new URL('../../../tools/cli/bin.js', import.meta.url).pathname;
+
+/** The pid of the moto_server serving `endpoint`, found by its command line (`-p <port>`). */
+function motoPid(endpoint: string): number {
+  const port = new URL(endpoint).port;
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    let args: string[];
+    try {
+      args = readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0');
+    } catch {
+      continue;
+    }
+    const portAt = args.indexOf('-p');
+    if (args.some((arg) => arg.endsWith('moto_server')) && args[portAt + 1] === port) return Number(entry);
+  }
+  throw new Error(`no moto_server process listens on port ${port}`);
+}
+
+async function answers(url: string): Promise<boolean> {
+  try {
+    const response = await fetch(url);
+    await response.body?.cancel();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function healthUrl(ready: LocalModeReady): string {
+  return ready.webhookUrl.replace(/\/webhooks\/standard$/, '/healthz');
+}
+
+/** `cpaas-lifecycle local` as a user starts it: its own moto_server, the sandbox, a free port. */
+async function startLocalCli(): Promise<{
+  child: ChildProcess;
+  ready: LocalModeReady;
+  stderr: () => string;
+  closed: Promise<number | null>;
+}> {
+  const env = { ...process.env };
+  delete env.AWS_ENDPOINT_URL;
+  const child = spawn(process.execPath, [BIN, 'local', '--port', '0'], {
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr?.on('data', (chunk: Buffer) => {
+    stderr += chunk.toString();
+  });
+  const closed = new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)));
+  const first = await new Promise<string>((resolve, reject) => {
+    createInterface({ input: child.stdout as NodeJS.ReadableStream }).once('line', resolve);
+    child.once('exit', (code) =>
+      reject(new Error(`local mode exited with ${code} before ready:\n${stderr}`)),
+    );
+  });
+  return { child, ready: JSON.parse(first) as LocalModeReady, stderr: () => stderr, closed };
+}
+
+describe('local mode supervises moto_server', () => {
+  const cleanups: Array<() => Promise<unknown> | unknown> = [];
+  afterEach(async () => {
+    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+  });
+
+  it('reports a dead moto_server: /healthz and webhooks answer 503 naming it, and `failed` settles', async () => {
+    const mode: RunningLocalMode = await startLocalMode({ port: 0, log: () => {} });
+    cleanups.push(() => mode.stop());
+    const healthy = await fetch(healthUrl(mode.ready));
+    expect(healthy.status).toBe(200);
+
+    process.kill(motoPid(mode.ready.awsEndpoint), 'SIGKILL');
+    const failure = await mode.failed;
+    expect(failure.message).toContain('moto_server killed by SIGKILL');
+
+    const health = await fetch(healthUrl(mode.ready));
+    expect(health.status).toBe(503);
+    expect(await health.json()).toEqual({
+      status: 'unavailable',
+      problems: [expect.stringContaining('moto_server: killed by SIGKILL')],
+    });
+    const webhook = await postSignedWebhook({
+      url: mode.ready.webhookUrl,
+      secret: mode.ready.webhookSecret,
+      body: JSON.stringify(
+        createLifecycleEvent({ type: 'employee.terminated', source: 'test', data: { employeeId: 'E1' } }),
+      ),
+    });
+    expect(webhook.status).toBe(503);
+    expect(JSON.parse(webhook.body)).toMatchObject({ problems: [expect.stringContaining('moto_server')] });
+  }, 60_000);
+
+  it('`local` says which dependency exited, stops the rest and exits 1', async () => {
+    const local = await startLocalCli();
+    cleanups.push(() => local.child.exitCode === null && local.child.kill('SIGKILL'));
+    process.kill(motoPid(local.ready.awsEndpoint), 'SIGKILL');
+    expect(await local.closed).toBe(1);
+    expect(local.stderr()).toContain(
+      'moto_server killed by SIGKILL; its queues and state are gone: stopping',
+    );
+    expect(local.stderr()).toContain('stopped');
+    expect(await answers(healthUrl(local.ready))).toBe(false);
+  }, 60_000);
+
+  it('leaves no moto_server behind when `local` itself is killed with SIGKILL', async () => {
+    const local = await startLocalCli();
+    const moto = `${local.ready.awsEndpoint}/moto-api/`;
+    expect(await answers(moto)).toBe(true);
+    local.child.kill('SIGKILL');
+    await local.closed;
+    await until(async () => !(await answers(moto)), 'moto_server to exit with its parent');
+  }, 60_000);
+});
