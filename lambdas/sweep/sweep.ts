@@ -1,3 +1,4 @@
+import { LifecycleError } from '../contract/errors.js';
 import { CpaasNotFoundError } from '../core/cpaas/errors.js';
 import type { User } from '../core/cpaas/schemas.js';
 import type { CallOptions, CpaasUsersApi } from '../core/cpaas/users-api.js';
@@ -37,9 +38,13 @@ export interface SweepReport {
   readonly failed: number;
 }
 
-/** Thrown after a run in which some items failed, so the Lambda's Errors metric and alarm see it. */
-export class SweepIncompleteError extends Error {
+/**
+ * Thrown after a run in which some items failed, so the Lambda's Errors metric and alarm see it.
+ * Not permanent: the failed items stay due and the next sweep tries them again.
+ */
+export class SweepIncompleteError extends LifecycleError {
   override readonly name = 'SweepIncompleteError';
+  readonly permanent = false;
   constructor(readonly report: SweepReport) {
     super(`${report.failed} due item(s) failed and will be retried on the next sweep`);
   }

@@ -1,7 +1,6 @@
 import type { SQSRecord } from 'aws-lambda';
 import { MESSAGE_ATTRIBUTES } from '../contract/settings.js';
 import { type ConvergePorts, converge } from '../core/converge/converge.js';
-import { UnsupportedEventVersionError } from '../core/converge/errors.js';
 import {
   employeeKey,
   LIFECYCLE_DATA_SCHEMA,
@@ -10,6 +9,7 @@ import {
 } from '../core/events/lifecycle-event.js';
 import type { WorkerLogger, WorkerMetrics } from '../core/telemetry/telemetry.js';
 import type { DeadLetterSink } from './dead-letter.js';
+import { UnsupportedEventVersionError } from './errors.js';
 import { classifyFailure } from './failure.js';
 
 export interface RecordProcessorDependencies {

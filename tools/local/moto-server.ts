@@ -1,15 +1,11 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createServer } from 'node:net';
+import { MotoServerUnavailableError } from './errors.js';
 
 /** A running moto_server child process and the endpoint AWS SDK clients should use. */
 export interface MotoServer {
   readonly endpoint: string;
   stop(): Promise<void>;
-}
-
-/** Raised when moto_server cannot be found or does not come up; says how to install it. */
-export class MotoServerUnavailableError extends Error {
-  override readonly name = 'MotoServerUnavailableError';
 }
 
 const INSTALL_HINT =
