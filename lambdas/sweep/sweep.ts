@@ -5,7 +5,7 @@ import type { CallOptions, CpaasUsersApi } from '../core/cpaas/users-api.js';
 import { parseLifecycleEvent, toQueueMessage } from '../core/events/lifecycle-event.js';
 import type { ScheduledEvent, ScheduleStore } from '../core/state/schedule-store.js';
 import type { EmployeeLink } from '../core/state/state-store.js';
-import type { WorkerLogger } from '../core/telemetry/telemetry.js';
+import type { Logger } from '../core/telemetry/logger.js';
 
 /** The disabled users whose grace period ended, and the record of their deletion. */
 export interface GraceDeletions {
@@ -21,7 +21,7 @@ export interface SweepPorts {
   /** Sends one message to the lifecycle queue. */
   readonly enqueue: (message: ReturnType<typeof toQueueMessage>) => Promise<void>;
   readonly clock: () => Date;
-  readonly logger: WorkerLogger;
+  readonly logger: Logger;
   /** Log what would be done; send, delete and write nothing. */
   readonly dryRun: boolean;
   readonly callOptions?: () => CallOptions;
