@@ -1,22 +1,30 @@
+import { LifecycleError } from '../contract/errors.js';
+
 /**
  * Typed failures of the ingest path. Each maps to exactly one HTTP status in the handler, so a
- * source adapter says *what* went wrong and never has to know about HTTP.
+ * source adapter says *what* went wrong and never has to know about HTTP. `permanent` says whether
+ * the sender resending the same request could ever succeed: a 401 never, a 503 once the cause is
+ * fixed.
  */
+export abstract class IngestError extends LifecycleError {}
 
 /** The request is not provably from the source: missing/bad signature or stale timestamp (401). */
-export class WebhookVerificationError extends Error {
+export class WebhookVerificationError extends IngestError {
   override readonly name = 'WebhookVerificationError';
+  readonly permanent = true;
 }
 
 /**
  * Signing secrets could not be loaded or are not configured for a source (503): the sender should
  * retry once an operator has fixed the secret, rather than have its events rejected for good.
  */
-export class WebhookSecretsUnavailableError extends Error {
+export class WebhookSecretsUnavailableError extends IngestError {
   override readonly name = 'WebhookSecretsUnavailableError';
+  readonly permanent = false;
 }
 
 /** SQS did not take every event of a request (503): the sender retries, so nothing is dropped. */
-export class QueueUnavailableError extends Error {
+export class QueueUnavailableError extends IngestError {
   override readonly name = 'QueueUnavailableError';
+  readonly permanent = false;
 }

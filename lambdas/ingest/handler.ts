@@ -1,10 +1,10 @@
-import { Logger } from '@aws-lambda-powertools/logger';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { DEFAULTS, ENV, SERVICE_NAMES } from '../contract/settings.js';
 import type { AwsClientConfig } from '../core/config/aws-client-config.js';
 import { InvalidLifecycleEventError } from '../core/events/lifecycle-event.js';
+import { type Logger, powertoolsLogger, silentLogger } from '../core/telemetry/logger.js';
 import { type EventQueue, sqsEventQueue } from './enqueue.js';
 import { QueueUnavailableError, WebhookSecretsUnavailableError, WebhookVerificationError } from './errors.js';
 import { mergeSource } from './sources/merge.js';
@@ -18,28 +18,19 @@ export const MAX_WEBHOOK_BODY_BYTES = 1024 * 1024;
 /** Every source served at `POST /webhooks/{name}`. */
 export const DEFAULT_SOURCES: readonly SourceAdapter[] = [standardWebhooksSource, mergeSource];
 
-/** The slice of a logger the handler uses; Powertools' Logger fits it. Never given secrets or PII. */
-export interface IngestLogger {
-  info(message: string, attributes: Record<string, unknown>): void;
-  warn(message: string, attributes: Record<string, unknown>): void;
-  error(message: string, attributes: Record<string, unknown>): void;
-}
-
 export interface IngestDependencies {
   sources?: readonly SourceAdapter[];
   secrets: WebhookSecretsProvider;
   queue: EventQueue;
   /** Injected so the spec's fixed-timestamp test vectors verify. */
   now?: () => Date;
-  logger?: IngestLogger;
+  logger?: Logger;
 }
 
 export type IngestHandler = (
   event: APIGatewayProxyEventV2,
   context?: Context,
 ) => Promise<APIGatewayProxyStructuredResultV2>;
-
-const silentLogger: IngestLogger = { info() {}, warn() {}, error() {} };
 
 function reply(
   statusCode: number,
@@ -160,7 +151,7 @@ export function ingestDependenciesFromEnv(
       maxAgeSeconds: Number.isFinite(maxAgeSeconds) ? maxAgeSeconds : DEFAULTS.secretCacheSeconds,
     }),
     queue: sqsEventQueue(new SQSClient(clientConfig), required(env, ENV.queueUrl)),
-    logger: new Logger({ serviceName: SERVICE_NAMES.ingest }),
+    logger: powertoolsLogger(SERVICE_NAMES.ingest),
   };
 }
 

@@ -1,14 +1,12 @@
-import { Logger } from '@aws-lambda-powertools/logger';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { Context } from 'aws-lambda';
 import { ENV, SERVICE_NAMES } from '../contract/settings.js';
 import type { AwsClientConfig } from '../core/config/aws-client-config.js';
 import { cpaasApiFromEnv, requiredEnv } from '../core/config/environment.js';
-import type { CpaasLogger } from '../core/cpaas/client.js';
 import { DynamoScheduleStore } from '../core/state/schedule-store.js';
 import { DynamoStateStore } from '../core/state/state-store.js';
-import type { WorkerLogger } from '../core/telemetry/telemetry.js';
+import { type Logger, powertoolsLogger } from '../core/telemetry/logger.js';
 import { type SweepPorts, type SweepReport, sweep } from './sweep.js';
 
 /** API calls stop this long before the invocation's end, leaving time for the state write. */
@@ -23,7 +21,7 @@ const TIME_MARGIN_MS = 5_000;
 export function sweepPortsFromEnv(
   env: NodeJS.ProcessEnv = process.env,
   clientConfig: AwsClientConfig = env.AWS_ENDPOINT_URL ? { endpoint: env.AWS_ENDPOINT_URL } : {},
-  logger: WorkerLogger & CpaasLogger = new Logger({ serviceName: SERVICE_NAMES.sweep }),
+  logger: Logger = powertoolsLogger(SERVICE_NAMES.sweep),
 ): Omit<SweepPorts, 'callOptions'> {
   const dynamodb = new DynamoDBClient(clientConfig);
   const tableName = requiredEnv(env, ENV.stateTableName);

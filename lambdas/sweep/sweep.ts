@@ -1,10 +1,11 @@
+import { LifecycleError } from '../contract/errors.js';
 import { CpaasNotFoundError } from '../core/cpaas/errors.js';
 import type { User } from '../core/cpaas/schemas.js';
 import type { CallOptions, CpaasUsersApi } from '../core/cpaas/users-api.js';
 import { parseLifecycleEvent, toQueueMessage } from '../core/events/lifecycle-event.js';
 import type { ScheduledEvent, ScheduleStore } from '../core/state/schedule-store.js';
 import type { EmployeeLink } from '../core/state/state-store.js';
-import type { WorkerLogger } from '../core/telemetry/telemetry.js';
+import type { Logger } from '../core/telemetry/logger.js';
 
 /** The disabled users whose grace period ended, and the record of their deletion. */
 export interface GraceDeletions {
@@ -20,7 +21,7 @@ export interface SweepPorts {
   /** Sends one message to the lifecycle queue. */
   readonly enqueue: (message: ReturnType<typeof toQueueMessage>) => Promise<void>;
   readonly clock: () => Date;
-  readonly logger: WorkerLogger;
+  readonly logger: Logger;
   /** Log what would be done; send, delete and write nothing. */
   readonly dryRun: boolean;
   readonly callOptions?: () => CallOptions;
@@ -37,9 +38,13 @@ export interface SweepReport {
   readonly failed: number;
 }
 
-/** Thrown after a run in which some items failed, so the Lambda's Errors metric and alarm see it. */
-export class SweepIncompleteError extends Error {
+/**
+ * Thrown after a run in which some items failed, so the Lambda's Errors metric and alarm see it.
+ * Not permanent: the failed items stay due and the next sweep tries them again.
+ */
+export class SweepIncompleteError extends LifecycleError {
   override readonly name = 'SweepIncompleteError';
+  readonly permanent = false;
   constructor(readonly report: SweepReport) {
     super(`${report.failed} due item(s) failed and will be retried on the next sweep`);
   }

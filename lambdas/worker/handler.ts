@@ -1,7 +1,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import { DEFAULTS, ENV, type TerminationPolicy } from '../contract/settings.js';
+import { DEFAULTS, ENV, SERVICE_NAMES, type TerminationPolicy } from '../contract/settings.js';
 import type { AwsClientConfig } from '../core/config/aws-client-config.js';
 import {
   cpaasApiFromEnv,
@@ -15,16 +15,10 @@ import type { DeletionBrake } from '../core/state/deletion-brake.js';
 import type { HoldStore } from '../core/state/hold-store.js';
 import type { ScheduleStore } from '../core/state/schedule-store.js';
 import type { StateStore } from '../core/state/state-store.js';
-import {
-  noMetrics,
-  powertoolsLogger,
-  powertoolsMetrics,
-  silentLogger,
-  type WorkerLogger,
-  type WorkerMetrics,
-} from '../core/telemetry/telemetry.js';
+import { type Logger, powertoolsLogger, silentLogger } from '../core/telemetry/logger.js';
 import { processFifoBatch } from './batch.js';
 import { type DeadLetterSink, SqsDeadLetterSink } from './dead-letter.js';
+import { noMetrics, powertoolsMetrics, type WorkerMetrics } from './metrics.js';
 import { createRecordProcessor } from './process-record.js';
 
 /** Everything the worker needs; the Lambda builds it from the environment, tests and local mode inject it. */
@@ -41,7 +35,7 @@ export interface WorkerDependencies {
   readonly dryRun?: boolean;
   readonly maxReceiveCount?: number;
   readonly clock?: () => Date;
-  readonly logger?: WorkerLogger;
+  readonly logger?: Logger;
   readonly metrics?: WorkerMetrics;
   /** Message groups processed at once (default 10: every group of a FIFO batch). */
   readonly concurrency?: number;
@@ -105,7 +99,7 @@ export function workerDependenciesFromEnv(
   clientConfig: AwsClientConfig = env.AWS_ENDPOINT_URL ? { endpoint: env.AWS_ENDPOINT_URL } : {},
 ): WorkerDependencies {
   const metrics = powertoolsMetrics();
-  const logger = powertoolsLogger();
+  const logger = powertoolsLogger(SERVICE_NAMES.worker);
   const { brake, ...settings } = deprovisioningSettingsFromEnv(env);
   return {
     api: cpaasApiFromEnv(env, clientConfig, logger, (attempt) => metrics.apiLatency(attempt.durationMs)),

@@ -1,23 +1,24 @@
 import type { SQSRecord } from 'aws-lambda';
 import { MESSAGE_ATTRIBUTES } from '../contract/settings.js';
 import { type ConvergePorts, converge } from '../core/converge/converge.js';
-import { UnsupportedEventVersionError } from '../core/converge/errors.js';
 import {
   employeeKey,
   LIFECYCLE_DATA_SCHEMA,
   type LifecycleEvent,
   parseLifecycleEvent,
 } from '../core/events/lifecycle-event.js';
-import type { WorkerLogger, WorkerMetrics } from '../core/telemetry/telemetry.js';
+import type { Logger } from '../core/telemetry/logger.js';
 import type { DeadLetterSink } from './dead-letter.js';
+import { UnsupportedEventVersionError } from './errors.js';
 import { classifyFailure } from './failure.js';
+import type { WorkerMetrics } from './metrics.js';
 
 export interface RecordProcessorDependencies {
   readonly ports: ConvergePorts;
   readonly deadLetters: DeadLetterSink;
   /** The queue's redrive maxReceiveCount: the attempt at which the worker dead-letters itself. */
   readonly maxReceiveCount: number;
-  readonly logger: WorkerLogger;
+  readonly logger: Logger;
   readonly metrics: WorkerMetrics;
 }
 

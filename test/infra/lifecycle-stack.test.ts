@@ -15,8 +15,8 @@ import {
   WORKER_TABLE_ACTIONS,
 } from '../../infra/lifecycle-stack.js';
 import { DEFAULTS, ENV, METRICS, SERVICE_NAMES, STATE_TABLE_KEYS } from '../../lambdas/contract/settings.js';
-import { powertoolsMetrics } from '../../lambdas/core/telemetry/telemetry.js';
 import { DEFAULT_SOURCES } from '../../lambdas/ingest/handler.js';
+import { powertoolsMetrics } from '../../lambdas/worker/metrics.js';
 
 const committedContext: Record<string, unknown> = JSON.parse(readFileSync('cdk.json', 'utf8')).context;
 

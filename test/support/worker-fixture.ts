@@ -15,7 +15,7 @@ import { DynamoDeletionBrake } from '../../lambdas/core/state/deletion-brake.js'
 import { DynamoHoldStore } from '../../lambdas/core/state/hold-store.js';
 import { DynamoScheduleStore } from '../../lambdas/core/state/schedule-store.js';
 import { DynamoStateStore } from '../../lambdas/core/state/state-store.js';
-import type { WorkerLogger } from '../../lambdas/core/telemetry/telemetry.js';
+import type { Logger } from '../../lambdas/core/telemetry/logger.js';
 import { SqsDeadLetterSink } from '../../lambdas/worker/dead-letter.js';
 import { createWorkerHandler, type WorkerDependencies } from '../../lambdas/worker/handler.js';
 import { toSqsRecord } from '../../tools/local/event-source.js';
@@ -112,7 +112,8 @@ export async function workerFixture(maxReceiveCount = 3): Promise<WorkerFixture>
   let fixture: WorkerFixture | undefined;
   const clock = () => fixture?.now ?? new Date();
   const logs: LogLine[] = [];
-  const logger: WorkerLogger = {
+  const logger: Logger = {
+    debug() {},
     info: (message, attributes) => logs.push({ level: 'info', message, attributes }),
     warn: (message, attributes) => logs.push({ level: 'warn', message, attributes }),
     error: (message, attributes) => logs.push({ level: 'error', message, attributes }),

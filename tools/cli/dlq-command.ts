@@ -10,8 +10,8 @@ import {
   redactBody,
   redriveDeadLetters,
   resolveSourceQueueUrl,
-  SourceQueueUnknownError,
 } from '../operations/dead-letter-queue.js';
+import { SourceQueueUnknownError } from '../operations/errors.js';
 import { confirm } from './confirm.js';
 import { EXIT } from './exit-codes.js';
 

@@ -5,17 +5,17 @@ import { type Command, InvalidArgumentError, Option } from 'commander';
 import { ENV } from '../../lambdas/contract/settings.js';
 import { DynamoStateStore } from '../../lambdas/core/state/state-store.js';
 import { sqsEventQueue } from '../../lambdas/ingest/enqueue.js';
+import { DeletionThresholdError, InvalidRosterError } from '../operations/errors.js';
 import { createProgress } from '../operations/progress.js';
 import {
   applyReconcilePlan,
   DEFAULT_ALLOWED_DELETES,
-  DeletionThresholdError,
   formatPlan,
   loadReconcileState,
   planReconcile,
   planSummary,
 } from '../operations/reconcile.js';
-import { InvalidRosterError, parseRoster, rosterFormatOf } from '../operations/roster.js';
+import { parseRoster, rosterFormatOf } from '../operations/roster.js';
 import { EXIT } from './exit-codes.js';
 import { addConnectionOptions, type ConnectionFlags, clientFor } from './users-command.js';
 

@@ -10,6 +10,7 @@ import {
 } from '@aws-sdk/client-sqs';
 import type { Context, SQSBatchResponse, SQSEvent, SQSMessageAttributes, SQSRecord } from 'aws-lambda';
 import { DEFAULTS, SERVICE_NAMES } from '../../lambdas/contract/settings.js';
+import { HandlerTimeoutError, InvalidBatchResponseError } from './errors.js';
 
 /** The worker's signature: an SQS-triggered Lambda handler with partial batch responses. */
 export type SqsBatchHandler = (event: SQSEvent, context: Context) => Promise<SQSBatchResponse | undefined>;
@@ -46,16 +47,6 @@ export interface EventSourceOptions {
 export interface RunningEventSource {
   /** Stops polling, waits for the batch in flight to finish, and resolves. */
   stop(): Promise<void>;
-}
-
-/** The handler ran past the function timeout: Lambda would have killed it, so the batch failed. */
-export class HandlerTimeoutError extends Error {
-  override readonly name = 'HandlerTimeoutError';
-}
-
-/** The handler reported an item identifier that is not in the batch: Lambda fails the whole batch. */
-export class InvalidBatchResponseError extends Error {
-  override readonly name = 'InvalidBatchResponseError';
 }
 
 function toLambdaAttribute(value: MessageAttributeValue): SQSMessageAttributes[string] {

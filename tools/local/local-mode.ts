@@ -5,6 +5,7 @@ import { sweepPortsFromEnv } from '../../lambdas/sweep/handler.js';
 import { type SweepReport, sweep } from '../../lambdas/sweep/sweep.js';
 import { createWorkerHandler, workerDependenciesFromEnv } from '../../lambdas/worker/handler.js';
 import { createDependencyHealth } from './dependency-health.js';
+import { DependencyExitedError } from './errors.js';
 import { type SqsBatchHandler, startEventSource } from './event-source.js';
 import { startIngestServer } from './http-server.js';
 import { startMotoServer } from './moto-server.js';
@@ -76,11 +77,6 @@ export interface RunningLocalMode {
   sweepNow(): Promise<SweepReport | undefined>;
   /** Stops what this run started, in reverse order; safe to call twice. */
   stop(): Promise<void>;
-}
-
-/** A process local mode supervises exited while local mode was running. */
-export class DependencyExitedError extends Error {
-  override readonly name = 'DependencyExitedError';
 }
 
 export const LOCAL_VISIBILITY_TIMEOUT_SECONDS = 10;

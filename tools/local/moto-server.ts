@@ -2,6 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
 import { createServer } from 'node:net';
 import { delimiter, join } from 'node:path';
+import { MotoServerUnavailableError } from './errors.js';
 
 /** A running moto_server child process and the endpoint AWS SDK clients should use. */
 export interface MotoServer {
@@ -12,11 +13,6 @@ export interface MotoServer {
    */
   readonly exited: Promise<string>;
   stop(): Promise<void>;
-}
-
-/** Raised when moto_server cannot be found or does not come up; says how to install it. */
-export class MotoServerUnavailableError extends Error {
-  override readonly name = 'MotoServerUnavailableError';
 }
 
 const INSTALL_HINT =

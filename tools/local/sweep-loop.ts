@@ -1,5 +1,4 @@
-import type { CpaasLogger } from '../../lambdas/core/cpaas/client.js';
-import type { WorkerLogger } from '../../lambdas/core/telemetry/telemetry.js';
+import type { Logger } from '../../lambdas/core/telemetry/logger.js';
 import type { SweepReport } from '../../lambdas/sweep/sweep.js';
 
 export interface SweepLoopOptions {
@@ -52,7 +51,7 @@ export function startSweepLoop(options: SweepLoopOptions): RunningSweepLoop {
 }
 
 /** The sweep's structured log lines as human-readable local-mode lines (ids only, never PII). */
-export function sweepLogLines(log: (line: string) => void): WorkerLogger & CpaasLogger {
+export function sweepLogLines(log: (line: string) => void): Logger {
   const line = (message: string, attributes: Record<string, unknown>) => {
     const ids = ['employeeKey', 'eventId', 'cpaasUserId', 'dueAt', 'errorMessage']
       .filter((key) => attributes[key] !== undefined)

@@ -12,6 +12,7 @@ import {
   type SQSClient,
 } from '@aws-sdk/client-sqs';
 import { DEAD_LETTER_ATTRIBUTES } from '../../lambdas/contract/settings.js';
+import { SourceQueueUnknownError } from './errors.js';
 
 /** Why a message is in the DLQ, from the worker's reason attributes or, failing those, from SQS. */
 export interface DeadLetterReason {
@@ -251,11 +252,6 @@ export async function findDeadLetter(
 ): Promise<DeadLetter | undefined> {
   const { messages } = await listDeadLetters(options);
   return messages.find((message) => message.messageId === options.messageId);
-}
-
-/** The DLQ has no single source queue to send messages back to; the operator must name one. */
-export class SourceQueueUnknownError extends Error {
-  override readonly name = 'SourceQueueUnknownError';
 }
 
 /**

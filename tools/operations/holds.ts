@@ -2,19 +2,10 @@ import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { MESSAGE_ATTRIBUTES } from '../../lambdas/contract/settings.js';
 import { parseLifecycleEvent, toQueueMessage } from '../../lambdas/core/events/lifecycle-event.js';
 import type { HeldTermination, HoldStore } from '../../lambdas/core/state/hold-store.js';
+import { AmbiguousHoldIdError, UnknownHoldError } from './errors.js';
 
 /** Which holds an operator acts on: every one, or those named by event id. */
 export type HoldSelection = { readonly all: true } | { readonly ids: readonly string[] };
-
-/** A requested id matches no hold (already released or discarded, or mistyped). */
-export class UnknownHoldError extends Error {
-  override readonly name = 'UnknownHoldError';
-}
-
-/** An event id held for more than one employee; the operator names it `employeeKey/eventId`. */
-export class AmbiguousHoldIdError extends Error {
-  override readonly name = 'AmbiguousHoldIdError';
-}
 
 /** A hold as an operator sees it: ids and counts, never the body (it carries an email and names). */
 export interface HoldSummary {

@@ -14,18 +14,7 @@ import type { BrakeDecision, DeletionBrake } from '../../lambdas/core/state/dele
 import type { HoldStore } from '../../lambdas/core/state/hold-store.js';
 import type { ScheduledEvent, ScheduleStore } from '../../lambdas/core/state/schedule-store.js';
 import type { EmployeeLink, LinkStatus, StateStore } from '../../lambdas/core/state/state-store.js';
-
-/**
- * A preview tried to change the CPaaS account or the state table. Converge's dry run never
- * should; the read-only ports refuse it anyway, so a bug there shows up as this error instead of
- * a changed user.
- */
-export class PreviewWriteError extends Error {
-  override readonly name = 'PreviewWriteError';
-  constructor(readonly operation: string) {
-    super(`a preview changes nothing, but the worker logic attempted ${operation}; nothing was sent`);
-  }
-}
+import { PreviewWriteError } from './errors.js';
 
 /** What the preview needs: the worker's ports, minus `dryRun` (always on). */
 export type PreviewPorts = Omit<ConvergePorts, 'dryRun'>;

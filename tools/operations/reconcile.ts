@@ -8,6 +8,7 @@ import {
 } from '../../lambdas/core/events/lifecycle-event.js';
 import type { EmployeeLink, StateStore } from '../../lambdas/core/state/state-store.js';
 import type { EventQueue } from '../../lambdas/ingest/enqueue.js';
+import { DeletionThresholdError } from './errors.js';
 
 export type PlannedChange =
   | { readonly action: 'create'; readonly employee: EmployeeData }
@@ -166,11 +167,6 @@ export function planSummary(plan: ReconcilePlan) {
     unchanged: plan.unchanged,
     unmanagedUserIds: plan.unmanagedUserIds,
   };
-}
-
-/** Too many deprovisions for one run: HRIS export glitches look exactly like mass terminations. */
-export class DeletionThresholdError extends Error {
-  override readonly name = 'DeletionThresholdError';
 }
 
 export const DEFAULT_ALLOWED_DELETES = 10;

@@ -1,12 +1,5 @@
 import { type EmployeeData, EmployeeDataSchema } from '../../lambdas/core/events/lifecycle-event.js';
-
-/** A roster that cannot be used; `problems` name rows and fields, never their values. */
-export class InvalidRosterError extends Error {
-  override readonly name = 'InvalidRosterError';
-  constructor(readonly problems: readonly string[]) {
-    super(`invalid roster: ${problems.slice(0, 10).join('; ')}${problems.length > 10 ? '; ...' : ''}`);
-  }
-}
+import { InvalidRosterError } from './errors.js';
 
 /** RFC 4180 fields: quoted fields may hold commas, doubled quotes and line breaks. */
 function parseCsvRows(text: string): string[][] {

@@ -3,12 +3,13 @@ import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { DEFAULTS, ENV, TERMINATION_POLICIES, type TerminationPolicy } from '../../contract/settings.js';
 import { WorkerConfigurationError } from '../converge/errors.js';
 import { SecretsManagerApiKey, withKeyRefresh } from '../cpaas/api-key.js';
-import { type CpaasAttempt, CpaasClient, type CpaasLogger } from '../cpaas/client.js';
+import { type CpaasAttempt, CpaasClient } from '../cpaas/client.js';
 import type { CpaasUsersApi } from '../cpaas/users-api.js';
 import { DynamoDeletionBrake } from '../state/deletion-brake.js';
 import { DynamoHoldStore } from '../state/hold-store.js';
 import { DynamoScheduleStore } from '../state/schedule-store.js';
 import { DynamoStateStore } from '../state/state-store.js';
+import type { Logger } from '../telemetry/logger.js';
 import type { AwsClientConfig } from './aws-client-config.js';
 
 /**
@@ -110,7 +111,7 @@ export function stateTablePorts(
 export function cpaasApiFromEnv(
   env: NodeJS.ProcessEnv,
   clientConfig: AwsClientConfig,
-  logger: CpaasLogger,
+  logger: Logger,
   onAttempt?: (attempt: CpaasAttempt) => void,
 ): CpaasUsersApi {
   const keys = new SecretsManagerApiKey({

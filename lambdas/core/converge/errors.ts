@@ -1,11 +1,15 @@
+import { LifecycleError } from '../../contract/errors.js';
+
 /**
- * Errors the worker itself raises. Each says whether repeating the work later may help, so the
+ * Errors converging raises itself. Each says whether repeating the work later may help, so the
  * failure classifier does not have to guess from a message.
  */
+export abstract class ConvergeError extends LifecycleError {}
 
 /** Create said the email is taken, yet no user with that email could be found to adopt. Retried. */
-export class AdoptionError extends Error {
+export class AdoptionError extends ConvergeError {
   override readonly name = 'AdoptionError';
+  readonly permanent = false;
 }
 
 /**
@@ -14,8 +18,9 @@ export class AdoptionError extends Error {
  * period). Adopting it would hand one person's phone user, number and voicemail to another, so
  * it is never retried: an operator decides.
  */
-export class UserLinkedElsewhereError extends Error {
+export class UserLinkedElsewhereError extends ConvergeError {
   override readonly name = 'UserLinkedElsewhereError';
+  readonly permanent = true;
   constructor(
     readonly cpaasUserId: string,
     readonly linkedTo: string | undefined,
@@ -25,11 +30,6 @@ export class UserLinkedElsewhereError extends Error {
         'resolve by hand (delete or rename that user, or fix the email in the HRIS), then redrive',
     );
   }
-}
-
-/** A queue message whose `dataschema` (event version) this worker does not know. Never retried. */
-export class UnsupportedEventVersionError extends Error {
-  override readonly name = 'UnsupportedEventVersionError';
 }
 
 /** The worker's configuration (environment) is missing or wrong; raised on the first invocation. */

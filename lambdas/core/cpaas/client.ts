@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Dispatcher } from 'undici';
 import type { z } from 'zod';
+import type { Logger } from '../telemetry/logger.js';
 import {
   CpaasAbortError,
   CpaasAuthError,
@@ -32,12 +33,6 @@ import type { CallOptions, CpaasUsersApi } from './users-api.js';
 /** The key itself, or a function that fetches it (e.g. from Secrets Manager) when a call needs it. */
 export type ApiKeySource = string | (() => string | Promise<string>);
 
-/** Shaped like the Powertools Logger, so one can be passed as is. Never receives the key or a body. */
-export interface CpaasLogger {
-  debug(message: string, attributes: Record<string, unknown>): void;
-  warn(message: string, attributes: Record<string, unknown>): void;
-}
-
 /** One HTTP attempt, as `onAttempt` and the logger see it: for metrics and tracing. */
 export interface CpaasAttempt {
   readonly method: HttpMethod;
@@ -68,7 +63,7 @@ export interface CpaasClientOptions {
   readonly retry?: Partial<RetryPolicy>;
   /** Sockets kept open to the API at most (default 16). */
   readonly maxConnections?: number;
-  readonly logger?: CpaasLogger;
+  readonly logger?: Logger;
   readonly onAttempt?: (attempt: CpaasAttempt) => void;
   /** A caller-owned undici dispatcher instead of the client's own pool; `close()` leaves it open. */
   readonly dispatcher?: Dispatcher;
@@ -118,7 +113,7 @@ export class CpaasClient implements CpaasUsersApi {
   readonly #basePath: string;
   readonly #transport: HttpTransport;
   readonly #retry: RetryPolicy;
-  readonly #logger: CpaasLogger | undefined;
+  readonly #logger: Logger | undefined;
   readonly #onAttempt: ((attempt: CpaasAttempt) => void) | undefined;
 
   constructor(options: CpaasClientOptions) {

@@ -1,8 +1,10 @@
+import { LifecycleError } from '../../contract/errors.js';
+
 /**
  * One error hierarchy for everything the CPaaS client can throw. Callers branch on the class (or on
- * `retryable`) instead of parsing messages; every error carries the HTTP status, the vendor's
- * `error_code` and `message`, and the request id when the API sent them. No error ever holds the
- * API key: requests are described by method and path only.
+ * `retryable` / `permanent`) instead of parsing messages; every error carries the HTTP status, the
+ * vendor's `error_code` and `message`, and the request id when the API sent them. No error ever
+ * holds the API key: requests are described by method and path only.
  */
 
 export interface CpaasErrorDetails {
@@ -28,7 +30,14 @@ export const CPAAS_ERROR_CODES = {
   internal: 1500,
 } as const;
 
-export class CpaasError extends Error {
+/**
+ * Two questions, two properties. `retryable` is about the call: the client may repeat the same
+ * HTTP request (429, 5xx, timeouts, network). `permanent` is about the message the worker is
+ * processing: the API rejected what the event asks for, so repeating the message fails the same
+ * way and it is dead-lettered at once. Neither implies the other: a 401 is neither (the key may be
+ * mid-rotation), a 429 is retryable and, once the client gives up, still not permanent.
+ */
+export class CpaasError extends LifecycleError {
   override name = 'CpaasError';
   readonly status: number | undefined;
   readonly errorCode: number | undefined;
@@ -40,6 +49,8 @@ export class CpaasError extends Error {
   readonly retryAfterMs: number | undefined;
   /** True when the same call may succeed if repeated later (429, 5xx, timeouts, network). */
   readonly retryable: boolean = false;
+  /** True when the request itself is wrong, so the message that asked for it never succeeds. */
+  readonly permanent: boolean = false;
 
   constructor(message: string, details: CpaasErrorDetails = {}) {
     super(message, details.cause === undefined ? undefined : { cause: details.cause });
@@ -57,11 +68,13 @@ export class CpaasError extends Error {
 /** The request broke the contract before it was sent (bad id, email, name...). Never reached the network. */
 export class CpaasRequestValidationError extends CpaasError {
   override name = 'CpaasRequestValidationError';
+  override readonly permanent = true;
 }
 
 /** 400: the API rejected the request body or parameters. */
 export class CpaasValidationError extends CpaasError {
   override name = 'CpaasValidationError';
+  override readonly permanent = true;
 }
 
 /** 401/403: missing, wrong or rotated API key, or no permission. */

@@ -1,11 +1,5 @@
 /** The CPaaS VoIP User API client and everything a caller needs to use it and handle its errors. */
-export {
-  type ApiKeySource,
-  type CpaasAttempt,
-  CpaasClient,
-  type CpaasClientOptions,
-  type CpaasLogger,
-} from './client.js';
+export { type ApiKeySource, type CpaasAttempt, CpaasClient, type CpaasClientOptions } from './client.js';
 export * from './errors.js';
 export { DEFAULT_TIMEOUTS, type HttpTimeouts } from './http-transport.js';
 export { redactEmails } from './response-errors.js';

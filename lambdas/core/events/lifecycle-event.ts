@@ -1,5 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { z } from 'zod';
+import { LifecycleError } from '../../contract/errors.js';
 
 /**
  * The one canonical event that travels on the lifecycle queue. Every producer (ingest, CLI,
@@ -93,9 +94,13 @@ export type LifecycleEvent = z.infer<typeof LifecycleEventSchema>;
 export type EmployeeData = z.infer<typeof EmployeeDataSchema>;
 export type TerminationData = z.infer<typeof TerminationDataSchema>;
 
-/** An event that does not match the canonical schema; `issues` lists each field that is wrong. */
-export class InvalidLifecycleEventError extends Error {
+/**
+ * An event that does not match the canonical schema; `issues` lists each field that is wrong.
+ * Permanent: the same body fails the same way on every delivery.
+ */
+export class InvalidLifecycleEventError extends LifecycleError {
   override readonly name = 'InvalidLifecycleEventError';
+  readonly permanent = true;
   constructor(
     message: string,
     readonly issues: readonly { path: string; message: string }[],

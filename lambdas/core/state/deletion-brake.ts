@@ -2,6 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { ConditionalCheckFailedException, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, PutCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { DEFAULTS, STATE_TABLE_KEYS } from '../../contract/settings.js';
+import { DeletionBrakeContentionError } from './errors.js';
 import { LINK_PREFIX } from './state-store.js';
 
 /** Where the deletion brake's sliding window stands for one termination. */
@@ -24,14 +25,6 @@ export interface DeletionBrake {
   admit(options?: { readonly force?: boolean }): Promise<BrakeDecision>;
   /** Where the window stands, counting nothing: for dry runs and `plan`. */
   inspect(): Promise<BrakeDecision>;
-}
-
-/**
- * The brake's window stayed contended through every attempt: the worker lets the message fail
- * (transient) so SQS redelivers it, rather than execute a termination nobody counted.
- */
-export class DeletionBrakeContentionError extends Error {
-  override readonly name = 'DeletionBrakeContentionError';
 }
 
 export interface DynamoDeletionBrakeOptions {

@@ -1,7 +1,7 @@
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { describe, expect, it } from 'vitest';
 import { mergedUserInput } from '../../../lambdas/core/converge/desired-user.js';
-import { silentLogger } from '../../../lambdas/core/telemetry/telemetry.js';
+import { silentLogger } from '../../../lambdas/core/telemetry/logger.js';
 import { SweepIncompleteError, type SweepPorts, sweep } from '../../../lambdas/sweep/sweep.js';
 import { DAY_MS, datedWorkerFixture, employee, keyOf, lifecycleEvent } from '../../support/worker-fixture.js';
 

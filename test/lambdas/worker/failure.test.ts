@@ -2,7 +2,7 @@ import { DynamoDBClient, ProvisionedThroughputExceededException } from '@aws-sdk
 import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
-import { UnsupportedEventVersionError } from '../../../lambdas/core/converge/errors.js';
+import { LifecycleError } from '../../../lambdas/contract/errors.js';
 import {
   CpaasAuthError,
   CpaasNetworkError,
@@ -17,6 +17,7 @@ import {
   parseLifecycleEvent,
 } from '../../../lambdas/core/events/lifecycle-event.js';
 import { DynamoStateStore } from '../../../lambdas/core/state/state-store.js';
+import { UnsupportedEventVersionError } from '../../../lambdas/worker/errors.js';
 import { classifyFailure } from '../../../lambdas/worker/failure.js';
 
 describe('classifyFailure', () => {
@@ -37,6 +38,22 @@ describe('classifyFailure', () => {
     new CpaasAuthError('401 after a refresh', { status: 401 }),
   ])('transient: $name', (error) => {
     expect(classifyFailure(error).kind).toBe('transient');
+  });
+
+  it('reads permanent from the error, so a new permanent error needs no change here', () => {
+    class NewAreaRejection extends LifecycleError {
+      override readonly name = 'NewAreaRejection';
+      readonly permanent = true;
+    }
+    class NewAreaHiccup extends LifecycleError {
+      override readonly name = 'NewAreaHiccup';
+      readonly permanent = false;
+    }
+    expect(classifyFailure(new NewAreaRejection('rejected'))).toMatchObject({
+      kind: 'permanent',
+      errorClass: 'NewAreaRejection',
+    });
+    expect(classifyFailure(new NewAreaHiccup('hiccup')).kind).toBe('transient');
   });
 
   it('a body that is not JSON is permanent', () => {

@@ -7,10 +7,10 @@ import {
 } from '@aws-sdk/client-sqs';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { afterEach, describe, expect, it } from 'vitest';
+import { InvalidBatchResponseError } from '../../../tools/local/errors.js';
 import {
   createLambdaContext,
   failedIdsOf,
-  InvalidBatchResponseError,
   type RunningEventSource,
   startEventSource,
 } from '../../../tools/local/event-source.js';

@@ -4,14 +4,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { MESSAGE_ATTRIBUTES } from '../../../lambdas/contract/settings.js';
 import { messageGroupIdFor, toQueueMessage } from '../../../lambdas/core/events/lifecycle-event.js';
 import { DynamoHoldStore, type HeldTermination } from '../../../lambdas/core/state/hold-store.js';
-import {
-  AmbiguousHoldIdError,
-  discardHolds,
-  listHolds,
-  releaseHolds,
-  selectHolds,
-  UnknownHoldError,
-} from '../../../tools/operations/holds.js';
+import { AmbiguousHoldIdError, UnknownHoldError } from '../../../tools/operations/errors.js';
+import { discardHolds, listHolds, releaseHolds, selectHolds } from '../../../tools/operations/holds.js';
 import { motoClientConfig } from '../../support/aws.js';
 import {
   createLifecycleQueue,

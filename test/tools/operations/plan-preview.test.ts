@@ -3,10 +3,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULTS, STATE_TABLE_KEYS, type TerminationPolicy } from '../../../lambdas/contract/settings.js';
 import type { EmployeeData, LifecycleEvent } from '../../../lambdas/core/events/lifecycle-event.js';
 import { DynamoDeletionBrake } from '../../../lambdas/core/state/deletion-brake.js';
+import { PreviewWriteError } from '../../../tools/operations/errors.js';
 import {
   type PlanPreview,
   type PreviewPorts,
-  PreviewWriteError,
   previewEvent,
   readOnlyPorts,
 } from '../../../tools/operations/plan-preview.js';

@@ -5,12 +5,8 @@ import {
   parseLifecycleEvent,
 } from '../../../lambdas/core/events/lifecycle-event.js';
 import type { EmployeeLink } from '../../../lambdas/core/state/state-store.js';
-import {
-  applyReconcilePlan,
-  DeletionThresholdError,
-  formatPlan,
-  planReconcile,
-} from '../../../tools/operations/reconcile.js';
+import { DeletionThresholdError } from '../../../tools/operations/errors.js';
+import { applyReconcilePlan, formatPlan, planReconcile } from '../../../tools/operations/reconcile.js';
 
 const employee = (id: string, extra: Partial<EmployeeData> = {}): EmployeeData => ({
   employeeId: id,

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { InvalidRosterError, parseRoster, rosterFormatOf } from '../../../tools/operations/roster.js';
+import { InvalidRosterError } from '../../../tools/operations/errors.js';
+import { parseRoster, rosterFormatOf } from '../../../tools/operations/roster.js';
 
 describe('parseRoster', () => {
   it('reads CSV with a header, quoted fields and empty optional cells', () => {

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EmployeeData } from '../../../../lambdas/core/events/lifecycle-event.js';
 import { DynamoDeletionBrake } from '../../../../lambdas/core/state/deletion-brake.js';
-import { noMetrics } from '../../../../lambdas/core/telemetry/telemetry.js';
+import { noMetrics } from '../../../../lambdas/worker/metrics.js';
 import { listHolds, releaseHolds } from '../../../../tools/operations/holds.js';
 import {
   DAY_MS,

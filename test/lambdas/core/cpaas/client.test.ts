@@ -6,7 +6,6 @@ import {
   type CpaasAttempt,
   CpaasClient,
   type CpaasClientOptions,
-  type CpaasLogger,
 } from '../../../../lambdas/core/cpaas/client.js';
 import {
   CpaasAbortError,
@@ -20,6 +19,7 @@ import {
   CpaasValidationError,
 } from '../../../../lambdas/core/cpaas/errors.js';
 import { mergeUserUpdate } from '../../../../lambdas/core/cpaas/user-merge.js';
+import type { Logger } from '../../../../lambdas/core/telemetry/logger.js';
 
 /**
  * The client's retry, timeout and secrecy mechanics over a real socket, against a server whose
@@ -359,10 +359,9 @@ describe('CpaasClient time budget', () => {
 describe('CpaasClient secrecy', () => {
   it('never shows the key in logs, error messages, stacks, enumerable fields or inspection', async () => {
     const lines: string[] = [];
-    const logger: CpaasLogger = {
-      debug: (message, attributes) => lines.push(`${message} ${JSON.stringify(attributes)}`),
-      warn: (message, attributes) => lines.push(`${message} ${JSON.stringify(attributes)}`),
-    };
+    const line = (message: string, attributes: Record<string, unknown>) =>
+      lines.push(`${message} ${JSON.stringify(attributes)}`);
+    const logger: Logger = { debug: line, info: line, warn: line, error: line };
     const client = clientFor({ logger, retry: { ...fastRetry, maxAttempts: 2 } });
     script = [
       okUser,

@@ -6,11 +6,8 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { afterAll, describe, expect, it } from 'vitest';
 import { STATE_TABLE_KEYS } from '../../../../lambdas/contract/settings.js';
-import {
-  type DeletionBrake,
-  DeletionBrakeContentionError,
-  DynamoDeletionBrake,
-} from '../../../../lambdas/core/state/deletion-brake.js';
+import { type DeletionBrake, DynamoDeletionBrake } from '../../../../lambdas/core/state/deletion-brake.js';
+import { DeletionBrakeContentionError } from '../../../../lambdas/core/state/errors.js';
 import { motoClientConfig } from '../../../support/aws.js';
 import { createStateTable, seedLinks } from '../../../support/holds-fixture.js';
 

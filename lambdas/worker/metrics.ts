@@ -1,13 +1,5 @@
-import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
-import { METRICS, SERVICE_NAMES } from '../../contract/settings.js';
-
-/** The slice of a logger the worker uses; Powertools' Logger fits it. Never given PII or secrets. */
-export interface WorkerLogger {
-  info(message: string, attributes: Record<string, unknown>): void;
-  warn(message: string, attributes: Record<string, unknown>): void;
-  error(message: string, attributes: Record<string, unknown>): void;
-}
+import { METRICS, SERVICE_NAMES } from '../contract/settings.js';
 
 /** What the worker measures; the Lambda publishes it as CloudWatch EMF. */
 export interface WorkerMetrics {
@@ -20,7 +12,6 @@ export interface WorkerMetrics {
   publish(): void;
 }
 
-export const silentLogger: WorkerLogger = { info() {}, warn() {}, error() {} };
 export const noMetrics: WorkerMetrics = {
   outcome() {},
   apiLatency() {},
@@ -28,10 +19,6 @@ export const noMetrics: WorkerMetrics = {
   terminationHeld() {},
   publish() {},
 };
-
-export function powertoolsLogger(): Logger {
-  return new Logger({ serviceName: SERVICE_NAMES.worker });
-}
 
 /**
  * Powertools Metrics as EMF: `EventOutcome` with an `outcome` dimension (one alarm per outcome
