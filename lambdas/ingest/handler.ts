@@ -6,7 +6,12 @@ import type { AwsClientConfig } from '../core/config/aws-client-config.js';
 import { InvalidLifecycleEventError } from '../core/events/lifecycle-event.js';
 import { type Logger, powertoolsLogger, silentLogger } from '../core/telemetry/logger.js';
 import { type EventQueue, sqsEventQueue } from './enqueue.js';
-import { QueueUnavailableError, WebhookSecretsUnavailableError, WebhookVerificationError } from './errors.js';
+import {
+  QueueUnavailableError,
+  SourceNotConfiguredError,
+  WebhookSecretsUnavailableError,
+  WebhookVerificationError,
+} from './errors.js';
 import { mergeSource } from './sources/merge.js';
 import type { SourceAdapter } from './sources/source-adapter.js';
 import { standardWebhooksSource } from './sources/standard-webhooks.js';
@@ -52,6 +57,9 @@ function lowerCaseHeaders(headers: APIGatewayProxyEventV2['headers']): Record<st
 
 const WEBHOOK_PATH = /(?:^|\/)webhooks\/([^/]+)\/?$/;
 const HEALTH_PATH = /(?:^|\/)healthz\/?$/;
+/** `application/json` or any `+json` type, with or without parameters such as a charset. */
+const JSON_MEDIA_TYPE = /^\s*application\/(?:[\w.-]+\+)?json\s*(?:;|$)/i;
+const STRICT_UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
 
 /**
  * Builds the ingest handler from its ports, so the Lambda, the local HTTP server and the tests
@@ -73,12 +81,23 @@ export function createIngestHandler(deps: IngestDependencies): IngestHandler {
     if (rawBody.length > MAX_WEBHOOK_BODY_BYTES) {
       return reply(413, { error: `body exceeds ${MAX_WEBHOOK_BODY_BYTES} bytes` });
     }
+    const headers = lowerCaseHeaders(event.headers);
+    if (!JSON_MEDIA_TYPE.test(headers['content-type'] ?? '')) {
+      return reply(415, { error: 'content-type must be application/json' });
+    }
     const at = now();
-    source.verify(rawBody, lowerCaseHeaders(event.headers), await deps.secrets.secretsFor(source.name), at);
+    source.verify(rawBody, headers, await deps.secrets.secretsFor(source.name), at);
 
+    let text: string;
+    try {
+      // Fatal: a replacement character silently stored in a name is worse than a 400.
+      text = STRICT_UTF8.decode(rawBody);
+    } catch {
+      return reply(400, { error: 'body is not valid UTF-8' });
+    }
     let body: unknown;
     try {
-      body = JSON.parse(rawBody.toString('utf8'));
+      body = JSON.parse(text);
     } catch {
       return reply(400, { error: 'body is not JSON' });
     }
@@ -113,7 +132,11 @@ export function createIngestHandler(deps: IngestDependencies): IngestHandler {
       };
       if (error instanceof WebhookVerificationError) {
         logger.warn('webhook rejected', attributes);
-        return reply(401, { error: 'signature verification failed' });
+        return reply(401, { error: 'signature verification failed', reason: error.failure });
+      }
+      if (error instanceof SourceNotConfiguredError) {
+        logger.error('webhook for a source that is not configured: add its signing secret', attributes);
+        return reply(404, { error: 'source not configured' });
       }
       if (error instanceof InvalidLifecycleEventError) {
         logger.info('webhook invalid', {

@@ -1,6 +1,6 @@
 import { GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { z } from 'zod';
-import { WebhookSecretsUnavailableError } from './errors.js';
+import { SourceNotConfiguredError, WebhookSecretsUnavailableError } from './errors.js';
 
 /**
  * The webhook secrets JSON: `{ "<source>": ["<current>", "<previous, during rotation>"] }`.
@@ -12,7 +12,7 @@ export type WebhookSecrets = z.infer<typeof WebhookSecretsSchema>;
 
 /** Where the ingest handler gets the secrets of a source; a port so tests and local mode can swap it. */
 export interface WebhookSecretsProvider {
-  /** Every current secret of `source`; throws `WebhookSecretsUnavailableError` when there are none. */
+  /** Every current secret of `source`; throws `SourceNotConfiguredError` when there are none. */
   secretsFor(source: string): Promise<readonly string[]>;
 }
 
@@ -73,8 +73,7 @@ export function secretsManagerWebhookSecrets(
   return {
     async secretsFor(source) {
       const secrets = (await load())[source];
-      if (!secrets)
-        throw new WebhookSecretsUnavailableError(`no webhook secret configured for source ${source}`);
+      if (!secrets) throw new SourceNotConfiguredError(`no webhook secret configured for source ${source}`);
       return secrets;
     },
   };

@@ -5,7 +5,7 @@ import {
   InvalidLifecycleEventError,
   type LifecycleEvent,
 } from '../../core/events/lifecycle-event.js';
-import { WebhookVerificationError } from '../errors.js';
+import { VERIFICATION_FAILURES as F, WebhookVerificationError } from '../errors.js';
 import { hmacSha256, macMatches } from './hmac.js';
 import type { SourceAdapter, WebhookHeaders } from './source-adapter.js';
 
@@ -29,13 +29,16 @@ export function verifyMergeWebhook(
   secrets: readonly string[],
 ): void {
   const header = headers[MERGE_SIGNATURE_HEADER];
-  if (!header) throw new WebhookVerificationError(`missing ${MERGE_SIGNATURE_HEADER} header`);
+  if (!header)
+    throw new WebhookVerificationError(F.missingHeader, `missing ${MERGE_SIGNATURE_HEADER} header`);
   const unpadded = header.trim().replace(/=+$/, '');
-  if (!/^[A-Za-z0-9_-]+$/.test(unpadded)) throw new WebhookVerificationError('signature is not base64url');
+  if (!/^[A-Za-z0-9_-]+$/.test(unpadded))
+    throw new WebhookVerificationError(F.malformedHeader, 'signature is not base64url');
   const received = Buffer.from(unpadded, 'base64url');
   let matched = false;
   for (const key of secrets) matched = macMatches(received, hmacSha256(key, rawBody)) || matched;
-  if (!matched) throw new WebhookVerificationError('signature does not match a current key');
+  if (!matched)
+    throw new WebhookVerificationError(F.noValidSignature, 'signature does not match a current key');
 }
 
 /** Signs a body as Merge does (padding-free base64url); used by tests and the local mode. */

@@ -3,7 +3,7 @@ import {
   type LifecycleEvent,
   validateLifecycleEvent,
 } from '../../core/events/lifecycle-event.js';
-import { WebhookVerificationError } from '../errors.js';
+import { VERIFICATION_FAILURES as F, WebhookVerificationError } from '../errors.js';
 import { hmacSha256, macMatches } from './hmac.js';
 import type { SourceAdapter, WebhookHeaders } from './source-adapter.js';
 
@@ -98,15 +98,18 @@ export function verifyStandardWebhook(
   const timestamp = headers['webhook-timestamp'];
   const signatureHeader = headers['webhook-signature'];
   if (!msgId || !timestamp || !signatureHeader) {
-    throw new WebhookVerificationError('missing webhook-id, webhook-timestamp or webhook-signature header');
+    throw new WebhookVerificationError(
+      F.missingHeader,
+      'missing webhook-id, webhook-timestamp or webhook-signature header',
+    );
   }
   if (!/^[0-9]{1,15}$/.test(timestamp))
-    throw new WebhookVerificationError('webhook-timestamp is not unix seconds');
+    throw new WebhookVerificationError(F.malformedHeader, 'webhook-timestamp is not unix seconds');
   const skew = Number(timestamp) - Math.floor(now.getTime() / 1000);
   if (skew < -STANDARD_WEBHOOK_TOLERANCE_SECONDS)
-    throw new WebhookVerificationError('webhook-timestamp is too old');
+    throw new WebhookVerificationError(F.timestampOutsideTolerance, 'webhook-timestamp is too old');
   if (skew > STANDARD_WEBHOOK_TOLERANCE_SECONDS)
-    throw new WebhookVerificationError('webhook-timestamp is in the future');
+    throw new WebhookVerificationError(F.timestampOutsideTolerance, 'webhook-timestamp is in the future');
 
   const received = receivedSignatures(signatureHeader);
   // Every pair is compared (no early exit) so timing does not reveal which secret or signature matched.
@@ -115,7 +118,8 @@ export function verifyStandardWebhook(
     const expected = signatureOf(decodeStandardWebhookSecret(secret), msgId, timestamp, rawBody);
     for (const mac of received) matched = macMatches(mac, expected) || matched;
   }
-  if (!matched) throw new WebhookVerificationError('no webhook-signature matches a current secret');
+  if (!matched)
+    throw new WebhookVerificationError(F.noValidSignature, 'no webhook-signature matches a current secret');
 }
 
 /** Validates one canonical event or an array of them; issue paths are prefixed with the index. */

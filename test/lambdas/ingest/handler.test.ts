@@ -76,7 +76,7 @@ describe('Standard Webhooks verification over HTTP', () => {
       vectorHeaders,
     );
     expect(response.status).toBe(401);
-    expect(response.json).toEqual({ error: 'signature verification failed' });
+    expect(response.json).toEqual({ error: 'signature verification failed', reason: 'no valid signature' });
   });
 
   it('accepts 5 minutes either side and rejects a replay, an expired or a future timestamp', async () => {
@@ -208,6 +208,61 @@ async function closedLoopbackPort(): Promise<number> {
     });
   });
 }
+
+describe('clean input only', () => {
+  const url = () => `${fixture.server.url}/webhooks/standard`;
+  const signedHire = () => {
+    const body = JSON.stringify(hireEvent());
+    return {
+      body,
+      headers: signStandardWebhook({ secret, msgId: 'msg_c', timestamp: fixture.clock.seconds, body }),
+    };
+  };
+
+  it('answers 415 unless the body is application/json or +json', async () => {
+    const { body, headers } = signedHire();
+    for (const type of [
+      'text/plain',
+      'application/x-www-form-urlencoded',
+      'multipart/form-data',
+      'application/xml',
+      '',
+    ]) {
+      const response = await post(url(), body, { ...headers, 'content-type': type });
+      expect(response.status, type || 'no content-type').toBe(415);
+    }
+    for (const type of ['application/json; charset=utf-8', 'application/cloudevents+json']) {
+      expect((await post(url(), body, { ...headers, 'content-type': type })).status, type).not.toBe(415);
+    }
+  });
+
+  it('answers 400 for a signed body that is not valid UTF-8, and queues nothing', async () => {
+    const body = Buffer.concat([Buffer.from('{"name":"Fi'), Buffer.from([0xc3, 0x28]), Buffer.from('"}')]);
+    const signed = signStandardWebhook({ secret, msgId: 'msg_u', timestamp: fixture.clock.seconds, body });
+    await drainQueue(fixture.sqs, fixture.queueUrl);
+    const response = await post(url(), body, signed);
+    expect(response).toMatchObject({ status: 400, json: { error: 'body is not valid UTF-8' } });
+    expect(await drainQueue(fixture.sqs, fixture.queueUrl)).toEqual([]);
+  });
+
+  it('says in a 401 which check failed, so clock skew reads apart from a wrong secret', async () => {
+    const { body, headers } = signedHire();
+    expect((await post(url(), body, {})).json).toMatchObject({ reason: 'missing signature header' });
+    fixture.clock.seconds += 3600;
+    expect((await post(url(), body, headers)).json).toMatchObject({ reason: 'timestamp outside tolerance' });
+    fixture.clock.seconds -= 3600;
+    expect((await postStandard(fixture, body, newStandardSecret())).json).toMatchObject({
+      reason: 'no valid signature',
+    });
+  });
+
+  it('answers 404 (not retryable) for a known source with no signing secret configured', async () => {
+    const response = await post(`${fixture.server.url}/webhooks/merge`, '{}', {
+      'x-merge-webhook-signature': 'guess',
+    });
+    expect(response).toMatchObject({ status: 404, json: { error: 'source not configured' } });
+  });
+});
 
 describe('outages answer 503 so the sender retries', () => {
   it('when SQS is unreachable', async () => {
