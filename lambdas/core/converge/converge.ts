@@ -1,6 +1,7 @@
 import type { TerminationPolicy } from '../../contract/settings.js';
 import { CpaasNotFoundError, isDuplicateEmailError } from '../cpaas/errors.js';
-import type { User } from '../cpaas/schemas.js';
+import { iterateItems } from '../cpaas/pagination.js';
+import { PAGE_SIZE_MAX, type User } from '../cpaas/schemas.js';
 import type { CallOptions, CpaasUsersApi } from '../cpaas/users-api.js';
 import { type EmployeeData, employeeKey, type LifecycleEvent } from '../events/lifecycle-event.js';
 import type { DeletionBrake } from '../state/deletion-brake.js';
@@ -83,8 +84,6 @@ export interface ConvergeOptions {
 }
 
 const DAY_MS = 86_400_000;
-
-const LIST_PAGE_SIZE = 50;
 
 /** One event's convergence: counts API calls, records the plan, skips writes in a dry run. */
 class Convergence {
@@ -293,20 +292,18 @@ class Convergence {
     return result;
   }
 
+  /** Pages through `listUsers` (each page a counted call, refreshed on 401) until the email turns up. */
   async #findUserIdByEmail(email: string): Promise<string | undefined> {
     const wanted = email.toLowerCase();
-    let startKey: string | undefined;
-    do {
-      const page = await this.#call(() =>
+    const users = iterateItems((startKey) =>
+      this.#call(() =>
         this.ports.api.listUsers(
-          { pageSize: LIST_PAGE_SIZE, ...(startKey === undefined ? {} : { startKey }) },
+          { pageSize: PAGE_SIZE_MAX, ...(startKey === undefined ? {} : { startKey }) },
           this.#options,
         ),
-      );
-      const match = page.data.find((user) => user.email?.toLowerCase() === wanted);
-      if (match !== undefined) return match.id;
-      startKey = page.next_start_key || undefined;
-    } while (startKey !== undefined);
+      ),
+    );
+    for await (const user of users) if (user.email?.toLowerCase() === wanted) return user.id;
     return undefined;
   }
 

@@ -11,6 +11,7 @@ import {
   CpaasTimeoutError,
 } from './errors.js';
 import { type HttpMethod, type HttpTimeouts, HttpTransport } from './http-transport.js';
+import { iterateItems } from './pagination.js';
 import { errorFromResponse, parseJson, requestIdOf } from './response-errors.js';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy, retryDelay } from './retry.js';
 import {
@@ -155,34 +156,13 @@ export class CpaasClient implements CpaasUsersApi {
     );
   }
 
-  /** Follows `next_start_key` page after page; a page is fetched only when the previous one is consumed. */
-  async *iterateUsers(
-    params: { pageSize?: number } = {},
-    options: CallOptions = {},
-  ): AsyncIterable<UserSummary> {
+  /** Every user, page after page (`iterateItems`: lazy, guarded against a listing that never ends). */
+  iterateUsers(params: { pageSize?: number } = {}, options: CallOptions = {}): AsyncIterable<UserSummary> {
     const pageSize = params.pageSize ?? PAGE_SIZE_MAX;
-    const seen = new Set<string>();
-    let startKey: string | undefined;
-    do {
-      const page = await this.listUsers(
-        { pageSize, ...(startKey === undefined ? {} : { startKey }) },
-        options,
-      );
-      yield* page.data;
-      startKey = page.next_start_key || undefined;
-      if (startKey !== undefined) {
-        if (seen.has(startKey)) {
-          throw new CpaasResponseError(
-            `CPaaS API repeated next_start_key while listing users; stopped to avoid a loop`,
-            {
-              method: 'GET',
-              path: `${this.#basePath}/user`,
-            },
-          );
-        }
-        seen.add(startKey);
-      }
-    } while (startKey !== undefined);
+    return iterateItems(
+      (startKey) => this.listUsers({ pageSize, ...(startKey === undefined ? {} : { startKey }) }, options),
+      { path: `${this.#basePath}/user` },
+    );
   }
 
   /** Never retried: if the answer is lost, the user may exist; look it up before creating again. */
