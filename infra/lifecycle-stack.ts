@@ -8,18 +8,25 @@ import {
   Stack,
   type StackProps,
 } from 'aws-cdk-lib';
-import { AttributeType, BillingMode, ProjectionType, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { FunctionUrlAuthType, type IFunction } from 'aws-cdk-lib/aws-lambda';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { type DeadLetterQueue, Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { AwsSolutionsChecks, NagSuppressions } from 'cdk-nag';
 import type { Construct } from 'constructs';
-import { DEFAULTS, ENV, SOURCE_NAMES, STATE_TABLE_KEYS } from '../lambdas/contract/settings.js';
+import {
+  type CpaasEnvironmentValues,
+  ingestEnvironment,
+  sweepEnvironment,
+  workerEnvironment,
+} from '../lambdas/contract/environment.js';
+import { DEFAULTS, SOURCE_NAMES } from '../lambdas/contract/settings.js';
+import { STATE_TABLE_KEYS } from '../lambdas/contract/state-table.js';
 import { parseStackConfig, type StackConfig } from './config.js';
 import { LifecycleAlarms } from './lifecycle-alarms.js';
 import { LifecycleFunction } from './lifecycle-function.js';
 import { LifecycleSecret } from './lifecycle-secret.js';
+import { addStateTable } from './state-table.js';
 import { SweepSchedule } from './sweep-schedule.js';
 
 /** The stack name, also the synthesized template's file name (`cdk.out/<name>.template.json`). */
@@ -86,7 +93,7 @@ function outputId(prefix: string, name: string): string {
 /**
  * The whole pipeline in one stack: webhook URL -> ingest -> SQS FIFO -> worker -> CPaaS, with the
  * DLQ, the state table, the secrets and the alarms, so one `cdk deploy` gives a running, alarmed
- * pipeline. Names and limits come from `lambdas/contract/settings.ts`, shared with the local mode.
+ * pipeline. Names and limits come from `lambdas/contract/`, shared with the local mode.
  */
 export class LifecycleStack extends Stack {
   constructor(scope: Construct, id: string, props: LifecycleStackProps) {
@@ -126,22 +133,7 @@ export class LifecycleStack extends Stack {
       deadLetterQueue: deadLetter,
     });
 
-    const table = new Table(this, 'StateTable', {
-      tableName: DEFAULTS.stateTableName,
-      partitionKey: { name: STATE_TABLE_KEYS.partitionKey, type: AttributeType.STRING },
-      billingMode: BillingMode.PAY_PER_REQUEST,
-      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
-      timeToLiveAttribute: STATE_TABLE_KEYS.ttlAttribute,
-      encryption: TableEncryption.AWS_MANAGED,
-    });
-    // Sparse: only items carrying `dueShard` (pending schedules, disabled users awaiting deletion)
-    // are in it, so the every-minute sweep reads what is due and pays nothing for the rest.
-    table.addGlobalSecondaryIndex({
-      indexName: STATE_TABLE_KEYS.dueIndexName,
-      partitionKey: { name: STATE_TABLE_KEYS.dueIndexPartitionKey, type: AttributeType.STRING },
-      sortKey: { name: STATE_TABLE_KEYS.dueIndexSortKey, type: AttributeType.STRING },
-      projectionType: ProjectionType.ALL,
-    });
+    const table = addStateTable(this, 'StateTable', DEFAULTS.stateTableName);
 
     const apiKey = new LifecycleSecret(this, 'ApiKeySecret', {
       arn: config.apiKeySecretArn,
@@ -160,30 +152,34 @@ export class LifecycleStack extends Stack {
         'list the old secret after the new one while rotating. Set with aws secretsmanager put-secret-value.',
     });
 
-    // What both functions that call CPaaS and keep state need: the worker and the sweep.
-    const cpaasEnvironment = {
-      [ENV.cpaasBaseUrl]: config.cpaasBaseUrl,
-      [ENV.cpaasAccountId]: cpaasAccountId,
-      [ENV.cpaasApiKeySecretId]: apiKey.secret.secretArn,
-      [ENV.stateTableName]: table.tableName,
-      [ENV.dryRun]: String(config.dryRun),
-      [ENV.secretCacheSeconds]: String(DEFAULTS.secretCacheSeconds),
+    // What both functions that call CPaaS need: the worker and the sweep.
+    const cpaas: CpaasEnvironmentValues = {
+      baseUrl: config.cpaasBaseUrl,
+      accountId: cpaasAccountId,
+      apiKeySecretId: apiKey.secret.secretArn,
+      secretCacheSeconds: DEFAULTS.secretCacheSeconds,
     };
     const worker = new LifecycleFunction(this, 'Worker', {
       entry: 'lambdas/worker/handler.ts',
       description: 'Applies lifecycle events from the FIFO queue to the CPaaS VoIP User API',
       timeout: WORKER_TIMEOUT,
       memorySize: MEMORY_MB,
-      environment: {
-        ...cpaasEnvironment,
-        [ENV.deadLetterQueueUrl]: deadLetterQueue.queueUrl,
-        [ENV.maxReceiveCount]: String(config.maxReceiveCount),
-        [ENV.terminationPolicy]: config.terminationPolicy,
-        [ENV.deleteGraceDays]: String(config.deleteGraceDays),
-        [ENV.deletionBrakeWindowMinutes]: String(config.deletionBrakeWindowMinutes),
-        [ENV.deletionBrakeMinimum]: String(config.deletionBrakeMinimum),
-        [ENV.deletionBrakePercent]: String(config.deletionBrakePercent),
-      },
+      environment: workerEnvironment({
+        cpaas,
+        stateTableName: table.tableName,
+        dryRun: config.dryRun,
+        deadLetterQueueUrl: deadLetterQueue.queueUrl,
+        maxReceiveCount: config.maxReceiveCount,
+        deprovisioning: {
+          policy: config.terminationPolicy,
+          deleteGraceDays: config.deleteGraceDays,
+          brake: {
+            windowMinutes: config.deletionBrakeWindowMinutes,
+            minimum: config.deletionBrakeMinimum,
+            percent: config.deletionBrakePercent,
+          },
+        },
+      }),
     }).function;
     worker.addEventSource(
       new SqsEventSource(queue, {
@@ -203,11 +199,11 @@ export class LifecycleStack extends Stack {
       description: 'Verifies HRIS webhooks and queues them as lifecycle events',
       timeout: INGEST_TIMEOUT,
       memorySize: MEMORY_MB,
-      environment: {
-        [ENV.queueUrl]: queue.queueUrl,
-        [ENV.webhookSecretsSecretId]: webhookSecrets.secret.secretArn,
-        [ENV.secretCacheSeconds]: String(DEFAULTS.secretCacheSeconds),
-      },
+      environment: ingestEnvironment({
+        queueUrl: queue.queueUrl,
+        webhookSecretsSecretId: webhookSecrets.secret.secretArn,
+        secretCacheSeconds: DEFAULTS.secretCacheSeconds,
+      }),
     }).function;
     webhookSecrets.grantRead(ingest);
     queue.grantSendMessages(ingest);
@@ -227,7 +223,12 @@ export class LifecycleStack extends Stack {
         'Every minute: queues scheduled lifecycle events that fell due, deletes users whose grace ended',
       timeout: SWEEP_TIMEOUT,
       memorySize: MEMORY_MB,
-      environment: { ...cpaasEnvironment, [ENV.queueUrl]: queue.queueUrl },
+      environment: sweepEnvironment({
+        cpaas,
+        stateTableName: table.tableName,
+        dryRun: config.dryRun,
+        queueUrl: queue.queueUrl,
+      }),
     }).function;
     apiKey.grantRead(sweep);
     grantTableActions(

@@ -31,8 +31,3 @@ export class UserLinkedElsewhereError extends Error {
 export class UnsupportedEventVersionError extends Error {
   override readonly name = 'UnsupportedEventVersionError';
 }
-
-/** The worker's configuration (environment) is missing or wrong; raised on the first invocation. */
-export class WorkerConfigurationError extends Error {
-  override readonly name = 'WorkerConfigurationError';
-}

@@ -5,7 +5,7 @@ import {
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
 import { afterAll, describe, expect, it } from 'vitest';
-import { STATE_TABLE_KEYS } from '../../../../lambdas/contract/settings.js';
+import { STATE_TABLE_KEYS } from '../../../../lambdas/contract/state-table.js';
 import {
   type DeletionBrake,
   DeletionBrakeContentionError,
