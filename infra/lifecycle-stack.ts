@@ -8,8 +8,9 @@ import {
   Stack,
   type StackProps,
 } from 'aws-cdk-lib';
+import type { Table } from 'aws-cdk-lib/aws-dynamodb';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
-import { FunctionUrlAuthType, type IFunction } from 'aws-cdk-lib/aws-lambda';
+import { type FunctionUrl, FunctionUrlAuthType, type IFunction } from 'aws-cdk-lib/aws-lambda';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { type DeadLetterQueue, Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { AwsSolutionsChecks, NagSuppressions } from 'cdk-nag';
@@ -90,29 +91,82 @@ function outputId(prefix: string, name: string): string {
   return prefix + name.replace(/(^|[^A-Za-z0-9]+)([A-Za-z0-9])/g, (_, __, c: string) => c.toUpperCase());
 }
 
+/** The lifecycle queue and its DLQ. */
+interface Queues {
+  readonly queue: Queue;
+  readonly deadLetterQueue: Queue;
+}
+
+/** The CPaaS API key (worker, sweep) and the webhook signing secrets (ingest). */
+interface Secrets {
+  readonly apiKey: LifecycleSecret;
+  readonly webhookSecrets: LifecycleSecret;
+}
+
+/** What the stack outputs: the endpoints to give the HRIS, and the ids an operator needs. */
+interface Outputs extends Queues, Secrets {
+  readonly url: FunctionUrl;
+  readonly table: Table;
+  readonly sweep: IFunction;
+  readonly alarms: LifecycleAlarms;
+}
+
+/** AWS's rule for SQS event sources: otherwise a message still being retried becomes visible again. */
+function checkVisibilityTimeout(): void {
+  if (VISIBILITY_TIMEOUT.toSeconds() < 6 * WORKER_TIMEOUT.toSeconds()) {
+    throw new Error('DEFAULTS.visibilityTimeoutSeconds must be at least 6x DEFAULTS.workerTimeoutSeconds');
+  }
+}
+
 /**
  * The whole pipeline in one stack: webhook URL -> ingest -> SQS FIFO -> worker -> CPaaS, with the
  * DLQ, the state table, the secrets and the alarms, so one `cdk deploy` gives a running, alarmed
- * pipeline. Names and limits come from `lambdas/contract/`, shared with the local mode.
+ * pipeline. Names and limits come from `lambdas/contract/`, shared with the local mode. The steps
+ * run in this order so the synthesized template keeps its order of resources.
  */
 export class LifecycleStack extends Stack {
   constructor(scope: Construct, id: string, props: LifecycleStackProps) {
     super(scope, id, props);
     const { config } = props;
-    if (VISIBILITY_TIMEOUT.toSeconds() < 6 * WORKER_TIMEOUT.toSeconds()) {
-      // AWS's rule for SQS event sources: otherwise a message still being retried becomes visible again.
-      throw new Error('DEFAULTS.visibilityTimeoutSeconds must be at least 6x DEFAULTS.workerTimeoutSeconds');
-    }
+    checkVisibilityTimeout();
+    const cpaasAccountId = this.cpaasAccountId(config);
+    const queues = this.queues(config);
+    const table = addStateTable(this, 'StateTable', DEFAULTS.stateTableName);
+    const secrets = this.secrets(config);
+    const cpaas: CpaasEnvironmentValues = {
+      baseUrl: config.cpaasBaseUrl,
+      accountId: cpaasAccountId,
+      apiKeySecretId: secrets.apiKey.secret.secretArn,
+      secretCacheSeconds: DEFAULTS.secretCacheSeconds,
+    };
+    const worker = this.worker(config, cpaas, queues, table, secrets.apiKey);
+    const { ingest, url } = this.ingest(queues.queue, secrets.webhookSecrets);
+    const sweep = this.sweep(config, cpaas, queues.queue, table, secrets.apiKey);
+    const alarms = new LifecycleAlarms(this, 'Alarms', {
+      ...queues,
+      worker,
+      ingest,
+      sweep,
+      oldestMessageAgeAlarmSeconds: config.oldestMessageAgeAlarmSeconds,
+      alarmEmail: config.alarmEmail,
+    });
+    this.outputs({ ...queues, ...secrets, url, table, sweep, alarms });
+  }
 
-    const cpaasAccountId =
+  /** From context (`-c cpaasAccountId=...`), or else asked for at deploy time as the `CpaasAccountId` parameter. */
+  private cpaasAccountId(config: StackConfig): string {
+    return (
       config.cpaasAccountId ??
       new CfnParameter(this, 'CpaasAccountId', {
         type: 'String',
         description: 'CPaaS account id (32 alphanumerics). Or set it once with -c cpaasAccountId=...',
         allowedPattern: '^[A-Za-z0-9]{32}$',
         constraintDescription: 'must be the 32 alphanumeric CPaaS account id',
-      }).valueAsString;
+      }).valueAsString
+    );
+  }
 
+  private queues(config: StackConfig): Queues {
     const deadLetterQueue = new Queue(this, 'DeadLetterQueue', {
       queueName: DEFAULTS.deadLetterQueueName,
       fifo: true,
@@ -132,9 +186,10 @@ export class LifecycleStack extends Stack {
       retentionPeriod: Duration.days(DEFAULTS.deadLetterRetentionDays),
       deadLetterQueue: deadLetter,
     });
+    return { queue, deadLetterQueue };
+  }
 
-    const table = addStateTable(this, 'StateTable', DEFAULTS.stateTableName);
-
+  private secrets(config: StackConfig): Secrets {
     const apiKey = new LifecycleSecret(this, 'ApiKeySecret', {
       arn: config.apiKeySecretArn,
       name: config.apiKeySecretName,
@@ -151,14 +206,16 @@ export class LifecycleStack extends Stack {
         'Webhook signing secrets per ingest source, JSON: {"standard":["whsec_..."],"merge":["..."]}; ' +
         'list the old secret after the new one while rotating. Set with aws secretsmanager put-secret-value.',
     });
+    return { apiKey, webhookSecrets };
+  }
 
-    // What both functions that call CPaaS need: the worker and the sweep.
-    const cpaas: CpaasEnvironmentValues = {
-      baseUrl: config.cpaasBaseUrl,
-      accountId: cpaasAccountId,
-      apiKeySecretId: apiKey.secret.secretArn,
-      secretCacheSeconds: DEFAULTS.secretCacheSeconds,
-    };
+  private worker(
+    config: StackConfig,
+    cpaas: CpaasEnvironmentValues,
+    { queue, deadLetterQueue }: Queues,
+    table: Table,
+    apiKey: LifecycleSecret,
+  ): IFunction {
     const worker = new LifecycleFunction(this, 'Worker', {
       entry: 'lambdas/worker/handler.ts',
       description: 'Applies lifecycle events from the FIFO queue to the CPaaS VoIP User API',
@@ -193,7 +250,10 @@ export class LifecycleStack extends Stack {
     grantTableActions(worker, WORKER_TABLE_ACTIONS, [table.tableArn]);
     // Permanent failures are dead-lettered by the worker itself, with the reason as attributes.
     deadLetterQueue.grantSendMessages(worker);
+    return worker;
+  }
 
+  private ingest(queue: Queue, webhookSecrets: LifecycleSecret): { ingest: IFunction; url: FunctionUrl } {
     const ingest = new LifecycleFunction(this, 'Ingest', {
       entry: 'lambdas/ingest/handler.ts',
       description: 'Verifies HRIS webhooks and queues them as lifecycle events',
@@ -216,7 +276,16 @@ export class LifecycleStack extends Stack {
       PUBLIC_URL_RULES.map((id) => ({ id, reason: PUBLIC_URL_REASON })),
       true,
     );
+    return { ingest, url };
+  }
 
+  private sweep(
+    config: StackConfig,
+    cpaas: CpaasEnvironmentValues,
+    queue: Queue,
+    table: Table,
+    apiKey: LifecycleSecret,
+  ): IFunction {
     const sweep = new LifecycleFunction(this, 'Sweep', {
       entry: 'lambdas/sweep/handler.ts',
       description:
@@ -240,17 +309,19 @@ export class LifecycleStack extends Stack {
     // Due events go back through the queue, so the worker applies them in the employee's FIFO group.
     queue.grantSendMessages(sweep);
     new SweepSchedule(this, 'SweepSchedule', { fn: sweep, interval: SWEEP_INTERVAL });
+    return sweep;
+  }
 
-    const alarms = new LifecycleAlarms(this, 'Alarms', {
-      queue,
-      deadLetterQueue,
-      worker,
-      ingest,
-      sweep,
-      oldestMessageAgeAlarmSeconds: config.oldestMessageAgeAlarmSeconds,
-      alarmEmail: config.alarmEmail,
-    });
-
+  private outputs({
+    url,
+    queue,
+    deadLetterQueue,
+    table,
+    sweep,
+    alarms,
+    apiKey,
+    webhookSecrets,
+  }: Outputs): void {
     new CfnOutput(this, 'IngestUrl', {
       value: url.url,
       description:
