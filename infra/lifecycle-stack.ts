@@ -8,18 +8,26 @@ import {
   Stack,
   type StackProps,
 } from 'aws-cdk-lib';
-import { AttributeType, BillingMode, ProjectionType, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
+import type { Table } from 'aws-cdk-lib/aws-dynamodb';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
-import { FunctionUrlAuthType, type IFunction } from 'aws-cdk-lib/aws-lambda';
+import { type FunctionUrl, FunctionUrlAuthType, type IFunction } from 'aws-cdk-lib/aws-lambda';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { type DeadLetterQueue, Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { AwsSolutionsChecks, NagSuppressions } from 'cdk-nag';
 import type { Construct } from 'constructs';
-import { DEFAULTS, ENV, SOURCE_NAMES, STATE_TABLE_KEYS } from '../lambdas/contract/settings.js';
+import {
+  type CpaasEnvironmentValues,
+  ingestEnvironment,
+  sweepEnvironment,
+  workerEnvironment,
+} from '../lambdas/contract/environment.js';
+import { DEFAULTS, SOURCE_NAMES } from '../lambdas/contract/settings.js';
+import { STATE_TABLE_KEYS } from '../lambdas/contract/state-table.js';
 import { parseStackConfig, type StackConfig } from './config.js';
 import { LifecycleAlarms } from './lifecycle-alarms.js';
 import { LifecycleFunction } from './lifecycle-function.js';
 import { LifecycleSecret } from './lifecycle-secret.js';
+import { addStateTable } from './state-table.js';
 import { SweepSchedule } from './sweep-schedule.js';
 
 /** The stack name, also the synthesized template's file name (`cdk.out/<name>.template.json`). */
@@ -83,29 +91,82 @@ function outputId(prefix: string, name: string): string {
   return prefix + name.replace(/(^|[^A-Za-z0-9]+)([A-Za-z0-9])/g, (_, __, c: string) => c.toUpperCase());
 }
 
+/** The lifecycle queue and its DLQ. */
+interface Queues {
+  readonly queue: Queue;
+  readonly deadLetterQueue: Queue;
+}
+
+/** The CPaaS API key (worker, sweep) and the webhook signing secrets (ingest). */
+interface Secrets {
+  readonly apiKey: LifecycleSecret;
+  readonly webhookSecrets: LifecycleSecret;
+}
+
+/** What the stack outputs: the endpoints to give the HRIS, and the ids an operator needs. */
+interface Outputs extends Queues, Secrets {
+  readonly url: FunctionUrl;
+  readonly table: Table;
+  readonly sweep: IFunction;
+  readonly alarms: LifecycleAlarms;
+}
+
+/** AWS's rule for SQS event sources: otherwise a message still being retried becomes visible again. */
+function checkVisibilityTimeout(): void {
+  if (VISIBILITY_TIMEOUT.toSeconds() < 6 * WORKER_TIMEOUT.toSeconds()) {
+    throw new Error('DEFAULTS.visibilityTimeoutSeconds must be at least 6x DEFAULTS.workerTimeoutSeconds');
+  }
+}
+
 /**
  * The whole pipeline in one stack: webhook URL -> ingest -> SQS FIFO -> worker -> CPaaS, with the
  * DLQ, the state table, the secrets and the alarms, so one `cdk deploy` gives a running, alarmed
- * pipeline. Names and limits come from `lambdas/contract/settings.ts`, shared with the local mode.
+ * pipeline. Names and limits come from `lambdas/contract/`, shared with the local mode. The steps
+ * run in this order so the synthesized template keeps its order of resources.
  */
 export class LifecycleStack extends Stack {
   constructor(scope: Construct, id: string, props: LifecycleStackProps) {
     super(scope, id, props);
     const { config } = props;
-    if (VISIBILITY_TIMEOUT.toSeconds() < 6 * WORKER_TIMEOUT.toSeconds()) {
-      // AWS's rule for SQS event sources: otherwise a message still being retried becomes visible again.
-      throw new Error('DEFAULTS.visibilityTimeoutSeconds must be at least 6x DEFAULTS.workerTimeoutSeconds');
-    }
+    checkVisibilityTimeout();
+    const cpaasAccountId = this.cpaasAccountId(config);
+    const queues = this.queues(config);
+    const table = addStateTable(this, 'StateTable', DEFAULTS.stateTableName);
+    const secrets = this.secrets(config);
+    const cpaas: CpaasEnvironmentValues = {
+      baseUrl: config.cpaasBaseUrl,
+      accountId: cpaasAccountId,
+      apiKeySecretId: secrets.apiKey.secret.secretArn,
+      secretCacheSeconds: DEFAULTS.secretCacheSeconds,
+    };
+    const worker = this.worker(config, cpaas, queues, table, secrets.apiKey);
+    const { ingest, url } = this.ingest(queues.queue, secrets.webhookSecrets);
+    const sweep = this.sweep(config, cpaas, queues.queue, table, secrets.apiKey);
+    const alarms = new LifecycleAlarms(this, 'Alarms', {
+      ...queues,
+      worker,
+      ingest,
+      sweep,
+      oldestMessageAgeAlarmSeconds: config.oldestMessageAgeAlarmSeconds,
+      alarmEmail: config.alarmEmail,
+    });
+    this.outputs({ ...queues, ...secrets, url, table, sweep, alarms });
+  }
 
-    const cpaasAccountId =
+  /** From context (`-c cpaasAccountId=...`), or else asked for at deploy time as the `CpaasAccountId` parameter. */
+  private cpaasAccountId(config: StackConfig): string {
+    return (
       config.cpaasAccountId ??
       new CfnParameter(this, 'CpaasAccountId', {
         type: 'String',
         description: 'CPaaS account id (32 alphanumerics). Or set it once with -c cpaasAccountId=...',
         allowedPattern: '^[A-Za-z0-9]{32}$',
         constraintDescription: 'must be the 32 alphanumeric CPaaS account id',
-      }).valueAsString;
+      }).valueAsString
+    );
+  }
 
+  private queues(config: StackConfig): Queues {
     const deadLetterQueue = new Queue(this, 'DeadLetterQueue', {
       queueName: DEFAULTS.deadLetterQueueName,
       fifo: true,
@@ -125,24 +186,10 @@ export class LifecycleStack extends Stack {
       retentionPeriod: Duration.days(DEFAULTS.deadLetterRetentionDays),
       deadLetterQueue: deadLetter,
     });
+    return { queue, deadLetterQueue };
+  }
 
-    const table = new Table(this, 'StateTable', {
-      tableName: DEFAULTS.stateTableName,
-      partitionKey: { name: STATE_TABLE_KEYS.partitionKey, type: AttributeType.STRING },
-      billingMode: BillingMode.PAY_PER_REQUEST,
-      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
-      timeToLiveAttribute: STATE_TABLE_KEYS.ttlAttribute,
-      encryption: TableEncryption.AWS_MANAGED,
-    });
-    // Sparse: only items carrying `dueShard` (pending schedules, disabled users awaiting deletion)
-    // are in it, so the every-minute sweep reads what is due and pays nothing for the rest.
-    table.addGlobalSecondaryIndex({
-      indexName: STATE_TABLE_KEYS.dueIndexName,
-      partitionKey: { name: STATE_TABLE_KEYS.dueIndexPartitionKey, type: AttributeType.STRING },
-      sortKey: { name: STATE_TABLE_KEYS.dueIndexSortKey, type: AttributeType.STRING },
-      projectionType: ProjectionType.ALL,
-    });
-
+  private secrets(config: StackConfig): Secrets {
     const apiKey = new LifecycleSecret(this, 'ApiKeySecret', {
       arn: config.apiKeySecretArn,
       name: config.apiKeySecretName,
@@ -159,31 +206,37 @@ export class LifecycleStack extends Stack {
         'Webhook signing secrets per ingest source, JSON: {"standard":["whsec_..."],"merge":["..."]}; ' +
         'list the old secret after the new one while rotating. Set with aws secretsmanager put-secret-value.',
     });
+    return { apiKey, webhookSecrets };
+  }
 
-    // What both functions that call CPaaS and keep state need: the worker and the sweep.
-    const cpaasEnvironment = {
-      [ENV.cpaasBaseUrl]: config.cpaasBaseUrl,
-      [ENV.cpaasAccountId]: cpaasAccountId,
-      [ENV.cpaasApiKeySecretId]: apiKey.secret.secretArn,
-      [ENV.stateTableName]: table.tableName,
-      [ENV.dryRun]: String(config.dryRun),
-      [ENV.secretCacheSeconds]: String(DEFAULTS.secretCacheSeconds),
-    };
+  private worker(
+    config: StackConfig,
+    cpaas: CpaasEnvironmentValues,
+    { queue, deadLetterQueue }: Queues,
+    table: Table,
+    apiKey: LifecycleSecret,
+  ): IFunction {
     const worker = new LifecycleFunction(this, 'Worker', {
       entry: 'lambdas/worker/handler.ts',
       description: 'Applies lifecycle events from the FIFO queue to the CPaaS VoIP User API',
       timeout: WORKER_TIMEOUT,
       memorySize: MEMORY_MB,
-      environment: {
-        ...cpaasEnvironment,
-        [ENV.deadLetterQueueUrl]: deadLetterQueue.queueUrl,
-        [ENV.maxReceiveCount]: String(config.maxReceiveCount),
-        [ENV.terminationPolicy]: config.terminationPolicy,
-        [ENV.deleteGraceDays]: String(config.deleteGraceDays),
-        [ENV.deletionBrakeWindowMinutes]: String(config.deletionBrakeWindowMinutes),
-        [ENV.deletionBrakeMinimum]: String(config.deletionBrakeMinimum),
-        [ENV.deletionBrakePercent]: String(config.deletionBrakePercent),
-      },
+      environment: workerEnvironment({
+        cpaas,
+        stateTableName: table.tableName,
+        dryRun: config.dryRun,
+        deadLetterQueueUrl: deadLetterQueue.queueUrl,
+        maxReceiveCount: config.maxReceiveCount,
+        deprovisioning: {
+          policy: config.terminationPolicy,
+          deleteGraceDays: config.deleteGraceDays,
+          brake: {
+            windowMinutes: config.deletionBrakeWindowMinutes,
+            minimum: config.deletionBrakeMinimum,
+            percent: config.deletionBrakePercent,
+          },
+        },
+      }),
     }).function;
     worker.addEventSource(
       new SqsEventSource(queue, {
@@ -197,17 +250,20 @@ export class LifecycleStack extends Stack {
     grantTableActions(worker, WORKER_TABLE_ACTIONS, [table.tableArn]);
     // Permanent failures are dead-lettered by the worker itself, with the reason as attributes.
     deadLetterQueue.grantSendMessages(worker);
+    return worker;
+  }
 
+  private ingest(queue: Queue, webhookSecrets: LifecycleSecret): { ingest: IFunction; url: FunctionUrl } {
     const ingest = new LifecycleFunction(this, 'Ingest', {
       entry: 'lambdas/ingest/handler.ts',
       description: 'Verifies HRIS webhooks and queues them as lifecycle events',
       timeout: INGEST_TIMEOUT,
       memorySize: MEMORY_MB,
-      environment: {
-        [ENV.queueUrl]: queue.queueUrl,
-        [ENV.webhookSecretsSecretId]: webhookSecrets.secret.secretArn,
-        [ENV.secretCacheSeconds]: String(DEFAULTS.secretCacheSeconds),
-      },
+      environment: ingestEnvironment({
+        queueUrl: queue.queueUrl,
+        webhookSecretsSecretId: webhookSecrets.secret.secretArn,
+        secretCacheSeconds: DEFAULTS.secretCacheSeconds,
+      }),
     }).function;
     webhookSecrets.grantRead(ingest);
     queue.grantSendMessages(ingest);
@@ -220,14 +276,28 @@ export class LifecycleStack extends Stack {
       PUBLIC_URL_RULES.map((id) => ({ id, reason: PUBLIC_URL_REASON })),
       true,
     );
+    return { ingest, url };
+  }
 
+  private sweep(
+    config: StackConfig,
+    cpaas: CpaasEnvironmentValues,
+    queue: Queue,
+    table: Table,
+    apiKey: LifecycleSecret,
+  ): IFunction {
     const sweep = new LifecycleFunction(this, 'Sweep', {
       entry: 'lambdas/sweep/handler.ts',
       description:
         'Every minute: queues scheduled lifecycle events that fell due, deletes users whose grace ended',
       timeout: SWEEP_TIMEOUT,
       memorySize: MEMORY_MB,
-      environment: { ...cpaasEnvironment, [ENV.queueUrl]: queue.queueUrl },
+      environment: sweepEnvironment({
+        cpaas,
+        stateTableName: table.tableName,
+        dryRun: config.dryRun,
+        queueUrl: queue.queueUrl,
+      }),
     }).function;
     apiKey.grantRead(sweep);
     grantTableActions(
@@ -239,17 +309,19 @@ export class LifecycleStack extends Stack {
     // Due events go back through the queue, so the worker applies them in the employee's FIFO group.
     queue.grantSendMessages(sweep);
     new SweepSchedule(this, 'SweepSchedule', { fn: sweep, interval: SWEEP_INTERVAL });
+    return sweep;
+  }
 
-    const alarms = new LifecycleAlarms(this, 'Alarms', {
-      queue,
-      deadLetterQueue,
-      worker,
-      ingest,
-      sweep,
-      oldestMessageAgeAlarmSeconds: config.oldestMessageAgeAlarmSeconds,
-      alarmEmail: config.alarmEmail,
-    });
-
+  private outputs({
+    url,
+    queue,
+    deadLetterQueue,
+    table,
+    sweep,
+    alarms,
+    apiKey,
+    webhookSecrets,
+  }: Outputs): void {
     new CfnOutput(this, 'IngestUrl', {
       value: url.url,
       description:

@@ -1,29 +1,8 @@
 /**
  * Names and settings shared by the CDK stack (`infra/`) and the local mode (`tools/local/`), so
  * the pipeline that runs here is the pipeline that is deployed: one definition, two consumers.
+ * The functions' environment is in `environment.ts`, the state table in `state-table.ts`.
  */
-
-/** Environment variables the Lambda handlers read. */
-export const ENV = {
-  cpaasBaseUrl: 'CPAAS_BASE_URL',
-  cpaasAccountId: 'CPAAS_ACCOUNT_ID',
-  cpaasApiKeySecretId: 'CPAAS_API_KEY_SECRET_ID',
-  /** 'true' only for the local sandbox: the client otherwise refuses plain http. */
-  cpaasAllowInsecureHttp: 'CPAAS_ALLOW_INSECURE_HTTP',
-  stateTableName: 'STATE_TABLE_NAME',
-  queueUrl: 'LIFECYCLE_QUEUE_URL',
-  deadLetterQueueUrl: 'DEAD_LETTER_QUEUE_URL',
-  maxReceiveCount: 'MAX_RECEIVE_COUNT',
-  terminationPolicy: 'TERMINATION_POLICY',
-  dryRun: 'DRY_RUN',
-  webhookSecretsSecretId: 'WEBHOOK_SECRETS_SECRET_ID',
-  secretCacheSeconds: 'SECRET_CACHE_SECONDS',
-  /** Days a `disable-then-delete` termination keeps the disabled user before the sweep deletes it. */
-  deleteGraceDays: 'DELETE_GRACE_DAYS',
-  deletionBrakeWindowMinutes: 'DELETION_BRAKE_WINDOW_MINUTES',
-  deletionBrakeMinimum: 'DELETION_BRAKE_MINIMUM',
-  deletionBrakePercent: 'DELETION_BRAKE_PERCENT',
-} as const;
 
 /**
  * `delete` removes the user; `disable` only sets `enabled: false`; `disable-then-delete` revokes
@@ -32,20 +11,6 @@ export const ENV = {
  */
 export const TERMINATION_POLICIES = ['delete', 'disable', 'disable-then-delete'] as const;
 export type TerminationPolicy = (typeof TERMINATION_POLICIES)[number];
-
-/**
- * State table key schema: one string partition key; items expire through the TTL attribute. The
- * sparse `due` index holds only what the sweep must act on at a time (scheduled events, disabled
- * users awaiting deletion): one constant partition, sorted by the ISO time it is due.
- */
-export const STATE_TABLE_KEYS = {
-  partitionKey: 'pk',
-  ttlAttribute: 'expiresAt',
-  dueIndexName: 'due',
-  dueIndexPartitionKey: 'dueShard',
-  dueIndexSortKey: 'dueAt',
-  dueShard: 'due',
-} as const;
 
 /** Default names and limits; the stack can override them from `cdk.json` context. */
 export const DEFAULTS = {

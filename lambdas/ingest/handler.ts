@@ -1,7 +1,8 @@
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
-import { DEFAULTS, ENV, SERVICE_NAMES } from '../contract/settings.js';
+import { ingestSettingsFromEnv } from '../contract/environment.js';
+import { SERVICE_NAMES } from '../contract/settings.js';
 import type { AwsClientConfig } from '../core/config/aws-client-config.js';
 import { InvalidLifecycleEventError } from '../core/events/lifecycle-event.js';
 import { type Logger, powertoolsLogger, silentLogger } from '../core/telemetry/logger.js';
@@ -155,25 +156,22 @@ export function createIngestHandler(deps: IngestDependencies): IngestHandler {
   };
 }
 
-function required(env: NodeJS.ProcessEnv, name: string): string {
-  const value = env[name];
-  if (!value) throw new Error(`environment variable ${name} is not set`);
-  return value;
-}
-
-/** The production wiring from the Lambda's environment (queue URL, secrets id, cache age). */
+/**
+ * The production wiring from the Lambda's environment (`ingestSettingsFromEnv`: queue URL, secrets
+ * id, cache age); a missing or malformed variable throws `ConfigurationError` naming it.
+ */
 export function ingestDependenciesFromEnv(
   env: NodeJS.ProcessEnv = process.env,
   clientConfig: AwsClientConfig = {},
 ): IngestDependencies {
-  const maxAgeSeconds = Number(env[ENV.secretCacheSeconds] ?? DEFAULTS.secretCacheSeconds);
+  const settings = ingestSettingsFromEnv(env);
   return {
     secrets: secretsManagerWebhookSecrets({
       client: new SecretsManagerClient(clientConfig),
-      secretId: required(env, ENV.webhookSecretsSecretId),
-      maxAgeSeconds: Number.isFinite(maxAgeSeconds) ? maxAgeSeconds : DEFAULTS.secretCacheSeconds,
+      secretId: settings.webhookSecretsSecretId,
+      maxAgeSeconds: settings.secretCacheSeconds,
     }),
-    queue: sqsEventQueue(new SQSClient(clientConfig), required(env, ENV.queueUrl)),
+    queue: sqsEventQueue(new SQSClient(clientConfig), settings.queueUrl),
     logger: powertoolsLogger(SERVICE_NAMES.ingest),
   };
 }

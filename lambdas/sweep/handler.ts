@@ -1,9 +1,10 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { Context } from 'aws-lambda';
-import { ENV, SERVICE_NAMES } from '../contract/settings.js';
+import { sweepSettingsFromEnv } from '../contract/environment.js';
+import { SERVICE_NAMES } from '../contract/settings.js';
 import type { AwsClientConfig } from '../core/config/aws-client-config.js';
-import { cpaasApiFromEnv, requiredEnv } from '../core/config/environment.js';
+import { cpaasApi } from '../core/config/environment.js';
 import { DynamoScheduleStore } from '../core/state/schedule-store.js';
 import { DynamoStateStore } from '../core/state/state-store.js';
 import { type Logger, powertoolsLogger } from '../core/telemetry/logger.js';
@@ -13,9 +14,8 @@ import { type SweepPorts, type SweepReport, sweep } from './sweep.js';
 const TIME_MARGIN_MS = 5_000;
 
 /**
- * The sweep's wiring from the environment: `CPAAS_BASE_URL`, `CPAAS_ACCOUNT_ID`,
- * `CPAAS_API_KEY_SECRET_ID`, `STATE_TABLE_NAME`, `LIFECYCLE_QUEUE_URL` (required),
- * `CPAAS_ALLOW_INSECURE_HTTP`, `DRY_RUN`, `SECRET_CACHE_SECONDS`, `AWS_ENDPOINT_URL` (optional).
+ * The sweep's wiring from the environment as `sweepSettingsFromEnv` reads it (a missing or
+ * malformed variable throws `ConfigurationError` naming it), plus `AWS_ENDPOINT_URL` (optional).
  * The deadline is per run, so it is left to the caller.
  */
 export function sweepPortsFromEnv(
@@ -23,12 +23,12 @@ export function sweepPortsFromEnv(
   clientConfig: AwsClientConfig = env.AWS_ENDPOINT_URL ? { endpoint: env.AWS_ENDPOINT_URL } : {},
   logger: Logger = powertoolsLogger(SERVICE_NAMES.sweep),
 ): Omit<SweepPorts, 'callOptions'> {
+  const settings = sweepSettingsFromEnv(env);
   const dynamodb = new DynamoDBClient(clientConfig);
-  const tableName = requiredEnv(env, ENV.stateTableName);
+  const { stateTableName: tableName, queueUrl } = settings;
   const sqs = new SQSClient(clientConfig);
-  const queueUrl = requiredEnv(env, ENV.queueUrl);
   return {
-    api: cpaasApiFromEnv(env, clientConfig, logger),
+    api: cpaasApi(settings.cpaas, clientConfig, logger),
     schedules: new DynamoScheduleStore({ client: dynamodb, tableName }),
     deletions: new DynamoStateStore({ client: dynamodb, tableName }),
     enqueue: async (message) => {
@@ -36,7 +36,7 @@ export function sweepPortsFromEnv(
     },
     clock: () => new Date(),
     logger,
-    dryRun: env[ENV.dryRun] === 'true',
+    dryRun: settings.dryRun,
   };
 }
 

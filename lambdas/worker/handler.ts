@@ -1,15 +1,10 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import { DEFAULTS, ENV, SERVICE_NAMES, type TerminationPolicy } from '../contract/settings.js';
+import { workerSettingsFromEnv } from '../contract/environment.js';
+import { DEFAULTS, SERVICE_NAMES, type TerminationPolicy } from '../contract/settings.js';
 import type { AwsClientConfig } from '../core/config/aws-client-config.js';
-import {
-  cpaasApiFromEnv,
-  deprovisioningSettingsFromEnv,
-  positiveIntegerEnv,
-  requiredEnv,
-  stateTablePorts,
-} from '../core/config/environment.js';
+import { cpaasApi, stateTablePorts } from '../core/config/environment.js';
 import type { CpaasUsersApi } from '../core/cpaas/users-api.js';
 import type { DeletionBrake } from '../core/state/deletion-brake.js';
 import type { HoldStore } from '../core/state/hold-store.js';
@@ -88,26 +83,24 @@ export function createWorkerHandler(deps: WorkerDependencies): WorkerHandler {
 }
 
 /**
- * The production wiring from the environment: `CPAAS_BASE_URL`, `CPAAS_ACCOUNT_ID`,
- * `CPAAS_API_KEY_SECRET_ID`, `STATE_TABLE_NAME`, `DEAD_LETTER_QUEUE_URL` (required) and
- * `CPAAS_ALLOW_INSECURE_HTTP`, `MAX_RECEIVE_COUNT`, `TERMINATION_POLICY`, `DELETE_GRACE_DAYS`,
- * `DELETION_BRAKE_WINDOW_MINUTES`, `DELETION_BRAKE_MINIMUM`, `DELETION_BRAKE_PERCENT`, `DRY_RUN`,
- * `SECRET_CACHE_SECONDS`, `AWS_ENDPOINT_URL` (optional).
+ * The production wiring from the environment as `workerSettingsFromEnv` reads it (a missing or
+ * malformed variable throws `ConfigurationError` naming it), plus `AWS_ENDPOINT_URL` (optional).
  */
 export function workerDependenciesFromEnv(
   env: NodeJS.ProcessEnv = process.env,
   clientConfig: AwsClientConfig = env.AWS_ENDPOINT_URL ? { endpoint: env.AWS_ENDPOINT_URL } : {},
 ): WorkerDependencies {
+  const settings = workerSettingsFromEnv(env);
   const metrics = powertoolsMetrics();
   const logger = powertoolsLogger(SERVICE_NAMES.worker);
-  const { brake, ...settings } = deprovisioningSettingsFromEnv(env);
+  const { brake, ...deprovisioning } = settings.deprovisioning;
   return {
-    api: cpaasApiFromEnv(env, clientConfig, logger, (attempt) => metrics.apiLatency(attempt.durationMs)),
-    ...stateTablePorts(new DynamoDBClient(clientConfig), requiredEnv(env, ENV.stateTableName), brake),
-    deadLetters: new SqsDeadLetterSink(new SQSClient(clientConfig), requiredEnv(env, ENV.deadLetterQueueUrl)),
-    ...settings,
-    dryRun: env[ENV.dryRun] === 'true',
-    maxReceiveCount: positiveIntegerEnv(env, ENV.maxReceiveCount, DEFAULTS.maxReceiveCount),
+    api: cpaasApi(settings.cpaas, clientConfig, logger, (attempt) => metrics.apiLatency(attempt.durationMs)),
+    ...stateTablePorts(new DynamoDBClient(clientConfig), settings.stateTableName, brake),
+    deadLetters: new SqsDeadLetterSink(new SQSClient(clientConfig), settings.deadLetterQueueUrl),
+    ...deprovisioning,
+    dryRun: settings.dryRun,
+    maxReceiveCount: settings.maxReceiveCount,
     logger,
     metrics,
   };

@@ -14,7 +14,9 @@ import {
   SWEEP_TABLE_ACTIONS,
   WORKER_TABLE_ACTIONS,
 } from '../../infra/lifecycle-stack.js';
-import { DEFAULTS, ENV, METRICS, SERVICE_NAMES, STATE_TABLE_KEYS } from '../../lambdas/contract/settings.js';
+import { ENV } from '../../lambdas/contract/environment.js';
+import { DEFAULTS, METRICS, SERVICE_NAMES } from '../../lambdas/contract/settings.js';
+import { STATE_TABLE_KEYS } from '../../lambdas/contract/state-table.js';
 import { DEFAULT_SOURCES } from '../../lambdas/ingest/handler.js';
 import { powertoolsMetrics } from '../../lambdas/worker/metrics.js';
 

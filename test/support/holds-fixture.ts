@@ -1,6 +1,6 @@
 import { CreateTableCommand, type DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { CreateQueueCommand, ReceiveMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
-import { STATE_TABLE_KEYS } from '../../lambdas/contract/settings.js';
+import { STATE_TABLE_KEYS } from '../../lambdas/contract/state-table.js';
 import {
   createLifecycleEvent,
   employeeKey,

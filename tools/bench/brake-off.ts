@@ -1,4 +1,4 @@
-import { ENV } from '../../lambdas/contract/settings.js';
+import { ENV } from '../../lambdas/contract/environment.js';
 
 /**
  * Worker environment that lifts the deletion brake for load runs: the soak and the benchmarks

@@ -1,6 +1,6 @@
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { type Command, Option } from 'commander';
-import { ENV } from '../../lambdas/contract/settings.js';
+import { ENV } from '../../lambdas/contract/environment.js';
 import {
   countDeadLetters,
   type DeadLetter,

@@ -1,7 +1,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { type Command, Option } from 'commander';
-import { ENV } from '../../lambdas/contract/settings.js';
+import { ENV } from '../../lambdas/contract/environment.js';
 import { DynamoHoldStore } from '../../lambdas/core/state/hold-store.js';
 import {
   discardHolds,

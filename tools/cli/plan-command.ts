@@ -2,13 +2,14 @@ import { readFile } from 'node:fs/promises';
 import { text } from 'node:stream/consumers';
 import { DynamoDBClient, ResourceNotFoundException } from '@aws-sdk/client-dynamodb';
 import { type Command, Option } from 'commander';
-import { ENV, TERMINATION_POLICIES, type TerminationPolicy } from '../../lambdas/contract/settings.js';
 import {
   type DeprovisioningSettings,
   deprovisioningSettingsFromEnv,
-  stateTablePorts,
-} from '../../lambdas/core/config/environment.js';
-import { WorkerConfigurationError } from '../../lambdas/core/converge/errors.js';
+  ENV,
+} from '../../lambdas/contract/environment.js';
+import { ConfigurationError } from '../../lambdas/contract/errors.js';
+import { TERMINATION_POLICIES, type TerminationPolicy } from '../../lambdas/contract/settings.js';
+import { stateTablePorts } from '../../lambdas/core/config/environment.js';
 import {
   InvalidLifecycleEventError,
   type LifecycleEvent,
@@ -56,7 +57,7 @@ function workerSettings(command: Command, flags: PlanFlags): DeprovisioningSetti
     const settings = deprovisioningSettingsFromEnv(process.env);
     return flags.policy === undefined ? settings : { ...settings, policy: flags.policy };
   } catch (error) {
-    if (error instanceof WorkerConfigurationError) usageError(command, error.message);
+    if (error instanceof ConfigurationError) usageError(command, error.message);
     throw error;
   }
 }

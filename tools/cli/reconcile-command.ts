@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { type Command, InvalidArgumentError, Option } from 'commander';
-import { ENV } from '../../lambdas/contract/settings.js';
+import { ENV } from '../../lambdas/contract/environment.js';
 import { DynamoStateStore } from '../../lambdas/core/state/state-store.js';
 import { sqsEventQueue } from '../../lambdas/ingest/enqueue.js';
 import { DeletionThresholdError, InvalidRosterError } from '../operations/errors.js';

@@ -1,6 +1,6 @@
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { type Command, InvalidArgumentError, Option } from 'commander';
-import { ENV } from '../../lambdas/contract/settings.js';
+import { ENV } from '../../lambdas/contract/environment.js';
 import { CpaasClient } from '../../lambdas/core/cpaas/client.js';
 import { CpaasError, CpaasRequestValidationError } from '../../lambdas/core/cpaas/errors.js';
 import {

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import {
   CreateTableCommand,
+  type CreateTableCommandInput,
   DynamoDBClient,
   ResourceInUseException,
   UpdateTimeToLiveCommand,
@@ -12,7 +13,14 @@ import {
   SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
 import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { DEFAULTS, ENV, STATE_TABLE_KEYS } from '../../lambdas/contract/settings.js';
+import {
+  type CpaasEnvironmentValues,
+  ingestEnvironment,
+  sweepEnvironment,
+  workerEnvironment,
+} from '../../lambdas/contract/environment.js';
+import { DEFAULTS } from '../../lambdas/contract/settings.js';
+import { type KeyAttribute, STATE_TABLE } from '../../lambdas/contract/state-table.js';
 
 /** Where the AWS SDK clients of the local mode point: moto_server, or any endpoint the user gives. */
 export interface AwsEndpointConfig {
@@ -93,30 +101,37 @@ async function createFifoQueue(
   return { url: QueueUrl, arn: await queueArnOf(sqs, QueueUrl) };
 }
 
+function keySchema(partitionKey: KeyAttribute, sortKey?: KeyAttribute): CreateTableCommandInput['KeySchema'] {
+  return [
+    { AttributeName: partitionKey.name, KeyType: 'HASH' },
+    ...(sortKey === undefined ? [] : [{ AttributeName: sortKey.name, KeyType: 'RANGE' as const }]),
+  ];
+}
+
+/** `STATE_TABLE` as a CreateTable input: the table's and its indexes' key attributes, each listed once. */
+function stateTableInput(tableName: string): CreateTableCommandInput {
+  const indexes = STATE_TABLE.globalSecondaryIndexes;
+  const keys = [
+    STATE_TABLE.partitionKey,
+    ...indexes.flatMap(({ partitionKey, sortKey }) => (sortKey ? [partitionKey, sortKey] : [partitionKey])),
+  ];
+  const types = new Map(keys.map((key) => [key.name, key.type]));
+  return {
+    TableName: tableName,
+    BillingMode: STATE_TABLE.billing,
+    AttributeDefinitions: [...types].map(([name, type]) => ({ AttributeName: name, AttributeType: type })),
+    KeySchema: keySchema(STATE_TABLE.partitionKey),
+    GlobalSecondaryIndexes: indexes.map((index) => ({
+      IndexName: index.indexName,
+      KeySchema: keySchema(index.partitionKey, index.sortKey),
+      Projection: { ProjectionType: index.projection },
+    })),
+  };
+}
+
 async function createStateTable(dynamodb: DynamoDBClient, tableName: string): Promise<void> {
   try {
-    await dynamodb.send(
-      new CreateTableCommand({
-        TableName: tableName,
-        BillingMode: 'PAY_PER_REQUEST',
-        AttributeDefinitions: [
-          { AttributeName: STATE_TABLE_KEYS.partitionKey, AttributeType: 'S' },
-          { AttributeName: STATE_TABLE_KEYS.dueIndexPartitionKey, AttributeType: 'S' },
-          { AttributeName: STATE_TABLE_KEYS.dueIndexSortKey, AttributeType: 'S' },
-        ],
-        KeySchema: [{ AttributeName: STATE_TABLE_KEYS.partitionKey, KeyType: 'HASH' }],
-        GlobalSecondaryIndexes: [
-          {
-            IndexName: STATE_TABLE_KEYS.dueIndexName,
-            KeySchema: [
-              { AttributeName: STATE_TABLE_KEYS.dueIndexPartitionKey, KeyType: 'HASH' },
-              { AttributeName: STATE_TABLE_KEYS.dueIndexSortKey, KeyType: 'RANGE' },
-            ],
-            Projection: { ProjectionType: 'ALL' },
-          },
-        ],
-      }),
-    );
+    await dynamodb.send(new CreateTableCommand(stateTableInput(tableName)));
   } catch (error) {
     // A second `npm start` against the same endpoint reuses the table and its state.
     if (!(error instanceof ResourceInUseException)) throw error;
@@ -124,7 +139,7 @@ async function createStateTable(dynamodb: DynamoDBClient, tableName: string): Pr
   await dynamodb.send(
     new UpdateTimeToLiveCommand({
       TableName: tableName,
-      TimeToLiveSpecification: { AttributeName: STATE_TABLE_KEYS.ttlAttribute, Enabled: true },
+      TimeToLiveSpecification: { AttributeName: STATE_TABLE.timeToLiveAttribute, Enabled: true },
     }),
   );
 }
@@ -195,24 +210,37 @@ export interface CpaasTarget {
 }
 
 /**
- * The environment the Lambda handlers read (names from `ENV`), plus the AWS SDK's own variables
- * so the handlers' lazily built clients reach the local endpoint.
+ * The environment of all three handlers, built by the same builders the stack uses (one process
+ * runs them all, so their maps are merged), plus the AWS SDK's own variables so the handlers'
+ * lazily built clients reach the local endpoint.
  */
 export function handlerEnvironment(
   aws: AwsEndpointConfig,
   resources: ProvisionedResources,
   cpaas: CpaasTarget,
 ): Record<string, string> {
+  const cpaasValues: CpaasEnvironmentValues = {
+    baseUrl: cpaas.baseUrl,
+    accountId: cpaas.accountId,
+    apiKeySecretId: resources.apiKeySecretId,
+    allowInsecureHttp: cpaas.baseUrl.startsWith('http://'),
+  };
   return {
-    [ENV.cpaasBaseUrl]: cpaas.baseUrl,
-    [ENV.cpaasAccountId]: cpaas.accountId,
-    [ENV.cpaasApiKeySecretId]: resources.apiKeySecretId,
-    [ENV.cpaasAllowInsecureHttp]: cpaas.baseUrl.startsWith('http://') ? 'true' : 'false',
-    [ENV.stateTableName]: resources.stateTableName,
-    [ENV.queueUrl]: resources.queueUrl,
-    [ENV.deadLetterQueueUrl]: resources.deadLetterQueueUrl,
-    [ENV.maxReceiveCount]: String(resources.maxReceiveCount),
-    [ENV.webhookSecretsSecretId]: resources.webhookSecretsSecretId,
+    ...ingestEnvironment({
+      queueUrl: resources.queueUrl,
+      webhookSecretsSecretId: resources.webhookSecretsSecretId,
+    }),
+    ...workerEnvironment({
+      cpaas: cpaasValues,
+      stateTableName: resources.stateTableName,
+      deadLetterQueueUrl: resources.deadLetterQueueUrl,
+      maxReceiveCount: resources.maxReceiveCount,
+    }),
+    ...sweepEnvironment({
+      cpaas: cpaasValues,
+      stateTableName: resources.stateTableName,
+      queueUrl: resources.queueUrl,
+    }),
     AWS_ENDPOINT_URL: aws.endpoint,
     AWS_REGION: aws.region,
     AWS_ACCESS_KEY_ID: aws.credentials.accessKeyId,

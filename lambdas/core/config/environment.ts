@@ -1,7 +1,6 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { DEFAULTS, ENV, TERMINATION_POLICIES, type TerminationPolicy } from '../../contract/settings.js';
-import { WorkerConfigurationError } from '../converge/errors.js';
+import type { CpaasSettings, DeprovisioningSettings } from '../../contract/environment.js';
 import { SecretsManagerApiKey, withKeyRefresh } from '../cpaas/api-key.js';
 import { type CpaasAttempt, CpaasClient } from '../cpaas/client.js';
 import type { CpaasUsersApi } from '../cpaas/users-api.js';
@@ -13,76 +12,9 @@ import type { Logger } from '../telemetry/logger.js';
 import type { AwsClientConfig } from './aws-client-config.js';
 
 /**
- * Readers of the Lambda environment shared by the worker and the sweep: a missing or malformed
- * setting fails the first invocation with the variable's name, not a confusing error later.
+ * Wiring the worker and the sweep share, from settings already read and checked by
+ * `lambdas/contract/environment.ts`: nothing here reads the environment.
  */
-export function requiredEnv(env: NodeJS.ProcessEnv, name: string): string {
-  const value = env[name];
-  if (!value) throw new WorkerConfigurationError(`environment variable ${name} is not set`);
-  return value;
-}
-
-function numberEnv(
-  env: NodeJS.ProcessEnv,
-  name: string,
-  fallback: number,
-  valid: (value: number) => boolean,
-  expected: string,
-): number {
-  const text = env[name];
-  if (text === undefined || text === '') return fallback;
-  const value = Number(text);
-  if (!valid(value)) throw new WorkerConfigurationError(`environment variable ${name} must be ${expected}`);
-  return value;
-}
-
-export function positiveIntegerEnv(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
-  return numberEnv(
-    env,
-    name,
-    fallback,
-    (value) => Number.isInteger(value) && value >= 1,
-    'a positive integer',
-  );
-}
-
-function nonNegativeNumberEnv(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
-  return numberEnv(env, name, fallback, (value) => Number.isFinite(value) && value >= 0, 'a number >= 0');
-}
-
-function terminationPolicyFromEnv(env: NodeJS.ProcessEnv): TerminationPolicy {
-  const value = env[ENV.terminationPolicy] || DEFAULTS.terminationPolicy;
-  if (!(TERMINATION_POLICIES as readonly string[]).includes(value)) {
-    throw new WorkerConfigurationError(
-      `environment variable ${ENV.terminationPolicy} must be one of ${TERMINATION_POLICIES.join(', ')}`,
-    );
-  }
-  return value as TerminationPolicy;
-}
-
-/** The worker's settings that change what a termination does, as the worker reads them. */
-export interface DeprovisioningSettings {
-  readonly policy: TerminationPolicy;
-  readonly deleteGraceDays: number;
-  readonly brake: { readonly windowMinutes: number; readonly minimum: number; readonly percent: number };
-}
-
-/**
- * `TERMINATION_POLICY`, `DELETE_GRACE_DAYS` and `DELETION_BRAKE_*`, defaulting to `DEFAULTS`:
- * one reader, so the worker and `plan` cannot read them differently.
- */
-export function deprovisioningSettingsFromEnv(env: NodeJS.ProcessEnv): DeprovisioningSettings {
-  const brake = DEFAULTS.deletionBrake;
-  return {
-    policy: terminationPolicyFromEnv(env),
-    deleteGraceDays: positiveIntegerEnv(env, ENV.deleteGraceDays, DEFAULTS.deleteGraceDays),
-    brake: {
-      windowMinutes: positiveIntegerEnv(env, ENV.deletionBrakeWindowMinutes, brake.windowMinutes),
-      minimum: positiveIntegerEnv(env, ENV.deletionBrakeMinimum, brake.minimum),
-      percent: nonNegativeNumberEnv(env, ENV.deletionBrakePercent, brake.percent),
-    },
-  };
-}
 
 /** The worker's ports over one state table: links, schedules, holds and the deletion brake. */
 export function stateTablePorts(
@@ -103,27 +35,23 @@ export function stateTablePorts(
   };
 }
 
-/**
- * The CPaaS client with its key from Secrets Manager (cached, refreshed once on a 401), from
- * `CPAAS_BASE_URL`, `CPAAS_ACCOUNT_ID`, `CPAAS_API_KEY_SECRET_ID`, `CPAAS_ALLOW_INSECURE_HTTP`
- * and `SECRET_CACHE_SECONDS`.
- */
-export function cpaasApiFromEnv(
-  env: NodeJS.ProcessEnv,
+/** The CPaaS client with its key from Secrets Manager (cached, refreshed once on a 401). */
+export function cpaasApi(
+  settings: CpaasSettings,
   clientConfig: AwsClientConfig,
   logger: Logger,
   onAttempt?: (attempt: CpaasAttempt) => void,
 ): CpaasUsersApi {
   const keys = new SecretsManagerApiKey({
     client: new SecretsManagerClient(clientConfig),
-    secretId: requiredEnv(env, ENV.cpaasApiKeySecretId),
-    cacheSeconds: positiveIntegerEnv(env, ENV.secretCacheSeconds, DEFAULTS.secretCacheSeconds),
+    secretId: settings.apiKeySecretId,
+    cacheSeconds: settings.secretCacheSeconds,
   });
   const client = new CpaasClient({
-    baseUrl: requiredEnv(env, ENV.cpaasBaseUrl),
-    accountId: requiredEnv(env, ENV.cpaasAccountId),
+    baseUrl: settings.baseUrl,
+    accountId: settings.accountId,
     apiKey: () => keys.get(),
-    allowInsecureHttp: env[ENV.cpaasAllowInsecureHttp] === 'true',
+    allowInsecureHttp: settings.allowInsecureHttp,
     ...(onAttempt === undefined ? {} : { onAttempt }),
     logger,
   });

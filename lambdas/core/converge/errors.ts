@@ -31,8 +31,3 @@ export class UserLinkedElsewhereError extends ConvergeError {
     );
   }
 }
-
-/** The worker's configuration (environment) is missing or wrong; raised on the first invocation. */
-export class WorkerConfigurationError extends Error {
-  override readonly name = 'WorkerConfigurationError';
-}

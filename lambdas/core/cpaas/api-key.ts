@@ -1,6 +1,6 @@
 import { GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { ConfigurationError } from '../../contract/errors.js';
 import { DEFAULTS } from '../../contract/settings.js';
-import { WorkerConfigurationError } from '../converge/errors.js';
 import { CpaasAuthError } from './errors.js';
 import type { CpaasUsersApi } from './users-api.js';
 
@@ -69,7 +69,7 @@ export class SecretsManagerApiKey implements ApiKeyProvider {
       new GetSecretValueCommand({ SecretId: this.#options.secretId }),
     );
     const key = SecretString?.trim();
-    if (!key) throw new WorkerConfigurationError(`secret ${this.#options.secretId} has no string value`);
+    if (!key) throw new ConfigurationError(`secret ${this.#options.secretId} has no string value`);
     if (key !== this.#key) this.#generation += 1;
     this.#key = key;
     this.#loadedAt = this.#now();

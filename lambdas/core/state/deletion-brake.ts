@@ -1,7 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ConditionalCheckFailedException, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, PutCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
-import { DEFAULTS, STATE_TABLE_KEYS } from '../../contract/settings.js';
+import { DEFAULTS } from '../../contract/settings.js';
+import { STATE_TABLE_KEYS } from '../../contract/state-table.js';
 import { DeletionBrakeContentionError } from './errors.js';
 import { LINK_PREFIX } from './state-store.js';
 

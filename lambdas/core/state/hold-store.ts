@@ -1,6 +1,6 @@
 import { ConditionalCheckFailedException, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
-import { STATE_TABLE_KEYS } from '../../contract/settings.js';
+import { STATE_TABLE_KEYS } from '../../contract/state-table.js';
 import { scanByPrefix } from './table-queries.js';
 
 /** A termination the deletion brake held: kept whole so a release re-sends exactly what arrived. */

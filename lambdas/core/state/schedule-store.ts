@@ -1,6 +1,6 @@
 import { ConditionalCheckFailedException, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
-import { STATE_TABLE_KEYS } from '../../contract/settings.js';
+import { STATE_TABLE_KEYS } from '../../contract/state-table.js';
 import { dueAttributes, queryDue } from './table-queries.js';
 
 /** An event that takes effect later: kept until the sweep re-queues it at `dueAt`. */

@@ -4,7 +4,8 @@ import {
   TransactionCanceledException,
 } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, PutCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
-import { DEFAULTS, STATE_TABLE_KEYS } from '../../contract/settings.js';
+import { DEFAULTS } from '../../contract/settings.js';
+import { STATE_TABLE_KEYS } from '../../contract/state-table.js';
 import { UserLinkedElsewhereError } from '../converge/errors.js';
 import { dueAttributes, queryDue, scanByPrefix } from './table-queries.js';
 

@@ -1,5 +1,5 @@
 import { type DynamoDBDocumentClient, QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
-import { STATE_TABLE_KEYS } from '../../contract/settings.js';
+import { STATE_TABLE_KEYS } from '../../contract/state-table.js';
 
 /** The attributes that put an item into the sparse `due` index; absent, the item is not in it. */
 export function dueAttributes(dueAt: string | undefined): Record<string, string> {

@@ -1,6 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { ENV } from '../../../lambdas/contract/settings.js';
-import { handler } from '../../../lambdas/ingest/handler.js';
+import { ENV } from '../../../lambdas/contract/environment.js';
+import { ConfigurationError } from '../../../lambdas/contract/errors.js';
+import { handler, ingestDependenciesFromEnv } from '../../../lambdas/ingest/handler.js';
 import { signStandardWebhook } from '../../../lambdas/ingest/sources/standard-webhooks.js';
 import { startIngestServer } from '../../../tools/local/http-server.js';
 import { motoClientConfig } from '../../support/aws.js';
@@ -20,6 +21,18 @@ afterAll(() => {
 });
 
 describe('the Lambda entry point', () => {
+  it('fails on a bad SECRET_CACHE_SECONDS with the variable name, as the worker does, instead of a default', () => {
+    const env = {
+      [ENV.queueUrl]: 'https://sqs.us-east-1.amazonaws.com/123456789012/q.fifo',
+      [ENV.webhookSecretsSecretId]: 'webhook-secrets',
+    };
+    for (const bad of ['soon', '0', '-5', '1.5']) {
+      const wiring = () => ingestDependenciesFromEnv({ ...env, [ENV.secretCacheSeconds]: bad });
+      expect(wiring).toThrow(ConfigurationError);
+      expect(wiring).toThrow(`environment variable ${ENV.secretCacheSeconds} must be a positive integer`);
+    }
+  });
+
   it('reads its configuration from the environment on first use, not at import', async () => {
     const server = await startIngestServer({ port: 0, handler });
     try {

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ENV } from '../../../lambdas/contract/settings.js';
-import { WorkerConfigurationError } from '../../../lambdas/core/converge/errors.js';
+import { ENV } from '../../../lambdas/contract/environment.js';
+import { ConfigurationError } from '../../../lambdas/contract/errors.js';
 import { handler } from '../../../lambdas/sweep/handler.js';
 import { handlerEnvironment } from '../../../tools/local/provision.js';
 import { motoClientConfig } from '../../support/aws.js';
@@ -32,7 +32,7 @@ describe('the sweep Lambda entry point', () => {
     });
     Object.assign(process.env, environment, { POWERTOOLS_LOG_LEVEL: 'ERROR' });
     delete process.env[ENV.queueUrl];
-    await expect(handler({}, lambdaContext())).rejects.toThrow(WorkerConfigurationError);
+    await expect(handler({}, lambdaContext())).rejects.toThrow(ConfigurationError);
     await expect(handler({}, lambdaContext())).rejects.toThrow(ENV.queueUrl);
 
     process.env[ENV.queueUrl] = environment[ENV.queueUrl];

@@ -1,6 +1,7 @@
 import { PutSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { DEAD_LETTER_ATTRIBUTES, ENV } from '../../../lambdas/contract/settings.js';
+import { ENV } from '../../../lambdas/contract/environment.js';
+import { DEAD_LETTER_ATTRIBUTES } from '../../../lambdas/contract/settings.js';
 import { withKeyRefresh } from '../../../lambdas/core/cpaas/api-key.js';
 import { CpaasServerError } from '../../../lambdas/core/cpaas/errors.js';
 import type { CpaasUsersApi } from '../../../lambdas/core/cpaas/users-api.js';

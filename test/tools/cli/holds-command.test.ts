@@ -1,7 +1,8 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { ENV, MESSAGE_ATTRIBUTES } from '../../../lambdas/contract/settings.js';
+import { ENV } from '../../../lambdas/contract/environment.js';
+import { MESSAGE_ATTRIBUTES } from '../../../lambdas/contract/settings.js';
 import { DynamoHoldStore, type HeldTermination } from '../../../lambdas/core/state/hold-store.js';
 import { confirm } from '../../../tools/cli/confirm.js';
 import { EXIT } from '../../../tools/cli/exit-codes.js';

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type AttributeValue, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { ENV } from '../../../lambdas/contract/settings.js';
+import { ENV } from '../../../lambdas/contract/environment.js';
 import { EXIT } from '../../../tools/cli/exit-codes.js';
 import type { PlanPreview } from '../../../tools/operations/plan-preview.js';
 import { motoClientConfig } from '../../support/aws.js';

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { ENV } from '../../../lambdas/contract/settings.js';
+import { ENV } from '../../../lambdas/contract/environment.js';
 import { CpaasClient } from '../../../lambdas/core/cpaas/client.js';
 import { DynamoStateStore } from '../../../lambdas/core/state/state-store.js';
 import { EXIT } from '../../../tools/cli/exit-codes.js';

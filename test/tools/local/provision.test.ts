@@ -2,7 +2,9 @@ import { DescribeTableCommand, DescribeTimeToLiveCommand, DynamoDBClient } from 
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { describe, expect, it } from 'vitest';
-import { DEFAULTS, ENV, STATE_TABLE_KEYS } from '../../../lambdas/contract/settings.js';
+import { ENV } from '../../../lambdas/contract/environment.js';
+import { DEFAULTS } from '../../../lambdas/contract/settings.js';
+import { STATE_TABLE_KEYS } from '../../../lambdas/contract/state-table.js';
 import {
   generateWebhookSecret,
   handlerEnvironment,
@@ -59,6 +61,15 @@ describe('provisionLocalResources', () => {
     const dynamodb = new DynamoDBClient(aws);
     const { Table } = await dynamodb.send(new DescribeTableCommand({ TableName: resources.stateTableName }));
     expect(Table?.KeySchema).toEqual([{ AttributeName: STATE_TABLE_KEYS.partitionKey, KeyType: 'HASH' }]);
+    expect(Table?.GlobalSecondaryIndexes?.map((index) => [index.IndexName, index.KeySchema])).toEqual([
+      [
+        STATE_TABLE_KEYS.dueIndexName,
+        [
+          { AttributeName: STATE_TABLE_KEYS.dueIndexPartitionKey, KeyType: 'HASH' },
+          { AttributeName: STATE_TABLE_KEYS.dueIndexSortKey, KeyType: 'RANGE' },
+        ],
+      ],
+    ]);
     const ttl = await dynamodb.send(new DescribeTimeToLiveCommand({ TableName: resources.stateTableName }));
     expect(ttl.TimeToLiveDescription?.AttributeName).toBe(STATE_TABLE_KEYS.ttlAttribute);
     expect(ttl.TimeToLiveDescription?.TimeToLiveStatus).toBe('ENABLED');

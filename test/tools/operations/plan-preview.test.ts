@@ -1,6 +1,7 @@
 import { type AttributeValue, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEFAULTS, STATE_TABLE_KEYS, type TerminationPolicy } from '../../../lambdas/contract/settings.js';
+import { DEFAULTS, type TerminationPolicy } from '../../../lambdas/contract/settings.js';
+import { STATE_TABLE_KEYS } from '../../../lambdas/contract/state-table.js';
 import type { EmployeeData, LifecycleEvent } from '../../../lambdas/core/events/lifecycle-event.js';
 import { DynamoDeletionBrake } from '../../../lambdas/core/state/deletion-brake.js';
 import { PreviewWriteError } from '../../../tools/operations/errors.js';

@@ -5,7 +5,7 @@ import {
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
 import { afterAll, describe, expect, it } from 'vitest';
-import { STATE_TABLE_KEYS } from '../../../../lambdas/contract/settings.js';
+import { STATE_TABLE_KEYS } from '../../../../lambdas/contract/state-table.js';
 import { type DeletionBrake, DynamoDeletionBrake } from '../../../../lambdas/core/state/deletion-brake.js';
 import { DeletionBrakeContentionError } from '../../../../lambdas/core/state/errors.js';
 import { motoClientConfig } from '../../../support/aws.js';

@@ -1,6 +1,6 @@
 import { DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, describe, expect, it } from 'vitest';
-import { STATE_TABLE_KEYS } from '../../../../lambdas/contract/settings.js';
+import { STATE_TABLE_KEYS } from '../../../../lambdas/contract/state-table.js';
 import { DynamoHoldStore, type HeldTermination } from '../../../../lambdas/core/state/hold-store.js';
 import { motoClientConfig } from '../../../support/aws.js';
 import {

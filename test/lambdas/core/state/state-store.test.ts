@@ -1,6 +1,7 @@
 import { GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEFAULTS, STATE_TABLE_KEYS } from '../../../../lambdas/contract/settings.js';
+import { DEFAULTS } from '../../../../lambdas/contract/settings.js';
+import { STATE_TABLE_KEYS } from '../../../../lambdas/contract/state-table.js';
 import { UserLinkedElsewhereError } from '../../../../lambdas/core/converge/errors.js';
 import { DynamoStateStore, type EmployeeLink } from '../../../../lambdas/core/state/state-store.js';
 import { type AwsFixture, awsFixture } from '../../../support/aws-fixture.js';
