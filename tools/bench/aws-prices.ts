@@ -1,5 +1,5 @@
 /**
- * AWS list prices in us-east-1 used by the bench's cost row; the same figures as the README
+ * AWS list prices in us-east-1 used by the bench's cost row; the same figures as docs/cost.md
  * "Cost" section (arm64 Lambda, SQS FIFO, DynamoDB on demand, Secrets Manager, CloudWatch Logs).
  */
 export const AWS_PRICES = {

@@ -44,7 +44,7 @@ function units(perEvent: Readonly<Record<string, number>>, table: Readonly<Recor
 /**
  * Variable cost of 1,000,000 lifecycle events (one ingest and one worker invocation each) from
  * measured durations and call counts; fixed monthly costs (secrets, alarms, idle polling) are in
- * the README "Cost" section and do not grow with events.
+ * docs/cost.md and do not grow with events.
  */
 export function costPerMillionEvents(inputs: CostInputs): CostLine[] {
   const gb = inputs.memoryMb / 1024;

@@ -2,7 +2,7 @@ import type { SandboxRoute } from './routes.js';
 
 export type ScriptedFault = 500 | 502 | 503 | 429 | 'reset' | 'hang';
 
-/** How a route misbehaves; see README "CPaaS sandbox". */
+/** How a route misbehaves; see docs/cpaas-sandbox.md. */
 export interface FaultSpec {
   latencyMs?: number;
   jitterMs?: number;

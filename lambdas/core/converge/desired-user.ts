@@ -20,7 +20,7 @@ export interface ManagedFields {
   };
 }
 
-/** HRIS data -> managed CPaaS fields (the README's "Field mapping" table is this function). */
+/** HRIS data -> managed CPaaS fields (docs/worker.md "Field mapping" is this function). */
 export function desiredFields(data: EmployeeData, enabled: boolean): ManagedFields {
   const callerId = {
     ...(data.extension === undefined ? {} : { internal: { number: data.extension } }),
