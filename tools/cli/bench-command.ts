@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { formatBenchTable, runBench } from '../bench/bench-run.js';
-import { integerFlag } from './integer-flag.js';
+import { integerFlag } from './options.js';
 
 /**
  * `cpaas-lifecycle bench` (`npm run bench`): the performance figures as one table from one run.
@@ -12,7 +12,7 @@ export function registerBenchCommands(program: Command): void {
     .description('Measure throughput, API and secret calls, cold start, memory and cost per event.')
     .option('--events <n>', 'events for the secret-call, memory and per-event figures', '300')
     .action(async (flags: { events: string }, command: Command) => {
-      const events = integerFlag(command, 'events', flags.events, 100, 1_000_000);
+      const events = integerFlag(command, '--events', flags.events, 100, 1_000_000);
       const log = (line: string) => process.stderr.write(`${line}\n`);
       const started = Date.now();
       const rows = await runBench({ events, log });

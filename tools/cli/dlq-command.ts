@@ -1,5 +1,5 @@
-import { SQSClient } from '@aws-sdk/client-sqs';
-import { type Command, Option } from 'commander';
+import type { SQSClient } from '@aws-sdk/client-sqs';
+import type { Command } from 'commander';
 import { ENV } from '../../lambdas/contract/environment.js';
 import {
   countDeadLetters,
@@ -13,22 +13,33 @@ import {
 } from '../operations/dead-letter-queue.js';
 import { SourceQueueUnknownError } from '../operations/errors.js';
 import { confirm } from './confirm.js';
-import { EXIT } from './exit-codes.js';
+import {
+  allOrIds,
+  type FlagOrEnv,
+  flagOrEnvOption,
+  refuseUnattended,
+  requiredString,
+  usageError,
+} from './options.js';
+import { print } from './output.js';
+import { withSqs } from './sqs-client.js';
 
 interface QueueFlags {
   queueUrl?: string;
   json?: boolean;
 }
 
-function queueUrlOf(command: Command, flags: QueueFlags): string {
-  const url = flags.queueUrl ?? process.env[ENV.deadLetterQueueUrl];
-  if (!url)
-    command.error(`error: pass --queue-url or set ${ENV.deadLetterQueueUrl}`, { exitCode: EXIT.usage });
-  return url;
+interface RedriveFlags extends QueueFlags {
+  sourceQueueUrl?: string;
+  all?: boolean;
+  id?: string[];
 }
 
-function print(line: string): void {
-  process.stdout.write(`${line}\n`);
+const DEAD_LETTER_QUEUE: FlagOrEnv = { flag: '--queue-url', env: ENV.deadLetterQueueUrl };
+const queueOption = () => flagOrEnvOption(DEAD_LETTER_QUEUE, 'url', 'dead-letter queue URL');
+
+function queueUrlOf(command: Command, flags: QueueFlags): string {
+  return requiredString(command, flags.queueUrl, DEAD_LETTER_QUEUE);
 }
 
 function describeLine(letter: DeadLetter): string {
@@ -52,39 +63,42 @@ function withoutBody(letter: DeadLetter): Omit<DeadLetter, 'body'> {
  */
 export function registerDlqCommands(program: Command): void {
   const dlq = program.command('dlq').description('Inspect, redrive or purge the dead-letter queue.');
-  const queueOption = () =>
-    new Option('--queue-url <url>', `dead-letter queue URL (default: $${ENV.deadLetterQueueUrl})`);
+  registerList(dlq);
+  registerShow(dlq);
+  registerRedrive(dlq);
+  registerPurge(dlq);
+}
 
+function registerList(dlq: Command): void {
   dlq
     .command('list')
     .description('List dead letters with their failure reason, without consuming them.')
     .addOption(queueOption())
     .option('--json', 'print JSON')
     .action(async (flags: QueueFlags, command: Command) => {
-      const sqs = new SQSClient({});
-      try {
-        const listing = await listDeadLetters({ sqs, deadLetterQueueUrl: queueUrlOf(command, flags) });
-        if (flags.json) {
-          print(
-            JSON.stringify({
-              approximateTotal: listing.approximateTotal,
-              messages: listing.messages.map(withoutBody),
-            }),
-          );
-          return;
-        }
+      const listing = await withSqs((sqs) =>
+        listDeadLetters({ sqs, deadLetterQueueUrl: queueUrlOf(command, flags) }),
+      );
+      if (flags.json) {
         print(
-          `${listing.messages.length} dead letter(s) listed; SQS reports about ${listing.approximateTotal}.`,
+          JSON.stringify({
+            approximateTotal: listing.approximateTotal,
+            messages: listing.messages.map(withoutBody),
+          }),
         );
-        if (listing.messages.length < listing.approximateTotal) {
-          print('Some are in flight or hidden behind a FIFO group lock; list again in 30 s to see them.');
-        }
-        for (const letter of listing.messages) print(describeLine(letter));
-      } finally {
-        sqs.destroy();
+        return;
       }
+      print(
+        `${listing.messages.length} dead letter(s) listed; SQS reports about ${listing.approximateTotal}.`,
+      );
+      if (listing.messages.length < listing.approximateTotal) {
+        print('Some are in flight or hidden behind a FIFO group lock; list again in 30 s to see them.');
+      }
+      for (const letter of listing.messages) print(describeLine(letter));
     });
+}
 
+function registerShow(dlq: Command): void {
   dlq
     .command('show')
     .description('Show one dead letter: reason, attempts and the event (email and names masked).')
@@ -93,30 +107,41 @@ export function registerDlqCommands(program: Command): void {
     .option('--json', 'print JSON')
     .option('--reveal', 'print the body as is, personal data included')
     .action(async (messageId: string, flags: QueueFlags & { reveal?: boolean }, command: Command) => {
-      const sqs = new SQSClient({});
-      try {
-        const letter = await findDeadLetter({
-          sqs,
-          deadLetterQueueUrl: queueUrlOf(command, flags),
-          messageId,
-        });
-        if (!letter) throw new Error(`no dead letter ${messageId} (already redriven or purged?)`);
-        const body = flags.reveal ? letter.body : redactBody(letter.body);
-        if (flags.json) {
-          print(JSON.stringify({ ...letter, body }));
-          return;
-        }
-        print(describeLine(letter));
-        if (letter.employeeId) print(`  employee: ${letter.employeeId}`);
-        if (letter.reason.failedAt) print(`  failed at: ${letter.reason.failedAt}`);
-        if (letter.sentAt) print(`  dead-lettered at: ${letter.sentAt}`);
-        print(`  received from the DLQ: ${letter.receiveCount} time(s), inspections included`);
-        print(`  body:\n${body}`);
-      } finally {
-        sqs.destroy();
+      const letter = await withSqs((sqs) =>
+        findDeadLetter({ sqs, deadLetterQueueUrl: queueUrlOf(command, flags), messageId }),
+      );
+      if (!letter) throw new Error(`no dead letter ${messageId} (already redriven or purged?)`);
+      const body = flags.reveal ? letter.body : redactBody(letter.body);
+      if (flags.json) {
+        print(JSON.stringify({ ...letter, body }));
+        return;
       }
+      print(describeLine(letter));
+      if (letter.employeeId) print(`  employee: ${letter.employeeId}`);
+      if (letter.reason.failedAt) print(`  failed at: ${letter.reason.failedAt}`);
+      if (letter.sentAt) print(`  dead-lettered at: ${letter.sentAt}`);
+      print(`  received from the DLQ: ${letter.receiveCount} time(s), inspections included`);
+      print(`  body:\n${body}`);
     });
+}
 
+/** `--source-queue-url`, else the queue whose redrive policy names this DLQ; not finding one is a usage error. */
+async function sourceQueueUrlOf(
+  command: Command,
+  sqs: SQSClient,
+  deadLetterQueueUrl: string,
+  given: string | undefined,
+): Promise<string> {
+  if (given) return given;
+  try {
+    return await resolveSourceQueueUrl({ sqs, deadLetterQueueUrl });
+  } catch (error) {
+    if (error instanceof SourceQueueUnknownError) usageError(command, error.message);
+    throw error;
+  }
+}
+
+function registerRedrive(dlq: Command): void {
   dlq
     .command('redrive')
     .description('Move dead letters back to the source queue (same body and group) once the cause is fixed.')
@@ -128,50 +153,32 @@ export function registerDlqCommands(program: Command): void {
     .option('--all', 'every dead letter')
     .option('--id <message-id...>', 'only these message ids')
     .option('--json', 'print JSON')
-    .action(
-      async (
-        flags: QueueFlags & { sourceQueueUrl?: string; all?: boolean; id?: string[] },
-        command: Command,
-      ) => {
-        if (Boolean(flags.all) === Boolean(flags.id)) {
-          command.error('error: pass exactly one of --all or --id <message-id...>', { exitCode: EXIT.usage });
+    .action(async (flags: RedriveFlags, command: Command) => {
+      const selection = allOrIds(command, flags, '--id <message-id...>');
+      const deadLetterQueueUrl = queueUrlOf(command, flags);
+      await withSqs(async (sqs) => {
+        const sourceQueueUrl = await sourceQueueUrlOf(command, sqs, deadLetterQueueUrl, flags.sourceQueueUrl);
+        const result = await redriveDeadLetters({
+          sqs,
+          deadLetterQueueUrl,
+          sourceQueueUrl,
+          ...('ids' in selection ? { messageIds: selection.ids } : {}),
+          ...(flags.json
+            ? {}
+            : { onMoved: (moved) => print(`moved ${moved.messageId} -> ${moved.newMessageId}`) }),
+        });
+        if (flags.json) print(JSON.stringify({ sourceQueueUrl, ...result }));
+        else print(`${result.moved.length} dead letter(s) sent back to ${sourceQueueUrl}.`);
+        if (result.notFound.length > 0) {
+          throw new Error(
+            `not redriven, not found (already moved, or behind a FIFO group lock): ${result.notFound.join(', ')}`,
+          );
         }
-        const deadLetterQueueUrl = queueUrlOf(command, flags);
-        const sqs = new SQSClient({});
-        try {
-          let sourceQueueUrl = flags.sourceQueueUrl;
-          if (!sourceQueueUrl) {
-            try {
-              sourceQueueUrl = await resolveSourceQueueUrl({ sqs, deadLetterQueueUrl });
-            } catch (error) {
-              if (error instanceof SourceQueueUnknownError) {
-                command.error(`error: ${error.message}`, { exitCode: EXIT.usage });
-              }
-              throw error;
-            }
-          }
-          const result = await redriveDeadLetters({
-            sqs,
-            deadLetterQueueUrl,
-            sourceQueueUrl,
-            ...(flags.id ? { messageIds: flags.id } : {}),
-            ...(flags.json
-              ? {}
-              : { onMoved: (moved) => print(`moved ${moved.messageId} -> ${moved.newMessageId}`) }),
-          });
-          if (flags.json) print(JSON.stringify({ sourceQueueUrl, ...result }));
-          else print(`${result.moved.length} dead letter(s) sent back to ${sourceQueueUrl}.`);
-          if (result.notFound.length > 0) {
-            throw new Error(
-              `not redriven, not found (already moved, or behind a FIFO group lock): ${result.notFound.join(', ')}`,
-            );
-          }
-        } finally {
-          sqs.destroy();
-        }
-      },
-    );
+      });
+    });
+}
 
+function registerPurge(dlq: Command): void {
   dlq
     .command('purge')
     .description('Delete every dead letter. Asks first unless --yes.')
@@ -180,14 +187,9 @@ export function registerDlqCommands(program: Command): void {
     .option('--json', 'print JSON')
     .action(async (flags: QueueFlags & { yes?: boolean }, command: Command) => {
       const deadLetterQueueUrl = queueUrlOf(command, flags);
-      const sqs = new SQSClient({});
-      try {
+      await withSqs(async (sqs) => {
         if (!flags.yes) {
-          if (!process.stdin.isTTY) {
-            command.error('error: refusing to purge without --yes when stdin is not a terminal', {
-              exitCode: EXIT.usage,
-            });
-          }
+          refuseUnattended(command, 'purge');
           const count = await countDeadLetters({ sqs, deadLetterQueueUrl });
           if (!(await confirm(`Delete all ${count} dead letter(s) in ${deadLetterQueueUrl}? [y/N] `))) {
             print('Nothing deleted.');
@@ -196,8 +198,6 @@ export function registerDlqCommands(program: Command): void {
         }
         const purged = await purgeDeadLetters({ sqs, deadLetterQueueUrl });
         print(flags.json ? JSON.stringify({ purged }) : `Purged about ${purged} dead letter(s).`);
-      } finally {
-        sqs.destroy();
-      }
+      });
     });
 }

@@ -1,11 +1,8 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { SQSClient } from '@aws-sdk/client-sqs';
 import { type Command, Option } from 'commander';
-import { ENV } from '../../lambdas/contract/environment.js';
 import { DynamoHoldStore } from '../../lambdas/core/state/hold-store.js';
 import {
   discardHolds,
-  type HoldSelection,
   type HoldSummary,
   listHolds,
   releaseHolds,
@@ -13,7 +10,9 @@ import {
   summarizeHold,
 } from '../operations/holds.js';
 import { confirm } from './confirm.js';
-import { EXIT } from './exit-codes.js';
+import { allOrIds, flagOrEnvOption, refuseUnattended, requiredString, SHARED_SETTINGS } from './options.js';
+import { print } from './output.js';
+import { withSqs } from './sqs-client.js';
 
 interface TableFlags {
   table?: string;
@@ -25,21 +24,9 @@ interface SelectionFlags extends TableFlags {
   id?: string[];
 }
 
-function print(line: string): void {
-  process.stdout.write(`${line}\n`);
-}
-
-function required(command: Command, value: string | undefined, flag: string, env: string): string {
-  if (!value) command.error(`error: pass ${flag} or set ${env}`, { exitCode: EXIT.usage });
-  return value;
-}
-
-function selectionOf(command: Command, flags: SelectionFlags): HoldSelection {
-  if (Boolean(flags.all) === Boolean(flags.id)) {
-    command.error('error: pass exactly one of --all or --id <event-id...>', { exitCode: EXIT.usage });
-  }
-  return flags.id ? { ids: flags.id } : { all: true };
-}
+const ID_USAGE = '--id <event-id...>';
+const tableOption = () => flagOrEnvOption(SHARED_SETTINGS.stateTable, 'name', 'state table');
+const idOption = () => new Option(ID_USAGE, 'only these holds (event id, or employeeKey/eventId)');
 
 function describeLine(hold: HoldSummary): string {
   return `${hold.employeeKey}  event ${hold.eventId}  ${hold.eventType}  held ${hold.heldAt}  window ${hold.recent}/${hold.limit}`;
@@ -51,12 +38,7 @@ async function withHolds<T>(
   flags: TableFlags,
   action: (holds: DynamoHoldStore) => Promise<T>,
 ): Promise<T> {
-  const tableName = required(
-    command,
-    flags.table ?? process.env[ENV.stateTableName],
-    '--table',
-    ENV.stateTableName,
-  );
+  const tableName = requiredString(command, flags.table, SHARED_SETTINGS.stateTable);
   const client = new DynamoDBClient({});
   try {
     return await action(new DynamoHoldStore({ client, tableName }));
@@ -77,10 +59,12 @@ export function registerHoldsCommands(program: Command): void {
   const holds = program
     .command('holds')
     .description('List, release or discard terminations held by the deletion brake.');
-  const tableOption = () => new Option('--table <name>', `state table (default: $${ENV.stateTableName})`);
-  const idOption = () =>
-    new Option('--id <event-id...>', 'only these holds (event id, or employeeKey/eventId)');
+  registerList(holds);
+  registerRelease(holds);
+  registerDiscard(holds);
+}
 
+function registerList(holds: Command): void {
   holds
     .command('list')
     .description('List held terminations, oldest first, with the window count and threshold when held.')
@@ -95,28 +79,24 @@ export function registerHoldsCommands(program: Command): void {
       print(summaries.length === 0 ? 'No terminations held.' : `${summaries.length} termination(s) held:`);
       for (const hold of summaries) print(describeLine(hold));
     });
+}
 
+function registerRelease(holds: Command): void {
   holds
     .command('release')
     .description(
       'Send held terminations back to the lifecycle queue; the worker applies them past the brake.',
     )
     .addOption(tableOption())
-    .option('--queue-url <url>', `lifecycle queue URL (default: $${ENV.queueUrl})`)
+    .addOption(flagOrEnvOption(SHARED_SETTINGS.queueUrl, 'url', 'lifecycle queue URL'))
     .option('--all', 'every hold')
     .addOption(idOption())
     .option('--json', 'print JSON')
     .action(async (flags: SelectionFlags & { queueUrl?: string }, command: Command) => {
-      const selection = selectionOf(command, flags);
-      const queueUrl = required(
-        command,
-        flags.queueUrl ?? process.env[ENV.queueUrl],
-        '--queue-url',
-        ENV.queueUrl,
-      );
-      const sqs = new SQSClient({});
-      try {
-        const released = await withHolds(command, flags, (store) =>
+      const selection = allOrIds(command, flags, ID_USAGE);
+      const queueUrl = requiredString(command, flags.queueUrl, SHARED_SETTINGS.queueUrl);
+      const released = await withSqs((sqs) =>
+        withHolds(command, flags, (store) =>
           releaseHolds({
             holds: store,
             sqs,
@@ -129,14 +109,14 @@ export function registerHoldsCommands(program: Command): void {
                     print(`released ${hold.employeeKey} event ${hold.eventId} -> message ${hold.messageId}`),
                 }),
           }),
-        );
-        if (flags.json) print(JSON.stringify({ queueUrl, released }));
-        else print(`${released.length} hold(s) released to ${queueUrl}.`);
-      } finally {
-        sqs.destroy();
-      }
+        ),
+      );
+      if (flags.json) print(JSON.stringify({ queueUrl, released }));
+      else print(`${released.length} hold(s) released to ${queueUrl}.`);
     });
+}
 
+function registerDiscard(holds: Command): void {
   holds
     .command('discard')
     .description('Drop held terminations: they are never executed. Asks first unless --yes.')
@@ -146,12 +126,8 @@ export function registerHoldsCommands(program: Command): void {
     .option('--yes', 'do not ask')
     .option('--json', 'print JSON')
     .action(async (flags: SelectionFlags & { yes?: boolean }, command: Command) => {
-      const selection = selectionOf(command, flags);
-      if (!flags.yes && !process.stdin.isTTY) {
-        command.error('error: refusing to discard without --yes when stdin is not a terminal', {
-          exitCode: EXIT.usage,
-        });
-      }
+      const selection = allOrIds(command, flags, ID_USAGE);
+      if (!flags.yes) refuseUnattended(command, 'discard');
       await withHolds(command, flags, async (store) => {
         if (!flags.yes) {
           const selected = await selectHolds(store, selection);

@@ -2,7 +2,7 @@ import { type Command, Option } from 'commander';
 import { DEFAULTS } from '../../lambdas/contract/settings.js';
 import { startLocalMode } from '../local/local-mode.js';
 import { EXIT } from './exit-codes.js';
-import { integerFlag } from './integer-flag.js';
+import { awsEndpointFromEnv, integerFlag, positiveSecondsFlag, usageError } from './options.js';
 import { listenForStop } from './process-signals.js';
 
 interface LocalFlags {
@@ -10,7 +10,7 @@ interface LocalFlags {
   cpaasUrl?: string;
   apiKey?: string;
   account?: string;
-  visibilityTimeout?: string;
+  visibilityTimeout: string;
   sweepInterval: string;
 }
 
@@ -41,18 +41,17 @@ export function registerLocalCommands(program: Command): void {
       String(DEFAULTS.sweepIntervalSeconds),
     )
     .action(async (flags: LocalFlags, command: Command) => {
-      const port = integerFlag(command, 'port', flags.port, 0, 65_535);
-      const sweepIntervalSeconds = integerFlag(command, 'sweep-interval', flags.sweepInterval, 1, 86_400);
+      const port = integerFlag(command, '--port', flags.port, 0, 65_535);
+      const sweepIntervalSeconds = integerFlag(command, '--sweep-interval', flags.sweepInterval, 1, 86_400);
       const external = [flags.cpaasUrl, flags.apiKey, flags.account];
       if (external.some(Boolean) && !external.every(Boolean)) {
-        command.error('error: --cpaas-url, --api-key and --account go together', { exitCode: EXIT.usage });
+        usageError(command, '--cpaas-url, --api-key and --account go together');
       }
-      const visibilityTimeoutSeconds = Number(flags.visibilityTimeout);
-      if (!Number.isInteger(visibilityTimeoutSeconds) || visibilityTimeoutSeconds < 1) {
-        command.error('error: --visibility-timeout must be a whole number of seconds >= 1', {
-          exitCode: EXIT.usage,
-        });
-      }
+      const visibilityTimeoutSeconds = positiveSecondsFlag(
+        command,
+        '--visibility-timeout',
+        flags.visibilityTimeout,
+      );
       const log = (line: string) => process.stderr.write(`${line}\n`);
       const stopRequest = listenForStop();
       const running = await startLocalMode({
@@ -60,7 +59,7 @@ export function registerLocalCommands(program: Command): void {
         log,
         visibilityTimeoutSeconds,
         sweepIntervalSeconds,
-        ...(process.env.AWS_ENDPOINT_URL ? { awsEndpoint: process.env.AWS_ENDPOINT_URL } : {}),
+        ...awsEndpointFromEnv(),
         ...(flags.cpaasUrl && flags.apiKey && flags.account
           ? { cpaas: { baseUrl: flags.cpaasUrl, apiKey: flags.apiKey, accountId: flags.account } }
           : {}),

@@ -16,21 +16,14 @@ import {
   parseLifecycleEvent,
 } from '../../lambdas/core/events/lifecycle-event.js';
 import { type PlanPreview, type PreviewMatch, previewEvent } from '../operations/plan-preview.js';
-import { EXIT } from './exit-codes.js';
-import { addConnectionOptions, type ConnectionFlags, clientFor } from './users-command.js';
+import { addConnectionOptions, type ConnectionFlags, clientFor } from './cpaas-connection.js';
+import { flagOrEnvOption, requiredString, SHARED_SETTINGS, usageError } from './options.js';
+import { print } from './output.js';
 
 interface PlanFlags extends ConnectionFlags {
   event: string;
   table?: string;
   policy?: TerminationPolicy;
-}
-
-function print(line = ''): void {
-  process.stdout.write(`${line}\n`);
-}
-
-function usageError(command: Command, message: string): never {
-  command.error(`error: ${message}`, { exitCode: EXIT.usage });
 }
 
 /** The event from a file or, for `-`, stdin; unreadable or invalid is the caller's mistake (exit 2). */
@@ -133,7 +126,7 @@ export function registerPlanCommands(program: Command): void {
       'Show what the worker would do for one event (match -> steps -> API calls -> decision), touching nothing.',
     )
     .requiredOption('--event <file>', 'lifecycle event JSON file, or - for stdin')
-    .addOption(new Option('--table <name>', `state table (default: $${ENV.stateTableName})`))
+    .addOption(flagOrEnvOption(SHARED_SETTINGS.stateTable, 'name', 'state table'))
     .addOption(
       new Option(
         '--policy <policy>',
@@ -151,8 +144,7 @@ Example:
   cpaas-lifecycle plan --event termination.json --policy disable-then-delete`,
     );
   addConnectionOptions(command).action(async (flags: PlanFlags, self: Command) => {
-    const tableName = flags.table ?? process.env[ENV.stateTableName];
-    if (!tableName) usageError(self, `pass --table or set ${ENV.stateTableName}`);
+    const tableName = requiredString(self, flags.table, SHARED_SETTINGS.stateTable);
     const settings = workerSettings(self, flags);
     const event = await readEvent(self, flags.event);
     const api = clientFor(self, flags);

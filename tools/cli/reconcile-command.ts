@@ -1,8 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SQSClient } from '@aws-sdk/client-sqs';
-import { type Command, InvalidArgumentError, Option } from 'commander';
-import { ENV } from '../../lambdas/contract/environment.js';
+import { type Command, Option } from 'commander';
+import type { CpaasClient } from '../../lambdas/core/cpaas/client.js';
 import { DynamoStateStore } from '../../lambdas/core/state/state-store.js';
 import { sqsEventQueue } from '../../lambdas/ingest/enqueue.js';
 import { DeletionThresholdError, InvalidRosterError } from '../operations/errors.js';
@@ -14,10 +14,12 @@ import {
   loadReconcileState,
   planReconcile,
   planSummary,
+  type ReconcilePlan,
 } from '../operations/reconcile.js';
 import { parseRoster, rosterFormatOf } from '../operations/roster.js';
-import { EXIT } from './exit-codes.js';
-import { addConnectionOptions, type ConnectionFlags, clientFor } from './users-command.js';
+import { addConnectionOptions, type ConnectionFlags, clientFor } from './cpaas-connection.js';
+import { flagOrEnvOption, integerArgument, requiredString, SHARED_SETTINGS, usageError } from './options.js';
+import { print } from './output.js';
 
 interface ReconcileFlags extends ConnectionFlags {
   roster: string;
@@ -28,15 +30,76 @@ interface ReconcileFlags extends ConnectionFlags {
   tenant?: string;
 }
 
-function count(value: string): number {
-  const parsed = Number(value);
-  if (!Number.isInteger(parsed) || parsed < 0) throw new InvalidArgumentError('must be a whole number >= 0');
-  return parsed;
+const count = integerArgument(0, Number.POSITIVE_INFINITY, 'must be a whole number >= 0');
+
+/** The roster file; one that does not parse is the caller's mistake (exit 2). */
+async function readRoster(command: Command, path: string): Promise<ReturnType<typeof parseRoster>> {
+  try {
+    return parseRoster(await readFile(path, 'utf8'), rosterFormatOf(path));
+  } catch (error) {
+    if (error instanceof InvalidRosterError) usageError(command, error.message);
+    throw error;
+  }
 }
 
-function required(command: Command, value: string | undefined, flag: string, env: string): string {
-  if (!value) command.error(`error: pass ${flag} or set ${env}`, { exitCode: EXIT.usage });
-  return value;
+/** The roster against every CPaaS user and every link, with a progress line while the users page in. */
+async function planFromState(
+  roster: ReturnType<typeof parseRoster>,
+  api: CpaasClient,
+  store: DynamoStateStore,
+  tenant: string | undefined,
+): Promise<ReconcilePlan> {
+  const fetching = createProgress('CPaaS users fetched');
+  const state = await loadReconcileState({ api, store, onUsers: (users) => fetching.update(users) });
+  fetching.finish();
+  return planReconcile({ roster, ...state, ...(tenant === undefined ? {} : { tenant }) });
+}
+
+/**
+ * Enqueues the plan's events and returns how many. Past the deletion threshold nothing is sent and
+ * the plan is printed before the error, so the operator sees what would have been deprovisioned.
+ */
+async function enqueuePlan(
+  plan: ReconcilePlan,
+  sqs: SQSClient,
+  queueUrl: string,
+  flags: ReconcileFlags,
+): Promise<number> {
+  const sending = createProgress('events enqueued');
+  try {
+    const events = await applyReconcilePlan(plan, {
+      queue: sqsEventQueue(sqs, queueUrl),
+      allowDeletes: flags.allowDeletes,
+      ...(flags.tenant === undefined ? {} : { tenant: flags.tenant }),
+      onProgress: (sent, total) => sending.update(sent, total),
+    });
+    return events.length;
+  } catch (error) {
+    if (error instanceof DeletionThresholdError) {
+      print(flags.json ? JSON.stringify({ ...planSummary(plan), applied: false }) : formatPlan(plan));
+    }
+    throw error;
+  } finally {
+    sending.finish();
+  }
+}
+
+function printOutcome(
+  plan: ReconcilePlan,
+  applied: boolean,
+  enqueued: number,
+  json: boolean | undefined,
+): void {
+  if (json) {
+    print(JSON.stringify({ ...planSummary(plan), applied, enqueued }));
+    return;
+  }
+  print(formatPlan(plan));
+  print(
+    applied
+      ? `Enqueued ${enqueued} event(s); the worker applies them (watch the DLQ with \`cpaas-lifecycle dlq list\`).`
+      : 'Nothing changed. Run again with --apply to enqueue these changes.',
+  );
 }
 
 /**
@@ -57,74 +120,21 @@ export function registerReconcileCommands(program: Command): void {
         .argParser(count)
         .default(DEFAULT_ALLOWED_DELETES),
     )
-    .addOption(new Option('--table <name>', `state table (default: $${ENV.stateTableName})`))
-    .addOption(new Option('--queue-url <url>', `lifecycle queue for --apply (default: $${ENV.queueUrl})`))
+    .addOption(flagOrEnvOption(SHARED_SETTINGS.stateTable, 'name', 'state table'))
+    .addOption(flagOrEnvOption(SHARED_SETTINGS.queueUrl, 'url', 'lifecycle queue for --apply'))
     .option('--tenant <tenant>', 'HR tenant of the roster (default: "default")');
   addConnectionOptions(command).action(async (flags: ReconcileFlags, self: Command) => {
-    const tableName = required(
-      self,
-      flags.table ?? process.env[ENV.stateTableName],
-      '--table',
-      ENV.stateTableName,
-    );
-    const queueUrl = flags.apply
-      ? required(self, flags.queueUrl ?? process.env[ENV.queueUrl], '--queue-url', ENV.queueUrl)
-      : undefined;
-    let roster: ReturnType<typeof parseRoster>;
-    try {
-      roster = parseRoster(await readFile(flags.roster, 'utf8'), rosterFormatOf(flags.roster));
-    } catch (error) {
-      if (error instanceof InvalidRosterError)
-        self.error(`error: ${error.message}`, { exitCode: EXIT.usage });
-      throw error;
-    }
+    const tableName = requiredString(self, flags.table, SHARED_SETTINGS.stateTable);
+    const queueUrl = flags.apply ? requiredString(self, flags.queueUrl, SHARED_SETTINGS.queueUrl) : undefined;
+    const roster = await readRoster(self, flags.roster);
     const api = clientFor(self, flags);
     const dynamodb = new DynamoDBClient({});
     const sqs = new SQSClient({});
     try {
-      const fetching = createProgress('CPaaS users fetched');
-      const state = await loadReconcileState({
-        api,
-        store: new DynamoStateStore({ client: dynamodb, tableName }),
-        onUsers: (users) => fetching.update(users),
-      });
-      fetching.finish();
-      const tenant = flags.tenant;
-      const plan = planReconcile({ roster, ...state, ...(tenant === undefined ? {} : { tenant }) });
-      let enqueued = 0;
-      if (queueUrl) {
-        const sending = createProgress('events enqueued');
-        try {
-          const events = await applyReconcilePlan(plan, {
-            queue: sqsEventQueue(sqs, queueUrl),
-            allowDeletes: flags.allowDeletes,
-            ...(tenant === undefined ? {} : { tenant }),
-            onProgress: (sent, total) => sending.update(sent, total),
-          });
-          enqueued = events.length;
-        } catch (error) {
-          if (error instanceof DeletionThresholdError) {
-            process.stdout.write(
-              `${flags.json ? JSON.stringify({ ...planSummary(plan), applied: false }) : formatPlan(plan)}\n`,
-            );
-          }
-          throw error;
-        } finally {
-          sending.finish();
-        }
-      }
-      if (flags.json) {
-        process.stdout.write(
-          `${JSON.stringify({ ...planSummary(plan), applied: Boolean(queueUrl), enqueued })}\n`,
-        );
-        return;
-      }
-      process.stdout.write(`${formatPlan(plan)}\n`);
-      process.stdout.write(
-        queueUrl
-          ? `Enqueued ${enqueued} event(s); the worker applies them (watch the DLQ with \`cpaas-lifecycle dlq list\`).\n`
-          : 'Nothing changed. Run again with --apply to enqueue these changes.\n',
-      );
+      const store = new DynamoStateStore({ client: dynamodb, tableName });
+      const plan = await planFromState(roster, api, store, flags.tenant);
+      const enqueued = queueUrl ? await enqueuePlan(plan, sqs, queueUrl, flags) : 0;
+      printOutcome(plan, Boolean(queueUrl), enqueued, flags.json);
     } finally {
       await api.close();
       dynamodb.destroy();

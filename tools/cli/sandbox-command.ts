@@ -1,7 +1,6 @@
 import type { Command } from 'commander';
 import { startSandbox } from '../sandbox/index.js';
-import { EXIT } from './exit-codes.js';
-import { integerFlag } from './integer-flag.js';
+import { integerFlag, usageError } from './options.js';
 import { listenForStop } from './process-signals.js';
 
 interface SandboxFlags {
@@ -27,11 +26,11 @@ export function registerSandboxCommands(program: Command): void {
     .option('--api-key <key>', 'API key clients must send (generated when absent)')
     .option('--seed <n>', 'RNG seed so random faults reproduce')
     .action(async (flags: SandboxFlags, command: Command) => {
-      const port = integerFlag(command, 'port', flags.port, 0, 65_535);
+      const port = integerFlag(command, '--port', flags.port, 0, 65_535);
       const seed =
-        flags.seed === undefined ? undefined : integerFlag(command, 'seed', flags.seed, 0, 2 ** 32 - 1);
+        flags.seed === undefined ? undefined : integerFlag(command, '--seed', flags.seed, 0, 2 ** 32 - 1);
       if (flags.account !== undefined && !/^[A-Za-z0-9]{32}$/.test(flags.account)) {
-        command.error('error: --account must be 32 alphanumeric characters', { exitCode: EXIT.usage });
+        usageError(command, '--account must be 32 alphanumeric characters');
       }
       const stopRequest = listenForStop();
       const sandbox = await startSandbox({

@@ -5,6 +5,7 @@ import { type Command, Option } from 'commander';
 import { request } from 'undici';
 import { signStandardWebhook } from '../../lambdas/ingest/sources/standard-webhooks.js';
 import { EXIT } from './exit-codes.js';
+import { requiredString, usageError } from './options.js';
 
 /** Lets people keep the signing secret out of their shell history and process list. */
 export const WEBHOOK_SECRET_ENV = 'CPAAS_LIFECYCLE_WEBHOOK_SECRET';
@@ -89,19 +90,17 @@ export function registerSendCommands(program: Command): void {
     .requiredOption('--url <url>', 'ingest endpoint, e.g. http://127.0.0.1:8080/webhooks/standard')
     .addOption(new Option('--secret <whsec>', 'signing secret (whsec_...)').env(WEBHOOK_SECRET_ENV))
     .action(async (file: string, flags: SendFlags, command: Command) => {
-      if (!flags.secret)
-        command.error(`error: pass --secret or set ${WEBHOOK_SECRET_ENV}`, { exitCode: EXIT.usage });
+      const secret = requiredString(command, flags.secret, { flag: '--secret', env: WEBHOOK_SECRET_ENV });
       const input = file === '-' ? await text(process.stdin) : await readFile(file, 'utf8');
       let events: unknown[];
       try {
         events = parseEventsText(input);
       } catch (error) {
-        return command.error(`error: ${(error as Error).message}`, { exitCode: EXIT.usage });
+        return usageError(command, (error as Error).message);
       }
-      if (events.length === 0)
-        return command.error('error: no events in the input', { exitCode: EXIT.usage });
+      if (events.length === 0) return usageError(command, 'no events in the input');
       const body = JSON.stringify(events.length === 1 ? events[0] : events);
-      const response = await postSignedWebhook({ url: flags.url, secret: flags.secret, body });
+      const response = await postSignedWebhook({ url: flags.url, secret, body });
       process.stdout.write(`HTTP ${response.status}\n${response.body}\n`);
       if (response.status < 200 || response.status > 299) {
         throw new SendRejectedError(`the endpoint answered ${response.status}`);

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { FULL_SOAK, SOAK_FAULTS } from '../bench/soak-profiles.js';
 import { describeSoak, runSoak } from '../bench/soak-run.js';
-import { integerFlag } from './integer-flag.js';
+import { awsEndpointFromEnv, integerFlag } from './options.js';
 
 interface SoakFlags {
   events: string;
@@ -24,9 +24,9 @@ export function registerSoakCommands(program: Command): void {
     .option('--employees <n>', 'employees', String(FULL_SOAK.employees))
     .option('--seed <n>', 'seed for the history and the faults', String(FULL_SOAK.seed))
     .action(async (flags: SoakFlags, command: Command) => {
-      const events = integerFlag(command, 'events', flags.events, 10, 1_000_000);
-      const employees = integerFlag(command, 'employees', flags.employees, 2, 100_000);
-      const seed = integerFlag(command, 'seed', flags.seed, 0, 2 ** 31);
+      const events = integerFlag(command, '--events', flags.events, 10, 1_000_000);
+      const employees = integerFlag(command, '--employees', flags.employees, 2, 100_000);
+      const seed = integerFlag(command, '--seed', flags.seed, 0, 2 ** 31);
       const log = (line: string) => process.stdout.write(`${line}\n`);
       log(`soak: ${events} events for ${employees} employees, seed ${seed}`);
       const report = await runSoak({
@@ -36,7 +36,7 @@ export function registerSoakCommands(program: Command): void {
         seed,
         poisonEvents: Math.max(1, Math.round(events / 100)),
         faults: SOAK_FAULTS,
-        ...(process.env.AWS_ENDPOINT_URL ? { awsEndpoint: process.env.AWS_ENDPOINT_URL } : {}),
+        ...awsEndpointFromEnv(),
         timeoutMs: 30 * 60_000,
         log,
       });

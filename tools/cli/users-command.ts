@@ -1,8 +1,7 @@
-import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { type Command, InvalidArgumentError, Option } from 'commander';
+import { type Command, Option } from 'commander';
 import { ENV } from '../../lambdas/contract/environment.js';
-import { CpaasClient } from '../../lambdas/core/cpaas/client.js';
-import { CpaasError, CpaasRequestValidationError } from '../../lambdas/core/cpaas/errors.js';
+import type { CpaasClient } from '../../lambdas/core/cpaas/client.js';
+import { CpaasRequestValidationError } from '../../lambdas/core/cpaas/errors.js';
 import {
   PAGE_SIZE_MAX,
   PAGE_SIZE_MIN,
@@ -10,18 +9,9 @@ import {
   type UserSummary,
 } from '../../lambdas/core/cpaas/schemas.js';
 import { mergeUserFields, mergeUserUpdate } from '../../lambdas/core/cpaas/user-merge.js';
-import { EXIT } from './exit-codes.js';
-
-/** Read only here: the CLI's way to pass a key without Secrets Manager (the Lambda never reads it). */
-const API_KEY_ENV = 'CPAAS_API_KEY';
-
-export interface ConnectionFlags {
-  baseUrl?: string;
-  account?: string;
-  secretId?: string;
-  allowInsecureHttp?: boolean;
-  json?: boolean;
-}
+import { API_KEY_ENV, addConnectionOptions, type ConnectionFlags, clientFor } from './cpaas-connection.js';
+import { integerArgument, usageError } from './options.js';
+import { print } from './output.js';
 
 interface UserFlags extends ConnectionFlags {
   body?: string;
@@ -39,14 +29,6 @@ interface UserFlags extends ConnectionFlags {
   callForwardEnabled?: boolean;
   doNotDisturb?: boolean;
   musicOnHoldMediaId?: string;
-}
-
-function print(text: string): void {
-  process.stdout.write(`${text}\n`);
-}
-
-function usageError(command: Command, message: string): never {
-  command.error(`error: ${message}`, { exitCode: EXIT.usage });
 }
 
 /** Plain columns for terminals; `--json` is the format for scripts. */
@@ -91,23 +73,6 @@ function userRows(users: readonly UserSummary[]): string[][] {
     display(user.enabled),
     display(user.presence_id),
   ]);
-}
-
-export function addConnectionOptions(command: Command): Command {
-  return command
-    .addOption(new Option('--base-url <url>', `API base URL (default: $${ENV.cpaasBaseUrl})`))
-    .addOption(new Option('--account <id>', `account id, 32 alphanumeric (default: $${ENV.cpaasAccountId})`))
-    .addOption(
-      new Option(
-        '--secret-id <id>',
-        `Secrets Manager secret holding the API key (without it: $${API_KEY_ENV}, else the secret $${ENV.cpaasApiKeySecretId})`,
-      ),
-    )
-    .option(
-      '--allow-insecure-http',
-      `allow an http:// base URL (local sandbox only; or $${ENV.cpaasAllowInsecureHttp}=true)`,
-    )
-    .option('--json', 'print JSON (the API data object; an array for list)');
 }
 
 function addUserFieldOptions(command: Command): Command {
@@ -175,49 +140,6 @@ function userChanges(command: Command, flags: UserFlags): Record<string, unknown
   return mergeUserFields(base, fromFlags);
 }
 
-async function apiKeyFromSecret(secretId: string): Promise<string> {
-  const secrets = new SecretsManagerClient({});
-  try {
-    const { SecretString } = await secrets.send(new GetSecretValueCommand({ SecretId: secretId }));
-    if (!SecretString) throw new Error(`secret ${secretId} has no string value`);
-    return SecretString.trim();
-  } finally {
-    secrets.destroy();
-  }
-}
-
-/** Builds a client from flags and environment; anything missing or malformed is a usage error (exit 2). */
-export function clientFor(command: Command, flags: ConnectionFlags): CpaasClient {
-  const baseUrl = flags.baseUrl ?? process.env[ENV.cpaasBaseUrl];
-  const accountId = flags.account ?? process.env[ENV.cpaasAccountId];
-  if (!baseUrl) usageError(command, `pass --base-url or set ${ENV.cpaasBaseUrl}`);
-  if (!accountId) usageError(command, `pass --account or set ${ENV.cpaasAccountId}`);
-  const envKey = process.env[API_KEY_ENV];
-  const secretId = flags.secretId ?? (envKey ? undefined : process.env[ENV.cpaasApiKeySecretId]);
-  if (!secretId && !envKey) {
-    usageError(command, `set ${API_KEY_ENV}, or pass --secret-id (or set ${ENV.cpaasApiKeySecretId})`);
-  }
-  const allowInsecureHttp =
-    flags.allowInsecureHttp === true || process.env[ENV.cpaasAllowInsecureHttp] === 'true';
-  if (baseUrl.startsWith('http://') && !allowInsecureHttp) {
-    usageError(
-      command,
-      `${baseUrl} is plain http: pass --allow-insecure-http (local sandbox only) or use https://`,
-    );
-  }
-  try {
-    return new CpaasClient({
-      baseUrl,
-      accountId,
-      apiKey: secretId ? () => apiKeyFromSecret(secretId) : (envKey as string),
-      allowInsecureHttp,
-    });
-  } catch (error) {
-    if (error instanceof CpaasError) usageError(command, error.message);
-    throw error;
-  }
-}
-
 /** Runs one API operation; a request the client refused to send is the caller's mistake (exit 2). */
 async function withClient(
   command: Command,
@@ -235,13 +157,11 @@ async function withClient(
   }
 }
 
-function pageSize(value: string): number {
-  const size = Number(value);
-  if (!Number.isInteger(size) || size < PAGE_SIZE_MIN || size > PAGE_SIZE_MAX) {
-    throw new InvalidArgumentError(`must be an integer from ${PAGE_SIZE_MIN} to ${PAGE_SIZE_MAX}`);
-  }
-  return size;
-}
+const pageSize = integerArgument(
+  PAGE_SIZE_MIN,
+  PAGE_SIZE_MAX,
+  `must be an integer from ${PAGE_SIZE_MIN} to ${PAGE_SIZE_MAX}`,
+);
 
 /**
  * `cpaas-lifecycle users ...`: the six VoIP User endpoints from a terminal, for an operator who
@@ -264,7 +184,15 @@ Examples:
   cpaas-lifecycle users update <id> --no-enabled
   cpaas-lifecycle users delete <id>`,
     );
+  registerList(users);
+  registerGet(users);
+  registerCreate(users);
+  registerUpdate(users);
+  registerDelete(users);
+  registerImpersonate(users);
+}
 
+function registerList(users: Command): void {
   addConnectionOptions(
     users
       .command('list')
@@ -286,7 +214,9 @@ Examples:
       print(`${all.length} user(s)`);
     });
   });
+}
 
+function registerGet(users: Command): void {
   addConnectionOptions(
     users
       .command('get')
@@ -295,7 +225,9 @@ Examples:
   ).action(async (id: string, flags: ConnectionFlags, command: Command) => {
     await withClient(command, flags, async (client) => printUser(await client.getUser(id), flags.json));
   });
+}
 
+function registerCreate(users: Command): void {
   addConnectionOptions(
     addUserFieldOptions(
       users.command('create').description('Create a user (email, first name and last name are required).'),
@@ -304,7 +236,9 @@ Examples:
     const input = userChanges(command, flags) as UserInput;
     await withClient(command, flags, async (client) => printUser(await client.createUser(input), flags.json));
   });
+}
 
+function registerUpdate(users: Command): void {
   addConnectionOptions(
     addUserFieldOptions(
       users
@@ -323,7 +257,9 @@ Examples:
       printUser(await client.updateUser(id, mergeUserUpdate(current, changes)), flags.json);
     });
   });
+}
 
+function registerDelete(users: Command): void {
   addConnectionOptions(
     users.command('delete').description('Delete a user.').argument('<id>', 'user id (32 alphanumeric)'),
   ).action(async (id: string, flags: ConnectionFlags, command: Command) => {
@@ -332,7 +268,9 @@ Examples:
       print(flags.json ? JSON.stringify(deleted, null, 2) : `Deleted user ${deleted.id}.`);
     });
   });
+}
 
+function registerImpersonate(users: Command): void {
   addConnectionOptions(
     users
       .command('impersonate')

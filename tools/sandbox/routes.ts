@@ -41,6 +41,7 @@ export function matchRoute(method: string, pathname: string): MatchedRoute | und
   return undefined;
 }
 
-export function emptyRequestCounts(): Record<SandboxRoute, number> {
-  return Object.fromEntries(SANDBOX_ROUTES.map((route) => [route, 0])) as Record<SandboxRoute, number>;
+/** Whether a name from a control request is one of the vendor operations. */
+export function isSandboxRoute(name: unknown): name is SandboxRoute {
+  return (SANDBOX_ROUTES as readonly unknown[]).includes(name);
 }
