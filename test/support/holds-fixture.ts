@@ -1,5 +1,5 @@
 import { CreateTableCommand, type DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
-import { CreateQueueCommand, ReceiveMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { CreateQueueCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { STATE_TABLE_KEYS } from '../../lambdas/contract/state-table.js';
 import {
   createLifecycleEvent,
@@ -8,6 +8,7 @@ import {
 } from '../../lambdas/core/events/lifecycle-event.js';
 import type { HeldTermination } from '../../lambdas/core/state/hold-store.js';
 import { uniqueName } from './aws.js';
+import { receiveUntilEmpty } from './sqs-receive.js';
 
 /** A fresh state table (key `pk`) on moto, just what the brake and the holds need. */
 export async function createStateTable(dynamodb: DynamoDBClient): Promise<string> {
@@ -77,20 +78,12 @@ export function heldTermination(event: LifecycleEvent, heldAt: string): HeldTerm
 }
 
 /** Every message now on the queue, with its attributes. */
-export async function receiveAll(sqs: SQSClient, queueUrl: string) {
-  const messages = [];
-  for (;;) {
-    const { Messages = [] } = await sqs.send(
-      new ReceiveMessageCommand({
-        QueueUrl: queueUrl,
-        MaxNumberOfMessages: 10,
-        VisibilityTimeout: 60,
-        WaitTimeSeconds: 0,
-        MessageAttributeNames: ['All'],
-        MessageSystemAttributeNames: ['All'],
-      }),
-    );
-    if (Messages.length === 0) return messages;
-    messages.push(...Messages);
-  }
+export function receiveAll(sqs: SQSClient, queueUrl: string) {
+  return receiveUntilEmpty(sqs, {
+    QueueUrl: queueUrl,
+    VisibilityTimeout: 60,
+    WaitTimeSeconds: 0,
+    MessageAttributeNames: ['All'],
+    MessageSystemAttributeNames: ['All'],
+  });
 }

@@ -1,14 +1,15 @@
 import { MEMORY_MB } from '../../infra/lifecycle-stack.js';
 import { DEFAULTS } from '../../lambdas/contract/settings.js';
-import { measureApiCalls } from './api-calls.js';
-import { measureColdStart } from './cold-start.js';
-import { costPerMillionEvents } from './cost.js';
+import type { WorkerHandler } from '../../lambdas/worker/handler.js';
+import { type ApiCallsPerEvent, measureApiCalls } from './api-calls.js';
+import { type ColdStartFigures, measureColdStart } from './cold-start.js';
+import { type CostInputs, costPerMillionEvents } from './cost.js';
 import { countAwsCalls } from './http-call-counter.js';
 import { measureIngest } from './ingest-latency.js';
 import { silencePowertools } from './quiet-powertools.js';
-import { sustainedRun } from './sustained-run.js';
+import { type SustainedRunFigures, sustainedRun } from './sustained-run.js';
 import { measureBatchVsSingle, measureThroughput } from './throughput.js';
-import { startWorkerHarness } from './worker-harness.js';
+import { startWorkerHarness, type WorkerHarness } from './worker-harness.js';
 
 export interface BenchRow {
   readonly figure: string;
@@ -27,6 +28,124 @@ export interface BenchOptions {
 const LOG_KB_PER_INVOCATION = 2;
 const SEEDED_USERS = 10_000;
 
+type Variant = { readonly label: string; readonly worker: WorkerHandler };
+
+async function throughputRows(harness: WorkerHarness, variants: readonly Variant[]): Promise<BenchRow[]> {
+  const rows: BenchRow[] = [];
+  for (const variant of variants) {
+    for (const latencyMs of [0, 50]) {
+      const figures = await measureThroughput(harness, latencyMs, latencyMs === 0 ? 20 : 10, variant.worker);
+      rows.push({
+        figure: `1. worker / raw client CPaaS calls per s, ${latencyMs} ms latency, 10 in flight, ${variant.label}`,
+        measured: `${figures.workerCallsPerSecond.toFixed(1)} / ${figures.rawCallsPerSecond.toFixed(1)} = ${figures.ratio.toFixed(2)}`,
+        target: '>= 0.8',
+        met: figures.ratio >= 0.8,
+      });
+    }
+  }
+  return rows;
+}
+
+/** The rows, and the single-event time of the first variant (moto DynamoDB), which the cost uses. */
+async function batchVsSingleRows(
+  harness: WorkerHarness,
+  variants: readonly Variant[],
+): Promise<{ rows: BenchRow[]; singleMs: number }> {
+  const rows: BenchRow[] = [];
+  const singles: number[] = [];
+  for (const variant of variants) {
+    const figures = await measureBatchVsSingle(harness, 50, 7, variant.worker);
+    singles.push(figures.singleMs);
+    rows.push({
+      figure: `2. 10-group batch / single event, 50 ms latency (median of 7), ${variant.label}`,
+      measured: `${figures.batchMs.toFixed(0)} ms / ${figures.singleMs.toFixed(0)} ms = ${figures.ratio.toFixed(2)}x`,
+      target: '<= 2.5x',
+      met: figures.ratio <= 2.5,
+    });
+  }
+  return { rows, singleMs: singles[0] as number };
+}
+
+function apiCallRows(steps: readonly ApiCallsPerEvent[]): BenchRow[] {
+  return steps.map((step) => ({
+    figure: `3. CPaaS calls, ${step.step}, ${SEEDED_USERS.toLocaleString('en-US')} users seeded`,
+    measured: String(step.calls),
+    target: `<= ${step.target}`,
+    met: step.calls <= step.target,
+  }));
+}
+
+function secretCallsRow(secretCalls: number, sustainedEvents: number): BenchRow {
+  return {
+    figure: `4. Secrets Manager GetSecretValue, whole bench process (${sustainedEvents} sustained events, 2 secrets)`,
+    measured: `${secretCalls} over about 1,100 worker and 50 ingest events (one per secret; follows time, not events)`,
+    target: `<= 1 per secret per ${DEFAULTS.secretCacheSeconds} s cache period`,
+    met: secretCalls <= 2,
+  };
+}
+
+function coldStartRows(figures: readonly ColdStartFigures[]): BenchRow[] {
+  return figures.flatMap((cold) => {
+    const sizeRatio = cold.bundleKb / cold.baselineKb;
+    const initRatio = cold.initMs / cold.baselineInitMs;
+    return [
+      {
+        figure: `5. ${cold.handler} bundle size / minimal handler (${cold.sdkClients.join(', ')})`,
+        measured: `${cold.bundleKb.toFixed(0)} KB / ${cold.baselineKb.toFixed(0)} KB = ${sizeRatio.toFixed(2)} (largest: ${cold.largest.slice(0, 3).join(', ')})`,
+        target: '<= 1.3',
+        met: sizeRatio <= 1.3,
+      },
+      {
+        figure: `5. ${cold.handler} module init / minimal handler (median of 20 processes)`,
+        measured: `${cold.initMs.toFixed(0)} ms / ${cold.baselineInitMs.toFixed(0)} ms = ${initRatio.toFixed(2)}`,
+        target: '<= 1.3',
+        met: initRatio <= 1.3,
+      },
+    ];
+  });
+}
+
+function memoryRow(sustained: SustainedRunFigures): BenchRow {
+  return {
+    figure: `6. peak memory over ${sustained.events} events (bench process: worker + sandbox + harness)`,
+    measured: `RSS ${sustained.peakRssMb.toFixed(0)} MB (from ${sustained.baselineRssMb.toFixed(0)}), heap ${sustained.peakHeapMb.toFixed(0)} MB (from ${sustained.baselineHeapMb.toFixed(0)})`,
+    target: `fits ${MEMORY_MB} MB`,
+    met: sustained.peakRssMb < MEMORY_MB,
+  };
+}
+
+function costRows(
+  inputs: Pick<CostInputs, 'workerMsPerEvent' | 'ingestMsPerEvent' | 'dynamoCallsPerEvent'>,
+): BenchRow[] {
+  // Measured: one fetch per secret per process and cache period. Priced for a month with one warm
+  // worker and one warm ingest instance each refetching once per period: the call count follows
+  // time, not events.
+  const secretFetchesPerMonth = 2 * ((30 * 86_400) / DEFAULTS.secretCacheSeconds);
+  const cost = costPerMillionEvents({
+    ...inputs,
+    memoryMb: MEMORY_MB,
+    secretsManagerCallsPerEvent: secretFetchesPerMonth / 1_000_000,
+    logKbPerInvocation: LOG_KB_PER_INVOCATION,
+  });
+  const total = cost.reduce((sum, line) => sum + line.dollars, 0);
+  return [
+    ...cost.map((line) => ({
+      figure: `7. ${line.item} per 1M events`,
+      measured: line.arithmetic,
+      target: '',
+    })),
+    { figure: '7. total per 1,000,000 events (variable part)', measured: `$${total.toFixed(2)}`, target: '' },
+  ];
+}
+
+function contextRow(sustained: SustainedRunFigures, retriedRecords: number): BenchRow {
+  return {
+    figure: 'context: worker ms per event, batches of 10, 0 ms latency (moto DynamoDB)',
+    measured: `${sustained.msPerEvent.toFixed(1)} ms; CPaaS calls ${(sustained.cpaasCalls / sustained.events).toFixed(2)}/event; records redelivered after a moto error: ${retriedRecords}`,
+    target: '',
+  };
+}
+
 /**
  * Every bench figure from one run, side by side: the worker against moto_server and the CPaaS
  * sandbox in this process, the bundles in fresh `node` processes. Never a pass/fail test.
@@ -35,114 +154,38 @@ export async function runBench(options: BenchOptions): Promise<BenchRow[]> {
   const quiet = silencePowertools();
   const awsCalls = countAwsCalls();
   const harness = await startWorkerHarness();
-  const rows: BenchRow[] = [];
   try {
-    const variants = [
+    const variants: Variant[] = [
       { label: 'moto DynamoDB', worker: harness.worker },
       { label: 'in-memory state', worker: harness.inMemoryWorker },
     ];
     options.log('bench: throughput');
-    for (const variant of variants) {
-      for (const latencyMs of [0, 50]) {
-        const figures = await measureThroughput(
-          harness,
-          latencyMs,
-          latencyMs === 0 ? 20 : 10,
-          variant.worker,
-        );
-        rows.push({
-          figure: `1. worker / raw client CPaaS calls per s, ${latencyMs} ms latency, 10 in flight, ${variant.label}`,
-          measured: `${figures.workerCallsPerSecond.toFixed(1)} / ${figures.rawCallsPerSecond.toFixed(1)} = ${figures.ratio.toFixed(2)}`,
-          target: '>= 0.8',
-          met: figures.ratio >= 0.8,
-        });
-      }
-    }
+    const rows = await throughputRows(harness, variants);
     options.log('bench: batch vs single');
-    const batches = [];
-    for (const variant of variants) {
-      const figures = await measureBatchVsSingle(harness, 50, 7, variant.worker);
-      batches.push(figures);
-      rows.push({
-        figure: `2. 10-group batch / single event, 50 ms latency (median of 7), ${variant.label}`,
-        measured: `${figures.batchMs.toFixed(0)} ms / ${figures.singleMs.toFixed(0)} ms = ${figures.ratio.toFixed(2)}x`,
-        target: '<= 2.5x',
-        met: figures.ratio <= 2.5,
-      });
-    }
-    const batch = batches[0] as { singleMs: number };
+    const batch = await batchVsSingleRows(harness, variants);
+    rows.push(...batch.rows);
     options.log('bench: ingest');
     const ingestMs = await measureIngest(harness, 50);
     options.log(`bench: ${options.events} events`);
     const sustained = await sustainedRun(harness, options.events);
     options.log(`bench: API calls with ${SEEDED_USERS} users`);
     const apiCalls = await measureApiCalls(harness, SEEDED_USERS);
-    for (const step of apiCalls.steps) {
-      rows.push({
-        figure: `3. CPaaS calls, ${step.step}, ${SEEDED_USERS.toLocaleString('en-US')} users seeded`,
-        measured: String(step.calls),
-        target: `<= ${step.target}`,
-        met: step.calls <= step.target,
-      });
-    }
-    const secretCalls = awsCalls.count('secretsmanager.GetSecretValue');
-    // Measured: one fetch per secret per process and cache period. Priced for a month with one warm
-    // worker and one warm ingest instance each refetching once per period: the call count follows
-    // time, not events.
-    const secretFetchesPerMonth = 2 * ((30 * 86_400) / DEFAULTS.secretCacheSeconds);
-    rows.push({
-      figure: `4. Secrets Manager GetSecretValue, whole bench process (${sustained.events} sustained events, 2 secrets)`,
-      measured: `${secretCalls} over about 1,100 worker and 50 ingest events (one per secret; follows time, not events)`,
-      target: `<= 1 per secret per ${DEFAULTS.secretCacheSeconds} s cache period`,
-      met: secretCalls <= 2,
-    });
+    rows.push(...apiCallRows(apiCalls.steps));
+    rows.push(secretCallsRow(awsCalls.count('secretsmanager.GetSecretValue'), sustained.events));
     options.log('bench: cold start');
-    for (const cold of await measureColdStart(
+    const coldStarts = await measureColdStart(
       { worker: 'lambdas/worker/handler.ts', ingest: 'lambdas/ingest/handler.ts' },
       20,
-    )) {
-      const sizeRatio = cold.bundleKb / cold.baselineKb;
-      const initRatio = cold.initMs / cold.baselineInitMs;
-      rows.push({
-        figure: `5. ${cold.handler} bundle size / minimal handler (${cold.sdkClients.join(', ')})`,
-        measured: `${cold.bundleKb.toFixed(0)} KB / ${cold.baselineKb.toFixed(0)} KB = ${sizeRatio.toFixed(2)} (largest: ${cold.largest.slice(0, 3).join(', ')})`,
-        target: '<= 1.3',
-        met: sizeRatio <= 1.3,
-      });
-      rows.push({
-        figure: `5. ${cold.handler} module init / minimal handler (median of 20 processes)`,
-        measured: `${cold.initMs.toFixed(0)} ms / ${cold.baselineInitMs.toFixed(0)} ms = ${initRatio.toFixed(2)}`,
-        target: '<= 1.3',
-        met: initRatio <= 1.3,
-      });
-    }
-    rows.push({
-      figure: `6. peak memory over ${sustained.events} events (bench process: worker + sandbox + harness)`,
-      measured: `RSS ${sustained.peakRssMb.toFixed(0)} MB (from ${sustained.baselineRssMb.toFixed(0)}), heap ${sustained.peakHeapMb.toFixed(0)} MB (from ${sustained.baselineHeapMb.toFixed(0)})`,
-      target: `fits ${MEMORY_MB} MB`,
-      met: sustained.peakRssMb < MEMORY_MB,
-    });
-    const cost = costPerMillionEvents({
-      workerMsPerEvent: batch.singleMs,
-      ingestMsPerEvent: ingestMs,
-      memoryMb: MEMORY_MB,
-      dynamoCallsPerEvent: apiCalls.dynamoCallsPerEvent,
-      secretsManagerCallsPerEvent: secretFetchesPerMonth / 1_000_000,
-      logKbPerInvocation: LOG_KB_PER_INVOCATION,
-    });
-    for (const line of cost)
-      rows.push({ figure: `7. ${line.item} per 1M events`, measured: line.arithmetic, target: '' });
-    const total = cost.reduce((sum, line) => sum + line.dollars, 0);
-    rows.push({
-      figure: '7. total per 1,000,000 events (variable part)',
-      measured: `$${total.toFixed(2)}`,
-      target: '',
-    });
-    rows.push({
-      figure: 'context: worker ms per event, batches of 10, 0 ms latency (moto DynamoDB)',
-      measured: `${sustained.msPerEvent.toFixed(1)} ms; CPaaS calls ${(sustained.cpaasCalls / sustained.events).toFixed(2)}/event; records redelivered after a moto error: ${harness.retriedRecords}`,
-      target: '',
-    });
+    );
+    rows.push(...coldStartRows(coldStarts), memoryRow(sustained));
+    rows.push(
+      ...costRows({
+        workerMsPerEvent: batch.singleMs,
+        ingestMsPerEvent: ingestMs,
+        dynamoCallsPerEvent: apiCalls.dynamoCallsPerEvent,
+      }),
+      contextRow(sustained, harness.retriedRecords),
+    );
     return rows;
   } finally {
     awsCalls.stop();

@@ -66,6 +66,31 @@ function toRecord(event: LifecycleEvent): SQSRecord {
 }
 
 /**
+ * Delivers the events as one batch and the reported failures again, as the event source would,
+ * up to MAX_DELIVERIES; resolves to the number of redelivered records. moto_server now and then
+ * answers a burst of DynamoDB calls with an HTML error page, which fails a record for no fault of
+ * the worker.
+ */
+async function deliverUntilDone(handler: WorkerHandler, events: readonly LifecycleEvent[]): Promise<number> {
+  let redelivered = 0;
+  let pending = events.map((event) => toRecord(event));
+  for (let attempt = 1; pending.length > 0; attempt += 1) {
+    const response = await handler(
+      { Records: pending },
+      createLambdaContext('bench-worker', FUNCTION_TIMEOUT_MS, REGION),
+    );
+    const failed = new Set(response.batchItemFailures.map((failure) => failure.itemIdentifier));
+    pending = pending.filter((record) => failed.has(record.messageId));
+    redelivered += pending.length;
+    if (pending.length > 0 && attempt >= MAX_DELIVERIES) {
+      throw new Error(`${pending.length} record(s) still failing after ${attempt} deliveries`);
+    }
+    if (pending.length > 0) await sleep(REDELIVERY_PAUSE_MS);
+  }
+  return redelivered;
+}
+
+/**
  * moto_server + the CPaaS sandbox + the ingest and worker handlers built by `workerDependenciesFromEnv`, invoked
  * directly with SQS-shaped batches so the figures measure the worker, not a poller.
  */
@@ -126,22 +151,7 @@ export async function startWorkerHarness(): Promise<WorkerHarness> {
     },
     async invoke(events, handler = worker) {
       const started = performance.now();
-      let pending = events.map((event) => toRecord(event));
-      // moto_server now and then answers a burst of DynamoDB calls with an HTML error page; the
-      // event source would redeliver such a record, so the harness does too and counts it.
-      for (let attempt = 1; pending.length > 0; attempt += 1) {
-        const response = await handler(
-          { Records: pending },
-          createLambdaContext('bench-worker', FUNCTION_TIMEOUT_MS, REGION),
-        );
-        const failed = new Set(response.batchItemFailures.map((failure) => failure.itemIdentifier));
-        pending = pending.filter((record) => failed.has(record.messageId));
-        retriedRecords += pending.length;
-        if (pending.length > 0 && attempt >= MAX_DELIVERIES) {
-          throw new Error(`${pending.length} record(s) still failing after ${attempt} deliveries`);
-        }
-        if (pending.length > 0) await sleep(REDELIVERY_PAUSE_MS);
-      }
+      retriedRecords += await deliverUntilDone(handler, events);
       return performance.now() - started;
     },
     async close() {

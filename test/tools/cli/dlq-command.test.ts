@@ -10,6 +10,7 @@ import {
   employeeEvent,
   provisionQueues,
 } from '../operations/dead-letter-fixtures.js';
+import { awsSdkEnv } from './aws-sdk-env.js';
 import { runCli } from './run-cli.js';
 
 const aws = motoClientConfig();
@@ -23,10 +24,7 @@ const reason = {
 
 beforeAll(() => {
   // The CLI builds its SQS client from the standard AWS SDK environment, as an operator's shell would.
-  process.env.AWS_ENDPOINT_URL = aws.endpoint;
-  process.env.AWS_REGION = aws.region;
-  process.env.AWS_ACCESS_KEY_ID = aws.credentials.accessKeyId;
-  process.env.AWS_SECRET_ACCESS_KEY = aws.credentials.secretAccessKey;
+  Object.assign(process.env, awsSdkEnv());
 });
 
 afterEach(() => {

@@ -15,6 +15,7 @@ import {
   receiveAll,
   terminationEvent,
 } from '../../support/holds-fixture.js';
+import { awsSdkEnv } from './aws-sdk-env.js';
 import { runCli } from './run-cli.js';
 
 // The operator's answer at the y/N prompt; everything behind it runs for real.
@@ -26,10 +27,7 @@ const sqs = new SQSClient(aws);
 
 beforeAll(() => {
   // The CLI builds its clients from the standard AWS SDK environment, as an operator's shell would.
-  process.env.AWS_ENDPOINT_URL = aws.endpoint;
-  process.env.AWS_REGION = aws.region;
-  process.env.AWS_ACCESS_KEY_ID = aws.credentials.accessKeyId;
-  process.env.AWS_SECRET_ACCESS_KEY = aws.credentials.secretAccessKey;
+  Object.assign(process.env, awsSdkEnv());
   delete process.env[ENV.stateTableName];
   delete process.env[ENV.queueUrl];
 });

@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,8 +6,9 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } 
 import { ENV } from '../../../lambdas/contract/environment.js';
 import { EXIT } from '../../../tools/cli/exit-codes.js';
 import type { PlanPreview } from '../../../tools/operations/plan-preview.js';
-import { motoClientConfig } from '../../support/aws.js';
 import { employee, lifecycleEvent, type WorkerFixture, workerFixture } from '../../support/worker-fixture.js';
+import { awsSdkEnv } from './aws-sdk-env.js';
+import { runCliProcess } from './cli-process.js';
 import { runCli } from './run-cli.js';
 
 let fx: WorkerFixture;
@@ -17,12 +17,8 @@ let table: string;
 
 /** The operator's shell: AWS SDK environment pointing at moto, the CPaaS connection at the sandbox. */
 function shellEnv(): Record<string, string> {
-  const aws = motoClientConfig();
   return {
-    AWS_ENDPOINT_URL: aws.endpoint,
-    AWS_REGION: aws.region,
-    AWS_ACCESS_KEY_ID: aws.credentials.accessKeyId,
-    AWS_SECRET_ACCESS_KEY: aws.credentials.secretAccessKey,
+    ...awsSdkEnv(),
     [ENV.cpaasBaseUrl]: fx.sandbox.url,
     [ENV.cpaasAccountId]: fx.sandbox.accountId,
     CPAAS_API_KEY: fx.sandbox.apiKey,
@@ -142,23 +138,10 @@ describe('cpaas-lifecycle plan', () => {
   it('reads the event from stdin with --event - (the real CLI in a child process)', async () => {
     const data = employee();
     const event = lifecycleEvent('employee.hired', data);
-    const child = spawn(process.execPath, ['tools/cli/bin.js', 'plan', '--event', '-', '--table', table], {
+    const { code, stdout, stderr } = await runCliProcess(['plan', '--event', '-', '--table', table], {
       // No NODE_NO_WARNINGS: on Node 24 the CLI prints no warning, and stderr must stay empty.
       env: { PATH: process.env.PATH ?? '', ...shellEnv() },
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk) => {
-      stdout += chunk;
-    });
-    child.stderr.on('data', (chunk) => {
-      stderr += chunk;
-    });
-    child.stdin.end(JSON.stringify(event));
-    const code = await new Promise((resolve, reject) => {
-      child.on('error', reject);
-      child.on('close', resolve);
+      stdin: JSON.stringify(event),
     });
     expect(stderr).toBe('');
     expect(code).toBe(EXIT.ok);

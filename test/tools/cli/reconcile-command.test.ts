@@ -13,6 +13,7 @@ import type { ProvisionedResources } from '../../../tools/local/provision.js';
 import { type RunningSandbox, startSandbox } from '../../../tools/sandbox/index.js';
 import { motoClientConfig, uniqueName } from '../../support/aws.js';
 import { drainBodies, provisionQueues } from '../operations/dead-letter-fixtures.js';
+import { awsSdkEnv } from './aws-sdk-env.js';
 import { runCli } from './run-cli.js';
 
 const aws = motoClientConfig();
@@ -24,10 +25,7 @@ let rosterPath: string;
 const ids: Record<string, string> = {};
 
 beforeAll(async () => {
-  process.env.AWS_ENDPOINT_URL = aws.endpoint;
-  process.env.AWS_REGION = aws.region;
-  process.env.AWS_ACCESS_KEY_ID = aws.credentials.accessKeyId;
-  process.env.AWS_SECRET_ACCESS_KEY = aws.credentials.secretAccessKey;
+  Object.assign(process.env, awsSdkEnv());
   sandbox = await startSandbox();
   process.env.CPAAS_API_KEY = sandbox.apiKey;
   api = new CpaasClient({

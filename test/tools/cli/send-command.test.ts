@@ -1,10 +1,8 @@
-import { spawn } from 'node:child_process';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EXIT } from '../../../tools/cli/exit-codes.js';
-import { main } from '../../../tools/cli/main.js';
 import { parseEventsText, WEBHOOK_SECRET_ENV } from '../../../tools/cli/send-command.js';
 import {
   drainQueue,
@@ -13,6 +11,8 @@ import {
   newStandardSecret,
   startIngestFixture,
 } from '../../support/ingest-fixture.js';
+import { runCliProcess } from './cli-process.js';
+import { runCli } from './run-cli.js';
 
 const secret = newStandardSecret();
 let fixture: IngestFixture;
@@ -23,20 +23,6 @@ beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'send-command-'));
 });
 afterAll(() => fixture.close());
-
-async function runCli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const stdout = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => out.push(String(chunk)) > 0);
-  const stderr = vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => err.push(String(chunk)) > 0);
-  try {
-    const code = await main(['node', 'cpaas-lifecycle', ...args]);
-    return { code, stdout: out.join(''), stderr: err.join('') };
-  } finally {
-    stdout.mockRestore();
-    stderr.mockRestore();
-  }
-}
 
 describe('parseEventsText', () => {
   it('reads one JSON event, a JSON array and JSON Lines', () => {
@@ -55,7 +41,7 @@ describe('cpaas-lifecycle send', () => {
     const file = join(dir, 'events.jsonl');
     await writeFile(file, events.map((event) => JSON.stringify(event)).join('\n'));
 
-    const result = await runCli(['send', file, '--url', url(), '--secret', secret]);
+    const result = await runCli('send', file, '--url', url(), '--secret', secret);
     expect(result.code).toBe(EXIT.ok);
     expect(result.stdout).toBe(
       `HTTP 202\n${JSON.stringify({ accepted: events.map((event) => event.id) })}\n`,
@@ -69,13 +55,13 @@ describe('cpaas-lifecycle send', () => {
   it('prints the rejection and exits 1 when the endpoint refuses (wrong secret, invalid event)', async () => {
     const file = join(dir, 'one.json');
     await writeFile(file, JSON.stringify(hireEvent()));
-    const unsigned = await runCli(['send', file, '--url', url(), '--secret', newStandardSecret()]);
+    const unsigned = await runCli('send', file, '--url', url(), '--secret', newStandardSecret());
     expect(unsigned.code).toBe(EXIT.failed);
     expect(unsigned.stdout).toContain('HTTP 401');
 
     const invalid = join(dir, 'invalid.json');
     await writeFile(invalid, JSON.stringify({ ...hireEvent(), type: 'employee.promoted' }));
-    const rejected = await runCli(['send', invalid, '--url', url(), '--secret', secret]);
+    const rejected = await runCli('send', invalid, '--url', url(), '--secret', secret);
     expect(rejected.code).toBe(EXIT.failed);
     expect(rejected.stdout).toContain('HTTP 422');
     expect(rejected.stdout).toContain('"path":"type"');
@@ -84,21 +70,16 @@ describe('cpaas-lifecycle send', () => {
   it('exits 2 without a secret or with unreadable input', async () => {
     const file = join(dir, 'garbage.txt');
     await writeFile(file, 'not json at all');
-    expect((await runCli(['send', file, '--url', url()])).code).toBe(EXIT.usage);
-    expect((await runCli(['send', file, '--url', url(), '--secret', secret])).code).toBe(EXIT.usage);
+    expect((await runCli('send', file, '--url', url())).code).toBe(EXIT.usage);
+    expect((await runCli('send', file, '--url', url(), '--secret', secret)).code).toBe(EXIT.usage);
   });
 
   it('reads standard input with "-" and the secret from the environment through the real binary', async () => {
     const event = hireEvent('acme', { employeeId: 'stdin-1' });
-    const child = spawn(process.execPath, ['tools/cli/bin.js', 'send', '-', '--url', url()], {
+    const { code, stdout } = await runCliProcess(['send', '-', '--url', url()], {
       env: { ...process.env, [WEBHOOK_SECRET_ENV]: secret },
+      stdin: JSON.stringify(event),
     });
-    let stdout = '';
-    child.stdout.on('data', (chunk: Buffer) => {
-      stdout += chunk.toString();
-    });
-    child.stdin.end(JSON.stringify(event));
-    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
     expect(code).toBe(0);
     expect(stdout).toContain(`HTTP 202\n{"accepted":["${event.id}"]}`);
     expect((await drainQueue(fixture.sqs, fixture.queueUrl)).map((message) => message.groupId)).toEqual([

@@ -1,8 +1,9 @@
-import { spawn } from 'node:child_process';
 import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type RunningSandbox, startSandbox } from '../../../tools/sandbox/index.js';
 import { motoClientConfig, uniqueName } from '../../support/aws.js';
+import { awsSdkEnv } from './aws-sdk-env.js';
+import { type CliProcessRun, runCliProcess } from './cli-process.js';
 
 const API_KEY = 'cli-test-key-9f8e7d6c5b4a';
 
@@ -18,30 +19,9 @@ beforeEach(() => {
   sandbox.control.reset();
 });
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
 /** The real CLI in a child process, as an operator runs it; the environment is only what is passed. */
-function cli(args: string[], env: Record<string, string> = {}): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['tools/cli/bin.js', 'users', ...args], {
-      env: { PATH: process.env.PATH ?? '', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk) => {
-      stdout += chunk;
-    });
-    child.stderr.on('data', (chunk) => {
-      stderr += chunk;
-    });
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
+function cli(args: string[], env: Record<string, string> = {}): Promise<CliProcessRun> {
+  return runCliProcess(['users', ...args], { env: { PATH: process.env.PATH ?? '', ...env } });
 }
 
 function sandboxEnv(): Record<string, string> {
@@ -227,10 +207,7 @@ describe('cpaas-lifecycle users', () => {
       CPAAS_BASE_URL: sandbox.url,
       CPAAS_ACCOUNT_ID: sandbox.accountId,
       CPAAS_ALLOW_INSECURE_HTTP: 'true',
-      AWS_ENDPOINT_URL: aws.endpoint,
-      AWS_REGION: aws.region,
-      AWS_ACCESS_KEY_ID: aws.credentials.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: aws.credentials.secretAccessKey,
+      ...awsSdkEnv(),
     });
     // The SDK may warn about the Node version on stderr; an error would start with `error:`.
     expect(run.stderr).not.toMatch(/^error/m);

@@ -7,6 +7,7 @@ import {
 } from '../../../lambdas/core/events/lifecycle-event.js';
 import { type ProvisionedResources, provisionLocalResources } from '../../../tools/local/provision.js';
 import { motoClientConfig, uniqueName } from '../../support/aws.js';
+import { receiveUntilEmpty } from '../../support/sqs-receive.js';
 
 /** A fresh queue + DLQ pair as the stack builds it, redriving after one receive so tests stay fast. */
 export async function provisionQueues(): Promise<ProvisionedResources> {
@@ -87,20 +88,13 @@ export async function drainBodies(
   sqs: SQSClient,
   queueUrl: string,
 ): Promise<Array<{ body: string; group?: string }>> {
-  const found: Array<{ body: string; group?: string }> = [];
-  for (;;) {
-    const { Messages = [] } = await sqs.send(
-      new ReceiveMessageCommand({
-        QueueUrl: queueUrl,
-        MaxNumberOfMessages: 10,
-        VisibilityTimeout: 60,
-        MessageSystemAttributeNames: ['All'],
-      }),
-    );
-    if (Messages.length === 0) return found;
-    for (const message of Messages) {
-      const group = message.Attributes?.MessageGroupId;
-      found.push({ body: message.Body ?? '', ...(group === undefined ? {} : { group }) });
-    }
-  }
+  const messages = await receiveUntilEmpty(sqs, {
+    QueueUrl: queueUrl,
+    VisibilityTimeout: 60,
+    MessageSystemAttributeNames: ['All'],
+  });
+  return messages.map((message) => {
+    const group = message.Attributes?.MessageGroupId;
+    return { body: message.Body ?? '', ...(group === undefined ? {} : { group }) };
+  });
 }
