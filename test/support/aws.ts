@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { inject } from 'vitest';
+import type { ResourceNames } from '../../tools/local/provision.js';
 
 /**
  * Client configuration for the moto_server the global setup started. Every AWS SDK client in a
@@ -16,4 +17,16 @@ export function motoClientConfig() {
 /** A resource name no other test uses, so test files can share one moto_server safely. */
 export function uniqueName(prefix: string): string {
   return `${prefix}-${randomUUID().slice(0, 8)}`;
+}
+
+/** The local mode's resource names, unique to one test, so runs share one moto_server safely. */
+export function uniqueResourceNames(prefix: string): ResourceNames {
+  const unique = uniqueName(prefix);
+  return {
+    queueName: `${unique}-events.fifo`,
+    deadLetterQueueName: `${unique}-dlq.fifo`,
+    stateTableName: `${unique}-state`,
+    apiKeySecretName: `${unique}/api-key`,
+    webhookSecretsSecretName: `${unique}/webhook-secrets`,
+  };
 }

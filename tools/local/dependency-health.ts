@@ -5,8 +5,10 @@
  * event that cannot be queued or applied.
  */
 export interface DependencyHealth {
-  markDown(name: string, reason: string): void;
-  markUp(name: string): void;
+  /** True when `name` was up until now: the moment to say so once. */
+  markDown(name: string, reason: string): boolean;
+  /** True when `name` was down until now. */
+  markUp(name: string): boolean;
   /** `name: reason` of each dependency that is down, empty when all are up. */
   problems(): readonly string[];
 }
@@ -14,7 +16,11 @@ export interface DependencyHealth {
 export function createDependencyHealth(): DependencyHealth {
   const down = new Map<string, string>();
   return {
-    markDown: (name, reason) => down.set(name, reason),
+    markDown: (name, reason) => {
+      const wasUp = !down.has(name);
+      down.set(name, reason);
+      return wasUp;
+    },
     markUp: (name) => down.delete(name),
     problems: () => [...down].map(([name, reason]) => `${name}: ${reason}`),
   };

@@ -168,7 +168,6 @@ export async function startLocalMode(options: LocalModeOptions): Promise<Running
       deadLetters = count;
     };
     const limits = { maxReceiveCount: resources.maxReceiveCount, visibilityTimeoutSeconds };
-    let pollFailing = false;
     const source = await startEventSource({
       sqs,
       queueUrl: resources.queueUrl,
@@ -179,14 +178,12 @@ export async function startLocalMode(options: LocalModeOptions): Promise<Running
       },
       // One line when polling starts failing and one when it works again, not one a second.
       onPollError: (error) => {
-        if (!pollFailing) options.log(`polling the queue failed (${error.name}); retrying until it answers`);
-        pollFailing = true;
-        health.markDown('AWS endpoint', `polling the queue failed (${error.name})`);
+        if (health.markDown('AWS endpoint', `polling the queue failed (${error.name})`)) {
+          options.log(`polling the queue failed (${error.name}); retrying until it answers`);
+        }
       },
       onPollOk: () => {
-        if (pollFailing) options.log('polling the queue works again');
-        pollFailing = false;
-        health.markUp('AWS endpoint');
+        if (health.markUp('AWS endpoint')) options.log('polling the queue works again');
       },
     });
     stoppers.push(() => source.stop());

@@ -3,24 +3,13 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createLifecycleEvent, messageGroupIdFor } from '../../../lambdas/core/events/lifecycle-event.js';
 import { postSignedWebhook } from '../../../tools/cli/send-command.js';
 import { type RunningLocalMode, startLocalMode } from '../../../tools/local/local-mode.js';
-import { motoClientConfig, uniqueName } from '../../support/aws.js';
+import { motoClientConfig, uniqueResourceNames } from '../../support/aws.js';
 import { until } from '../../support/until.js';
 
 const running: RunningLocalMode[] = [];
 afterEach(async () => {
   await Promise.all(running.splice(0).map((mode) => mode.stop()));
 });
-
-function uniqueResourceNames() {
-  const prefix = uniqueName('local');
-  return {
-    queueName: `${prefix}-events.fifo`,
-    deadLetterQueueName: `${prefix}-dlq.fifo`,
-    stateTableName: `${prefix}-state`,
-    apiKeySecretName: `${prefix}/api-key`,
-    webhookSecretsSecretName: `${prefix}/webhook-secrets`,
-  };
-}
 
 describe('startLocalMode', () => {
   it('takes a signed webhook through the real ingest handler and the queue to the worker handler', async () => {
@@ -29,7 +18,7 @@ describe('startLocalMode', () => {
     const mode = await startLocalMode({
       port: 0,
       awsEndpoint: motoClientConfig().endpoint,
-      resourceNames: uniqueResourceNames(),
+      resourceNames: uniqueResourceNames('local'),
       cpaas: { baseUrl: 'http://127.0.0.1:9', apiKey: 'not-used', accountId: 'a'.repeat(32) },
       log: (line) => lines.push(line),
       workerHandler: async (event) => {
@@ -78,7 +67,7 @@ describe('startLocalMode', () => {
     const mode = await startLocalMode({
       port: 0,
       awsEndpoint: motoClientConfig().endpoint,
-      resourceNames: uniqueResourceNames(),
+      resourceNames: uniqueResourceNames('local'),
       cpaas: { baseUrl: 'http://127.0.0.1:9', apiKey: 'not-used', accountId: 'a'.repeat(32) },
       log: () => {},
       workerHandler: async () => ({ batchItemFailures: [] }),
@@ -99,7 +88,7 @@ describe('startLocalMode sweep', () => {
     const mode = await startLocalMode({
       port: 0,
       awsEndpoint: motoClientConfig().endpoint,
-      resourceNames: uniqueResourceNames(),
+      resourceNames: uniqueResourceNames('local'),
       log: (line) => lines.push(line),
       // Long enough that only sweepNow() runs it during the test.
       sweepIntervalSeconds: 3_600,

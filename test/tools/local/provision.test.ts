@@ -9,26 +9,14 @@ import {
   generateWebhookSecret,
   handlerEnvironment,
   provisionLocalResources,
-  type ResourceNames,
 } from '../../../tools/local/provision.js';
-import { motoClientConfig, uniqueName } from '../../support/aws.js';
-
-function uniqueNames(): ResourceNames {
-  const prefix = uniqueName('prov');
-  return {
-    queueName: `${prefix}-events.fifo`,
-    deadLetterQueueName: `${prefix}-dlq.fifo`,
-    stateTableName: `${prefix}-state`,
-    apiKeySecretName: `${prefix}/api-key`,
-    webhookSecretsSecretName: `${prefix}/webhook-secrets`,
-  };
-}
+import { motoClientConfig, uniqueResourceNames } from '../../support/aws.js';
 
 describe('provisionLocalResources', () => {
   it('creates the FIFO queue redriving to a FIFO DLQ after the shared maxReceiveCount', async () => {
     const aws = motoClientConfig();
     const resources = await provisionLocalResources(aws, {
-      names: uniqueNames(),
+      names: uniqueResourceNames('prov'),
       apiKey: 'key',
       webhookSecrets: {},
       visibilityTimeoutSeconds: 3,
@@ -54,7 +42,7 @@ describe('provisionLocalResources', () => {
     const aws = motoClientConfig();
     const webhookSecret = generateWebhookSecret();
     const resources = await provisionLocalResources(aws, {
-      names: uniqueNames(),
+      names: uniqueResourceNames('prov'),
       apiKey: 'the-api-key',
       webhookSecrets: { standard: [webhookSecret] },
     });
@@ -86,7 +74,7 @@ describe('provisionLocalResources', () => {
 
   it('can run again on the same endpoint: reuses resources and updates the secrets', async () => {
     const aws = motoClientConfig();
-    const names = uniqueNames();
+    const names = uniqueResourceNames('prov');
     const first = await provisionLocalResources(aws, { names, apiKey: 'old', webhookSecrets: {} });
     const second = await provisionLocalResources(aws, { names, apiKey: 'new', webhookSecrets: {} });
     expect(second.queueUrl).toBe(first.queueUrl);
@@ -98,7 +86,7 @@ describe('provisionLocalResources', () => {
   it('gives the handlers their environment from the shared ENV names', async () => {
     const aws = motoClientConfig();
     const resources = await provisionLocalResources(aws, {
-      names: uniqueNames(),
+      names: uniqueResourceNames('prov'),
       apiKey: 'k',
       webhookSecrets: {},
     });
