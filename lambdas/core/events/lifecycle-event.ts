@@ -1,6 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { LifecycleError } from '../../contract/errors.js';
+import { unsafeIdReason, unsafeTextReason } from './clean-text.js';
 
 /**
  * The one canonical event that travels on the lifecycle queue. Every producer (ingest, CLI,
@@ -28,11 +29,28 @@ const isIanaTimeZone = (value: string): boolean => {
   }
 };
 
-const EmployeeIdSchema = z.string().min(1).max(128);
-const NameSchema = z.string().trim().min(1).max(128);
+/**
+ * Every free-text string of the event passes one of these two rules (see clean-text.ts), so one
+ * place decides what may reach the VoIP API, a log line or a terminal. Fields held to an anchored
+ * pattern (extension, caller id, tenant, timestamps) cannot carry such characters anyway.
+ */
+const cleanText = () =>
+  z.string().superRefine((value, context) => {
+    const reason = unsafeTextReason(value);
+    if (reason !== undefined) context.addIssue({ code: 'custom', message: reason });
+  });
+const cleanId = () =>
+  z.string().superRefine((value, context) => {
+    const reason = unsafeIdReason(value);
+    if (reason !== undefined) context.addIssue({ code: 'custom', message: reason });
+  });
+
+const EmployeeIdSchema = cleanId().min(1).max(128);
+const NameSchema = cleanText().trim().min(1).max(128);
+const WorkEmailSchema = cleanText().pipe(z.email().max(254));
 
 const OptionalEmployeeFields = {
-  timezone: z.string().refine(isIanaTimeZone, 'must be an IANA time zone such as Europe/Paris').optional(),
+  timezone: cleanText().refine(isIanaTimeZone, 'must be an IANA time zone such as Europe/Paris').optional(),
   /** Internal extension; becomes `presence_id` and `caller_id.internal.number` on the CPaaS user. */
   extension: z
     .string()
@@ -50,7 +68,7 @@ const OptionalEmployeeFields = {
 /** What a hire or change says the employee's VoIP user must look like. */
 export const EmployeeDataSchema = z.strictObject({
   employeeId: EmployeeIdSchema,
-  workEmail: z.email().max(254),
+  workEmail: WorkEmailSchema,
   firstName: NameSchema,
   lastName: NameSchema,
   ...OptionalEmployeeFields,
@@ -59,7 +77,7 @@ export const EmployeeDataSchema = z.strictObject({
 /** A termination needs only the employee id; the rest is kept when the HRIS sends it. */
 export const TerminationDataSchema = z.strictObject({
   employeeId: EmployeeIdSchema,
-  workEmail: z.email().max(254).optional(),
+  workEmail: WorkEmailSchema.optional(),
   firstName: NameSchema.optional(),
   lastName: NameSchema.optional(),
   ...OptionalEmployeeFields,
@@ -67,8 +85,8 @@ export const TerminationDataSchema = z.strictObject({
 
 const envelope = {
   specversion: z.literal('1.0'),
-  id: z.string().min(1).max(128),
-  source: z.string().min(1).max(512),
+  id: cleanId().min(1).max(128),
+  source: cleanText().min(1).max(512),
   time: z.iso.datetime({ offset: true }),
   subject: EmployeeIdSchema,
   datacontenttype: z.literal('application/json').optional(),

@@ -256,6 +256,40 @@ describe('clean input only', () => {
     });
   });
 
+  it('answers 422 naming each field that carries control characters, and queues nothing', async () => {
+    await drainQueue(fixture.sqs, fixture.queueUrl);
+    const probe = hireEvent();
+    const forged = {
+      ...probe,
+      data: { ...probe.data, firstName: 'Ada\u0000Evil', lastName: 'Bell\u0007\u001b[2J\nInjected' },
+    };
+    const response = await postStandard(fixture, JSON.stringify(forged), secret);
+    expect(response.status).toBe(422);
+    expect((response.json.issues as { path: string }[]).map((issue) => issue.path).sort()).toEqual([
+      'data.firstName',
+      'data.lastName',
+    ]);
+    // JSON escapes reach the parser as the characters themselves: U+FFFF, a lone surrogate, NUL in the id.
+    const escaped = JSON.stringify(hireEvent())
+      .replace(/"firstName":"[^"]*"/, '"firstName":"Ada\\uffff"')
+      .replace(/"lastName":"[^"]*"/, '"lastName":"B\\ud800"');
+    const second = await postStandard(fixture, escaped, secret);
+    expect((second.json.issues as { path: string }[]).map((issue) => issue.path).sort()).toEqual([
+      'data.firstName',
+      'data.lastName',
+    ]);
+    const withNulId = hireEvent();
+    const badId = { ...withNulId, subject: 'E\u0000x', data: { ...withNulId.data, employeeId: 'E\u0000x' } };
+    expect((await postStandard(fixture, JSON.stringify(badId), secret)).status).toBe(422);
+    expect(await drainQueue(fixture.sqs, fixture.queueUrl)).toEqual([]);
+  });
+
+  it('answers 422 for an event id with a line break, so it cannot forge a log line', async () => {
+    const forged = { ...hireEvent(), id: 'x\nhandled  employee.terminated employee CEO (event y)' };
+    const response = await postStandard(fixture, JSON.stringify(forged), secret);
+    expect(response).toMatchObject({ status: 422, json: { issues: [{ path: 'id' }] } });
+  });
+
   it('answers 404 (not retryable) for a known source with no signing secret configured', async () => {
     const response = await post(`${fixture.server.url}/webhooks/merge`, '{}', {
       'x-merge-webhook-signature': 'guess',

@@ -81,6 +81,19 @@ describe('worker handler: batches, failures, dead letters, secrets, dry run', ()
     expect(Number.isNaN(Date.parse(attribute(DEAD_LETTER_ATTRIBUTES.failedAt) ?? ''))).toBe(false);
   });
 
+  it('a queued event with control characters (an older producer) is dead-lettered naming the field, never applied', async () => {
+    const data = employee();
+    const event = lifecycleEvent('employee.hired', data);
+    const body = JSON.stringify({ ...event, data: { ...event.data, lastName: 'Bell\u0007\u001b[2J' } });
+    const response = await fx.handler()([sqsRecord(body, `default:${event.subject}`)]);
+    expect(response.batchItemFailures).toEqual([]);
+    expect(fx.usersWithEmail(data.workEmail)).toEqual([]);
+    const [message] = await dlqFor(event.id);
+    expect(message?.MessageAttributes?.[DEAD_LETTER_ATTRIBUTES.errorMessage]?.StringValue).toContain(
+      'data.lastName: must not contain control',
+    );
+  });
+
   it('an event of a data schema version this worker does not know is dead-lettered as such', async () => {
     const event = lifecycleEvent('employee.hired', employee());
     const body = JSON.stringify({ ...event, dataschema: 'urn:cpaas-lifecycle:employee:v2' });

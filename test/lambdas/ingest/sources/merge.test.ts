@@ -187,6 +187,12 @@ describe('Merge over HTTP onto the FIFO queue', () => {
     });
   };
 
+  it('answers 422 naming the Merge field when a name carries control characters', async () => {
+    const response = await send(mergeWebhook('Employee.added', { id: 'm-ctl', last_name: 'Bell\u001b[2J' }));
+    expect(response).toMatchObject({ status: 422, json: { issues: [{ path: 'data.last_name' }] } });
+    expect(await drainQueue(fixture.sqs, fixture.queueUrl)).toEqual([]);
+  });
+
   it('queues each mapping in the employee group of the linked account, once per change', async () => {
     const bodies = [
       mergeWebhook('Employee.added', { id: 'm-1' }),
