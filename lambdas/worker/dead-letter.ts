@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { type MessageAttributeValue, SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { SQSRecord } from 'aws-lambda';
 import { DEAD_LETTER_ATTRIBUTES } from '../contract/settings.js';
+import { escapeUnsafeText } from '../core/events/clean-text.js';
 
 /** Why a message is dead-lettered: `exhausted` is a transient failure out of attempts. */
 export interface DeadLetterReason {
@@ -22,7 +23,14 @@ export interface DeadLetterSink {
 /** SQS allows 10 message attributes; the reason takes 6 of them. */
 const MAX_MESSAGE_ATTRIBUTES = 10;
 
-const text = (value: string): MessageAttributeValue => ({ DataType: 'String', StringValue: value });
+/**
+ * Escaped: SQS refuses an attribute with characters outside XML's set (NUL, ESC, U+FFFF...), and a
+ * body's id or a vendor's message can hold them; a refused dead letter would never be parked.
+ */
+const text = (value: string): MessageAttributeValue => ({
+  DataType: 'String',
+  StringValue: escapeUnsafeText(value),
+});
 
 function reasonAttributes(reason: DeadLetterReason): Record<string, MessageAttributeValue> {
   return {

@@ -1,3 +1,5 @@
+import { unsafeTextReason } from '../../lambdas/core/events/clean-text.js';
+
 /** What the outside probe sent, plus the rest of each class the rule covers. */
 export const UNSAFE_SAMPLES: Record<string, string> = {
   NUL: 'Ada\u0000Evil',
@@ -34,3 +36,8 @@ export const SAFE_NAMES = [
   '🦊 Fox',
   'क्षत्रिय',
 ];
+
+/** The unsafe characters a terminal would get from `output`, line by line: empty when it is safe to show. */
+export function unsafeLinesOf(output: string): string[] {
+  return output.split('\n').flatMap((line) => unsafeTextReason(line) ?? []);
+}

@@ -1,6 +1,7 @@
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { Command } from 'commander';
 import { ENV } from '../../lambdas/contract/environment.js';
+import { escapeUnsafeText } from '../../lambdas/core/events/clean-text.js';
 import {
   countDeadLetters,
   type DeadLetter,
@@ -47,7 +48,7 @@ function describeLine(letter: DeadLetter): string {
     .filter(Boolean)
     .join(', ');
   const group = letter.messageGroupId ? ` group ${letter.messageGroupId}` : '';
-  return `${letter.messageId}  ${what}${group}\n  reason: ${letter.reason.summary}`;
+  return `${escapeUnsafeText(`${letter.messageId}  ${what}${group}`)}\n  reason: ${escapeUnsafeText(letter.reason.summary)}`;
 }
 
 /** Without a body: listings go to terminals and tickets; `show --reveal` is the way to the raw body. */
@@ -117,7 +118,7 @@ function registerShow(dlq: Command): void {
         return;
       }
       print(describeLine(letter));
-      if (letter.employeeId) print(`  employee: ${letter.employeeId}`);
+      if (letter.employeeId) print(`  employee: ${escapeUnsafeText(letter.employeeId)}`);
       if (letter.reason.failedAt) print(`  failed at: ${letter.reason.failedAt}`);
       if (letter.sentAt) print(`  dead-lettered at: ${letter.sentAt}`);
       print(`  received from the DLQ: ${letter.receiveCount} time(s), inspections included`);

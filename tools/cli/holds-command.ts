@@ -1,5 +1,6 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { type Command, Option } from 'commander';
+import { escapeUnsafeText } from '../../lambdas/core/events/clean-text.js';
 import { DynamoHoldStore } from '../../lambdas/core/state/hold-store.js';
 import {
   discardHolds,
@@ -29,7 +30,9 @@ const tableOption = () => flagOrEnvOption(SHARED_SETTINGS.stateTable, 'name', 's
 const idOption = () => new Option(ID_USAGE, 'only these holds (event id, or employeeKey/eventId)');
 
 function describeLine(hold: HoldSummary): string {
-  return `${hold.employeeKey}  event ${hold.eventId}  ${hold.eventType}  held ${hold.heldAt}  window ${hold.recent}/${hold.limit}`;
+  return escapeUnsafeText(
+    `${hold.employeeKey}  event ${hold.eventId}  ${hold.eventType}  held ${hold.heldAt}  window ${hold.recent}/${hold.limit}`,
+  );
 }
 
 /** Runs `action` with a hold store on the table, closing the client however the action ends. */

@@ -1,5 +1,6 @@
 import { type Command, Option } from 'commander';
 import { DEFAULTS } from '../../lambdas/contract/settings.js';
+import { escapeUnsafeLines } from '../../lambdas/core/events/clean-text.js';
 import { startLocalMode } from '../local/local-mode.js';
 import { EXIT } from './exit-codes.js';
 import { awsEndpointFromEnv, integerFlag, positiveSecondsFlag, usageError } from './options.js';
@@ -52,7 +53,7 @@ export function registerLocalCommands(program: Command): void {
         '--visibility-timeout',
         flags.visibilityTimeout,
       );
-      const log = (line: string) => process.stderr.write(`${line}\n`);
+      const log = (line: string) => process.stderr.write(`${escapeUnsafeLines(line)}\n`);
       const stopRequest = listenForStop();
       const running = await startLocalMode({
         port,

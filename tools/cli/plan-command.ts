@@ -10,6 +10,7 @@ import {
 import { ConfigurationError } from '../../lambdas/contract/errors.js';
 import { TERMINATION_POLICIES, type TerminationPolicy } from '../../lambdas/contract/settings.js';
 import { stateTablePorts } from '../../lambdas/core/config/environment.js';
+import { escapeUnsafeText } from '../../lambdas/core/events/clean-text.js';
 import {
   InvalidLifecycleEventError,
   type LifecycleEvent,
@@ -158,7 +159,7 @@ Example:
         deleteGraceDays: settings.deleteGraceDays,
       });
       if (flags.json) print(JSON.stringify(preview, null, 2));
-      else for (const line of renderPreview(preview)) print(line);
+      else for (const line of renderPreview(preview)) print(escapeUnsafeText(line));
     } catch (error) {
       // The SDK's message names no table; an operator with several stacks needs to know which.
       if (error instanceof ResourceNotFoundException)

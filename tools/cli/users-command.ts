@@ -9,6 +9,7 @@ import {
   type UserSummary,
 } from '../../lambdas/core/cpaas/schemas.js';
 import { mergeUserFields, mergeUserUpdate } from '../../lambdas/core/cpaas/user-merge.js';
+import { escapeUnsafeText } from '../../lambdas/core/events/clean-text.js';
 import { API_KEY_ENV, addConnectionOptions, type ConnectionFlags, clientFor } from './cpaas-connection.js';
 import { integerArgument, usageError } from './options.js';
 import { print } from './output.js';
@@ -31,8 +32,9 @@ interface UserFlags extends ConnectionFlags {
   musicOnHoldMediaId?: string;
 }
 
-/** Plain columns for terminals; `--json` is the format for scripts. */
-function renderTable(headers: readonly string[], rows: ReadonlyArray<readonly string[]>): string {
+/** Plain columns for terminals; `--json` is the format for scripts. Cells come from the CPaaS API, so they are escaped. */
+function renderTable(headers: readonly string[], rawRows: ReadonlyArray<readonly string[]>): string {
+  const rows = rawRows.map((row) => row.map(escapeUnsafeText));
   const widths = headers.map((header, column) =>
     Math.max(header.length, ...rows.map((row) => (row[column] ?? '').length)),
   );

@@ -1,5 +1,6 @@
 import type { UserSummary } from '../../lambdas/core/cpaas/schemas.js';
 import type { CpaasUsersApi } from '../../lambdas/core/cpaas/users-api.js';
+import { escapeUnsafeText } from '../../lambdas/core/events/clean-text.js';
 import {
   createLifecycleEvent,
   DEFAULT_TENANT,
@@ -131,19 +132,24 @@ const SYMBOLS: Record<PlannedChange['action'], string> = {
   deprovision: '-',
 };
 
-/** The plan as text: one line per change (employee and user ids only, no personal data), then totals. */
+function describeChange(change: PlannedChange): string {
+  const symbol = SYMBOLS[change.action];
+  if (change.action === 'create') return `  ${symbol} create       ${change.employee.employeeId}`;
+  if (change.action === 'adopt') {
+    return `  ${symbol} adopt        ${change.employee.employeeId} -> user ${change.userId} (same email, not linked)`;
+  }
+  if (change.action === 'update') {
+    return `  ${symbol} update       ${change.employee.employeeId} (user ${change.userId}): ${change.fields.join(', ')}`;
+  }
+  return `  ${symbol} deprovision  ${change.employeeId} (user ${change.userId}): not in the roster`;
+}
+
+/**
+ * The plan as text: one line per change (employee and user ids only, no personal data), then
+ * totals. User ids come from the CPaaS API, so each line is escaped for the terminal.
+ */
 export function formatPlan(plan: ReconcilePlan): string {
-  const lines = plan.changes.map((change) => {
-    const symbol = SYMBOLS[change.action];
-    if (change.action === 'create') return `  ${symbol} create       ${change.employee.employeeId}`;
-    if (change.action === 'adopt') {
-      return `  ${symbol} adopt        ${change.employee.employeeId} -> user ${change.userId} (same email, not linked)`;
-    }
-    if (change.action === 'update') {
-      return `  ${symbol} update       ${change.employee.employeeId} (user ${change.userId}): ${change.fields.join(', ')}`;
-    }
-    return `  ${symbol} deprovision  ${change.employeeId} (user ${change.userId}): not in the roster`;
-  });
+  const lines = plan.changes.map((change) => escapeUnsafeText(describeChange(change)));
   const counts = countByAction(plan);
   lines.push(
     '',

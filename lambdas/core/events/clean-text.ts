@@ -42,15 +42,25 @@ export function unsafeIdReason(text: string): string | undefined {
 }
 
 /**
- * Text as a terminal may show it: every unsafe character becomes a visible escape such as
- * `\u001B`. For human-readable output only (tables, the local mode's lines); values from the
- * CPaaS API or a dead letter are not bound by the event schema, so they are escaped when shown.
+ * Text as a terminal may show it: every unsafe character becomes a visible `\uXXXX` escape (a
+ * surrogate pair beyond the BMP), which is also a valid JSON and JavaScript string escape, so
+ * escaping JSON output keeps it JSON. For human-readable output only; values from the CPaaS API
+ * or a dead letter are not bound by the event schema, so they are escaped when shown.
  */
 export function escapeUnsafeText(text: string): string {
-  return text.replace(UNSAFE_CHARACTERS, (character) => {
-    const code = character.codePointAt(0) ?? 0;
-    return code > 0xffff
-      ? `\\u{${code.toString(16).toUpperCase()}}`
-      : `\\u${code.toString(16).toUpperCase().padStart(4, '0')}`;
-  });
+  return text.replace(UNSAFE_CHARACTERS, (character) =>
+    Array.from(
+      { length: character.length },
+      (_, index) => `\\u${character.charCodeAt(index).toString(16).toUpperCase().padStart(4, '0')}`,
+    ).join(''),
+  );
+}
+
+/**
+ * Multi-line text for a terminal: the line breaks the caller wrote stay, every other unsafe
+ * character is escaped. The backstop at an output sink; a value from outside is still passed
+ * through `escapeUnsafeText` where it is put into a line, so its own line breaks cannot start one.
+ */
+export function escapeUnsafeLines(text: string): string {
+  return text.split('\n').map(escapeUnsafeText).join('\n');
 }

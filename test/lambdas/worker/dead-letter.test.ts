@@ -39,4 +39,25 @@ describe('SqsDeadLetterSink (moto FIFO DLQ)', () => {
     expect(attribute(DEAD_LETTER_ATTRIBUTES.failureKind)).toBe('exhausted');
     expect(attribute('traceparent')).toBe('t-1');
   });
+
+  it('parks a letter whose event id or vendor message holds characters SQS refuses, escaped', async () => {
+    const sink = new SqsDeadLetterSink(aws.sqs, aws.resources.deadLetterQueueUrl);
+    const forgedId = 'x\u001b[2J\nhandled  employee.terminated employee CEO';
+    await sink.send(sqsRecord(JSON.stringify({ id: forgedId }), 'default:E2', 1), {
+      failureKind: 'permanent',
+      errorClass: 'InvalidLifecycleEventError',
+      errorMessage: 'vendor said \u0000\uffff',
+      eventId: forgedId,
+      attempts: 1,
+      failedAt: new Date('2026-11-22T10:00:00Z'),
+    });
+    const letter = (await aws.deadLetters()).find(
+      (message) => message.Attributes?.MessageGroupId === 'default:E2',
+    );
+    const attribute = (name: string) => letter?.MessageAttributes?.[name]?.StringValue;
+    expect(attribute(DEAD_LETTER_ATTRIBUTES.eventId)).toBe(
+      'x\\u001B[2J\\u000Ahandled  employee.terminated employee CEO',
+    );
+    expect(attribute(DEAD_LETTER_ATTRIBUTES.errorMessage)).toBe('vendor said \\u0000\\uFFFF');
+  });
 });

@@ -1,8 +1,10 @@
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import type { LifecycleEvent } from '../../../lambdas/core/events/lifecycle-event.js';
 import { EXIT } from '../../../tools/cli/exit-codes.js';
 import { countDeadLetters } from '../../../tools/operations/dead-letter-queue.js';
 import { motoClientConfig } from '../../support/aws.js';
+import { unsafeLinesOf } from '../../support/unsafe-text.js';
 import {
   deadLetterBySqsRedrive,
   deadLetterLikeWorker,
@@ -55,6 +57,23 @@ describe('cpaas-lifecycle dlq', () => {
       'sqs-redrive',
       'worker',
     ]);
+  });
+
+  it('list and show escape control characters of a letter, so its id cannot forge a line', async () => {
+    const resources = await provisionQueues();
+    const forged = {
+      ...employeeEvent('emp-cli-forged'),
+      id: 'x\u001b[2J\nhandled  employee.terminated employee CEO',
+    } as LifecycleEvent;
+    const id = await deadLetterBySqsRedrive(sqs, resources, forged);
+    const listed = await run('dlq', 'list', '--queue-url', resources.deadLetterQueueUrl);
+    expect(listed.code).toBe(EXIT.ok);
+    expect(listed.stdout).toContain('event x\\u001B[2J\\u000Ahandled  employee.terminated employee CEO');
+    expect(unsafeLinesOf(listed.stdout)).toEqual([]);
+    expect(listed.stdout).not.toMatch(/^handled/m);
+    const shown = await run('dlq', 'show', id, '--queue-url', resources.deadLetterQueueUrl, '--reveal');
+    expect(unsafeLinesOf(shown.stdout)).toEqual([]);
+    expect(shown.stdout).not.toMatch(/^handled/m);
   });
 
   it('show prints one message with personal data masked; an unknown id fails', async () => {

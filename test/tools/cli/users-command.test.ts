@@ -2,6 +2,7 @@ import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secre
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type RunningSandbox, startSandbox } from '../../../tools/sandbox/index.js';
 import { motoClientConfig, uniqueName } from '../../support/aws.js';
+import { unsafeLinesOf } from '../../support/unsafe-text.js';
 import { awsSdkEnv } from './aws-sdk-env.js';
 import { type CliProcessRun, runCliProcess } from './cli-process.js';
 
@@ -103,6 +104,32 @@ describe('cpaas-lifecycle users', () => {
     expect(lines).toHaveLength(62);
     expect(lines.at(-1)).toBe('60 user(s)');
     expect(sandbox.control.requestCounts().listUsers).toBe(3 + 2);
+  });
+
+  it('escapes control characters the API returns, so a user name cannot break the table or the screen', async () => {
+    const created = await cli(
+      [
+        'create',
+        '--email',
+        'eve@example.test',
+        '--first-name',
+        'Ada\u0008Evil',
+        '--last-name',
+        'Bell\u0007\u001b[2J\nInjected',
+        '--json',
+      ],
+      sandboxEnv(),
+    );
+    expect(created.code).toBe(0);
+    const table = await cli(['list'], sandboxEnv());
+    expect(table.code).toBe(0);
+    expect(unsafeLinesOf(table.stdout)).toEqual([]);
+    const lines = table.stdout.trim().split('\n');
+    expect(lines).toHaveLength(3);
+    expect(lines[1]).toContain('Ada\\u0008Evil');
+    expect(lines[1]).toContain('Bell\\u0007\\u001B[2J\\u000AInjected');
+    // --json stays JSON, with the same characters.
+    expect(JSON.parse(created.stdout)).toMatchObject({ last_name: 'Bell\u0007\u001b[2J\nInjected' });
   });
 
   it('gets, updates without wiping other fields, impersonates and deletes by id, flags instead of env', async () => {

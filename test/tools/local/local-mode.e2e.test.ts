@@ -1,12 +1,13 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
-import { SQSClient } from '@aws-sdk/client-sqs';
+import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { User } from '../../../lambdas/core/cpaas/schemas.js';
 import { createLifecycleEvent, type EmployeeData } from '../../../lambdas/core/events/lifecycle-event.js';
 import { postSignedWebhook } from '../../../tools/cli/send-command.js';
 import type { LocalModeReady } from '../../../tools/local/local-mode.js';
 import { type DeadLetter, listDeadLetters } from '../../../tools/operations/dead-letter-queue.js';
+import { unsafeLinesOf } from '../../support/unsafe-text.js';
 import { until } from '../../support/until.js';
 
 const BIN = new URL('../../../tools/cli/bin.js', import.meta.url).pathname;
@@ -257,6 +258,28 @@ describe('cpaas-lifecycle local, end to end', () => {
     );
     expect(redriven.code).toBe(0);
     await usersBecome(['grace@example.com King', 'linus@example.com T'], 'the redriven hire applied');
+  });
+
+  it('escapes a queued message that tries to forge a line or clear the screen, and dead-letters it', async () => {
+    // Ingest refuses such an id (422); this message reaches the queue around it, as an older producer's would.
+    const forgedId = 'x\u001b[2J\nhandled  employee.terminated employee CEO (event y)';
+    await sqs.send(
+      new SendMessageCommand({
+        QueueUrl: ready.queueUrl,
+        MessageBody: JSON.stringify({ id: forgedId, type: 'employee.terminated', subject: 'E500' }),
+        MessageGroupId: 'default:E500',
+        MessageDeduplicationId: 'forged-line',
+      }),
+    );
+    await stderrShows(
+      /handled {2}employee\.terminated employee E500 \(event x\\u001B\[2J\\u000Ahandled {2}employee\.terminated employee CEO/,
+      'the forged message on one escaped line',
+    );
+    expect(stderr).not.toMatch(/^handled {2}employee\.terminated employee CEO/m);
+    expect(unsafeLinesOf(stderr)).toEqual([]);
+    const listed = await runCli(['dlq', 'list', '--queue-url', ready.dlqUrl], awsEnv);
+    expect(listed.stdout).toContain('event x\\u001B[2J\\u000Ahandled');
+    expect(unsafeLinesOf(listed.stdout)).toEqual([]);
   });
 
   it('stops everything on SIGTERM and exits 0', async () => {

@@ -43,4 +43,19 @@ describe('describeBatch', () => {
       'failed   unparsable message employee ? (event m1) attempt 5/5: TypeError: boom; SQS moves it to the DLQ on the next receive',
     );
   });
+
+  it('escapes control characters, so a message cannot forge a line or clear the screen', () => {
+    const forged = JSON.stringify({
+      id: 'x\nhandled  employee.terminated employee CEO (event y)',
+      type: 'employee.terminated\u001b[2J',
+      subject: 'E1\u0007',
+    });
+    const lines = describeBatch(
+      { records: [record('m1', forged, 1)], failedMessageIds: new Set(), durationMs: 3 },
+      limits,
+    );
+    expect(lines).toEqual([
+      'handled  employee.terminated\\u001B[2J employee E1\\u0007 (event x\\u000Ahandled  employee.terminated employee CEO (event y)) in 3 ms',
+    ]);
+  });
 });

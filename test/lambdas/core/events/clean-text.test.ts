@@ -38,7 +38,7 @@ describe('unsafeIdReason', () => {
 describe('escapeUnsafeText', () => {
   it('turns every unsafe character into a visible escape and leaves the rest alone', () => {
     expect(escapeUnsafeText('Bell\u0007\u001b[2J\nInjected')).toBe('Bell\\u0007\\u001B[2J\\u000AInjected');
-    expect(escapeUnsafeText('a\ud800b\u{1ffff}')).toBe('a\\uD800b\\u{1FFFF}');
+    expect(escapeUnsafeText('a\ud800b\u{1ffff}')).toBe('a\\uD800b\\uD83F\\uDFFF');
     for (const name of SAFE_NAMES) expect(escapeUnsafeText(name)).toBe(name);
     for (const text of Object.values(UNSAFE_SAMPLES)) {
       expect(unsafeTextReason(escapeUnsafeText(text))).toBeUndefined();
