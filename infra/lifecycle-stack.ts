@@ -40,7 +40,8 @@ export interface LifecycleStackProps extends StackProps {
 const WORKER_TIMEOUT = Duration.seconds(DEFAULTS.workerTimeoutSeconds);
 const VISIBILITY_TIMEOUT = Duration.seconds(DEFAULTS.visibilityTimeoutSeconds);
 /** The HRIS waits for the answer; a webhook that is not queued in 10 s is better retried by the sender. */
-const INGEST_TIMEOUT = Duration.seconds(10);
+export const INGEST_TIMEOUT_SECONDS = 10;
+const INGEST_TIMEOUT = Duration.seconds(INGEST_TIMEOUT_SECONDS);
 const SWEEP_INTERVAL = Duration.seconds(DEFAULTS.sweepIntervalSeconds);
 /**
  * Shorter than the interval, so one run has ended before the next tick starts another: runs do not

@@ -21,6 +21,14 @@ import { secretsManagerWebhookSecrets, type WebhookSecretsProvider } from './web
 /** Largest webhook body accepted (1 MiB, SQS's message limit); larger answers 413 before any work. */
 export const MAX_WEBHOOK_BODY_BYTES = 1024 * 1024;
 
+/**
+ * Most events one request may carry; more answers 413 and queues nothing, so the sender splits the
+ * request instead of retrying it. About 4,100 minimal events fit in 1 MiB, too many to enqueue
+ * with margin inside the ingest Lambda's 10 s timeout; 1,000 go in 10 rounds of 10 parallel
+ * batches (`SQS_SEND_LANES`), measured in `npm run bench` (docs/performance.md, row 8).
+ */
+export const MAX_EVENTS_PER_REQUEST = 1000;
+
 /** Every source served at `POST /webhooks/{name}`. */
 export const DEFAULT_SOURCES: readonly SourceAdapter[] = [standardWebhooksSource, mergeSource];
 
@@ -65,7 +73,8 @@ const STRICT_UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
 /**
  * Builds the ingest handler from its ports, so the Lambda, the local HTTP server and the tests
  * run the same code. Order matters: size, then signature on the raw bytes, then JSON, then schema,
- * then the queue; a 202 is only sent once SQS holds every event of the request.
+ * then the event count, then the queue; a 202 is only sent once SQS holds every event of the
+ * request. The count is checked on the mapped events, so the cap is the same for every source.
  */
 export function createIngestHandler(deps: IngestDependencies): IngestHandler {
   const sources = new Map<string, SourceAdapter>(
@@ -103,6 +112,9 @@ export function createIngestHandler(deps: IngestDependencies): IngestHandler {
       return reply(400, { error: 'body is not JSON' });
     }
     const events = source.toEvents(body, at);
+    if (events.length > MAX_EVENTS_PER_REQUEST) {
+      return reply(413, { error: 'too many events in one request', limit: MAX_EVENTS_PER_REQUEST });
+    }
     await deps.queue.enqueue(events);
     const accepted = events.map((event) => event.id);
     logger.info('webhook accepted', { source: source.name, eventIds: accepted });

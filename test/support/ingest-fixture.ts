@@ -19,21 +19,40 @@ export function newStandardSecret(): string {
   return `whsec_${Buffer.from(crypto.getRandomValues(new Uint8Array(24))).toString('base64')}`;
 }
 
-/** A SQS client that counts the SendMessageBatch calls it makes, against moto. */
+/**
+ * A SQS client against moto that counts its SendMessageBatch calls and how many are in flight at
+ * once, so a test can tell batches sent together from batches sent one after the other.
+ */
 export function countingSqsClient(config = motoClientConfig()): {
   client: SQSClient;
   batchCalls: () => number;
+  batchesInFlight: () => number;
+  maxBatchesInFlight: () => number;
 } {
   const client = new SQSClient(config);
   let calls = 0;
+  let inFlight = 0;
+  let maxInFlight = 0;
   client.middlewareStack.add(
     (next, context) => async (args) => {
-      if (context.commandName === 'SendMessageBatchCommand') calls += 1;
-      return next(args);
+      if (context.commandName !== 'SendMessageBatchCommand') return next(args);
+      calls += 1;
+      inFlight += 1;
+      maxInFlight = Math.max(maxInFlight, inFlight);
+      try {
+        return await next(args);
+      } finally {
+        inFlight -= 1;
+      }
     },
     { step: 'initialize', name: 'countSendMessageBatch' },
   );
-  return { client, batchCalls: () => calls };
+  return {
+    client,
+    batchCalls: () => calls,
+    batchesInFlight: () => inFlight,
+    maxBatchesInFlight: () => maxInFlight,
+  };
 }
 
 export async function createFifoQueue(client: SQSClient): Promise<string> {
@@ -140,6 +159,16 @@ export function hireEvent(
     tenant,
     ...(overrides.id ? { id: overrides.id } : {}),
     data: { employeeId, workEmail: `${employeeId}@example.com`, firstName: 'Ada', lastName: 'Lovelace' },
+  });
+}
+
+/** A valid canonical change of an existing employee, renaming them to `lastName`. */
+export function changeEvent(tenant: string, employeeId: string, lastName: string): LifecycleEvent {
+  return createLifecycleEvent({
+    type: 'employee.changed',
+    source: 'test/ingest',
+    tenant,
+    data: { employeeId, workEmail: `${employeeId}@example.com`, firstName: 'Ada', lastName },
   });
 }
 

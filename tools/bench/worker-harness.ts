@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { PurgeQueueCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { SQSRecord } from 'aws-lambda';
 import { CpaasClient } from '../../lambdas/core/cpaas/client.js';
 import {
@@ -8,6 +9,7 @@ import {
   type LifecycleEvent,
   messageGroupIdFor,
 } from '../../lambdas/core/events/lifecycle-event.js';
+import { sqsEventQueue } from '../../lambdas/ingest/enqueue.js';
 import { createIngestHandler, ingestDependenciesFromEnv } from '../../lambdas/ingest/handler.js';
 import {
   createWorkerHandler,
@@ -38,11 +40,18 @@ export interface WorkerHarness {
   readonly client: CpaasClient;
   /** The ingest Lambda behind a local HTTP server, on the same queue and secrets. */
   readonly ingestUrl: string;
+  /** The same ingest sending its batches one after the other (one lane): the figure before lanes. */
+  readonly sequentialIngestUrl: string;
   readonly webhookSecret: string;
   /** Records the harness delivered again after the worker reported them failed. */
   readonly retriedRecords: number;
   /** Runs one invocation with these events as its SQS batch (redelivering failures); resolves to ms. */
   invoke(events: readonly LifecycleEvent[], handler?: WorkerHandler): Promise<number>;
+  /**
+   * Empties the lifecycle queue the ingest fills (nothing consumes it: the worker is invoked
+   * directly). moto's SendMessageBatch slows with every message already queued, SQS's does not.
+   */
+  emptyQueue(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -127,10 +136,20 @@ export async function startWorkerHarness(): Promise<WorkerHarness> {
     store: new MemoryStateStore(),
     schedules: new MemoryScheduleStore(),
   });
+  const ingestDependencies = ingestDependenciesFromEnv(env, aws);
   const ingest = await startIngestServer({
     port: 0,
     host: '127.0.0.1',
-    handler: createIngestHandler(ingestDependenciesFromEnv(env, aws)),
+    handler: createIngestHandler(ingestDependencies),
+  });
+  const sqs = new SQSClient(aws);
+  const sequentialIngest = await startIngestServer({
+    port: 0,
+    host: '127.0.0.1',
+    handler: createIngestHandler({
+      ...ingestDependencies,
+      queue: sqsEventQueue(sqs, resources.queueUrl, { lanes: 1 }),
+    }),
   });
   const client = new CpaasClient({
     baseUrl: sandbox.url,
@@ -145,6 +164,7 @@ export async function startWorkerHarness(): Promise<WorkerHarness> {
     inMemoryWorker,
     client,
     ingestUrl: `${ingest.url}/webhooks/standard`,
+    sequentialIngestUrl: `${sequentialIngest.url}/webhooks/standard`,
     webhookSecret,
     get retriedRecords() {
       return retriedRecords;
@@ -154,7 +174,11 @@ export async function startWorkerHarness(): Promise<WorkerHarness> {
       retriedRecords += await deliverUntilDone(handler, events);
       return performance.now() - started;
     },
+    async emptyQueue() {
+      await sqs.send(new PurgeQueueCommand({ QueueUrl: resources.queueUrl }));
+    },
     async close() {
+      await sequentialIngest.close();
       await ingest.close();
       await sandbox.close();
       await moto.stop();

@@ -1,17 +1,113 @@
-import { SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { GetQueueAttributesCommand, SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { mockClient } from 'aws-sdk-client-mock';
 import { describe, expect, it } from 'vitest';
-import { createLifecycleEvent, toQueueMessage } from '../../../lambdas/core/events/lifecycle-event.js';
-import { sqsEventQueue } from '../../../lambdas/ingest/enqueue.js';
+import {
+  type LifecycleEvent,
+  messageGroupIdFor,
+  toQueueMessage,
+} from '../../../lambdas/core/events/lifecycle-event.js';
+import { planLanes, SQS_SEND_LANES, sqsEventQueue } from '../../../lambdas/ingest/enqueue.js';
 import { QueueUnavailableError } from '../../../lambdas/ingest/errors.js';
 import { uniqueName } from '../../support/aws.js';
 import {
+  changeEvent,
   countingSqsClient,
   createFifoQueue,
   drainQueue,
   hireEvent,
+  type QueuedMessage,
   rejectionOf,
 } from '../../support/ingest-fixture.js';
+
+/** `employees` new hires, then `changes` rounds of one change each, interleaved as an HRIS sends them. */
+function interleavedEvents(employees: number, changes: number): LifecycleEvent[] {
+  const hires = Array.from({ length: employees }, () => hireEvent('acme'));
+  const rounds = Array.from({ length: changes }, (_, round) =>
+    hires.map((hire) => changeEvent('acme', hire.subject, `Round${round}`)),
+  );
+  return [...hires, ...rounds.flat()];
+}
+
+/** Event ids per message group, in the order given. */
+function idsByGroup(events: readonly { group: string; id: string }[]): Map<string, string[]> {
+  const groups = new Map<string, string[]>();
+  for (const { group, id } of events) groups.set(group, [...(groups.get(group) ?? []), id]);
+  return groups;
+}
+
+function expectEachEmployeeInOrder(received: readonly QueuedMessage[], sent: readonly LifecycleEvent[]) {
+  expect(received.map((message) => JSON.parse(message.body).id).sort()).toEqual(
+    sent.map((event) => event.id).sort(),
+  );
+  expect(
+    idsByGroup(
+      received.map((message) => ({ group: message.groupId ?? '', id: JSON.parse(message.body).id })),
+    ),
+  ).toEqual(idsByGroup(sent.map((event) => ({ group: messageGroupIdFor(event), id: event.id }))));
+}
+
+/** Makes the client's next SendMessageBatch that carries `event` throw, as a dropped connection would. */
+function failOnceOn(client: SQSClient, event: LifecycleEvent): void {
+  const body = JSON.stringify(event);
+  let armed = true;
+  client.middlewareStack.add(
+    (next) => async (args) => {
+      const entries = (args.input as { Entries?: { MessageBody?: string }[] }).Entries ?? [];
+      if (armed && entries.some((entry) => entry.MessageBody === body)) {
+        armed = false;
+        throw Object.assign(new Error('injected'), { name: 'TimeoutError' });
+      }
+      return next(args);
+    },
+    { step: 'initialize', name: 'failOnceOn' },
+  );
+}
+
+async function messagesOnQueue(client: SQSClient, queueUrl: string): Promise<number> {
+  const { Attributes } = await client.send(
+    new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['ApproximateNumberOfMessages'] }),
+  );
+  return Number(Attributes?.ApproximateNumberOfMessages);
+}
+
+describe('planLanes', () => {
+  it('puts each employee whole into one lane, in request order', () => {
+    const events = interleavedEvents(30, 3);
+    const lanes = planLanes(events, SQS_SEND_LANES);
+    expect(lanes).toHaveLength(SQS_SEND_LANES);
+    const laneOfGroup = new Map<string, number>();
+    lanes.forEach((lane, index) => {
+      for (const event of lane) {
+        expect(laneOfGroup.get(messageGroupIdFor(event)) ?? index).toBe(index);
+        laneOfGroup.set(messageGroupIdFor(event), index);
+      }
+      expect(lane).toEqual(events.filter((event) => lane.includes(event)));
+    });
+    expect(lanes.flat()).toHaveLength(events.length);
+  });
+
+  it('balances lanes by event count, a large employee alone in its lane', () => {
+    const large = hireEvent('acme');
+    const events = [
+      large,
+      ...Array.from({ length: 24 }, (_, index) => changeEvent('acme', large.subject, `N${index}`)),
+      ...Array.from({ length: 50 }, () => hireEvent('acme')),
+    ];
+    const lanes = planLanes(events, SQS_SEND_LANES);
+    expect(lanes.map((lane) => lane.length).sort((a, b) => b - a)).toEqual([25, 8, 7, 7, 7, 7, 7, 7]);
+    expect(
+      lanes.find((lane) => lane.includes(large))?.every((event) => event.subject === large.subject),
+    ).toBe(true);
+  });
+
+  it('uses no more lanes than full batches, and one lane when asked', () => {
+    expect(planLanes(interleavedEvents(25, 0), SQS_SEND_LANES)).toHaveLength(3);
+    expect(planLanes(interleavedEvents(1, 29), SQS_SEND_LANES)).toHaveLength(1);
+    expect(planLanes([], SQS_SEND_LANES)).toEqual([]);
+    const events = interleavedEvents(40, 2);
+    expect(planLanes(events, 1)).toEqual([events]);
+  });
+});
 
 describe('sqsEventQueue', () => {
   it('sends 25 events in 3 batches with the canonical group and dedup ids', async () => {
@@ -42,22 +138,51 @@ describe('sqsEventQueue', () => {
     const queueUrl = await createFifoQueue(client);
     const hire = hireEvent('acme', { employeeId: 'ordered-1' });
     const changes = Array.from({ length: 14 }, (_, index) =>
-      createLifecycleEvent({
-        type: 'employee.changed',
-        source: 'test',
-        tenant: 'acme',
-        id: `change-${index}`,
-        data: {
-          employeeId: 'ordered-1',
-          workEmail: 'ordered-1@example.com',
-          firstName: 'Ada',
-          lastName: `Name${index}`,
-        },
-      }),
+      changeEvent('acme', 'ordered-1', `Name${index}`),
     );
     await sqsEventQueue(client, queueUrl).enqueue([hire, ...changes]);
     const received = (await drainQueue(client, queueUrl)).map((message) => JSON.parse(message.body).id);
     expect(received).toEqual([hire.id, ...changes.map((event) => event.id)]);
+  });
+
+  it("sends different employees' batches at once, each employee's events in request order", async () => {
+    const { client, batchCalls, maxBatchesInFlight } = countingSqsClient();
+    const queueUrl = await createFifoQueue(client);
+    const events = interleavedEvents(40, 4);
+    await sqsEventQueue(client, queueUrl).enqueue(events);
+    expect(batchCalls()).toBe(20);
+    expect(maxBatchesInFlight()).toBeGreaterThan(1);
+    expectEachEmployeeInOrder(await drainQueue(client, queueUrl), events);
+  });
+
+  it('sends one batch at a time with one lane', async () => {
+    const { client, maxBatchesInFlight } = countingSqsClient();
+    const queueUrl = await createFifoQueue(client);
+    const events = interleavedEvents(30, 1);
+    await sqsEventQueue(client, queueUrl, { lanes: 1 }).enqueue(events);
+    expect(maxBatchesInFlight()).toBe(1);
+    expectEachEmployeeInOrder(await drainQueue(client, queueUrl), events);
+  });
+
+  it('stops a lane at its failed batch, rejects once every lane settled, and a retry delivers each event once in order', async () => {
+    const { client, batchesInFlight } = countingSqsClient();
+    const queueUrl = await createFifoQueue(client);
+    // 10 employees x 6 events over 6 lanes: some lanes hold two employees, so two batches.
+    const events = interleavedEvents(10, 5);
+    const twoBatchLane = planLanes(events, SQS_SEND_LANES).find((lane) => lane.length > 10);
+    if (!twoBatchLane) throw new Error('expected a lane of two batches');
+    failOnceOn(client, twoBatchLane[0] as LifecycleEvent);
+    const queue = sqsEventQueue(client, queueUrl);
+
+    const error = await rejectionOf(queue.enqueue(events));
+    expect(error).toBeInstanceOf(QueueUnavailableError);
+    expect(error.message).toBe('SQS SendMessageBatch failed: TimeoutError');
+    expect(batchesInFlight()).toBe(0);
+    // Every other lane got through; the failed lane sent nothing after its failed first batch.
+    expect(await messagesOnQueue(client, queueUrl)).toBe(events.length - twoBatchLane.length);
+
+    await queue.enqueue(events);
+    expectEachEmployeeInOrder(await drainQueue(client, queueUrl), events);
   });
 
   it('rejects with QueueUnavailableError when SQS answers with an error', async () => {

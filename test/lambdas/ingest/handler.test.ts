@@ -1,8 +1,13 @@
 import { createServer } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { toQueueMessage } from '../../../lambdas/core/events/lifecycle-event.js';
-import { MAX_WEBHOOK_BODY_BYTES } from '../../../lambdas/ingest/handler.js';
+import {
+  createIngestHandler,
+  MAX_EVENTS_PER_REQUEST,
+  MAX_WEBHOOK_BODY_BYTES,
+} from '../../../lambdas/ingest/handler.js';
 import { signStandardWebhook } from '../../../lambdas/ingest/sources/standard-webhooks.js';
+import { startIngestServer } from '../../../tools/local/http-server.js';
 import { motoClientConfig } from '../../support/aws.js';
 import {
   drainQueue,
@@ -134,6 +139,39 @@ describe('Standard Webhooks body handling', () => {
     expect(Buffer.byteLength(body)).toBe(MAX_WEBHOOK_BODY_BYTES + 1);
     const response = await postStandard(fixture, body, secret);
     expect(response.status).toBe(413);
+  });
+
+  it('answers 413 for more events than the cap and queues none of them', async () => {
+    const events = Array.from({ length: MAX_EVENTS_PER_REQUEST + 1 }, () => hireEvent());
+    const response = await postStandard(fixture, JSON.stringify(events), secret);
+    expect(response).toMatchObject({
+      status: 413,
+      json: { error: 'too many events in one request', limit: MAX_EVENTS_PER_REQUEST },
+    });
+    expect(await drainQueue(fixture.sqs, fixture.queueUrl)).toEqual([]);
+  });
+
+  // moto's SendMessageBatch slows with every message already on the queue (about 45 s for 1,000
+  // into one queue), so the accepted side of the cap records what the handler queues instead.
+  it('accepts exactly the cap and queues every event', async () => {
+    const queued: string[] = [];
+    const server = await startIngestServer({
+      port: 0,
+      handler: createIngestHandler({
+        secrets: { secretsFor: async () => [secret] },
+        queue: { enqueue: async (events) => void queued.push(...events.map((event) => event.id)) },
+      }),
+    });
+    try {
+      const events = Array.from({ length: MAX_EVENTS_PER_REQUEST }, () => hireEvent());
+      const body = JSON.stringify(events);
+      const headers = signStandardWebhook({ secret, msgId: 'msg_cap', timestamp: Date.now() / 1000, body });
+      const response = await post(`${server.url}/webhooks/standard`, body, headers);
+      expect(response).toMatchObject({ status: 202, json: { accepted: events.map((event) => event.id) } });
+      expect(queued).toEqual(events.map((event) => event.id));
+    } finally {
+      await server.close();
+    }
   });
 
   it('answers 400 for a signed body that is not JSON', async () => {
