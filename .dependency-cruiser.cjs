@@ -66,6 +66,14 @@ module.exports = {
       to: { dependencyTypes: ['npm-dev'], dependencyTypesNot: ['type-only'] },
     },
     {
+      name: 'lambdas-zod-through-mini',
+      comment:
+        "zod's classic API bundles all of zod (445 KB) into a function; lambdas/core/validation/zod.ts is zod/mini, which tree-shakes, with English messages.",
+      severity: 'error',
+      from: { path: '^lambdas/', pathNot: '^lambdas/core/validation/zod\\.ts$' },
+      to: { path: 'node_modules/zod/' },
+    },
+    {
       name: 'no-unresolvable',
       severity: 'error',
       from: {},

@@ -1,5 +1,5 @@
 import { GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { z } from 'zod';
+import * as z from '../core/validation/zod.js';
 import { SourceNotConfiguredError, WebhookSecretsUnavailableError } from './errors.js';
 
 /**
@@ -7,7 +7,10 @@ import { SourceNotConfiguredError, WebhookSecretsUnavailableError } from './erro
  * A list per source lets an operator add the new secret, switch the sender, then drop the old one
  * without a window where either side's requests are rejected.
  */
-export const WebhookSecretsSchema = z.record(z.string(), z.array(z.string().min(1)).min(1));
+export const WebhookSecretsSchema = z.record(
+  z.string(),
+  z.array(z.string().check(z.minLength(1))).check(z.minLength(1)),
+);
 export type WebhookSecrets = z.infer<typeof WebhookSecretsSchema>;
 
 /** Where the ingest handler gets the secrets of a source; a port so tests and local mode can swap it. */

@@ -1,6 +1,6 @@
 import type { ServerResponse } from 'node:http';
-import type { z } from 'zod';
 import { CPAAS_ERROR_CODES } from '../../lambdas/core/cpaas/errors.js';
+import type * as z from '../../lambdas/core/validation/zod.js';
 import type { StoreResult } from './user-store.js';
 
 /** What the sandbox answers: a status, the vendor's JSON envelope (without request id) and extra headers. */
@@ -45,7 +45,7 @@ export function fromStore(result: StoreResult): Reply {
 }
 
 /** The body checked against the vendor's schema: the value, or the 400 listing each bad field. */
-export function parseBody<T extends z.ZodType>(schema: T, raw: string): { value: z.infer<T> } | Reply {
+export function parseBody<T extends z.ZodMiniType>(schema: T, raw: string): { value: z.infer<T> } | Reply {
   let json: unknown;
   try {
     json = JSON.parse(raw);

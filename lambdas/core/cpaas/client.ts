@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Dispatcher } from 'undici';
-import type { z } from 'zod';
 import type { Logger } from '../telemetry/logger.js';
+import type * as z from '../validation/zod.js';
 import {
   CpaasAbortError,
   CpaasAuthError,
@@ -70,7 +70,7 @@ export interface CpaasClientOptions {
   readonly dispatcher?: Dispatcher;
 }
 
-interface ApiRequest<S extends z.ZodType> {
+interface ApiRequest<S extends z.ZodMiniType> {
   readonly method: HttpMethod;
   /** Below `/v1/account/{accountId}`. */
   readonly path: string;
@@ -87,7 +87,7 @@ const MAX_TIMER_MS = 2 ** 31 - 1;
  * request is a clear error here instead of a vendor 400 (or a path built from a bad id).
  * Messages name fields and rules, never the values (which may be an email or a name).
  */
-function validated<S extends z.ZodType>(schema: S, value: unknown, what: string): z.output<S> {
+function validated<S extends z.ZodMiniType>(schema: S, value: unknown, what: string): z.output<S> {
   const result = schema.safeParse(value);
   if (result.success) return result.data;
   const errors = result.error.issues.map((issue) => ({
@@ -98,7 +98,7 @@ function validated<S extends z.ZodType>(schema: S, value: unknown, what: string)
   throw new CpaasRequestValidationError(`invalid CPaaS request, not sent: ${list}`, { errors });
 }
 
-function contractViolations(error: z.ZodError): string {
+function contractViolations(error: z.core.$ZodError): string {
   return error.issues.map((issue) => `${issue.path.join('.') || '(body)'}: ${issue.message}`).join('; ');
 }
 
@@ -236,7 +236,7 @@ export class CpaasClient implements CpaasUsersApi {
     return this.#authPrefix === '' ? key : `${this.#authPrefix} ${key}`;
   }
 
-  async #call<S extends z.ZodType>(request: ApiRequest<S>, options: CallOptions): Promise<z.output<S>> {
+  async #call<S extends z.ZodMiniType>(request: ApiRequest<S>, options: CallOptions): Promise<z.output<S>> {
     const { method } = request;
     const path = `${this.#basePath}${request.path}`;
     const target = request.query?.size ? `${path}?${request.query}` : path;

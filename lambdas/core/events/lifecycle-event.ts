@@ -1,6 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { z } from 'zod';
 import { LifecycleError } from '../../contract/errors.js';
+import * as z from '../validation/zod.js';
 import { unsafeIdReason, unsafeTextReason } from './clean-text.js';
 
 /**
@@ -35,34 +35,36 @@ const isIanaTimeZone = (value: string): boolean => {
  * pattern (extension, caller id, tenant, timestamps) cannot carry such characters anyway.
  */
 const cleanText = () =>
-  z.string().superRefine((value, context) => {
-    const reason = unsafeTextReason(value);
-    if (reason !== undefined) context.addIssue({ code: 'custom', message: reason });
-  });
+  z.string().check(
+    z.superRefine((value, context) => {
+      const reason = unsafeTextReason(value);
+      if (reason !== undefined) context.addIssue({ code: 'custom', message: reason });
+    }),
+  );
 const cleanId = () =>
-  z.string().superRefine((value, context) => {
-    const reason = unsafeIdReason(value);
-    if (reason !== undefined) context.addIssue({ code: 'custom', message: reason });
-  });
+  z.string().check(
+    z.superRefine((value, context) => {
+      const reason = unsafeIdReason(value);
+      if (reason !== undefined) context.addIssue({ code: 'custom', message: reason });
+    }),
+  );
 
-const EmployeeIdSchema = cleanId().min(1).max(128);
-const NameSchema = cleanText().trim().min(1).max(128);
-const WorkEmailSchema = cleanText().pipe(z.email().max(254));
+const EmployeeIdSchema = cleanId().check(z.minLength(1), z.maxLength(128));
+const NameSchema = cleanText().check(z.trim(), z.minLength(1), z.maxLength(128));
+const WorkEmailSchema = z.pipe(cleanText(), z.email().check(z.maxLength(254)));
 
 const OptionalEmployeeFields = {
-  timezone: cleanText().refine(isIanaTimeZone, 'must be an IANA time zone such as Europe/Paris').optional(),
+  timezone: z.optional(
+    cleanText().check(z.refine(isIanaTimeZone, 'must be an IANA time zone such as Europe/Paris')),
+  ),
   /** Internal extension; becomes `presence_id` and `caller_id.internal.number` on the CPaaS user. */
-  extension: z
-    .string()
-    .regex(/^[0-9]{2,10}$/, 'must be 2 to 10 digits')
-    .optional(),
+  extension: z.optional(z.string().check(z.regex(/^[0-9]{2,10}$/, 'must be 2 to 10 digits'))),
   /** External caller-id number in E.164. */
-  externalCallerId: z
-    .string()
-    .regex(/^\+[1-9][0-9]{6,14}$/, 'must be an E.164 number such as +14155550100')
-    .optional(),
+  externalCallerId: z.optional(
+    z.string().check(z.regex(/^\+[1-9][0-9]{6,14}$/, 'must be an E.164 number such as +14155550100')),
+  ),
   /** When the change takes effect (ISO 8601 with offset); absent means now. */
-  effectiveAt: z.iso.datetime({ offset: true }).optional(),
+  effectiveAt: z.optional(z.iso.datetime({ offset: true })),
 };
 
 /** What a hire or change says the employee's VoIP user must look like. */
@@ -77,24 +79,25 @@ export const EmployeeDataSchema = z.strictObject({
 /** A termination needs only the employee id; the rest is kept when the HRIS sends it. */
 export const TerminationDataSchema = z.strictObject({
   employeeId: EmployeeIdSchema,
-  workEmail: WorkEmailSchema.optional(),
-  firstName: NameSchema.optional(),
-  lastName: NameSchema.optional(),
+  workEmail: z.optional(WorkEmailSchema),
+  firstName: z.optional(NameSchema),
+  lastName: z.optional(NameSchema),
   ...OptionalEmployeeFields,
 });
 
 const envelope = {
   specversion: z.literal('1.0'),
-  id: cleanId().min(1).max(128),
-  source: cleanText().min(1).max(512),
+  id: cleanId().check(z.minLength(1), z.maxLength(128)),
+  source: cleanText().check(z.minLength(1), z.maxLength(512)),
   time: z.iso.datetime({ offset: true }),
   subject: EmployeeIdSchema,
-  datacontenttype: z.literal('application/json').optional(),
+  datacontenttype: z.optional(z.literal('application/json')),
   dataschema: z.literal(LIFECYCLE_DATA_SCHEMA),
-  tenant: z
-    .string()
-    .regex(/^[A-Za-z0-9._-]{1,64}$/, 'must be 1 to 64 letters, digits, dot, dash or underscore')
-    .optional(),
+  tenant: z.optional(
+    z
+      .string()
+      .check(z.regex(/^[A-Za-z0-9._-]{1,64}$/, 'must be 1 to 64 letters, digits, dot, dash or underscore')),
+  ),
 };
 
 export const LifecycleEventSchema = z
@@ -103,10 +106,12 @@ export const LifecycleEventSchema = z
     z.strictObject({ ...envelope, type: z.literal('employee.changed'), data: EmployeeDataSchema }),
     z.strictObject({ ...envelope, type: z.literal('employee.terminated'), data: TerminationDataSchema }),
   ])
-  .refine((event) => event.subject === event.data.employeeId, {
-    message: 'subject must equal data.employeeId',
-    path: ['subject'],
-  });
+  .check(
+    z.refine((event) => event.subject === event.data.employeeId, {
+      message: 'subject must equal data.employeeId',
+      path: ['subject'],
+    }),
+  );
 
 export type LifecycleEvent = z.infer<typeof LifecycleEventSchema>;
 export type EmployeeData = z.infer<typeof EmployeeDataSchema>;
@@ -127,7 +132,7 @@ export class InvalidLifecycleEventError extends LifecycleError {
   }
 }
 
-function describeIssues(error: z.ZodError): { path: string; message: string }[] {
+function describeIssues(error: z.core.$ZodError): { path: string; message: string }[] {
   return error.issues.map((issue) => ({ path: issue.path.join('.') || '(root)', message: issue.message }));
 }
 

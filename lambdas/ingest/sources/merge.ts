@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto';
-import { z } from 'zod';
 import {
   createLifecycleEvent,
   InvalidLifecycleEventError,
   type LifecycleEvent,
 } from '../../core/events/lifecycle-event.js';
+import * as z from '../../core/validation/zod.js';
 import { VERIFICATION_FAILURES as F, WebhookVerificationError } from '../errors.js';
 import { hmacSha256, macMatches } from './hmac.js';
 import type { SourceAdapter, WebhookHeaders } from './source-adapter.js';
@@ -46,26 +46,26 @@ export function signMergeWebhook(key: string, body: Buffer | string): string {
   return hmacSha256(key, body).toString('base64url');
 }
 
-const nullableString = z.string().nullish();
+const nullableString = z.nullish(z.string());
 
 const MergeEmployeeSchema = z.looseObject({
-  id: z.string().min(1).max(128),
+  id: z.string().check(z.minLength(1), z.maxLength(128)),
   first_name: nullableString,
   last_name: nullableString,
   work_email: nullableString,
-  employment_status: z.enum(['ACTIVE', 'PENDING', 'INACTIVE']).nullish(),
-  termination_date: z.iso.datetime({ offset: true }).or(z.iso.date()).nullish(),
-  remote_was_deleted: z.boolean().nullish(),
+  employment_status: z.nullish(z.enum(['ACTIVE', 'PENDING', 'INACTIVE'])),
+  termination_date: z.nullish(z.union([z.iso.datetime({ offset: true }), z.iso.date()])),
+  remote_was_deleted: z.nullish(z.boolean()),
   modified_at: z.iso.datetime({ offset: true }),
 });
 
 const MergeWebhookSchema = z.looseObject({
-  hook: z.looseObject({ event: z.string().min(1) }),
+  hook: z.looseObject({ event: z.string().check(z.minLength(1)) }),
   linked_account: z.looseObject({
     id: z
       .string()
-      .regex(/^[A-Za-z0-9._-]{1,64}$/, 'must be 1 to 64 letters, digits, dot, dash or underscore'),
-    integration_slug: z.string().optional(),
+      .check(z.regex(/^[A-Za-z0-9._-]{1,64}$/, 'must be 1 to 64 letters, digits, dot, dash or underscore')),
+    integration_slug: z.optional(z.string()),
   }),
   data: z.unknown(),
 });
@@ -73,7 +73,7 @@ const MergeWebhookSchema = z.looseObject({
 /** A hire or change must say who the VoIP user is; a termination needs only the id. */
 const requiredForActive = z
   .string({ error: 'required for an active employee' })
-  .min(1, 'required for an active employee');
+  .check(z.minLength(1, 'required for an active employee'));
 const ActiveEmployeeSchema = z.looseObject({
   work_email: requiredForActive,
   first_name: requiredForActive,
@@ -82,7 +82,7 @@ const ActiveEmployeeSchema = z.looseObject({
 
 type MergeEmployee = z.infer<typeof MergeEmployeeSchema>;
 
-function issuesOf(error: z.ZodError, prefix: readonly (string | number)[] = []) {
+function issuesOf(error: z.core.$ZodError, prefix: readonly (string | number)[] = []) {
   return error.issues.map((issue) => ({
     path: [...prefix, ...issue.path].join('.') || '(root)',
     message: issue.message,

@@ -188,7 +188,10 @@ describe('Standard Webhooks body handling', () => {
     const response = await postStandard(fixture, JSON.stringify([good, bad]), secret);
     expect(response.status).toBe(422);
     const issues = response.json.issues as { path: string; message: string }[];
-    expect(issues.map((issue) => issue.path).sort()).toEqual(['1.data.workEmail', '1.subject']);
+    expect(issues.sort((a, b) => a.path.localeCompare(b.path))).toEqual([
+      { path: '1.data.workEmail', message: 'Invalid email address' },
+      { path: '1.subject', message: 'subject must equal data.employeeId' },
+    ]);
     expect(JSON.stringify(response.json)).not.toContain('not-an-email');
     expect((await postStandard(fixture, '[]', secret)).status).toBe(422);
     expect(await drainQueue(fixture.sqs, fixture.queueUrl)).toEqual([]);

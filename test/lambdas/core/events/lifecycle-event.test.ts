@@ -20,14 +20,18 @@ const hire = () =>
     },
   });
 
-function issuePaths(value: unknown): string[] {
+function issuesOf(value: unknown): readonly { path: string; message: string }[] {
   try {
     validateLifecycleEvent(value);
   } catch (error) {
-    if (error instanceof InvalidLifecycleEventError) return error.issues.map((issue) => issue.path);
+    if (error instanceof InvalidLifecycleEventError) return error.issues;
     throw error;
   }
   return [];
+}
+
+function issuePaths(value: unknown): string[] {
+  return issuesOf(value).map((issue) => issue.path);
 }
 
 describe('the canonical schema keeps unsafe text out', () => {
@@ -76,5 +80,24 @@ describe('the canonical schema keeps unsafe text out', () => {
         name,
       ).toEqual([]);
     }
+  });
+});
+
+describe('issue messages', () => {
+  // zod/mini has no messages of its own; these are what a 422 and a dead-letter reason show.
+  it('say in English what is wrong, zod defaults and the schema own messages alike', () => {
+    const { lastName: _, ...withoutLastName } = hire().data;
+    const event = {
+      ...hire(),
+      time: 'yesterday',
+      data: { ...withoutLastName, firstName: 'A'.repeat(129), timezone: 'Mars/Base', extension: '1' },
+    };
+    expect(issuesOf(event)).toEqual([
+      { path: 'time', message: 'Invalid ISO datetime' },
+      { path: 'data.firstName', message: 'Too big: expected string to have <=128 characters' },
+      { path: 'data.lastName', message: 'Invalid input: expected string, received undefined' },
+      { path: 'data.timezone', message: 'must be an IANA time zone such as Europe/Paris' },
+      { path: 'data.extension', message: 'must be 2 to 10 digits' },
+    ]);
   });
 });
