@@ -74,6 +74,14 @@ module.exports = {
       to: { path: 'node_modules/zod/' },
     },
     {
+      name: 'lambdas-undici-by-module',
+      comment:
+        "undici's entry point bundles all of undici (525 KB) into a function; import the modules used (lambdas/core/cpaas/undici-modules.d.ts). Types (and declaration files, which never run) may use it.",
+      severity: 'error',
+      from: { path: '^lambdas/', pathNot: '\\.d\\.ts$' },
+      to: { path: 'node_modules/undici/index\\.', dependencyTypesNot: ['type-only'] },
+    },
+    {
       name: 'no-unresolvable',
       severity: 'error',
       from: {},

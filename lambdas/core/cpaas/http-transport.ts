@@ -1,5 +1,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
-import { type Dispatcher, Pool } from 'undici';
+import type { Dispatcher } from 'undici';
+import dispatcherRequest from 'undici/lib/api/api-request.js';
+import Pool from 'undici/lib/dispatcher/pool.js';
 import { CpaasError, CpaasNetworkError, CpaasTimeoutError } from './errors.js';
 
 /** Per-attempt limits; the caller's deadline bounds the whole call on top of these. */
@@ -54,7 +56,8 @@ const PROGRAMMING_ERROR_CODES = new Set(['UND_ERR_INVALID_ARG', 'UND_ERR_NOT_SUP
 /**
  * One keep-alive pool for the API's origin, so a warm Lambda reuses its TLS connections across
  * invocations. Turns undici's failures into the client's error hierarchy (timeout vs network) so
- * the retry policy and the worker branch on classes, not on undici error codes.
+ * the retry policy and the worker branch on classes, not on undici error codes. Only undici's pool
+ * and request modules are imported, not its entry point (see `undici-modules.d.ts`).
  */
 export class HttpTransport {
   readonly #origin: string;
@@ -80,7 +83,7 @@ export class HttpTransport {
   /** Sends one request and reads the whole body; never retries (that is the client's policy). */
   async send(request: TransportRequest): Promise<TransportResponse> {
     try {
-      const response = await this.#dispatcher.request({
+      const response = await dispatcherRequest.call(this.#dispatcher, {
         origin: this.#origin,
         method: request.method,
         path: request.path,
