@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Dispatcher } from 'undici';
 import type { Logger } from '../telemetry/logger.js';
+import { fieldIssues } from '../validation/field-issues.js';
 import type * as z from '../validation/zod.js';
 import {
   CpaasAbortError,
@@ -99,7 +100,9 @@ function validated<S extends z.ZodMiniType>(schema: S, value: unknown, what: str
 }
 
 function contractViolations(error: z.core.$ZodError): string {
-  return error.issues.map((issue) => `${issue.path.join('.') || '(body)'}: ${issue.message}`).join('; ');
+  return fieldIssues(error)
+    .map((issue) => `${issue.path}: ${issue.message}`)
+    .join('; ');
 }
 
 /**

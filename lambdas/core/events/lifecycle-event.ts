@@ -1,5 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { LifecycleError } from '../../contract/errors.js';
+import { type FieldIssue, fieldIssues } from '../validation/field-issues.js';
 import * as z from '../validation/zod.js';
 import { unsafeIdReason, unsafeTextReason } from './clean-text.js';
 
@@ -126,21 +127,17 @@ export class InvalidLifecycleEventError extends LifecycleError {
   readonly permanent = true;
   constructor(
     message: string,
-    readonly issues: readonly { path: string; message: string }[],
+    readonly issues: readonly FieldIssue[],
   ) {
     super(message);
   }
-}
-
-function describeIssues(error: z.core.$ZodError): { path: string; message: string }[] {
-  return error.issues.map((issue) => ({ path: issue.path.join('.') || '(root)', message: issue.message }));
 }
 
 /** Validates an already-parsed value as a canonical event. */
 export function validateLifecycleEvent(value: unknown): LifecycleEvent {
   const result = LifecycleEventSchema.safeParse(value);
   if (!result.success) {
-    const issues = describeIssues(result.error);
+    const issues = fieldIssues(result.error);
     const summary = issues.map((issue) => `${issue.path}: ${issue.message}`).join('; ');
     throw new InvalidLifecycleEventError(`invalid lifecycle event: ${summary}`, issues);
   }

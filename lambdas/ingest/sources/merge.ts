@@ -4,6 +4,7 @@ import {
   InvalidLifecycleEventError,
   type LifecycleEvent,
 } from '../../core/events/lifecycle-event.js';
+import { fieldIssues } from '../../core/validation/field-issues.js';
 import * as z from '../../core/validation/zod.js';
 import { VERIFICATION_FAILURES as F, WebhookVerificationError } from '../errors.js';
 import { hmacSha256, macMatches } from './hmac.js';
@@ -82,13 +83,6 @@ const ActiveEmployeeSchema = z.looseObject({
 
 type MergeEmployee = z.infer<typeof MergeEmployeeSchema>;
 
-function issuesOf(error: z.core.$ZodError, prefix: readonly (string | number)[] = []) {
-  return error.issues.map((issue) => ({
-    path: [...prefix, ...issue.path].join('.') || '(root)',
-    message: issue.message,
-  }));
-}
-
 /** Canonical field -> Merge field, so a 422 names the field the sender actually sent. */
 const MERGE_FIELD_OF: Readonly<Record<string, string>> = {
   'data.employeeId': 'data.id',
@@ -134,13 +128,13 @@ export function mergeDedupId(event: string, employeeId: string, modifiedAt: stri
 function toEvents(body: unknown, now: Date): LifecycleEvent[] {
   const envelope = MergeWebhookSchema.safeParse(body);
   if (!envelope.success)
-    throw new InvalidLifecycleEventError('invalid Merge webhook', issuesOf(envelope.error));
+    throw new InvalidLifecycleEventError('invalid Merge webhook', fieldIssues(envelope.error));
   const { hook, linked_account: account } = envelope.data;
   if (!(MERGE_EMPLOYEE_EVENTS as readonly string[]).includes(hook.event)) return [];
 
   const parsed = MergeEmployeeSchema.safeParse(envelope.data.data);
   if (!parsed.success)
-    throw new InvalidLifecycleEventError('invalid Merge employee', issuesOf(parsed.error, ['data']));
+    throw new InvalidLifecycleEventError('invalid Merge employee', fieldIssues(parsed.error, ['data']));
   const employee = parsed.data;
 
   const common = {
@@ -162,7 +156,7 @@ function toEvents(body: unknown, now: Date): LifecycleEvent[] {
     }
     const active = ActiveEmployeeSchema.safeParse(employee);
     if (!active.success) {
-      throw new InvalidLifecycleEventError('incomplete Merge employee', issuesOf(active.error, ['data']));
+      throw new InvalidLifecycleEventError('incomplete Merge employee', fieldIssues(active.error, ['data']));
     }
     const current = createLifecycleEvent({
       ...common,

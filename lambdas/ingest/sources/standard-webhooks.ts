@@ -3,6 +3,7 @@ import {
   type LifecycleEvent,
   validateLifecycleEvent,
 } from '../../core/events/lifecycle-event.js';
+import type { FieldIssue } from '../../core/validation/field-issues.js';
 import { VERIFICATION_FAILURES as F, WebhookVerificationError } from '../errors.js';
 import { hmacSha256, macMatches } from './hmac.js';
 import type { SourceAdapter, WebhookHeaders } from './source-adapter.js';
@@ -131,7 +132,7 @@ function toCanonicalEvents(body: unknown): LifecycleEvent[] {
     ]);
   }
   const events: LifecycleEvent[] = [];
-  const issues: { path: string; message: string }[] = [];
+  const issues: FieldIssue[] = [];
   items.forEach((item, index) => {
     try {
       events.push(validateLifecycleEvent(item));
