@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { formatBenchTable, runBench } from '../bench/bench-run.js';
+import { COMMAND_SUMMARIES } from './command-summaries.js';
 import { integerFlag } from './options.js';
 
 /**
@@ -9,7 +10,7 @@ import { integerFlag } from './options.js';
 export function registerBenchCommands(program: Command): void {
   program
     .command('bench')
-    .description('Measure throughput, API and secret calls, cold start, memory and cost per event.')
+    .description(COMMAND_SUMMARIES.bench)
     .option('--events <n>', 'events for the secret-call, memory and per-event figures', '300')
     .action(async (flags: { events: string }, command: Command) => {
       const events = integerFlag(command, '--events', flags.events, 100, 1_000_000);

@@ -13,6 +13,7 @@ import {
   resolveSourceQueueUrl,
 } from '../operations/dead-letter-queue.js';
 import { SourceQueueUnknownError } from '../operations/errors.js';
+import { COMMAND_SUMMARIES } from './command-summaries.js';
 import { confirm } from './confirm.js';
 import {
   allOrIds,
@@ -63,7 +64,7 @@ function withoutBody(letter: DeadLetter): Omit<DeadLetter, 'body'> {
  * credentials come from the usual AWS SDK environment (`AWS_ENDPOINT_URL` for the local mode).
  */
 export function registerDlqCommands(program: Command): void {
-  const dlq = program.command('dlq').description('Inspect, redrive or purge the dead-letter queue.');
+  const dlq = program.command('dlq').description(COMMAND_SUMMARIES.dlq);
   registerList(dlq);
   registerShow(dlq);
   registerRedrive(dlq);

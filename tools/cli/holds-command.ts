@@ -10,6 +10,7 @@ import {
   selectHolds,
   summarizeHold,
 } from '../operations/holds.js';
+import { COMMAND_SUMMARIES } from './command-summaries.js';
 import { confirm } from './confirm.js';
 import { allOrIds, flagOrEnvOption, refuseUnattended, requiredString, SHARED_SETTINGS } from './options.js';
 import { print } from './output.js';
@@ -59,9 +60,7 @@ async function withHolds<T>(
  * usual AWS SDK environment (`AWS_ENDPOINT_URL` for the local mode).
  */
 export function registerHoldsCommands(program: Command): void {
-  const holds = program
-    .command('holds')
-    .description('List, release or discard terminations held by the deletion brake.');
+  const holds = program.command('holds').description(COMMAND_SUMMARIES.holds);
   registerList(holds);
   registerRelease(holds);
   registerDiscard(holds);

@@ -2,6 +2,7 @@ import { type Command, Option } from 'commander';
 import { DEFAULTS } from '../../lambdas/contract/settings.js';
 import { escapeUnsafeLines } from '../../lambdas/core/events/clean-text.js';
 import { startLocalMode } from '../local/local-mode.js';
+import { COMMAND_SUMMARIES } from './command-summaries.js';
 import { EXIT } from './exit-codes.js';
 import { awsEndpointFromEnv, integerFlag, positiveSecondsFlag, usageError } from './options.js';
 import { listenForStop } from './process-signals.js';
@@ -23,9 +24,7 @@ interface LocalFlags {
 export function registerLocalCommands(program: Command): void {
   program
     .command('local')
-    .description(
-      'Run moto_server, the CPaaS sandbox, the ingest endpoint, the worker and the sweep on this machine.',
-    )
+    .description(COMMAND_SUMMARIES.local)
     .option('--port <port>', 'webhook port (0 picks a free one)', '3000')
     .option(
       '--cpaas-url <url>',

@@ -17,6 +17,7 @@ import {
   parseLifecycleEvent,
 } from '../../lambdas/core/events/lifecycle-event.js';
 import { type PlanPreview, type PreviewMatch, previewEvent } from '../operations/plan-preview.js';
+import { COMMAND_SUMMARIES } from './command-summaries.js';
 import { addConnectionOptions, type ConnectionFlags, clientFor } from './cpaas-connection.js';
 import { flagOrEnvOption, requiredString, SHARED_SETTINGS, usageError } from './options.js';
 import { print } from './output.js';
@@ -123,9 +124,7 @@ function renderPreview(preview: PlanPreview): string[] {
 export function registerPlanCommands(program: Command): void {
   const command = program
     .command('plan')
-    .description(
-      'Show what the worker would do for one event (match -> steps -> API calls -> decision), touching nothing.',
-    )
+    .description(COMMAND_SUMMARIES.plan)
     .requiredOption('--event <file>', 'lifecycle event JSON file, or - for stdin')
     .addOption(flagOrEnvOption(SHARED_SETTINGS.stateTable, 'name', 'state table'))
     .addOption(

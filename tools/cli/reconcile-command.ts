@@ -17,6 +17,7 @@ import {
   type ReconcilePlan,
 } from '../operations/reconcile.js';
 import { parseRoster, rosterFormatOf } from '../operations/roster.js';
+import { COMMAND_SUMMARIES } from './command-summaries.js';
 import { addConnectionOptions, type ConnectionFlags, clientFor } from './cpaas-connection.js';
 import { flagOrEnvOption, integerArgument, requiredString, SHARED_SETTINGS, usageError } from './options.js';
 import { print } from './output.js';
@@ -110,9 +111,7 @@ function printOutcome(
 export function registerReconcileCommands(program: Command): void {
   const command = program
     .command('reconcile')
-    .description(
-      'Compare the HRIS roster with the CPaaS users and the state table; --apply enqueues the fixes.',
-    )
+    .description(COMMAND_SUMMARIES.reconcile)
     .requiredOption('--roster <file>', 'active employees: .csv with a header row, or .json array')
     .option('--apply', 'enqueue the planned events for the worker')
     .addOption(

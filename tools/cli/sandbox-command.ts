@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { startSandbox } from '../sandbox/index.js';
+import { COMMAND_SUMMARIES } from './command-summaries.js';
 import { integerFlag, usageError } from './options.js';
 import { listenForStop } from './process-signals.js';
 
@@ -19,7 +20,7 @@ interface SandboxFlags {
 export function registerSandboxCommands(program: Command): void {
   program
     .command('sandbox')
-    .description('Run the CPaaS VoIP User API sandbox (test double with fault injection) on 127.0.0.1.')
+    .description(COMMAND_SUMMARIES.sandbox)
     .option('--port <port>', 'port to listen on (0 picks a free one)', '4010')
     .option('--host <host>', 'address to listen on', '127.0.0.1')
     .option('--account <id>', 'account id, 32 alphanumeric (generated when absent)')

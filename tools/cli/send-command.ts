@@ -4,6 +4,7 @@ import { text } from 'node:stream/consumers';
 import { type Command, Option } from 'commander';
 import { request } from 'undici';
 import { signStandardWebhook } from '../../lambdas/ingest/sources/standard-webhooks.js';
+import { COMMAND_SUMMARIES } from './command-summaries.js';
 import { EXIT } from './exit-codes.js';
 import { requiredString, usageError } from './options.js';
 
@@ -83,9 +84,7 @@ interface SendFlags {
 export function registerSendCommands(program: Command): void {
   program
     .command('send')
-    .description(
-      'Sign canonical events (JSON, JSON array or JSON Lines) per Standard Webhooks and POST them.',
-    )
+    .description(COMMAND_SUMMARIES.send)
     .argument('<file>', 'file with the events, or - for standard input')
     .requiredOption('--url <url>', 'ingest endpoint, e.g. http://127.0.0.1:8080/webhooks/standard')
     .addOption(new Option('--secret <whsec>', 'signing secret (whsec_...)').env(WEBHOOK_SECRET_ENV))

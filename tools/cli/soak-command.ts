@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { FULL_SOAK, SOAK_FAULTS } from '../bench/soak-profiles.js';
 import { describeSoak, runSoak } from '../bench/soak-run.js';
+import { COMMAND_SUMMARIES } from './command-summaries.js';
 import { awsEndpointFromEnv, integerFlag } from './options.js';
 
 interface SoakFlags {
@@ -17,9 +18,7 @@ interface SoakFlags {
 export function registerSoakCommands(program: Command): void {
   program
     .command('soak')
-    .description(
-      'Drive a seeded HR history through the local pipeline with injected CPaaS faults and check the result.',
-    )
+    .description(COMMAND_SUMMARIES.soak)
     .option('--events <n>', 'lifecycle events', String(FULL_SOAK.events))
     .option('--employees <n>', 'employees', String(FULL_SOAK.employees))
     .option('--seed <n>', 'seed for the history and the faults', String(FULL_SOAK.seed))

@@ -10,6 +10,7 @@ import {
 } from '../../lambdas/core/cpaas/schemas.js';
 import { mergeUserFields, mergeUserUpdate } from '../../lambdas/core/cpaas/user-merge.js';
 import { escapeUnsafeText } from '../../lambdas/core/events/clean-text.js';
+import { COMMAND_SUMMARIES } from './command-summaries.js';
 import { API_KEY_ENV, addConnectionOptions, type ConnectionFlags, clientFor } from './cpaas-connection.js';
 import { integerArgument, usageError } from './options.js';
 import { print } from './output.js';
@@ -173,7 +174,7 @@ const pageSize = integerArgument(
 export function registerUsersCommands(program: Command): void {
   const users = program
     .command('users')
-    .description('List, read, create, update, delete or impersonate CPaaS VoIP users.')
+    .description(COMMAND_SUMMARIES.users)
     .addHelpText(
       'after',
       `
