@@ -13,13 +13,17 @@ export interface AttributeSelection {
 const ALWAYS = new Set(['id', 'schemas']);
 const CORE_PREFIX = `${SCIM_URNS.user.toLowerCase()}:`;
 
+const EXTENSION_URN = SCIM_URNS.voipExtension.toLowerCase();
+
 /** `urn:...:voip:2.0:User:extension` -> [voip urn, extension]; `name.givenName` -> [name, givenName]. */
 function pathOf(attribute: string): string[] {
   const lower = attribute.trim().toLowerCase();
   const core = lower.startsWith(CORE_PREFIX) ? lower.slice(CORE_PREFIX.length) : lower;
-  if (!core.startsWith('urn:')) return core.split('.');
-  const colon = core.lastIndexOf(':');
-  return [core.slice(0, colon), ...core.slice(colon + 1).split('.')];
+  if (core === EXTENSION_URN) return [EXTENSION_URN];
+  if (core.startsWith(`${EXTENSION_URN}:`)) {
+    return [EXTENSION_URN, ...core.slice(EXTENSION_URN.length + 1).split('.')];
+  }
+  return core.split('.');
 }
 
 /** A comma-separated query parameter as a list; absent or empty means no selection. */

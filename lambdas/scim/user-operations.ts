@@ -81,7 +81,10 @@ export function scimUsers(options: ScimUsersOptions) {
         version: record.version,
         errorName: (error as Error).name,
       });
-      await store.markStalled(record).catch(() => undefined);
+      await store.markStalled(record).catch((markError: Error) => {
+        // Only the retried create's 201 depends on it; without it that retry answers 409.
+        logger.warn('scim outbox not marked stalled', { userId: record.id, errorName: markError.name });
+      });
       throw new ScimUnavailableError('the change is stored but not yet queued; retry the request');
     }
     try {

@@ -159,16 +159,20 @@ export class DynamoScimUserStore implements ScimUserStore {
   }
 
   async markQueued(record: ScimUserRecord): Promise<void> {
-    await this.#updateIfVersion(record, 'REMOVE #pending, #stalled');
+    await this.#updateIfVersion(record, 'REMOVE #pending, #stalled', {
+      '#pending': 'pending',
+      '#stalled': 'stalled',
+    });
   }
 
   async markStalled(record: ScimUserRecord): Promise<void> {
-    await this.#updateIfVersion(record, 'SET #stalled = :true', { ':true': true });
+    await this.#updateIfVersion(record, 'SET #stalled = :true', { '#stalled': 'stalled' }, { ':true': true });
   }
 
   async #updateIfVersion(
     record: ScimUserRecord,
     update: string,
+    names: Record<string, string>,
     values: Record<string, unknown> = {},
   ): Promise<void> {
     try {
@@ -178,7 +182,7 @@ export class DynamoScimUserStore implements ScimUserStore {
           Key: { [STATE_TABLE_KEYS.partitionKey]: userKey(record.tenant, record.id) },
           UpdateExpression: update,
           ConditionExpression: '#version = :version',
-          ExpressionAttributeNames: { '#version': 'version', '#pending': 'pending', '#stalled': 'stalled' },
+          ExpressionAttributeNames: { '#version': 'version', ...names },
           ExpressionAttributeValues: { ':version': record.version, ...values },
         }),
       );

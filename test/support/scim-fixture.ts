@@ -17,22 +17,35 @@ import { uniqueName } from './aws.js';
 import { type AwsFixture, awsFixture } from './aws-fixture.js';
 import { drainQueue } from './ingest-fixture.js';
 
+/** When an injected queue failure strikes: before SQS has the events, or after (a lost answer). */
+export type QueueFailure = 'before-send' | 'after-send';
+
+export interface TestEventQueue extends EventQueue {
+  /** The next `count` calls fail `when`; then the queue works again. */
+  fail(count: number, when: QueueFailure): void;
+}
+
 /**
  * A test-side SQS FIFO `EventQueue`: one SendMessage per event with `toQueueMessage`'s group and
- * deduplication ids, as the ingest's implementation sends them (that one moves to core later).
- * `failures` makes the next that many calls fail before anything is sent, as a queue outage would.
+ * deduplication ids, as the ingest's implementation sends them (that one moves to core later),
+ * with failures on demand: an outage before anything is sent, or an answer lost after SQS took it.
  */
-export function sqsTestQueue(sqs: SQSClient, queueUrl: string): EventQueue & { failures: number } {
+export function sqsTestQueue(sqs: SQSClient, queueUrl: string): TestEventQueue {
+  let failures = 0;
+  let failure: QueueFailure = 'before-send';
   return {
-    failures: 0,
-    async enqueue(events: readonly LifecycleEvent[]) {
-      if (this.failures > 0) {
-        this.failures -= 1;
-        throw new Error('queue unavailable (injected)');
-      }
+    fail(count, when) {
+      failures = count;
+      failure = when;
+    },
+    async enqueue(events) {
+      const failing = failures > 0;
+      if (failing) failures -= 1;
+      if (failing && failure === 'before-send') throw new Error('queue unavailable (injected)');
       for (const event of events) {
         await sqs.send(new SendMessageCommand({ QueueUrl: queueUrl, ...toQueueMessage(event) }));
       }
+      if (failing) throw new Error('queue answer lost (injected)');
     },
   };
 }
@@ -43,7 +56,7 @@ export interface ScimFixture {
   /** `http://127.0.0.1:port/scim/v2` */
   readonly baseUrl: string;
   readonly token: string;
-  readonly queue: ReturnType<typeof sqsTestQueue>;
+  readonly queue: TestEventQueue;
   /** Sends a SCIM request with the bearer token; `body` is sent as `application/scim+json`. */
   request(
     method: string,
@@ -69,13 +82,22 @@ export function newScimToken(): string {
   return randomBytes(32).toString('base64url');
 }
 
-/** A moto state table, FIFO queue and tokens secret, with the SCIM handler served over node:http. */
-export async function startScimFixture(options: { tokens?: readonly string[] } = {}): Promise<ScimFixture> {
+/**
+ * A moto state table, FIFO queue and tokens secret (with a previous token, as during a rotation),
+ * with the SCIM handler served over node:http.
+ */
+export async function startScimFixture(options: { previousToken?: string } = {}): Promise<ScimFixture> {
   const aws = await awsFixture();
   const token = newScimToken();
   const secretId = uniqueName('scim-tokens');
   await aws.secrets.send(
-    new CreateSecretCommand({ Name: secretId, SecretString: JSON.stringify(options.tokens ?? [token]) }),
+    new CreateSecretCommand({
+      Name: secretId,
+      SecretString: JSON.stringify([
+        token,
+        ...(options.previousToken === undefined ? [] : [options.previousToken]),
+      ]),
+    }),
   );
   const queue = sqsTestQueue(aws.sqs, aws.resources.queueUrl);
   const handler = createScimHandler({
