@@ -1,3 +1,4 @@
+import { isObject, type Json, memberKey } from './json-members.js';
 import { SCIM_URNS } from './schema-urns.js';
 
 /**
@@ -35,19 +36,10 @@ export function attributeList(text: string | undefined): string[] | undefined {
   return list === undefined || list.length === 0 ? undefined : list;
 }
 
-type Json = Record<string, unknown>;
-
-const isObject = (value: unknown): value is Json =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
-
-function keyOf(object: Json, lowerName: string): string | undefined {
-  return Object.keys(object).find((key) => key.toLowerCase() === lowerName);
-}
-
 function pick(source: Json, target: Json, path: readonly string[]): void {
   const [head, ...rest] = path;
   if (head === undefined) return;
-  const key = keyOf(source, head);
+  const key = memberKey(source, head);
   if (key === undefined) return;
   const value = source[key];
   if (rest.length === 0 || !isObject(value)) {
@@ -62,7 +54,7 @@ function pick(source: Json, target: Json, path: readonly string[]): void {
 function drop(object: Json, path: readonly string[]): void {
   const [head, ...rest] = path;
   if (head === undefined || (rest.length === 0 && ALWAYS.has(head))) return;
-  const key = keyOf(object, head);
+  const key = memberKey(object, head);
   if (key === undefined) return;
   if (rest.length === 0) delete object[key];
   else if (isObject(object[key])) drop(object[key] as Json, rest);

@@ -1,3 +1,4 @@
+import type { Json } from './json-members.js';
 import { SCIM_URNS } from './schema-urns.js';
 
 /**
@@ -8,8 +9,6 @@ import { SCIM_URNS } from './schema-urns.js';
 
 /** Most users one list or filter answer holds (`filter.maxResults`); `count` above it is lowered. */
 export const MAX_RESULTS = 200;
-
-type Json = Record<string, unknown>;
 
 interface AttributeOptions {
   readonly description: string;

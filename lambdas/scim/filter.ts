@@ -1,12 +1,17 @@
 import { type Filter, filter as matcherOf, parse } from 'scim2-parse-filter';
 import { ScimBadRequestError } from './errors.js';
+import { isObject, type Json, member } from './json-members.js';
 import { SCIM_URNS } from './schema-urns.js';
 
 /**
- * SCIM filters (RFC 7644 section 3.4.2.2), parsed and matched by `scim2-parse-filter`: this file
- * only adds what the library leaves to the service provider, the attributes' case rules.
- * `userName` and `emails.value` are case-insensitive (RFC 7643 `caseExact: false`); the library
- * compares exactly, so both the filter's value and the resource's are lower-cased for them.
+ * SCIM filters (RFC 7644 section 3.4.2.2), parsed by `scim2-parse-filter`, whose matcher compares
+ * each attribute. This file adds what the library leaves to the service provider or gets wrong:
+ * - case: `userName` and `emails.value` are case-insensitive (RFC 7643 `caseExact: false`); the
+ *   library compares exactly, so the filter's value and the resource's are lower-cased for them;
+ * - value filters: the library tests `emails[type eq "work" and value eq "x"]` against the whole
+ *   array, so two different entries could satisfy the two halves; here the bracket is evaluated
+ *   per entry, and `emails[type eq "work"].value eq "x"` (which the parser splits into a bracket
+ *   and-ed with `emails.value eq "x"`) is joined back into one bracket, as Entra means it.
  */
 
 /** Attribute paths compared case-insensitively, lower-case, without the core schema URN. */
@@ -85,6 +90,46 @@ function foldedResource(resource: Record<string, unknown>): Record<string, unkno
   };
 }
 
+/** `a[f] and a.sub op v` (how the parser reads `a[f].sub op v`) as `a[f and sub op v]`. */
+function joinValuePath(node: Filter): Filter {
+  if (node.op !== 'and' || node.filters.length !== 2) return node;
+  const [bracket, compare] = node.filters;
+  if (bracket?.op !== '[]' || compare === undefined || !('compValue' in compare)) return node;
+  const prefix = `${bracket.attrPath.toLowerCase()}.`;
+  if (!compare.attrPath.toLowerCase().startsWith(prefix)) return node;
+  const sub = { ...compare, attrPath: compare.attrPath.slice(prefix.length) };
+  return { ...bracket, valFilter: { op: 'and', filters: [bracket.valFilter, sub] } };
+}
+
+/** The library's matcher for comparisons; brackets evaluated entry by entry. */
+function predicateOf(node: Filter): (resource: Json) => boolean {
+  const joined = joinValuePath(node);
+  switch (joined.op) {
+    case 'and': {
+      const parts = joined.filters.map(predicateOf);
+      return (resource) => parts.every((part) => part(resource));
+    }
+    case 'or': {
+      const parts = joined.filters.map(predicateOf);
+      return (resource) => parts.some((part) => part(resource));
+    }
+    case 'not': {
+      const part = predicateOf(joined.filter);
+      return (resource) => !part(resource);
+    }
+    case '[]': {
+      const entry = predicateOf(joined.valFilter);
+      return (resource) => {
+        const values = member(resource, joined.attrPath);
+        const entries = Array.isArray(values) ? values : [values];
+        return entries.some((value) => isObject(value) && entry(value));
+      };
+    }
+    default:
+      return matcherOf(joined);
+  }
+}
+
 /** Parses `text`; a filter the library cannot parse is a 400 `invalidFilter`. */
 export function parseUserFilter(text: string): UserFilter {
   let parsed: Filter;
@@ -93,7 +138,7 @@ export function parseUserFilter(text: string): UserFilter {
   } catch (error) {
     throw new ScimBadRequestError('invalidFilter', `filter is not valid: ${(error as Error).message}`);
   }
-  const predicate = matcherOf(parsed);
+  const predicate = predicateOf(parsed);
   const userName = requiredEquality(parsed, 'username');
   const id = requiredEquality(parsed, 'id');
   return {

@@ -78,6 +78,15 @@ export interface UserChange {
   readonly after: UserState;
 }
 
+/** What the previous version meant, or undefined when it cannot be mapped (then anything differs). */
+function dataOrUndefined(id: string, state: UserState | undefined): EmployeeData | undefined {
+  try {
+    return state === undefined ? undefined : employeeDataFor(id, state.attributes);
+  } catch {
+    return undefined;
+  }
+}
+
 const isActive = (state: UserState | undefined) =>
   state !== undefined && !state.deleted && state.attributes.active;
 
@@ -104,8 +113,8 @@ export function lifecycleEventFor(change: UserChange): LifecycleEvent | undefine
     if (nowActive) {
       const data = employeeDataFor(change.id, change.after.attributes);
       if (!wasActive) return createLifecycleEvent({ ...common, type: 'employee.hired', data });
-      const before = employeeDataFor(change.id, (change.before as UserState).attributes);
-      if (JSON.stringify(before) === JSON.stringify(data)) return undefined;
+      if (JSON.stringify(dataOrUndefined(change.id, change.before)) === JSON.stringify(data))
+        return undefined;
       return createLifecycleEvent({ ...common, type: 'employee.changed', data });
     }
     const deletedNow = change.after.deleted && change.before !== undefined && !change.before.deleted;

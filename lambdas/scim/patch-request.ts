@@ -1,5 +1,6 @@
 import { ScimError as ScimPatchError, type ScimPatchOperation, scimPatch } from 'scim-patch';
 import { ScimBadRequestError, type ScimType } from './errors.js';
+import { isObject, type Json } from './json-members.js';
 import { SCIM_URNS } from './schema-urns.js';
 
 /**
@@ -10,11 +11,6 @@ import { SCIM_URNS } from './schema-urns.js';
  * again like a PUT body (`normalizeUserAttributes`): Entra's "True"/"False" become booleans and
  * attributes this service provider does not keep (Okta's `password`) are dropped there.
  */
-
-type Json = Record<string, unknown>;
-
-const isObject = (value: unknown): value is Json =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
 
 const OPS = new Set(['add', 'replace', 'remove']);
 const CORE_PREFIX = `${SCIM_URNS.user.toLowerCase()}:`;

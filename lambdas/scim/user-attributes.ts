@@ -1,5 +1,6 @@
 import { unsafeTextReason } from '../core/events/clean-text.js';
 import { ScimBadRequestError } from './errors.js';
+import { isObject, type Json, member } from './json-members.js';
 import { SCIM_URNS } from './schema-urns.js';
 
 /**
@@ -36,18 +37,6 @@ export interface ScimMultiValue {
 
 /** Longest `userName` accepted: it is part of a table key, which DynamoDB bounds. */
 export const MAX_USER_NAME_LENGTH = 256;
-
-type Json = Record<string, unknown>;
-
-const isObject = (value: unknown): value is Json =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
-
-/** RFC 7643 section 2.1: attribute names are case-insensitive. */
-function member(object: Json, name: string): unknown {
-  const wanted = name.toLowerCase();
-  const key = Object.keys(object).find((candidate) => candidate.toLowerCase() === wanted);
-  return key === undefined ? undefined : object[key];
-}
 
 const invalid = (attribute: string, problem: string) =>
   new ScimBadRequestError('invalidValue', `${attribute}: ${problem}`);
