@@ -55,6 +55,15 @@ interface ScimRequest {
   readonly event: APIGatewayProxyEventV2;
 }
 
+/** A path segment as sent (`%3A` in a schema URN decoded); a malformed escape stays as it is and finds nothing. */
+function decodedSegment(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
+}
+
 function scimRequest(event: APIGatewayProxyEventV2, urlScheme: string): ScimRequest | undefined {
   const path = event.rawPath ?? event.requestContext.http.path;
   const at = path.indexOf(SCIM_ROOT);

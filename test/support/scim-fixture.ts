@@ -57,6 +57,8 @@ export interface ScimFixture {
   readonly baseUrl: string;
   readonly token: string;
   readonly queue: TestEventQueue;
+  /** Every line the handler logged, message and attributes, to show what never appears in them. */
+  readonly logLines: unknown[];
   /** Sends a SCIM request with the bearer token; `body` is sent as `application/scim+json`. */
   request(
     method: string,
@@ -100,7 +102,11 @@ export async function startScimFixture(options: { previousToken?: string } = {})
     }),
   );
   const queue = sqsTestQueue(aws.sqs, aws.resources.queueUrl);
+  const logLines: unknown[] = [];
+  const record = (message: string, attributes: Record<string, unknown>) =>
+    logLines.push({ message, ...attributes });
   const handler = createScimHandler({
+    logger: { debug: record, info: record, warn: record, error: record },
     store: new DynamoScimUserStore({ client: aws.dynamodb, tableName: aws.resources.stateTableName }),
     queue,
     tokens: secretsManagerScimTokens({ client: aws.secrets, secretId, maxAgeSeconds: 60 }),
@@ -115,6 +121,7 @@ export async function startScimFixture(options: { previousToken?: string } = {})
     baseUrl,
     token,
     queue,
+    logLines,
     async request(method, path, body, headers = {}) {
       const response = await fetch(`${baseUrl}${path}`, {
         method,

@@ -148,5 +148,8 @@ describe('an Okta provisioning cycle', () => {
     ]);
     expect(events[1]?.data).toMatchObject({ lastName: 'Murray Hopper', timezone: 'America/New_York' });
     expect(JSON.stringify(events)).not.toContain(password);
+    const logged = JSON.stringify(scim.logLines);
+    expect(logged).toContain(id);
+    for (const secret of [password, scim.token, userName, 'Hopper']) expect(logged).not.toContain(secret);
   });
 });
