@@ -245,4 +245,3 @@ export function scimUsers(options: ScimUsersOptions) {
   };
 }
 
-export type ScimUsers = ReturnType<typeof scimUsers>;

@@ -390,7 +390,8 @@ describe('PATCH /Users/{id}', () => {
 describe('DELETE /Users/{id}', () => {
   it('answers 204, then 404 for the user, and frees its userName', async () => {
     const { id, userName } = await createUser();
-    const deleted = await scim.request('DELETE', `/Users/${id}`);
+    expectScimError(await scim.request('DELETE', `/Users/${id}`, undefined, { 'if-match': 'W/"9"' }), 412);
+    const deleted = await scim.request('DELETE', `/Users/${id}`, undefined, { 'if-match': 'W/"1"' });
     expect(deleted.status).toBe(204);
     expect(await scim.events()).toMatchObject([{ type: 'employee.terminated', data: { employeeId: id } }]);
     expectScimError(await scim.request('GET', `/Users/${id}`), 404);
