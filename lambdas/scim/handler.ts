@@ -77,7 +77,7 @@ function scimRequest(event: APIGatewayProxyEventV2, urlScheme: string): ScimRequ
     segments: rest
       .split('/')
       .filter((segment) => segment !== '')
-      .map(decodeURIComponent),
+      .map(decodedSegment),
     baseUrl: `${protocol}://${host}${path.slice(0, at)}${SCIM_ROOT}`,
     event,
   };

@@ -244,4 +244,3 @@ export function scimUsers(options: ScimUsersOptions) {
     },
   };
 }
-

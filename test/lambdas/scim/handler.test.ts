@@ -411,3 +411,12 @@ describe('DELETE /Users/{id}', () => {
     await scim.events();
   });
 });
+
+describe('paths', () => {
+  it('decode escaped segments and answer 404 for a malformed escape', async () => {
+    expect(
+      (await scim.request('GET', '/Schemas/urn%3Aietf%3Aparams%3Ascim%3Aschemas%3Acore%3A2.0%3AUser')).status,
+    ).toBe(200);
+    expectScimError(await scim.request('GET', '/Users/%E0%A4%A'), 404);
+  });
+});
