@@ -2,7 +2,7 @@
  * The architecture, checked in CI (`npm run lint:architecture`). Rooms, lowest first:
  *   lambdas/contract  names and settings of what is deployed: env variables, the state table, defaults
  *   lambdas/core      what the deployed functions share: events, CPaaS client, converge, state, config
- *   lambdas/<fn>      one folder per deployed function (ingest, worker, sweep)
+ *   lambdas/<fn>      one folder per deployed function (ingest, worker, sweep, scim)
  *   tools/            what runs on a person's machine: CLI, local mode, sandbox, bench, operations
  *   infra/            the CDK app; it reads only the contract
  * A room imports only the rooms below it, and nothing imports in a cycle.
@@ -43,14 +43,14 @@ module.exports = {
       comment: 'Shared code lives in core; core never reaches up into one function.',
       severity: 'error',
       from: { path: '^lambdas/core/' },
-      to: { path: '^lambdas/(ingest|worker|sweep)/' },
+      to: { path: '^lambdas/(ingest|worker|sweep|scim)/' },
     },
     {
       name: 'functions-apart',
       comment: 'A function does not import another: what two of them need belongs in core.',
       severity: 'error',
-      from: { path: '^lambdas/(ingest|worker|sweep)/' },
-      to: { path: '^lambdas/(ingest|worker|sweep)/', pathNot: '^lambdas/$1/' },
+      from: { path: '^lambdas/(ingest|worker|sweep|scim)/' },
+      to: { path: '^lambdas/(ingest|worker|sweep|scim)/', pathNot: '^lambdas/$1/' },
     },
     {
       name: 'production-never-imports-tests',

@@ -23,6 +23,7 @@ export const ENV = {
   terminationPolicy: 'TERMINATION_POLICY',
   dryRun: 'DRY_RUN',
   webhookSecretsSecretId: 'WEBHOOK_SECRETS_SECRET_ID',
+  scimTokensSecretId: 'SCIM_TOKENS_SECRET_ID',
   secretCacheSeconds: 'SECRET_CACHE_SECONDS',
   /** Days a `disable-then-delete` termination keeps the disabled user before the sweep deletes it. */
   deleteGraceDays: 'DELETE_GRACE_DAYS',
@@ -271,4 +272,37 @@ export function sweepEnvironment(values: SweepEnvironmentValues): EnvironmentMap
       [ENV.queueUrl]: values.queueUrl,
     }),
   };
+}
+
+/**
+ * What the SCIM service provider reads: the state table that holds the SCIM users, the queue it
+ * puts their lifecycle events on, and the secret with the bearer tokens the identity provider sends.
+ */
+export interface ScimSettings {
+  readonly stateTableName: string;
+  readonly queueUrl: string;
+  readonly tokensSecretId: string;
+  /** How long the tokens are cached: a rotated token is accepted within this. */
+  readonly secretCacheSeconds: number;
+}
+
+export type ScimEnvironmentValues = WithDefaults<ScimSettings, 'secretCacheSeconds'>;
+
+export function scimSettingsFromEnv(env: Environment): ScimSettings {
+  return {
+    stateTableName: requiredText(env, ENV.stateTableName),
+    queueUrl: requiredText(env, ENV.queueUrl),
+    tokensSecretId: requiredText(env, ENV.scimTokensSecretId),
+    secretCacheSeconds: positiveInteger(env, ENV.secretCacheSeconds, DEFAULTS.secretCacheSeconds),
+  };
+}
+
+/** The SCIM function's environment; `scimSettingsFromEnv` reads it back. */
+export function scimEnvironment(values: ScimEnvironmentValues): EnvironmentMap {
+  return environmentMap({
+    [ENV.stateTableName]: values.stateTableName,
+    [ENV.queueUrl]: values.queueUrl,
+    [ENV.scimTokensSecretId]: values.tokensSecretId,
+    [ENV.secretCacheSeconds]: values.secretCacheSeconds,
+  });
 }

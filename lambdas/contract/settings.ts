@@ -20,6 +20,8 @@ export const DEFAULTS = {
   apiKeySecretName: 'cpaas-lifecycle/cpaas-api-key',
   /** JSON object: `{ "<source>": ["<secret>", "<previous secret during rotation>"] }`. */
   webhookSecretsSecretName: 'cpaas-lifecycle/webhook-secrets',
+  /** JSON array of the SCIM bearer tokens: `["<current>", "<previous, during rotation>"]`. */
+  scimTokensSecretName: 'cpaas-lifecycle/scim-tokens',
   maxReceiveCount: 5,
   workerTimeoutSeconds: 60,
   /** At least 6x the worker timeout, as AWS recommends for SQS event sources. */
@@ -46,6 +48,7 @@ export const SERVICE_NAMES = {
   ingest: 'cpaas-lifecycle-ingest',
   worker: 'cpaas-lifecycle-worker',
   sweep: 'cpaas-lifecycle-sweep',
+  scim: 'cpaas-lifecycle-scim',
 } as const;
 
 /** Ingest sources served at `POST /webhooks/{name}`; the stack outputs one webhook URL for each. */

@@ -7,7 +7,9 @@
 /**
  * Attribute names: one string partition key; items expire through the TTL attribute. The sparse
  * `due` index holds only what the sweep must act on at a time (scheduled events, disabled users
- * awaiting deletion): one constant partition (`dueShard`), sorted by the ISO time it is due.
+ * awaiting deletion): one constant partition (`dueShard`), sorted by the ISO time it is due. The
+ * sparse `scimUsers` index holds only the SCIM service provider's user items, one partition per
+ * tenant, in creation order, so a SCIM list or filter reads one tenant's users and nothing else.
  */
 export const STATE_TABLE_KEYS = {
   partitionKey: 'pk',
@@ -16,6 +18,9 @@ export const STATE_TABLE_KEYS = {
   dueIndexPartitionKey: 'dueShard',
   dueIndexSortKey: 'dueAt',
   dueShard: 'due',
+  scimIndexName: 'scimUsers',
+  scimIndexPartitionKey: 'scimTenant',
+  scimIndexSortKey: 'scimOrder',
 } as const;
 
 /** DynamoDB's key attribute types: `S` string, `N` number, `B` binary. */
@@ -43,9 +48,10 @@ export interface TableDefinition {
 }
 
 /**
- * Links, processed events, schedules, holds and the deletion brake's window all live in this one
- * table under prefixed partition keys. The `due` index is sparse: only items carrying `dueShard`
- * are in it, so the every-minute sweep reads what is due and pays nothing for the rest.
+ * Links, processed events, schedules, holds, the deletion brake's window and the SCIM users all
+ * live in this one table under prefixed partition keys. Both indexes are sparse: only items
+ * carrying `dueShard` are in `due`, so the every-minute sweep reads what is due and pays nothing
+ * for the rest; only live SCIM users carry `scimTenant`, so listing them never scans the table.
  */
 export const STATE_TABLE: TableDefinition = {
   partitionKey: { name: STATE_TABLE_KEYS.partitionKey, type: 'S' },
@@ -56,6 +62,12 @@ export const STATE_TABLE: TableDefinition = {
       indexName: STATE_TABLE_KEYS.dueIndexName,
       partitionKey: { name: STATE_TABLE_KEYS.dueIndexPartitionKey, type: 'S' },
       sortKey: { name: STATE_TABLE_KEYS.dueIndexSortKey, type: 'S' },
+      projection: 'ALL',
+    },
+    {
+      indexName: STATE_TABLE_KEYS.scimIndexName,
+      partitionKey: { name: STATE_TABLE_KEYS.scimIndexPartitionKey, type: 'S' },
+      sortKey: { name: STATE_TABLE_KEYS.scimIndexSortKey, type: 'S' },
       projection: 'ALL',
     },
   ],

@@ -241,6 +241,14 @@ describe('LifecycleStack with the committed cdk.json (bundled)', () => {
         ],
         Projection: { ProjectionType: 'ALL' },
       },
+      {
+        IndexName: STATE_TABLE_KEYS.scimIndexName,
+        KeySchema: [
+          { AttributeName: STATE_TABLE_KEYS.scimIndexPartitionKey, KeyType: 'HASH' },
+          { AttributeName: STATE_TABLE_KEYS.scimIndexSortKey, KeyType: 'RANGE' },
+        ],
+        Projection: { ProjectionType: 'ALL' },
+      },
     ]);
     expect(STATE_TABLE_KEYS).toMatchObject({ dueIndexName: 'due', dueIndexPartitionKey: 'dueShard' });
     expect(table?.Properties.AttributeDefinitions).toEqual(

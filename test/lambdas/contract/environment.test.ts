@@ -6,7 +6,10 @@ import {
   type IngestSettings,
   ingestEnvironment,
   ingestSettingsFromEnv,
+  type ScimSettings,
   type SweepSettings,
+  scimEnvironment,
+  scimSettingsFromEnv,
   sweepEnvironment,
   sweepSettingsFromEnv,
   type WorkerSettings,
@@ -42,6 +45,12 @@ const worker: WorkerSettings = {
   },
 };
 const sweep: SweepSettings = { cpaas, stateTableName: 'state', queueUrl: 'queue-url', dryRun: true };
+const scim: ScimSettings = {
+  stateTableName: 'state',
+  queueUrl: 'queue-url',
+  tokensSecretId: 'scim-tokens',
+  secretCacheSeconds: 11,
+};
 
 /** One function's builder and reader, with the map its builder writes from `settings`. */
 function pair<S>(
@@ -57,6 +66,7 @@ const functions = [
   pair('ingest', ingest, ingestEnvironment, ingestSettingsFromEnv),
   pair<WorkerSettings>('worker', worker, workerEnvironment, workerSettingsFromEnv),
   pair<SweepSettings>('sweep', sweep, sweepEnvironment, sweepSettingsFromEnv),
+  pair('scim', scim, scimEnvironment, scimSettingsFromEnv),
 ];
 
 /** The variables a reader asks for, whether or not they are set. */

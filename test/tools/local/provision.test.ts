@@ -57,6 +57,13 @@ describe('provisionLocalResources', () => {
           { AttributeName: STATE_TABLE_KEYS.dueIndexSortKey, KeyType: 'RANGE' },
         ],
       ],
+      [
+        STATE_TABLE_KEYS.scimIndexName,
+        [
+          { AttributeName: STATE_TABLE_KEYS.scimIndexPartitionKey, KeyType: 'HASH' },
+          { AttributeName: STATE_TABLE_KEYS.scimIndexSortKey, KeyType: 'RANGE' },
+        ],
+      ],
     ]);
     const ttl = await dynamodb.send(new DescribeTimeToLiveCommand({ TableName: resources.stateTableName }));
     expect(ttl.TimeToLiveDescription?.AttributeName).toBe(STATE_TABLE_KEYS.ttlAttribute);

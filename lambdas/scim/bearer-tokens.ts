@@ -1,0 +1,55 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { z } from 'zod';
+import { cachedSecretJson } from '../core/config/cached-secret.js';
+import { ScimUnauthorizedError, ScimUnavailableError } from './errors.js';
+
+/**
+ * The SCIM tokens secret: `["<current>", "<previous, during rotation>"]`. Two at once let an
+ * operator add a new token, switch the identity provider to it, then drop the old one without a
+ * window where the provider's requests are refused.
+ */
+export const ScimTokensSchema = z.array(z.string().min(32)).min(1).max(2);
+
+/** Checks the bearer token of a request; a port, so the tests and the local mode can give their own. */
+export interface ScimTokenVerifier {
+  /** Resolves when `token` is one of the current tokens; throws `ScimUnauthorizedError` otherwise. */
+  verify(token: string | undefined): Promise<void>;
+}
+
+const digest = (text: string) => createHash('sha256').update(text, 'utf8').digest();
+
+/**
+ * Compares digests, so `timingSafeEqual` sees equal lengths and the time taken says nothing about
+ * how much of a token matched; every current token is compared, so it says nothing about which.
+ */
+export function tokenVerifier(tokens: () => Promise<readonly string[]>): ScimTokenVerifier {
+  return {
+    async verify(token) {
+      if (token === undefined || token === '') throw new ScimUnauthorizedError('no bearer token');
+      const sent = digest(token);
+      let matched = false;
+      for (const current of await tokens()) matched = timingSafeEqual(sent, digest(current)) || matched;
+      if (!matched) throw new ScimUnauthorizedError('bearer token not accepted');
+    },
+  };
+}
+
+export interface SecretsManagerScimTokensOptions {
+  readonly client: SecretsManagerClient;
+  readonly secretId: string;
+  /** A rotated token is accepted, and a dropped one refused, within this time. */
+  readonly maxAgeSeconds: number;
+  readonly now?: () => number;
+}
+
+/** The tokens from Secrets Manager, cached; a secret that cannot be read answers 503, not 401. */
+export function secretsManagerScimTokens(options: SecretsManagerScimTokensOptions): ScimTokenVerifier {
+  return tokenVerifier(
+    cachedSecretJson({
+      ...options,
+      schema: ScimTokensSchema,
+      unavailable: (reason) => new ScimUnavailableError(reason),
+    }),
+  );
+}

@@ -1,0 +1,270 @@
+import {
+  ConditionalCheckFailedException,
+  type DynamoDBClient,
+  TransactionCanceledException,
+} from '@aws-sdk/client-dynamodb';
+import {
+  DynamoDBDocumentClient,
+  GetCommand,
+  QueryCommand,
+  TransactWriteCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
+import { DEFAULTS } from '../contract/settings.js';
+import { STATE_TABLE_KEYS } from '../contract/state-table.js';
+import type { LifecycleEvent } from '../core/events/lifecycle-event.js';
+import { ScimUniquenessError, ScimVersionConflictError } from './errors.js';
+import { type ScimUserAttributes, userNameKey } from './user-attributes.js';
+
+/** One version of a SCIM user as stored: what GET answers, and the events not yet on the queue. */
+export interface ScimUserRecord {
+  readonly tenant: string;
+  readonly id: string;
+  /** 1 on create, one more per change: `meta.version` and the ETag. */
+  readonly version: number;
+  readonly created: string;
+  readonly lastModified: string;
+  readonly attributes: ScimUserAttributes;
+  /** A DELETE keeps a tombstone (not found for GET), so a retried DELETE can finish its event. */
+  readonly deleted: boolean;
+  /** The outbox: this version's events until the queue has taken them. */
+  readonly pending: readonly LifecycleEvent[];
+  /** An enqueue of `pending` failed; the retry of the request that made it may finish it. */
+  readonly stalled: boolean;
+  /** The id of the last event this user's changes produced, shown with the provisioning status. */
+  readonly lastEventId?: string;
+}
+
+/** The SCIM users of a tenant in the state table. */
+export interface ScimUserStore {
+  /** The user, tombstones included; consistently read. */
+  get(tenant: string, id: string): Promise<ScimUserRecord | undefined>;
+  /** The live user with this `userName` (case-insensitive); consistently read. */
+  findByUserName(tenant: string, userName: string): Promise<ScimUserRecord | undefined>;
+  /** Every live user of the tenant, in creation order (the index: eventually consistent). */
+  list(tenant: string): AsyncIterable<ScimUserRecord>;
+  /**
+   * Writes `record` if the user is still at `previous` (absent: does not exist yet), claiming its
+   * `userName` in the same transaction: `ScimUniquenessError` when another user holds it,
+   * `ScimVersionConflictError` when the user changed meanwhile.
+   */
+  save(record: ScimUserRecord, previous: ScimUserRecord | undefined): Promise<void>;
+  /** The queue took `record.pending`: clears the outbox, unless a newer version replaced it. */
+  markQueued(record: ScimUserRecord): Promise<void>;
+  /** The queue refused `record.pending`: a retry of the same create may finish it. */
+  markStalled(record: ScimUserRecord): Promise<void>;
+}
+
+const SCIM_PREFIX = 'scim#';
+const userKey = (tenant: string, id: string) => `${SCIM_PREFIX}${tenant}#user#${id}`;
+const userNameItemKey = (tenant: string, userName: string) =>
+  `${SCIM_PREFIX}${tenant}#userName#${userNameKey(userName)}`;
+
+export interface DynamoScimUserStoreOptions {
+  readonly client: DynamoDBClient;
+  readonly tableName: string;
+  /** How long a tombstone lives (TTL): as long as the worker remembers the events it applied. */
+  readonly tombstoneRetentionDays?: number;
+}
+
+function toRecord(item: Record<string, unknown>): ScimUserRecord {
+  return {
+    tenant: String(item.tenant),
+    id: String(item.id),
+    version: Number(item.version),
+    created: String(item.created),
+    lastModified: String(item.lastModified),
+    attributes: JSON.parse(String(item.resource)) as ScimUserAttributes,
+    deleted: item.deleted === true,
+    pending: typeof item.pending === 'string' ? (JSON.parse(item.pending) as LifecycleEvent[]) : [],
+    stalled: item.stalled === true,
+    ...(typeof item.lastEventId === 'string' ? { lastEventId: item.lastEventId } : {}),
+  };
+}
+
+/**
+ * `ScimUserStore` over the state table. Per user one item `scim#<tenant>#user#<id>` holding the
+ * resource as JSON (exactly what was accepted, no attribute-type surprises) with its version and
+ * outbox; per `userName` one item `scim#<tenant>#userName#<lower-case userName>` naming its user,
+ * written in the same transaction with a condition, so two concurrent creates of one `userName`
+ * cannot both win. Live users carry the `scimUsers` index keys (tenant, creation order); a
+ * tombstone drops them and expires.
+ */
+export class DynamoScimUserStore implements ScimUserStore {
+  readonly #documents: DynamoDBDocumentClient;
+  readonly #tableName: string;
+  readonly #tombstoneSeconds: number;
+
+  constructor(options: DynamoScimUserStoreOptions) {
+    this.#documents = DynamoDBDocumentClient.from(options.client, {
+      marshallOptions: { removeUndefinedValues: true },
+    });
+    this.#tableName = options.tableName;
+    this.#tombstoneSeconds =
+      (options.tombstoneRetentionDays ?? DEFAULTS.processedEventRetentionDays) * 86_400;
+  }
+
+  async get(tenant: string, id: string): Promise<ScimUserRecord | undefined> {
+    const item = await this.#item(userKey(tenant, id));
+    return item === undefined ? undefined : toRecord(item);
+  }
+
+  async findByUserName(tenant: string, userName: string): Promise<ScimUserRecord | undefined> {
+    const claim = await this.#item(userNameItemKey(tenant, userName));
+    if (typeof claim?.userId !== 'string') return undefined;
+    const record = await this.get(tenant, claim.userId);
+    return record === undefined || record.deleted ? undefined : record;
+  }
+
+  async *list(tenant: string): AsyncIterable<ScimUserRecord> {
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const page = await this.#documents.send(
+        new QueryCommand({
+          TableName: this.#tableName,
+          IndexName: STATE_TABLE_KEYS.scimIndexName,
+          KeyConditionExpression: '#tenant = :tenant',
+          ExpressionAttributeNames: { '#tenant': STATE_TABLE_KEYS.scimIndexPartitionKey },
+          ExpressionAttributeValues: { ':tenant': tenant },
+          ...(startKey === undefined ? {} : { ExclusiveStartKey: startKey }),
+        }),
+      );
+      for (const item of page.Items ?? []) yield toRecord(item);
+      startKey = page.LastEvaluatedKey;
+    } while (startKey !== undefined);
+  }
+
+  async save(record: ScimUserRecord, previous: ScimUserRecord | undefined): Promise<void> {
+    const oldName = previous === undefined || previous.deleted ? undefined : previous.attributes.userName;
+    const newName = record.deleted ? undefined : record.attributes.userName;
+    const renamed =
+      oldName === undefined || newName === undefined || userNameKey(oldName) !== userNameKey(newName);
+    const writes = [
+      { Put: this.#userPut(record, previous) },
+      ...(renamed && oldName !== undefined ? [{ Delete: this.#userNameRelease(record, oldName) }] : []),
+      ...(renamed && newName !== undefined ? [{ Put: this.#userNameClaim(record, newName) }] : []),
+    ];
+    try {
+      await this.#documents.send(new TransactWriteCommand({ TransactItems: writes }));
+    } catch (error) {
+      if (!(error instanceof TransactionCanceledException)) throw error;
+      const codes = (error.CancellationReasons ?? []).map((reason) => reason.Code);
+      const claimFailed = renamed && newName !== undefined && codes.at(-1) === 'ConditionalCheckFailed';
+      if (claimFailed && codes[0] !== 'ConditionalCheckFailed') {
+        throw new ScimUniquenessError(`userName is already taken by another user`);
+      }
+      // A condition on this user failed, or DynamoDB saw a concurrent transaction on an item.
+      throw new ScimVersionConflictError(`user ${record.id} changed meanwhile`);
+    }
+  }
+
+  async markQueued(record: ScimUserRecord): Promise<void> {
+    await this.#updateIfVersion(record, 'REMOVE #pending, #stalled', {
+      '#pending': 'pending',
+      '#stalled': 'stalled',
+    });
+  }
+
+  async markStalled(record: ScimUserRecord): Promise<void> {
+    await this.#updateIfVersion(record, 'SET #stalled = :true', { '#stalled': 'stalled' }, { ':true': true });
+  }
+
+  async #updateIfVersion(
+    record: ScimUserRecord,
+    update: string,
+    names: Record<string, string>,
+    values: Record<string, unknown> = {},
+  ): Promise<void> {
+    try {
+      await this.#documents.send(
+        new UpdateCommand({
+          TableName: this.#tableName,
+          Key: { [STATE_TABLE_KEYS.partitionKey]: userKey(record.tenant, record.id) },
+          UpdateExpression: update,
+          ConditionExpression: '#version = :version',
+          ExpressionAttributeNames: { '#version': 'version', ...names },
+          ExpressionAttributeValues: { ':version': record.version, ...values },
+        }),
+      );
+    } catch (error) {
+      // A newer version replaced this one (and its outbox) meanwhile: nothing left to mark.
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    }
+  }
+
+  async #item(key: string): Promise<Record<string, unknown> | undefined> {
+    const { Item } = await this.#documents.send(
+      new GetCommand({
+        TableName: this.#tableName,
+        Key: { [STATE_TABLE_KEYS.partitionKey]: key },
+        ConsistentRead: true,
+      }),
+    );
+    return Item;
+  }
+
+  #userPut(record: ScimUserRecord, previous: ScimUserRecord | undefined) {
+    const live = !record.deleted;
+    return {
+      TableName: this.#tableName,
+      Item: {
+        [STATE_TABLE_KEYS.partitionKey]: userKey(record.tenant, record.id),
+        tenant: record.tenant,
+        id: record.id,
+        version: record.version,
+        created: record.created,
+        lastModified: record.lastModified,
+        resource: JSON.stringify(record.attributes),
+        deleted: record.deleted || undefined,
+        pending: record.pending.length === 0 ? undefined : JSON.stringify(record.pending),
+        stalled: record.stalled || undefined,
+        lastEventId: record.lastEventId,
+        ...(live
+          ? {
+              [STATE_TABLE_KEYS.scimIndexPartitionKey]: record.tenant,
+              [STATE_TABLE_KEYS.scimIndexSortKey]: `${record.created}#${record.id}`,
+            }
+          : {
+              [STATE_TABLE_KEYS.ttlAttribute]:
+                Math.floor(new Date(record.lastModified).getTime() / 1000) + this.#tombstoneSeconds,
+            }),
+      },
+      ...this.#versionCondition(previous),
+    };
+  }
+
+  /** The user item is written only over the version the request read (or where none exists yet). */
+  #versionCondition(previous: ScimUserRecord | undefined) {
+    if (previous === undefined) {
+      return {
+        ConditionExpression: 'attribute_not_exists(#pk)',
+        ExpressionAttributeNames: { '#pk': STATE_TABLE_KEYS.partitionKey } as Record<string, string>,
+      };
+    }
+    return {
+      ConditionExpression: '#version = :version',
+      ExpressionAttributeNames: { '#version': 'version' } as Record<string, string>,
+      ExpressionAttributeValues: { ':version': previous.version } as Record<string, unknown>,
+    };
+  }
+
+  #userNameClaim(record: ScimUserRecord, userName: string) {
+    return {
+      TableName: this.#tableName,
+      Item: { [STATE_TABLE_KEYS.partitionKey]: userNameItemKey(record.tenant, userName), userId: record.id },
+      ConditionExpression: 'attribute_not_exists(#pk) OR #userId = :id',
+      ExpressionAttributeNames: { '#pk': STATE_TABLE_KEYS.partitionKey, '#userId': 'userId' },
+      ExpressionAttributeValues: { ':id': record.id },
+    };
+  }
+
+  #userNameRelease(record: ScimUserRecord, userName: string) {
+    return {
+      TableName: this.#tableName,
+      Key: { [STATE_TABLE_KEYS.partitionKey]: userNameItemKey(record.tenant, userName) },
+      ConditionExpression: '#userId = :id',
+      ExpressionAttributeNames: { '#userId': 'userId' },
+      ExpressionAttributeValues: { ':id': record.id },
+    };
+  }
+}
