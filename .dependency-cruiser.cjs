@@ -92,7 +92,8 @@ module.exports = {
     // TypeScript 7 has no compiler API yet; swc parses the sources, type-only imports included.
     parser: 'swc',
     doNotFollow: { path: 'node_modules' },
-    exclude: { path: '^(node_modules|cdk\\.out)/' },
+    // node_modules is not followed but stays in the graph: the npm rules above must see it.
+    exclude: { path: '^cdk\\.out/' },
     enhancedResolveOptions: {
       extensions: ['.ts', '.js'],
       exportsFields: ['exports'],

@@ -1,4 +1,5 @@
-import { GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { cachedSecretJson } from '../core/config/cached-secret.js';
 import * as z from '../core/validation/zod.js';
 import { SourceNotConfiguredError, WebhookSecretsUnavailableError } from './errors.js';
 
@@ -28,50 +29,17 @@ export interface SecretsManagerWebhookSecretsOptions {
 }
 
 /**
- * Reads the secrets JSON from Secrets Manager and caches it for `maxAgeSeconds`, so a burst of
- * webhooks costs one GetSecretValue rather than one per request. Concurrent first calls share one
- * fetch. Errors are not cached: the next request tries again.
+ * Reads the secrets JSON from Secrets Manager through `cachedSecretJson`: one GetSecretValue per
+ * `maxAgeSeconds` however many webhooks arrive, shared by concurrent first calls, failures not cached.
  */
 export function secretsManagerWebhookSecrets(
   options: SecretsManagerWebhookSecretsOptions,
 ): WebhookSecretsProvider {
-  const now = options.now ?? Date.now;
-  let cached: { value: Promise<WebhookSecrets>; fetchedAt: number } | undefined;
-
-  async function fetchSecrets(): Promise<WebhookSecrets> {
-    let text: string | undefined;
-    try {
-      const response = await options.client.send(new GetSecretValueCommand({ SecretId: options.secretId }));
-      text = response.SecretString;
-    } catch (error) {
-      throw new WebhookSecretsUnavailableError(`cannot read webhook secrets: ${(error as Error).name}`);
-    }
-    let json: unknown;
-    try {
-      json = JSON.parse(text ?? '');
-    } catch {
-      throw new WebhookSecretsUnavailableError('webhook secrets are not a JSON object');
-    }
-    const parsed = WebhookSecretsSchema.safeParse(json);
-    // Only paths, never values: the values are the secrets.
-    if (!parsed.success) {
-      const paths = parsed.error.issues.map((issue) => issue.path.join('.') || '(root)').join(', ');
-      throw new WebhookSecretsUnavailableError(`webhook secrets JSON is malformed at ${paths}`);
-    }
-    return parsed.data;
-  }
-
-  function load(): Promise<WebhookSecrets> {
-    const time = now();
-    if (cached && time - cached.fetchedAt < options.maxAgeSeconds * 1000) return cached.value;
-    const value = fetchSecrets();
-    const entry = { value, fetchedAt: time };
-    cached = entry;
-    value.catch(() => {
-      if (cached === entry) cached = undefined;
-    });
-    return value;
-  }
+  const load = cachedSecretJson({
+    ...options,
+    schema: WebhookSecretsSchema,
+    unavailable: (reason) => new WebhookSecretsUnavailableError(`webhook secrets: ${reason}`),
+  });
 
   return {
     async secretsFor(source) {

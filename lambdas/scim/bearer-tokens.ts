@@ -1,7 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { z } from 'zod';
 import { cachedSecretJson } from '../core/config/cached-secret.js';
+import * as z from '../core/validation/zod.js';
 import { ScimUnauthorizedError, ScimUnavailableError } from './errors.js';
 
 /**
@@ -9,7 +9,9 @@ import { ScimUnauthorizedError, ScimUnavailableError } from './errors.js';
  * operator add a new token, switch the identity provider to it, then drop the old one without a
  * window where the provider's requests are refused.
  */
-export const ScimTokensSchema = z.array(z.string().min(32)).min(1).max(2);
+export const ScimTokensSchema = z
+  .array(z.string().check(z.minLength(32)))
+  .check(z.minLength(1), z.maxLength(2));
 
 /** Checks the bearer token of a request; a port, so the tests and the local mode can give their own. */
 export interface ScimTokenVerifier {

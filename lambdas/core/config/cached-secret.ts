@@ -1,12 +1,12 @@
 import { GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import type { z } from 'zod';
 import type { LifecycleError } from '../../contract/errors.js';
+import type * as z from '../validation/zod.js';
 
 export interface CachedSecretJsonOptions<T> {
   readonly client: SecretsManagerClient;
   readonly secretId: string;
   /** The JSON the secret must hold; a secret that does not match is an error, never a partial value. */
-  readonly schema: z.ZodType<T>;
+  readonly schema: z.ZodMiniType<T>;
   /** How long a fetched value is reused; a rotated secret is picked up within this time. */
   readonly maxAgeSeconds: number;
   /** The caller's typed error for a secret that cannot be read or is malformed. */
