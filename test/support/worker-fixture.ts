@@ -12,6 +12,7 @@ import {
   type LifecycleEvent,
 } from '../../lambdas/core/events/lifecycle-event.js';
 import { DynamoDeletionBrake } from '../../lambdas/core/state/deletion-brake.js';
+import { DynamoEmployeeLeases } from '../../lambdas/core/state/employee-lease.js';
 import { DynamoHoldStore } from '../../lambdas/core/state/hold-store.js';
 import { DynamoScheduleStore } from '../../lambdas/core/state/schedule-store.js';
 import { DynamoStateStore } from '../../lambdas/core/state/state-store.js';
@@ -49,7 +50,7 @@ export interface WorkerFixture {
     overrides?: Partial<WorkerDependencies> & { policy?: TerminationPolicy },
   ): (records: SQSRecord[], remainingMs?: () => number) => Promise<SQSBatchResponse>;
   /**
-   * Receives what is on the lifecycle queue (a swept schedule, a released hold), runs it through a
+   * Receives what is on the lifecycle queues of both lanes (a swept schedule, a released hold), runs it through a
    * handler with `overrides` as the event source mapping would, deletes what succeeded, and
    * returns the outcome lines.
    */
@@ -126,6 +127,7 @@ export async function workerFixture(maxReceiveCount = 3): Promise<WorkerFixture>
       brake: new DynamoDeletionBrake({ client: aws.dynamodb, tableName, now: clock }),
       holds,
       schedules,
+      leases: new DynamoEmployeeLeases({ client: aws.dynamodb, tableName }),
       clock,
       maxReceiveCount,
       logger,
@@ -154,24 +156,29 @@ export async function workerFixture(maxReceiveCount = 3): Promise<WorkerFixture>
       sandbox.control.users().filter((user) => user.email?.toLowerCase() === email.toLowerCase()),
     async deliverQueued(overrides) {
       const before = logs.length;
-      const { queueUrl, queueArn } = aws.resources;
-      for (;;) {
-        const { Messages = [] } = await aws.sqs.send(
-          new ReceiveMessageCommand({
-            QueueUrl: queueUrl,
-            MaxNumberOfMessages: 10,
-            MessageAttributeNames: ['All'],
-            MessageSystemAttributeNames: ['All'],
-          }),
-        );
-        if (Messages.length === 0) break;
-        const records = Messages.map((message) => toSqsRecord(message, queueArn, 'us-east-1'));
-        const { batchItemFailures } = await handler(overrides)(records);
-        const failed = new Set(batchItemFailures.map((failure) => failure.itemIdentifier));
-        for (const record of records.filter((each) => !failed.has(each.messageId))) {
-          await aws.sqs.send(
-            new DeleteMessageCommand({ QueueUrl: queueUrl, ReceiptHandle: record.receiptHandle }),
+      const lanes = [aws.resources, aws.resources.priority];
+      // Both lanes, until a pass over the two finds nothing: as their event source mappings would.
+      for (let delivered = true; delivered; ) {
+        delivered = false;
+        for (const { queueUrl, queueArn } of lanes) {
+          const { Messages = [] } = await aws.sqs.send(
+            new ReceiveMessageCommand({
+              QueueUrl: queueUrl,
+              MaxNumberOfMessages: 10,
+              MessageAttributeNames: ['All'],
+              MessageSystemAttributeNames: ['All'],
+            }),
           );
+          if (Messages.length === 0) continue;
+          delivered = true;
+          const records = Messages.map((message) => toSqsRecord(message, queueArn, 'us-east-1'));
+          const { batchItemFailures } = await handler(overrides)(records);
+          const failed = new Set(batchItemFailures.map((failure) => failure.itemIdentifier));
+          for (const record of records.filter((each) => !failed.has(each.messageId))) {
+            await aws.sqs.send(
+              new DeleteMessageCommand({ QueueUrl: queueUrl, ReceiptHandle: record.receiptHandle }),
+            );
+          }
         }
       }
       return logs.slice(before);
