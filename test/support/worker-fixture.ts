@@ -5,6 +5,7 @@ import type { TerminationPolicy } from '../../lambdas/contract/settings.js';
 import { SecretsManagerApiKey, withKeyRefresh } from '../../lambdas/core/cpaas/api-key.js';
 import { CpaasClient } from '../../lambdas/core/cpaas/client.js';
 import type { User } from '../../lambdas/core/cpaas/schemas.js';
+import { LANES, type Lane } from '../../lambdas/core/events/lane.js';
 import {
   type CreateLifecycleEventInput,
   createLifecycleEvent,
@@ -55,6 +56,8 @@ export interface WorkerFixture {
    * returns the outcome lines.
    */
   deliverQueued(overrides?: Partial<WorkerDependencies>): Promise<LogLine[]>;
+  /** As `deliverQueued`, for one lane's queue only: how a test makes one lane overtake the other. */
+  deliverLane(lane: Lane, overrides?: Partial<WorkerDependencies>): Promise<LogLine[]>;
   /** Runs one event through a default handler and returns the outcome line it logged. */
   apply(event: LifecycleEvent, overrides?: Partial<WorkerDependencies>): Promise<LogLine>;
   close(): Promise<void>;
@@ -154,31 +157,37 @@ export async function workerFixture(maxReceiveCount = 3): Promise<WorkerFixture>
     handler,
     usersWithEmail: (email) =>
       sandbox.control.users().filter((user) => user.email?.toLowerCase() === email.toLowerCase()),
+    async deliverLane(lane, overrides) {
+      const before = logs.length;
+      const { queueUrl, queueArn } = lane === 'priority' ? aws.resources.priority : aws.resources;
+      for (;;) {
+        const { Messages = [] } = await aws.sqs.send(
+          new ReceiveMessageCommand({
+            QueueUrl: queueUrl,
+            MaxNumberOfMessages: 10,
+            MessageAttributeNames: ['All'],
+            MessageSystemAttributeNames: ['All'],
+          }),
+        );
+        if (Messages.length === 0) break;
+        const records = Messages.map((message) => toSqsRecord(message, queueArn, 'us-east-1'));
+        const { batchItemFailures } = await handler(overrides)(records);
+        const failed = new Set(batchItemFailures.map((failure) => failure.itemIdentifier));
+        for (const record of records.filter((each) => !failed.has(each.messageId))) {
+          await aws.sqs.send(
+            new DeleteMessageCommand({ QueueUrl: queueUrl, ReceiptHandle: record.receiptHandle }),
+          );
+        }
+      }
+      return logs.slice(before);
+    },
     async deliverQueued(overrides) {
       const before = logs.length;
-      const lanes = [aws.resources, aws.resources.priority];
       // Both lanes, until a pass over the two finds nothing: as their event source mappings would.
       for (let delivered = true; delivered; ) {
         delivered = false;
-        for (const { queueUrl, queueArn } of lanes) {
-          const { Messages = [] } = await aws.sqs.send(
-            new ReceiveMessageCommand({
-              QueueUrl: queueUrl,
-              MaxNumberOfMessages: 10,
-              MessageAttributeNames: ['All'],
-              MessageSystemAttributeNames: ['All'],
-            }),
-          );
-          if (Messages.length === 0) continue;
-          delivered = true;
-          const records = Messages.map((message) => toSqsRecord(message, queueArn, 'us-east-1'));
-          const { batchItemFailures } = await handler(overrides)(records);
-          const failed = new Set(batchItemFailures.map((failure) => failure.itemIdentifier));
-          for (const record of records.filter((each) => !failed.has(each.messageId))) {
-            await aws.sqs.send(
-              new DeleteMessageCommand({ QueueUrl: queueUrl, ReceiptHandle: record.receiptHandle }),
-            );
-          }
+        for (const lane of LANES) {
+          if ((await this.deliverLane(lane, overrides)).length > 0) delivered = true;
         }
       }
       return logs.slice(before);

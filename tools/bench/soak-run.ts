@@ -1,4 +1,4 @@
-import { GetQueueAttributesCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { SQSEvent } from 'aws-lambda';
 import type { User } from '../../lambdas/core/cpaas/schemas.js';
 import { toQueueMessage } from '../../lambdas/core/events/lifecycle-event.js';
@@ -13,6 +13,7 @@ import type { ResourceNames } from '../local/provision.js';
 import { listDeadLetters } from '../operations/dead-letter-queue.js';
 import { type FaultSpec, startSandbox } from '../sandbox/index.js';
 import { BRAKE_OFF_ENV } from './brake-off.js';
+import { queuedCount } from './queued-count.js';
 import { silencePowertools } from './quiet-powertools.js';
 import { buildSoakScenario, type SoakScenario, type SoakScenarioOptions } from './soak-scenario.js';
 
@@ -177,20 +178,6 @@ async function drained(
     const counts = await Promise.all(queueUrls.map((queueUrl) => queuedCount(sqs, queueUrl)));
     emptyPolls = sum(counts) === 0 ? emptyPolls + 1 : 0;
   }
-}
-
-/** Messages on the queue, visible or in flight. */
-export async function queuedCount(sqs: SQSClient, queueUrl: string): Promise<number> {
-  const { Attributes } = await sqs.send(
-    new GetQueueAttributesCommand({
-      QueueUrl: queueUrl,
-      AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
-    }),
-  );
-  return (
-    Number(Attributes?.ApproximateNumberOfMessages ?? 0) +
-    Number(Attributes?.ApproximateNumberOfMessagesNotVisible ?? 0)
-  );
 }
 
 /** Poison events a later termination of the same employee may overtake on the priority lane. */
