@@ -36,8 +36,11 @@ export const DEFAULTS = {
    * Concurrent executions reserved for the priority lane's worker: a backlog on the standard lane
    * (or anything else in the account) can never take the capacity a termination needs. The
    * priority lane's mapping uses the same number as its maximum concurrency (SQS allows >= 2).
+   * Four, so a few leavers sent together are revoked side by side rather than one batch after the
+   * other (in local mode behind 300 queued hires: p99 1.00 s with 4, 1.33 s with 2); four of a
+   * region's default 1,000 executions is little to hold for the security control.
    */
-  priorityReservedConcurrency: 2,
+  priorityReservedConcurrency: 4,
   secretCacheSeconds: 300,
   terminationPolicy: 'delete' as TerminationPolicy,
   deleteGraceDays: 30,

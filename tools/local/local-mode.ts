@@ -38,7 +38,8 @@ export interface LocalModeOptions {
    * Short, so a failed event comes back in seconds instead of the stack's 6 minutes. The worker
    * keeps the stack's time budget (`DEFAULTS.workerTimeoutSeconds`): it refuses to start records
    * with less than 10 s left. A batch outliving the visibility timeout is harmless here, because
-   * each lane's one poller does not receive again until the handler has answered.
+   * a poller does not receive again until the handler has answered, and the employee lease keeps
+   * a redelivery from running beside the delivery still in flight.
    */
   readonly visibilityTimeoutSeconds?: number;
   readonly maxReceiveCount?: number;
@@ -191,31 +192,37 @@ export async function startLocalMode(options: LocalModeOptions): Promise<Running
       priority: { ...resources.priority, prefix: '[priority lane] ' },
     };
     const limits = { maxReceiveCount: resources.maxReceiveCount, visibilityTimeoutSeconds };
-    // One poller per lane, as the stack has one event source mapping per lane: the priority lane
-    // is served while the standard poller is busy with a backlog.
+    // One event source per lane, as the stack has one mapping per lane: the priority lane is served
+    // while the standard poller is busy with a backlog. The priority lane polls with as many batches
+    // in flight as its mapping's maximum concurrency in the stack, so one slow termination does
+    // not hold up the next leaver's (FIFO groups still go one batch at a time).
     for (const lane of LANES) {
       const { queueUrl, deadLetterQueueUrl, prefix } = lanes[lane];
       const laneEnvironment = handlerEnvironment(aws, resources, cpaas, lane);
-      const source = await startEventSource({
-        sqs,
-        queueUrl,
-        handler:
-          options.workerHandler ?? createWorkerHandler(workerDependenciesFromEnv(laneEnvironment, aws)),
-        functionTimeoutMs: DEFAULTS.workerTimeoutSeconds * 1000,
-        onBatch: (report) => {
-          for (const line of describeBatch(report, limits)) options.log(`${prefix}${line}`);
-        },
-        // One line when polling starts failing and one when it works again, not one a second.
-        onPollError: (error) => {
-          if (health.markDown('AWS endpoint', `polling the queue failed (${error.name})`)) {
-            options.log(`polling the queue failed (${error.name}); retrying until it answers`);
-          }
-        },
-        onPollOk: () => {
-          if (health.markUp('AWS endpoint')) options.log('polling the queue works again');
-        },
-      });
-      stoppers.push(() => source.stop());
+      const handler =
+        options.workerHandler ?? createWorkerHandler(workerDependenciesFromEnv(laneEnvironment, aws));
+      const pollers = lane === 'priority' ? DEFAULTS.priorityReservedConcurrency : 1;
+      for (let poller = 0; poller < pollers; poller += 1) {
+        const source = await startEventSource({
+          sqs,
+          queueUrl,
+          handler,
+          functionTimeoutMs: DEFAULTS.workerTimeoutSeconds * 1000,
+          onBatch: (report) => {
+            for (const line of describeBatch(report, limits)) options.log(`${prefix}${line}`);
+          },
+          // One line when polling starts failing and one when it works again, not one a second.
+          onPollError: (error) => {
+            if (health.markDown('AWS endpoint', `polling the queue failed (${error.name})`)) {
+              options.log(`polling the queue failed (${error.name}); retrying until it answers`);
+            }
+          },
+          onPollOk: () => {
+            if (health.markUp('AWS endpoint')) options.log('polling the queue works again');
+          },
+        });
+        stoppers.push(() => source.stop());
+      }
       // SQS's own redrive moves a message during a receive, outside any batch: watch the count.
       const watcher = watchDeadLetters(sqs, deadLetterQueueUrl, (count) =>
         options.log(
