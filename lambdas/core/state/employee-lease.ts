@@ -65,7 +65,10 @@ export class DynamoEmployeeLeases implements EmployeeLeases {
     try {
       return await work();
     } finally {
-      await this.#release(employeeKey, holder);
+      // A failed release is not the event's failure: the event is applied, and the lease frees
+      // itself at `deadline`. Failing the record would re-apply it, and a create already done
+      // would come back as an adoption.
+      await this.#release(employeeKey, holder).catch(() => undefined);
     }
   }
 

@@ -91,6 +91,28 @@ describe('DynamoEmployeeLeases (moto)', () => {
     await held;
   });
 
+  it('keeps the applied result when giving the lease back fails: the lease frees itself at the deadline', async () => {
+    const failing = new DynamoDBClient(motoClientConfig());
+    failing.middlewareStack.add(
+      (next) => async (args) => {
+        if ((args.input as { ConditionExpression?: string }).ConditionExpression === '#holder = :holder') {
+          throw new Error('connection reset while releasing');
+        }
+        return next(args);
+      },
+      { step: 'initialize', name: 'failRelease' },
+    );
+    try {
+      const tableName = await createStateTable(dynamodb);
+      const leases = new DynamoEmployeeLeases({ client: failing, tableName });
+      expect(await leases.withLease('acme:E1', Date.now() + 300, async () => 'applied')).toBe('applied');
+      // Still held until its deadline; then the next delivery takes it over.
+      expect(await leases.withLease('acme:E1', later(), async () => 'next applied')).toBe('next applied');
+    } finally {
+      failing.destroy();
+    }
+  });
+
   it("takes over a lease whose holder's invocation ended without giving it back (a crash)", async () => {
     const tableName = await createStateTable(dynamodb);
     await dynamodb.send(
