@@ -47,6 +47,9 @@ const secretArn = z
 /** A queue that has not drained for 15 minutes is stuck, not busy: 10,000 events a month is a trickle. */
 export const DEFAULT_OLDEST_MESSAGE_AGE_ALARM_SECONDS = 900;
 
+/** A termination is revoked in about a second; one still queued after a minute means the lane is stuck. */
+export const DEFAULT_PRIORITY_OLDEST_MESSAGE_AGE_ALARM_SECONDS = 60;
+
 /**
  * Every setting the stack reads from CDK context. Keys that `DEFAULTS` already defines default to
  * it here, so `cdk.json` only carries what is specific to a deployment.
@@ -75,6 +78,16 @@ export const StackConfigSchema = z
     /** The event source mapping's range; it is what keeps the worker inside the CPaaS rate limit. */
     maxConcurrency: integer(2, 1000).default(DEFAULTS.maxConcurrency),
     maxReceiveCount: integer(1, 1000).default(DEFAULTS.maxReceiveCount),
+    /**
+     * Executions reserved for the priority lane's worker (terminations); 0 reserves none, for an
+     * account whose quota cannot spare them (a new account's 10). 1 is refused: the lane's mapping
+     * needs at least 2 (SQS's minimum maximum concurrency), so one would throttle it.
+     */
+    priorityReservedConcurrency: integer(0, 1000).default(DEFAULTS.priorityReservedConcurrency),
+    /** A termination waiting longer than this pages: the priority lane is meant to revoke in seconds. */
+    priorityOldestMessageAgeAlarmSeconds: integer(60, 14 * 24 * 3600).default(
+      DEFAULT_PRIORITY_OLDEST_MESSAGE_AGE_ALARM_SECONDS,
+    ),
     alarmEmail: z.email('must be an e-mail address').optional(),
     dryRun: flag.default(false),
     /** Between one minute and the 14-day SQS retention maximum. */
@@ -83,6 +96,13 @@ export const StackConfigSchema = z
     ),
   })
   .superRefine((config, context) => {
+    if (config.priorityReservedConcurrency === 1) {
+      context.addIssue({
+        code: 'custom',
+        path: ['priorityReservedConcurrency'],
+        message: 'must be 0 (none reserved) or from 2 to 1000',
+      });
+    }
     for (const secret of ['apiKeySecret', 'webhookSecretsSecret'] as const) {
       if (config[`${secret}Name`] !== undefined && config[`${secret}Arn`] !== undefined) {
         context.addIssue({

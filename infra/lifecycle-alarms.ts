@@ -14,10 +14,20 @@ import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { METRICS, SERVICE_NAMES } from '../lambdas/contract/settings.js';
 
+/** The priority lane (terminations): its queue, DLQ and worker function, alarmed on their own. */
+export interface PriorityLaneAlarmsProps {
+  readonly queue: IQueue;
+  readonly deadLetterQueue: IQueue;
+  readonly worker: IFunction;
+  /** Far below the standard lane's: the lane exists so a revocation never waits. */
+  readonly oldestMessageAgeAlarmSeconds: number;
+}
+
 export interface LifecycleAlarmsProps {
   readonly queue: IQueue;
   readonly deadLetterQueue: IQueue;
   readonly worker: IFunction;
+  readonly priority: PriorityLaneAlarmsProps;
   readonly ingest: IFunction;
   /** Scheduled every minute, so a period without any invocation means it stopped. */
   readonly sweep: IFunction;
@@ -82,6 +92,29 @@ export class LifecycleAlarms extends Construct {
           'is not draining the queue (throttled, disabled or failing).',
         props.queue.metricApproximateAgeOfOldestMessage({ period: PERIOD, statistic: 'Maximum' }),
         props.oldestMessageAgeAlarmSeconds,
+      ),
+      above(
+        'PriorityDeadLetters',
+        'Terminations were dead-lettered: a leaver may still have VoIP access. Inspect them with ' +
+          '`cpaas-lifecycle dlq list --queue-url <PriorityDeadLetterQueueUrl>` and redrive once fixed.',
+        props.priority.deadLetterQueue.metricApproximateNumberOfMessagesVisible({
+          period: PERIOD,
+          statistic: 'Maximum',
+        }),
+        0,
+      ),
+      above(
+        'PriorityWorkerErrors',
+        "The priority lane's worker Lambda failed invocations: terminations are not being applied. See its log group.",
+        props.priority.worker.metricErrors({ period: PERIOD, statistic: 'Sum' }),
+        0,
+      ),
+      above(
+        'PriorityOldestMessageAge',
+        `A termination has waited more than ${props.priority.oldestMessageAgeAlarmSeconds} s on the priority lane: ` +
+          'revocations are not being applied (worker throttled, disabled or failing).',
+        props.priority.queue.metricApproximateAgeOfOldestMessage({ period: PERIOD, statistic: 'Maximum' }),
+        props.priority.oldestMessageAgeAlarmSeconds,
       ),
       above(
         'IngestServerErrors',

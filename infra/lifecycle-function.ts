@@ -35,6 +35,8 @@ export interface LifecycleFunctionProps {
   readonly timeout: Duration;
   readonly memorySize: number;
   readonly environment: Record<string, string>;
+  /** Concurrent executions kept for this function alone (and its cap); none when absent. */
+  readonly reservedConcurrentExecutions?: number;
 }
 
 /**
@@ -68,6 +70,9 @@ export class LifecycleFunction extends Construct {
       memorySize: props.memorySize,
       environment: props.environment,
       logGroup: this.logGroup,
+      ...(props.reservedConcurrentExecutions === undefined
+        ? {}
+        : { reservedConcurrentExecutions: props.reservedConcurrentExecutions }),
       bundling: { ...LAMBDA_BUNDLING, forceDockerBundling: false },
     });
   }

@@ -92,10 +92,26 @@ function outputId(prefix: string, name: string): string {
   return prefix + name.replace(/(^|[^A-Za-z0-9]+)([A-Za-z0-9])/g, (_, __, c: string) => c.toUpperCase());
 }
 
-/** The lifecycle queue and its DLQ. */
-interface Queues {
+/** One lane's FIFO queue and the DLQ it redrives to. */
+interface LaneQueues {
   readonly queue: Queue;
   readonly deadLetterQueue: Queue;
+}
+
+/**
+ * The standard lane (hires, changes) and the priority lane (terminations), each with its own DLQ:
+ * a failed revocation alarms on its own, and `dlq redrive` sends it back to the priority queue
+ * (the only queue that redrives to that DLQ).
+ */
+interface Queues extends LaneQueues {
+  readonly priority: LaneQueues;
+}
+
+/** What both lanes' workers are given. */
+interface WorkerResources {
+  readonly cpaas: CpaasEnvironmentValues;
+  readonly table: Table;
+  readonly apiKey: LifecycleSecret;
 }
 
 /** The CPaaS API key (worker, sweep) and the webhook signing secrets (ingest). */
@@ -140,12 +156,20 @@ export class LifecycleStack extends Stack {
       apiKeySecretId: secrets.apiKey.secret.secretArn,
       secretCacheSeconds: DEFAULTS.secretCacheSeconds,
     };
-    const worker = this.worker(config, cpaas, queues, table, secrets.apiKey);
-    const { ingest, url } = this.ingest(queues.queue, secrets.webhookSecrets);
-    const sweep = this.sweep(config, cpaas, queues.queue, table, secrets.apiKey);
+    const workers = { cpaas, table, apiKey: secrets.apiKey };
+    const worker = this.worker(config, 'Worker', queues, workers);
+    const priorityWorker = this.worker(config, 'PriorityWorker', queues.priority, workers);
+    const { ingest, url } = this.ingest(queues, secrets.webhookSecrets);
+    const sweep = this.sweep(config, cpaas, queues, table, secrets.apiKey);
     const alarms = new LifecycleAlarms(this, 'Alarms', {
-      ...queues,
+      queue: queues.queue,
+      deadLetterQueue: queues.deadLetterQueue,
       worker,
+      priority: {
+        ...queues.priority,
+        worker: priorityWorker,
+        oldestMessageAgeAlarmSeconds: config.priorityOldestMessageAgeAlarmSeconds,
+      },
       ingest,
       sweep,
       oldestMessageAgeAlarmSeconds: config.oldestMessageAgeAlarmSeconds,
@@ -168,16 +192,34 @@ export class LifecycleStack extends Stack {
   }
 
   private queues(config: StackConfig): Queues {
-    const deadLetterQueue = new Queue(this, 'DeadLetterQueue', {
-      queueName: DEFAULTS.deadLetterQueueName,
+    const standard = this.laneQueues(config, 'Queue', DEFAULTS.queueName, DEFAULTS.deadLetterQueueName);
+    const priority = this.laneQueues(
+      config,
+      'PriorityQueue',
+      DEFAULTS.priorityQueueName,
+      DEFAULTS.priorityDeadLetterQueueName,
+    );
+    return { ...standard, priority };
+  }
+
+  /** A lane's FIFO queue and its DLQ; the standard lane keeps the ids it had before the priority lane. */
+  private laneQueues(
+    config: StackConfig,
+    id: string,
+    queueName: string,
+    deadLetterQueueName: string,
+  ): LaneQueues {
+    const deadLetterId = id === 'Queue' ? 'DeadLetterQueue' : `${id}DeadLetters`;
+    const deadLetterQueue = new Queue(this, deadLetterId, {
+      queueName: deadLetterQueueName,
       fifo: true,
       encryption: QueueEncryption.SQS_MANAGED,
       enforceSSL: true,
       retentionPeriod: Duration.days(DEFAULTS.deadLetterRetentionDays),
     });
     const deadLetter: DeadLetterQueue = { queue: deadLetterQueue, maxReceiveCount: config.maxReceiveCount };
-    const queue = new Queue(this, 'Queue', {
-      queueName: DEFAULTS.queueName,
+    const queue = new Queue(this, id, {
+      queueName,
       fifo: true,
       encryption: QueueEncryption.SQS_MANAGED,
       enforceSSL: true,
@@ -210,18 +252,29 @@ export class LifecycleStack extends Stack {
     return { apiKey, webhookSecrets };
   }
 
+  /**
+   * One worker function per lane, from the same code. Reserved concurrency is per function, so the
+   * priority lane has a function of its own: its reservation is capacity no backlog on the standard
+   * lane (nor anything else in the account) can take, and its mapping's maximum concurrency
+   * matches it. The standard lane keeps `maxConcurrency`, which keeps it inside the CPaaS rate limit.
+   */
   private worker(
     config: StackConfig,
-    cpaas: CpaasEnvironmentValues,
-    { queue, deadLetterQueue }: Queues,
-    table: Table,
-    apiKey: LifecycleSecret,
+    id: 'Worker' | 'PriorityWorker',
+    { queue, deadLetterQueue }: LaneQueues,
+    { cpaas, table, apiKey }: WorkerResources,
   ): IFunction {
-    const worker = new LifecycleFunction(this, 'Worker', {
+    const priority = id === 'PriorityWorker';
+    const reserved =
+      priority && config.priorityReservedConcurrency > 0 ? config.priorityReservedConcurrency : undefined;
+    const worker = new LifecycleFunction(this, id, {
       entry: 'lambdas/worker/handler.ts',
-      description: 'Applies lifecycle events from the FIFO queue to the CPaaS VoIP User API',
+      description: priority
+        ? 'Applies terminations from the priority FIFO queue to the CPaaS VoIP User API'
+        : 'Applies lifecycle events from the FIFO queue to the CPaaS VoIP User API',
       timeout: WORKER_TIMEOUT,
       memorySize: MEMORY_MB,
+      ...(reserved === undefined ? {} : { reservedConcurrentExecutions: reserved }),
       environment: workerEnvironment({
         cpaas,
         stateTableName: table.tableName,
@@ -243,7 +296,7 @@ export class LifecycleStack extends Stack {
       new SqsEventSource(queue, {
         batchSize: DEFAULTS.batchSize,
         reportBatchItemFailures: true,
-        maxConcurrency: config.maxConcurrency,
+        maxConcurrency: priority ? Math.max(2, config.priorityReservedConcurrency) : config.maxConcurrency,
       }),
     );
     apiKey.grantRead(worker);
@@ -254,20 +307,23 @@ export class LifecycleStack extends Stack {
     return worker;
   }
 
-  private ingest(queue: Queue, webhookSecrets: LifecycleSecret): { ingest: IFunction; url: FunctionUrl } {
+  private ingest(queues: Queues, webhookSecrets: LifecycleSecret): { ingest: IFunction; url: FunctionUrl } {
     const ingest = new LifecycleFunction(this, 'Ingest', {
       entry: 'lambdas/ingest/handler.ts',
       description: 'Verifies HRIS webhooks and queues them as lifecycle events',
       timeout: INGEST_TIMEOUT,
       memorySize: MEMORY_MB,
       environment: ingestEnvironment({
-        queueUrl: queue.queueUrl,
+        queueUrl: queues.queue.queueUrl,
+        priorityQueueUrl: queues.priority.queue.queueUrl,
         webhookSecretsSecretId: webhookSecrets.secret.secretArn,
         secretCacheSeconds: DEFAULTS.secretCacheSeconds,
       }),
     }).function;
     webhookSecrets.grantRead(ingest);
-    queue.grantSendMessages(ingest);
+    // Each event goes on its lane's queue.
+    queues.queue.grantSendMessages(ingest);
+    queues.priority.queue.grantSendMessages(ingest);
     // A Function URL rather than an HTTP API: the handler routes POST /webhooks/{source} and
     // GET /healthz itself, and a URL costs nothing per request.
     const url = ingest.addFunctionUrl({ authType: FunctionUrlAuthType.NONE });
@@ -283,7 +339,7 @@ export class LifecycleStack extends Stack {
   private sweep(
     config: StackConfig,
     cpaas: CpaasEnvironmentValues,
-    queue: Queue,
+    queues: Queues,
     table: Table,
     apiKey: LifecycleSecret,
   ): IFunction {
@@ -297,7 +353,8 @@ export class LifecycleStack extends Stack {
         cpaas,
         stateTableName: table.tableName,
         dryRun: config.dryRun,
-        queueUrl: queue.queueUrl,
+        queueUrl: queues.queue.queueUrl,
+        priorityQueueUrl: queues.priority.queue.queueUrl,
       }),
     }).function;
     apiKey.grantRead(sweep);
@@ -307,8 +364,9 @@ export class LifecycleStack extends Stack {
       [`${table.tableArn}/index/${STATE_TABLE_KEYS.dueIndexName}`],
     );
     grantTableActions(sweep, SWEEP_TABLE_ACTIONS, [table.tableArn]);
-    // Due events go back through the queue, so the worker applies them in the employee's FIFO group.
-    queue.grantSendMessages(sweep);
+    // Due events go back through their lane's queue, so the worker applies them in the employee's FIFO group.
+    queues.queue.grantSendMessages(sweep);
+    queues.priority.queue.grantSendMessages(sweep);
     new SweepSchedule(this, 'SweepSchedule', { fn: sweep, interval: SWEEP_INTERVAL });
     return sweep;
   }
@@ -317,6 +375,7 @@ export class LifecycleStack extends Stack {
     url,
     queue,
     deadLetterQueue,
+    priority,
     table,
     sweep,
     alarms,
@@ -337,6 +396,14 @@ export class LifecycleStack extends Stack {
     new CfnOutput(this, 'HealthUrl', { value: Fn.join('', [url.url, 'healthz']) });
     new CfnOutput(this, 'QueueUrl', { value: queue.queueUrl });
     new CfnOutput(this, 'DeadLetterQueueUrl', { value: deadLetterQueue.queueUrl });
+    new CfnOutput(this, 'PriorityQueueUrl', {
+      value: priority.queue.queueUrl,
+      description: 'The priority lane (terminations): PRIORITY_QUEUE_URL for the CLI',
+    });
+    new CfnOutput(this, 'PriorityDeadLetterQueueUrl', {
+      value: priority.deadLetterQueue.queueUrl,
+      description: 'Terminations that could not be applied: cpaas-lifecycle dlq list --queue-url <this>',
+    });
     new CfnOutput(this, 'StateTableName', { value: table.tableName });
     new CfnOutput(this, 'SweepFunctionName', {
       value: sweep.functionName,

@@ -17,7 +17,10 @@ export const ENV = {
   /** 'true' only for the local sandbox: the client otherwise refuses plain http. */
   cpaasAllowInsecureHttp: 'CPAAS_ALLOW_INSECURE_HTTP',
   stateTableName: 'STATE_TABLE_NAME',
+  /** The standard lane's queue: hires and changes. */
   queueUrl: 'LIFECYCLE_QUEUE_URL',
+  /** The priority lane's queue: terminations, so revoking access never waits behind a backlog. */
+  priorityQueueUrl: 'PRIORITY_QUEUE_URL',
   deadLetterQueueUrl: 'DEAD_LETTER_QUEUE_URL',
   maxReceiveCount: 'MAX_RECEIVE_COUNT',
   terminationPolicy: 'TERMINATION_POLICY',
@@ -172,9 +175,10 @@ function deprovisioningEnvironment(values: DeprovisioningEnvironmentValues = {})
   });
 }
 
-/** What the ingest function reads: where it queues events and where its webhook secrets are. */
+/** What the ingest function reads: where it queues events (one queue per lane) and where its webhook secrets are. */
 export interface IngestSettings {
   readonly queueUrl: string;
+  readonly priorityQueueUrl: string;
   readonly webhookSecretsSecretId: string;
   /** How long the webhook secrets are cached: a rotated secret is accepted within this. */
   readonly secretCacheSeconds: number;
@@ -185,6 +189,7 @@ export type IngestEnvironmentValues = WithDefaults<IngestSettings, 'secretCacheS
 export function ingestSettingsFromEnv(env: Environment): IngestSettings {
   return {
     queueUrl: requiredText(env, ENV.queueUrl),
+    priorityQueueUrl: requiredText(env, ENV.priorityQueueUrl),
     webhookSecretsSecretId: requiredText(env, ENV.webhookSecretsSecretId),
     secretCacheSeconds: positiveInteger(env, ENV.secretCacheSeconds, DEFAULTS.secretCacheSeconds),
   };
@@ -194,12 +199,16 @@ export function ingestSettingsFromEnv(env: Environment): IngestSettings {
 export function ingestEnvironment(values: IngestEnvironmentValues): EnvironmentMap {
   return environmentMap({
     [ENV.queueUrl]: values.queueUrl,
+    [ENV.priorityQueueUrl]: values.priorityQueueUrl,
     [ENV.webhookSecretsSecretId]: values.webhookSecretsSecretId,
     [ENV.secretCacheSeconds]: values.secretCacheSeconds,
   });
 }
 
-/** What the worker reads: the CPaaS API, the state table, its DLQ and what a termination does. */
+/**
+ * What the worker reads: the CPaaS API, the state table, its DLQ and what a termination does. One
+ * worker function per lane, from the same code: each has its own lane's DLQ.
+ */
 export interface WorkerSettings {
   readonly cpaas: CpaasSettings;
   readonly stateTableName: string;
@@ -241,11 +250,12 @@ export function workerEnvironment(values: WorkerEnvironmentValues): EnvironmentM
   };
 }
 
-/** What the sweep reads: the CPaaS API, the state table, and the queue it puts due events back on. */
+/** What the sweep reads: the CPaaS API, the state table, and the queues (one per lane) it puts due events back on. */
 export interface SweepSettings {
   readonly cpaas: CpaasSettings;
   readonly stateTableName: string;
   readonly queueUrl: string;
+  readonly priorityQueueUrl: string;
   readonly dryRun: boolean;
 }
 
@@ -258,6 +268,7 @@ export function sweepSettingsFromEnv(env: Environment): SweepSettings {
     cpaas: cpaasSettingsFromEnv(env),
     stateTableName: requiredText(env, ENV.stateTableName),
     queueUrl: requiredText(env, ENV.queueUrl),
+    priorityQueueUrl: requiredText(env, ENV.priorityQueueUrl),
     dryRun: flag(env, ENV.dryRun),
   };
 }
@@ -270,6 +281,7 @@ export function sweepEnvironment(values: SweepEnvironmentValues): EnvironmentMap
       [ENV.stateTableName]: values.stateTableName,
       [ENV.dryRun]: values.dryRun,
       [ENV.queueUrl]: values.queueUrl,
+      [ENV.priorityQueueUrl]: values.priorityQueueUrl,
     }),
   };
 }

@@ -6,13 +6,14 @@ import { SERVICE_NAMES } from '../contract/settings.js';
 import type { AwsClientConfig } from '../core/config/aws-client-config.js';
 import { InvalidLifecycleEventError } from '../core/events/lifecycle-event.js';
 import { type Logger, powertoolsLogger, silentLogger } from '../core/telemetry/logger.js';
-import { type EventQueue, sqsEventQueue } from './enqueue.js';
+import type { EventQueue } from './enqueue.js';
 import {
   QueueUnavailableError,
   SourceNotConfiguredError,
   WebhookSecretsUnavailableError,
   WebhookVerificationError,
 } from './errors.js';
+import { sqsLaneRoutedQueue } from './lane-routed-queue.js';
 import { mergeSource } from './sources/merge.js';
 import type { SourceAdapter } from './sources/source-adapter.js';
 import { standardWebhooksSource } from './sources/standard-webhooks.js';
@@ -169,8 +170,8 @@ export function createIngestHandler(deps: IngestDependencies): IngestHandler {
 }
 
 /**
- * The production wiring from the Lambda's environment (`ingestSettingsFromEnv`: queue URL, secrets
- * id, cache age); a missing or malformed variable throws `ConfigurationError` naming it.
+ * The production wiring from the Lambda's environment (`ingestSettingsFromEnv`: the lanes' queue
+ * URLs, secrets id, cache age); a missing or malformed variable throws `ConfigurationError` naming it.
  */
 export function ingestDependenciesFromEnv(
   env: NodeJS.ProcessEnv = process.env,
@@ -183,7 +184,10 @@ export function ingestDependenciesFromEnv(
       secretId: settings.webhookSecretsSecretId,
       maxAgeSeconds: settings.secretCacheSeconds,
     }),
-    queue: sqsEventQueue(new SQSClient(clientConfig), settings.queueUrl),
+    queue: sqsLaneRoutedQueue(new SQSClient(clientConfig), {
+      standard: settings.queueUrl,
+      priority: settings.priorityQueueUrl,
+    }),
     logger: powertoolsLogger(SERVICE_NAMES.ingest),
   };
 }

@@ -5,6 +5,7 @@ import { sweepSettingsFromEnv } from '../contract/environment.js';
 import { SERVICE_NAMES } from '../contract/settings.js';
 import type { AwsClientConfig } from '../core/config/aws-client-config.js';
 import { cpaasApi } from '../core/config/environment.js';
+import type { LaneQueueUrls } from '../core/events/lane.js';
 import { DynamoScheduleStore } from '../core/state/schedule-store.js';
 import { DynamoStateStore } from '../core/state/state-store.js';
 import { type Logger, powertoolsLogger } from '../core/telemetry/logger.js';
@@ -25,14 +26,15 @@ export function sweepPortsFromEnv(
 ): Omit<SweepPorts, 'callOptions'> {
   const settings = sweepSettingsFromEnv(env);
   const dynamodb = new DynamoDBClient(clientConfig);
-  const { stateTableName: tableName, queueUrl } = settings;
+  const { stateTableName: tableName } = settings;
+  const queueUrls: LaneQueueUrls = { standard: settings.queueUrl, priority: settings.priorityQueueUrl };
   const sqs = new SQSClient(clientConfig);
   return {
     api: cpaasApi(settings.cpaas, clientConfig, logger),
     schedules: new DynamoScheduleStore({ client: dynamodb, tableName }),
     deletions: new DynamoStateStore({ client: dynamodb, tableName }),
-    enqueue: async (message) => {
-      await sqs.send(new SendMessageCommand({ QueueUrl: queueUrl, ...message }));
+    enqueue: async (message, lane) => {
+      await sqs.send(new SendMessageCommand({ QueueUrl: queueUrls[lane], ...message }));
     },
     clock: () => new Date(),
     logger,

@@ -2,6 +2,7 @@ import { LifecycleError } from '../contract/errors.js';
 import { CpaasNotFoundError } from '../core/cpaas/errors.js';
 import type { User } from '../core/cpaas/schemas.js';
 import type { CallOptions, CpaasUsersApi } from '../core/cpaas/users-api.js';
+import { type Lane, laneFor } from '../core/events/lane.js';
 import { parseLifecycleEvent, toQueueMessage } from '../core/events/lifecycle-event.js';
 import type { ScheduledEvent, ScheduleStore } from '../core/state/schedule-store.js';
 import type { EmployeeLink } from '../core/state/state-store.js';
@@ -18,8 +19,8 @@ export interface SweepPorts {
   readonly api: CpaasUsersApi;
   readonly schedules: Pick<ScheduleStore, 'listDue' | 'remove'>;
   readonly deletions: GraceDeletions;
-  /** Sends one message to the lifecycle queue. */
-  readonly enqueue: (message: ReturnType<typeof toQueueMessage>) => Promise<void>;
+  /** Sends one message to the lifecycle queue of `lane` (a due termination goes on the priority lane). */
+  readonly enqueue: (message: ReturnType<typeof toQueueMessage>, lane: Lane) => Promise<void>;
   readonly clock: () => Date;
   readonly logger: Logger;
   /** Log what would be done; send, delete and write nothing. */
@@ -94,8 +95,8 @@ class Sweep {
   }
 
   /**
-   * Re-queues the event in its employee's FIFO group, where the worker applies it like any other
-   * (its effective time has come); a resend tag keeps SQS from dropping it as a duplicate.
+   * Re-queues the event in its employee's FIFO group on its lane, where the worker applies it like
+   * any other (its effective time has come); a resend tag keeps SQS from dropping it as a duplicate.
    */
   async #queue(due: ScheduledEvent): Promise<void> {
     const attributes = { employeeKey: due.employeeKey, eventId: due.eventId, dueAt: due.dueAt };
@@ -103,7 +104,8 @@ class Sweep {
       this.ports.logger.info('sweep: would queue a due event', { ...attributes, dryRun: true });
       return;
     }
-    await this.ports.enqueue(toQueueMessage(parseLifecycleEvent(due.body), `due:${due.dueAt}`));
+    const event = parseLifecycleEvent(due.body);
+    await this.ports.enqueue(toQueueMessage(event, `due:${due.dueAt}`), laneFor(event));
     await this.ports.schedules.remove(due.employeeKey, due.eventId);
     this.report.queued += 1;
     this.ports.logger.info('sweep: queued a due event', attributes);

@@ -7,6 +7,7 @@ import type { AwsClientConfig } from '../core/config/aws-client-config.js';
 import { cpaasApi, stateTablePorts } from '../core/config/environment.js';
 import type { CpaasUsersApi } from '../core/cpaas/users-api.js';
 import type { DeletionBrake } from '../core/state/deletion-brake.js';
+import type { EmployeeLeases } from '../core/state/employee-lease.js';
 import type { HoldStore } from '../core/state/hold-store.js';
 import type { ScheduleStore } from '../core/state/schedule-store.js';
 import type { StateStore } from '../core/state/state-store.js';
@@ -25,6 +26,8 @@ export interface WorkerDependencies {
   readonly brake: DeletionBrake;
   readonly holds: HoldStore;
   readonly schedules: ScheduleStore;
+  /** One delivery per employee at a time across both lanes' workers. */
+  readonly leases: EmployeeLeases;
   readonly policy?: TerminationPolicy;
   readonly deleteGraceDays?: number;
   readonly dryRun?: boolean;
@@ -67,6 +70,9 @@ export function createWorkerHandler(deps: WorkerDependencies): WorkerHandler {
         deleteGraceDays: deps.deleteGraceDays ?? DEFAULTS.deleteGraceDays,
       },
       deadLetters: deps.deadLetters,
+      leases: deps.leases,
+      // The lease outlives no record: no record starts within the margin of the invocation's end.
+      deadline,
       maxReceiveCount: deps.maxReceiveCount ?? DEFAULTS.maxReceiveCount,
       logger: deps.logger ?? silentLogger,
       metrics,

@@ -47,6 +47,7 @@ describe('parseStackConfig', () => {
       deletionBrakeWindowMinutes: DEFAULTS.deletionBrake.windowMinutes,
       deletionBrakeMinimum: DEFAULTS.deletionBrake.minimum,
       deletionBrakePercent: DEFAULTS.deletionBrake.percent,
+      priorityReservedConcurrency: DEFAULTS.priorityReservedConcurrency,
     });
     expect(config.cpaasAccountId).toBeUndefined();
     expect(config.apiKeySecretName).toBeUndefined();
@@ -129,6 +130,13 @@ describe('parseStackConfig', () => {
     expect(errorOf({ deletionBrakePercent: '250' }).message).toContain(
       '- deletionBrakePercent: must be a number from 0 to 100',
     );
+  });
+
+  it('reserves none or at least 2 executions for the priority lane, never 1 (its mapping needs 2)', () => {
+    expect(parse({ priorityReservedConcurrency: '0' }).priorityReservedConcurrency).toBe(0);
+    expect(errorOf({ priorityReservedConcurrency: '1' }).issues).toEqual([
+      { key: 'priorityReservedConcurrency', message: 'must be 0 (none reserved) or from 2 to 1000' },
+    ]);
   });
 
   it('says a required key is missing rather than quoting a type error', () => {

@@ -6,7 +6,10 @@ import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { Queue } from 'aws-cdk-lib/aws-sqs';
 import { AwsSolutionsChecks, NIST80053R5Checks } from 'cdk-nag';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { DEFAULT_OLDEST_MESSAGE_AGE_ALARM_SECONDS } from '../../infra/config.js';
+import {
+  DEFAULT_OLDEST_MESSAGE_AGE_ALARM_SECONDS,
+  DEFAULT_PRIORITY_OLDEST_MESSAGE_AGE_ALARM_SECONDS,
+} from '../../infra/config.js';
 import {
   addLifecycleStack,
   type LifecycleStack,
@@ -106,7 +109,8 @@ function statementsOf(template: Template, functionDescription: RegExp): Statemen
 }
 
 const actionsOf = (statement: Statement) => [statement.Action].flat();
-const WORKER = /CPaaS VoIP User API/;
+const WORKER = /lifecycle events from the FIFO queue/;
+const PRIORITY_WORKER = /terminations from the priority FIFO queue/;
 const INGEST = /Verifies HRIS webhooks/;
 const SWEEP = /Every minute: queues scheduled/;
 
@@ -126,6 +130,8 @@ describe('LifecycleStack with the committed cdk.json (bundled)', () => {
   let ids: {
     queue: string;
     deadLetterQueue: string;
+    priorityQueue: string;
+    priorityDeadLetterQueue: string;
     apiKey: string;
     webhookSecrets: string;
     table: string;
@@ -140,6 +146,10 @@ describe('LifecycleStack with the committed cdk.json (bundled)', () => {
     ids = {
       queue: logicalIdOf(template, 'AWS::SQS::Queue', { QueueName: DEFAULTS.queueName }),
       deadLetterQueue: logicalIdOf(template, 'AWS::SQS::Queue', { QueueName: DEFAULTS.deadLetterQueueName }),
+      priorityQueue: logicalIdOf(template, 'AWS::SQS::Queue', { QueueName: DEFAULTS.priorityQueueName }),
+      priorityDeadLetterQueue: logicalIdOf(template, 'AWS::SQS::Queue', {
+        QueueName: DEFAULTS.priorityDeadLetterQueueName,
+      }),
       apiKey: logicalIdOf(template, 'AWS::SecretsManager::Secret', { Name: DEFAULTS.apiKeySecretName }),
       webhookSecrets: logicalIdOf(template, 'AWS::SecretsManager::Secret', {
         Name: DEFAULTS.webhookSecretsSecretName,
@@ -152,7 +162,12 @@ describe('LifecycleStack with the committed cdk.json (bundled)', () => {
   describe('queues', () => {
     it('are FIFO with SQS-managed encryption and keep messages 14 days', () => {
       expect(DEFAULTS.deadLetterRetentionDays).toBe(14);
-      for (const name of [DEFAULTS.queueName, DEFAULTS.deadLetterQueueName]) {
+      for (const name of [
+        DEFAULTS.queueName,
+        DEFAULTS.deadLetterQueueName,
+        DEFAULTS.priorityQueueName,
+        DEFAULTS.priorityDeadLetterQueueName,
+      ]) {
         template.hasResourceProperties('AWS::SQS::Queue', {
           QueueName: name,
           FifoQueue: true,
@@ -211,6 +226,54 @@ describe('LifecycleStack with the committed cdk.json (bundled)', () => {
     // FIFO event sources reject a batching window.
     const mapping = Object.values(template.findResources('AWS::Lambda::EventSourceMapping'))[0];
     expect(mapping?.Properties.MaximumBatchingWindowInSeconds).toBeUndefined();
+  });
+
+  describe('priority lane', () => {
+    it('is a FIFO queue of its own that redrives to a DLQ of its own', () => {
+      template.hasResourceProperties('AWS::SQS::Queue', {
+        QueueName: DEFAULTS.priorityQueueName,
+        VisibilityTimeout: DEFAULTS.visibilityTimeoutSeconds,
+        RedrivePolicy: {
+          deadLetterTargetArn: { 'Fn::GetAtt': [ids.priorityDeadLetterQueue, 'Arn'] },
+          maxReceiveCount: DEFAULTS.maxReceiveCount,
+        },
+      });
+    });
+
+    it('feeds a worker function of its own, with reserved concurrency its mapping matches', () => {
+      const priorityWorker = functionIdOf(template, PRIORITY_WORKER);
+      template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+        EventSourceArn: { 'Fn::GetAtt': [ids.priorityQueue, 'Arn'] },
+        FunctionName: { Ref: priorityWorker },
+        BatchSize: DEFAULTS.batchSize,
+        FunctionResponseTypes: ['ReportBatchItemFailures'],
+        ScalingConfig: { MaximumConcurrency: DEFAULTS.priorityReservedConcurrency },
+      });
+      expect(functionWith(template, PRIORITY_WORKER).Properties).toMatchObject({
+        ReservedConcurrentExecutions: DEFAULTS.priorityReservedConcurrency,
+        Timeout: DEFAULTS.workerTimeoutSeconds,
+        Environment: { Variables: { [ENV.deadLetterQueueUrl]: { Ref: ids.priorityDeadLetterQueue } } },
+      });
+      // The standard lane keeps its mapping's cap and reserves nothing: no backlog there can take
+      // the priority lane's capacity, and it reserves none of the account's.
+      template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+        EventSourceArn: { 'Fn::GetAtt': [ids.queue, 'Arn'] },
+        FunctionName: { Ref: functionIdOf(template, WORKER) },
+      });
+      expect(functionWith(template, WORKER).Properties.ReservedConcurrentExecutions).toBeUndefined();
+      expect(Object.keys(template.findResources('AWS::Lambda::EventSourceMapping'))).toHaveLength(2);
+    });
+
+    it('gives ingest and the sweep both lanes through the ENV names', () => {
+      for (const description of [INGEST, SWEEP]) {
+        expect(functionWith(template, description).Properties.Environment).toMatchObject({
+          Variables: {
+            [ENV.queueUrl]: { Ref: ids.queue },
+            [ENV.priorityQueueUrl]: { Ref: ids.priorityQueue },
+          },
+        });
+      }
+    });
   });
 
   it('stores state on demand with PITR, TTL, encryption, and keeps the table on destroy', () => {
@@ -274,7 +337,7 @@ describe('LifecycleStack with the committed cdk.json (bundled)', () => {
   describe('functions', () => {
     it('run nodejs24.x on arm64 with a log group that expires', () => {
       const functions = Object.values(template.findResources('AWS::Lambda::Function') as Resources);
-      expect(functions).toHaveLength(3);
+      expect(functions).toHaveLength(4);
       for (const fn of functions) {
         expect(fn.Properties).toMatchObject({
           Runtime: 'nodejs24.x',
@@ -375,6 +438,22 @@ describe('LifecycleStack with the committed cdk.json (bundled)', () => {
       expect(onTable.map((s) => s.Resource)).toEqual([{ 'Fn::GetAtt': [ids.table, 'Arn'] }]);
     });
 
+    it("the priority lane's worker consumes only its queue and sends only to its own DLQ, with the worker's table grants", () => {
+      const statements = statementsOf(template, PRIORITY_WORKER);
+      const sends = statements.filter((s) => actionsOf(s).includes('sqs:SendMessage'));
+      expect(sends.map((s) => s.Resource)).toEqual([{ 'Fn::GetAtt': [ids.priorityDeadLetterQueue, 'Arn'] }]);
+      const consumes = statements.filter((s) => actionsOf(s).includes('sqs:DeleteMessage'));
+      expect(consumes.map((s) => s.Resource)).toEqual([{ 'Fn::GetAtt': [ids.priorityQueue, 'Arn'] }]);
+      const tableActions = statements.flatMap(actionsOf).filter((a) => a.startsWith('dynamodb:'));
+      expect(tableActions.sort()).toEqual([...WORKER_TABLE_ACTIONS].sort());
+      const onSecrets = statements.filter((s) => actionsOf(s).some((a) => a.startsWith('secretsmanager:')));
+      expect(onSecrets.map((s) => s.Resource)).toEqual([{ Ref: ids.apiKey }]);
+      for (const id of [ids.queue, ids.deadLetterQueue, ids.webhookSecrets]) {
+        expect(JSON.stringify(statements)).not.toContain(`"${id}"`);
+      }
+      for (const statement of statements) expect(JSON.stringify(statement.Resource)).not.toContain('*');
+    });
+
     it('the worker may Scan (the brake counts links) and DeleteItem (cancels a schedule), never Query', () => {
       const tableActions = statementsOf(template, WORKER)
         .flatMap(actionsOf)
@@ -390,7 +469,7 @@ describe('LifecycleStack with the committed cdk.json (bundled)', () => {
       expect(tableActions).not.toContain('dynamodb:Query');
     });
 
-    it('the sweep Queries only the due index, writes items, reads the API key and sends only to the queue', () => {
+    it("the sweep Queries only the due index, writes items, reads the API key and sends only to the lanes' queues", () => {
       const statements = statementsOf(template, SWEEP);
       const services = new Set(statements.flatMap(actionsOf).map((a) => a.split(':')[0]));
       expect([...services].sort()).toEqual(['dynamodb', 'logs', 'secretsmanager', 'sqs']);
@@ -402,24 +481,34 @@ describe('LifecycleStack with the committed cdk.json (bundled)', () => {
       ]);
       expect(SWEEP_TABLE_ACTIONS).not.toContain('dynamodb:Scan');
       const sqs = statements.filter((s) => actionsOf(s).some((a) => a.startsWith('sqs:')));
-      expect(sqs.map((s) => s.Resource)).toEqual([{ 'Fn::GetAtt': [ids.queue, 'Arn'] }]);
+      expect(sqs.map((s) => s.Resource)).toEqual([
+        { 'Fn::GetAtt': [ids.queue, 'Arn'] },
+        { 'Fn::GetAtt': [ids.priorityQueue, 'Arn'] },
+      ]);
       expect(sqs.flatMap(actionsOf)).not.toContain('sqs:ReceiveMessage');
       const onSecrets = statements.filter((s) => actionsOf(s).some((a) => a.startsWith('secretsmanager:')));
       expect(onSecrets.map((s) => s.Resource)).toEqual([{ Ref: ids.apiKey }]);
       expect(JSON.stringify(statements)).not.toContain(ids.webhookSecrets);
-      expect(JSON.stringify(statements)).not.toContain(ids.deadLetterQueue);
+      expect(JSON.stringify(statements)).not.toContain(`"${ids.deadLetterQueue}"`);
+      expect(JSON.stringify(statements)).not.toContain(ids.priorityDeadLetterQueue);
       for (const statement of statements) expect(JSON.stringify(statement.Resource)).not.toContain('*');
     });
 
-    it('the ingest function reads the webhook secrets only and can only send to the queue', () => {
+    it("the ingest function reads the webhook secrets only and can only send to the lanes' queues", () => {
       const statements = statementsOf(template, INGEST);
       const services = new Set(statements.flatMap(actionsOf).map((a) => a.split(':')[0]));
       expect([...services].sort()).toEqual(['logs', 'secretsmanager', 'sqs']);
       const sqsActions = statements.flatMap(actionsOf).filter((a) => a.startsWith('sqs:'));
-      expect(sqsActions.sort()).toEqual(['sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:SendMessage']);
-      for (const statement of statements.filter((s) => actionsOf(s).some((a) => a.startsWith('sqs:')))) {
-        expect(statement.Resource).toEqual({ 'Fn::GetAtt': [ids.queue, 'Arn'] });
-      }
+      expect([...new Set(sqsActions)].sort()).toEqual([
+        'sqs:GetQueueAttributes',
+        'sqs:GetQueueUrl',
+        'sqs:SendMessage',
+      ]);
+      const onQueues = statements.filter((s) => actionsOf(s).some((a) => a.startsWith('sqs:')));
+      expect(onQueues.map((s) => s.Resource)).toEqual([
+        { 'Fn::GetAtt': [ids.queue, 'Arn'] },
+        { 'Fn::GetAtt': [ids.priorityQueue, 'Arn'] },
+      ]);
       const onSecrets = statements.filter((s) => actionsOf(s).some((a) => a.startsWith('secretsmanager:')));
       expect(onSecrets.map((s) => s.Resource)).toEqual([{ Ref: ids.webhookSecrets }]);
       expect(JSON.stringify(statements)).not.toContain(ids.apiKey);
@@ -486,7 +575,7 @@ describe('LifecycleStack with the committed cdk.json (bundled)', () => {
 
     it('fire and clear on the SNS topic', () => {
       const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm') as Resources);
-      expect(alarms).toHaveLength(7);
+      expect(alarms).toHaveLength(10);
       for (const alarm of alarms) {
         expect(alarm.Properties.AlarmActions).toEqual(topicRef());
         expect(alarm.Properties.OKActions).toEqual(topicRef());
@@ -514,6 +603,28 @@ describe('LifecycleStack with the committed cdk.json (bundled)', () => {
         Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [ids.queue, 'QueueName'] } }],
         ComparisonOperator: 'GreaterThanThreshold',
         Threshold: DEFAULT_OLDEST_MESSAGE_AGE_ALARM_SECONDS,
+      });
+    });
+
+    it("watch the priority lane on its own: its DLQ, its worker's errors and a termination waiting a minute", () => {
+      template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        MetricName: 'ApproximateNumberOfMessagesVisible',
+        Dimensions: [
+          { Name: 'QueueName', Value: { 'Fn::GetAtt': [ids.priorityDeadLetterQueue, 'QueueName'] } },
+        ],
+        Threshold: 0,
+        AlarmDescription: Match.stringLikeRegexp('Terminations were dead-lettered'),
+      });
+      template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        MetricName: 'ApproximateAgeOfOldestMessage',
+        Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [ids.priorityQueue, 'QueueName'] } }],
+        Threshold: DEFAULT_PRIORITY_OLDEST_MESSAGE_AGE_ALARM_SECONDS,
+      });
+      template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        Namespace: 'AWS/Lambda',
+        MetricName: 'Errors',
+        Dimensions: [{ Name: 'FunctionName', Value: { Ref: functionIdOf(template, PRIORITY_WORKER) } }],
+        Threshold: 0,
       });
     });
 
@@ -595,6 +706,8 @@ describe('LifecycleStack with the committed cdk.json (bundled)', () => {
     }
     expect(outputs.QueueUrl?.Value).toEqual({ Ref: ids.queue });
     expect(outputs.DeadLetterQueueUrl?.Value).toEqual({ Ref: ids.deadLetterQueue });
+    expect(outputs.PriorityQueueUrl?.Value).toEqual({ Ref: ids.priorityQueue });
+    expect(outputs.PriorityDeadLetterQueueUrl?.Value).toEqual({ Ref: ids.priorityDeadLetterQueue });
     expect(outputs.StateTableName?.Value).toEqual({ Ref: ids.table });
     expect(outputs.AlarmTopicArn?.Value).toEqual({ Ref: ids.topic });
     expect(outputs.SweepFunctionName?.Value).toEqual({ Ref: functionIdOf(template, SWEEP) });
@@ -655,12 +768,13 @@ describe('LifecycleStack with the committed cdk.json (bundled)', () => {
       for (let dir = dirname(bundlePath(INGEST)); dir !== dirname(dir); dir = dirname(dir)) {
         expect(existsSync(join(dir, 'node_modules')), dir).toBe(false);
       }
-      for (const description of [WORKER, SWEEP]) {
+      for (const description of [WORKER, PRIORITY_WORKER, SWEEP]) {
         const bundle = await import(pathToFileURL(bundlePath(description)).href);
         expect(typeof bundle.handler, String(description)).toBe('function');
       }
       const saved = { ...process.env };
       process.env[ENV.queueUrl] = 'https://sqs.us-east-1.amazonaws.com/123456789012/q.fifo';
+      process.env[ENV.priorityQueueUrl] = 'https://sqs.us-east-1.amazonaws.com/123456789012/t.fifo';
       process.env[ENV.webhookSecretsSecretId] = 'unused-by-healthz';
       process.env.AWS_REGION = 'us-east-1';
       try {
@@ -697,6 +811,8 @@ describe('LifecycleStack with every option set by -c (not bundled)', () => {
         dryRun: 'true',
         alarmEmail: 'oncall@example.com',
         oldestMessageAgeAlarmSeconds: '1800',
+        priorityReservedConcurrency: '0',
+        priorityOldestMessageAgeAlarmSeconds: '120',
         deleteGraceDays: '14',
         deletionBrakeWindowMinutes: '30',
         deletionBrakeMinimum: '3',
@@ -755,6 +871,15 @@ describe('LifecycleStack with every option set by -c (not bundled)', () => {
       MetricName: 'ApproximateAgeOfOldestMessage',
       Threshold: 1800,
     });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'ApproximateAgeOfOldestMessage',
+      Threshold: 120,
+    });
+    // 0: nothing reserved (an account at the 10-execution quota); the lane's mapping keeps SQS's minimum.
+    expect(functionWith(template, PRIORITY_WORKER).Properties.ReservedConcurrentExecutions).toBeUndefined();
+    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      ScalingConfig: { MaximumConcurrency: 2 },
+    });
     expect(template.toJSON().Parameters?.CpaasAccountId).toBeUndefined();
   });
 
@@ -789,9 +914,9 @@ describe('LifecycleStack with every option set by -c (not bundled)', () => {
       ).Metadata;
       return (metadata?.cdk_nag?.rules_to_suppress ?? []).flatMap((rule) => rule.applies_to ?? []);
     });
-    // On the two roles that read the API key (worker, sweep), for that one ARN pattern.
+    // On the three roles that read the API key (both lanes' workers, sweep), for that one ARN pattern.
     expect(suppressed).toEqual(
-      Array(2).fill(
+      Array(3).fill(
         'Resource::arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:hr/cpaas-key-??????',
       ),
     );

@@ -1,11 +1,14 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { type Message, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import type { LaneQueueUrls } from '../../lambdas/core/events/lane.js';
 import { type ProvisionedResources, provisionLocalResources } from '../../tools/local/provision.js';
 import { motoClientConfig, uniqueName } from './aws.js';
 
 export interface AwsFixture {
   readonly resources: ProvisionedResources;
+  /** Both lanes' queues, as the producers route to them. */
+  readonly queueUrls: LaneQueueUrls;
   readonly dynamodb: DynamoDBClient;
   readonly sqs: SQSClient;
   readonly secrets: SecretsManagerClient;
@@ -24,6 +27,8 @@ export async function awsFixture(apiKey = 'unused-key', maxReceiveCount = 3): Pr
     names: {
       queueName: `${uniqueName('events')}.fifo`,
       deadLetterQueueName: `${uniqueName('dlq')}.fifo`,
+      priorityQueueName: `${uniqueName('terminations')}.fifo`,
+      priorityDeadLetterQueueName: `${uniqueName('terminations-dlq')}.fifo`,
       stateTableName: uniqueName('state'),
       apiKeySecretName: uniqueName('api-key'),
       webhookSecretsSecretName: uniqueName('webhooks'),
@@ -34,6 +39,7 @@ export async function awsFixture(apiKey = 'unused-key', maxReceiveCount = 3): Pr
   const secrets = new SecretsManagerClient(aws);
   return {
     resources,
+    queueUrls: { standard: resources.queueUrl, priority: resources.priority.queueUrl },
     dynamodb,
     sqs,
     secrets,

@@ -25,6 +25,8 @@ export function uniqueResourceNames(prefix: string): ResourceNames {
   return {
     queueName: `${unique}-events.fifo`,
     deadLetterQueueName: `${unique}-dlq.fifo`,
+    priorityQueueName: `${unique}-terminations.fifo`,
+    priorityDeadLetterQueueName: `${unique}-terminations-dlq.fifo`,
     stateTableName: `${unique}-state`,
     apiKeySecretName: `${unique}/api-key`,
     webhookSecretsSecretName: `${unique}/webhook-secrets`,

@@ -5,6 +5,7 @@ import type { TerminationPolicy } from '../../lambdas/contract/settings.js';
 import { SecretsManagerApiKey, withKeyRefresh } from '../../lambdas/core/cpaas/api-key.js';
 import { CpaasClient } from '../../lambdas/core/cpaas/client.js';
 import type { User } from '../../lambdas/core/cpaas/schemas.js';
+import { LANES, type Lane } from '../../lambdas/core/events/lane.js';
 import {
   type CreateLifecycleEventInput,
   createLifecycleEvent,
@@ -12,6 +13,7 @@ import {
   type LifecycleEvent,
 } from '../../lambdas/core/events/lifecycle-event.js';
 import { DynamoDeletionBrake } from '../../lambdas/core/state/deletion-brake.js';
+import { DynamoEmployeeLeases } from '../../lambdas/core/state/employee-lease.js';
 import { DynamoHoldStore } from '../../lambdas/core/state/hold-store.js';
 import { DynamoScheduleStore } from '../../lambdas/core/state/schedule-store.js';
 import { DynamoStateStore } from '../../lambdas/core/state/state-store.js';
@@ -49,11 +51,13 @@ export interface WorkerFixture {
     overrides?: Partial<WorkerDependencies> & { policy?: TerminationPolicy },
   ): (records: SQSRecord[], remainingMs?: () => number) => Promise<SQSBatchResponse>;
   /**
-   * Receives what is on the lifecycle queue (a swept schedule, a released hold), runs it through a
+   * Receives what is on the lifecycle queues of both lanes (a swept schedule, a released hold), runs it through a
    * handler with `overrides` as the event source mapping would, deletes what succeeded, and
    * returns the outcome lines.
    */
   deliverQueued(overrides?: Partial<WorkerDependencies>): Promise<LogLine[]>;
+  /** As `deliverQueued`, for one lane's queue only: how a test makes one lane overtake the other. */
+  deliverLane(lane: Lane, overrides?: Partial<WorkerDependencies>): Promise<LogLine[]>;
   /** Runs one event through a default handler and returns the outcome line it logged. */
   apply(event: LifecycleEvent, overrides?: Partial<WorkerDependencies>): Promise<LogLine>;
   close(): Promise<void>;
@@ -126,6 +130,7 @@ export async function workerFixture(maxReceiveCount = 3): Promise<WorkerFixture>
       brake: new DynamoDeletionBrake({ client: aws.dynamodb, tableName, now: clock }),
       holds,
       schedules,
+      leases: new DynamoEmployeeLeases({ client: aws.dynamodb, tableName }),
       clock,
       maxReceiveCount,
       logger,
@@ -152,9 +157,9 @@ export async function workerFixture(maxReceiveCount = 3): Promise<WorkerFixture>
     handler,
     usersWithEmail: (email) =>
       sandbox.control.users().filter((user) => user.email?.toLowerCase() === email.toLowerCase()),
-    async deliverQueued(overrides) {
+    async deliverLane(lane, overrides) {
       const before = logs.length;
-      const { queueUrl, queueArn } = aws.resources;
+      const { queueUrl, queueArn } = lane === 'priority' ? aws.resources.priority : aws.resources;
       for (;;) {
         const { Messages = [] } = await aws.sqs.send(
           new ReceiveMessageCommand({
@@ -172,6 +177,17 @@ export async function workerFixture(maxReceiveCount = 3): Promise<WorkerFixture>
           await aws.sqs.send(
             new DeleteMessageCommand({ QueueUrl: queueUrl, ReceiptHandle: record.receiptHandle }),
           );
+        }
+      }
+      return logs.slice(before);
+    },
+    async deliverQueued(overrides) {
+      const before = logs.length;
+      // Both lanes, until a pass over the two finds nothing: as their event source mappings would.
+      for (let delivered = true; delivered; ) {
+        delivered = false;
+        for (const lane of LANES) {
+          if ((await this.deliverLane(lane, overrides)).length > 0) delivered = true;
         }
       }
       return logs.slice(before);

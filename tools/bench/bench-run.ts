@@ -9,6 +9,7 @@ import { type CostInputs, costPerMillionEvents } from './cost.js';
 import { countAwsCalls } from './http-call-counter.js';
 import { measureIngest, measureIngestRequest } from './ingest-latency.js';
 import { silencePowertools } from './quiet-powertools.js';
+import { LEAVERS, measureRevoke, percentile, type RevokeFigures } from './revoke-latency.js';
 import { type SustainedRunFigures, sustainedRun } from './sustained-run.js';
 import { measureBatchVsSingle, measureThroughput } from './throughput.js';
 import { startWorkerHarness, type WorkerHarness } from './worker-harness.js';
@@ -24,6 +25,8 @@ export interface BenchRow {
 export interface BenchOptions {
   /** Events for the Secrets Manager, memory and per-event duration figures. */
   readonly events: number;
+  /** Hires queued ahead of the terminations in the revoke-latency figures (issue #18 asks 1,000 and 10,000). */
+  readonly backlog: number;
   readonly log: (line: string) => void;
 }
 
@@ -172,6 +175,55 @@ function cliStartRow(figures: CliStartFigures): BenchRow {
   };
 }
 
+function latencyText(figures: RevokeFigures): string {
+  const p50 = percentile(figures.latenciesS, 0.5);
+  const p99 = percentile(figures.latenciesS, 0.99);
+  return `p50 ${p50.toFixed(2)} s, p99 ${p99.toFixed(2)} s`;
+}
+
+/**
+ * Revocation (202 to the user's DELETE at the CPaaS fake) with an empty queue and behind a
+ * backlog of hires, with the priority lane and, for comparison, without it (terminations on the
+ * standard queue behind the backlog); and what the lane costs the backlog itself.
+ */
+async function revokeRows(backlog: number, log: (line: string) => void): Promise<BenchRow[]> {
+  const [empty, behind, without] = (await measureRevoke(
+    [
+      { backlog: 0, lane: true },
+      { backlog, lane: true },
+      { backlog, lane: false },
+    ],
+    log,
+  )) as [RevokeFigures, RevokeFigures, RevokeFigures];
+  const queued = backlog.toLocaleString('en-US');
+  const ratio = behind.backlogPerSecond / without.backlogPerSecond;
+  return [
+    {
+      figure: `10. revoke latency, empty queue, ${LEAVERS} back to back (local mode, priority lane)`,
+      measured: latencyText(empty),
+      target: 'p99 <= 0.5 s',
+      met: percentile(empty.latenciesS, 0.99) <= 0.5,
+    },
+    {
+      figure: `10. revoke latency behind ${queued} queued hires, ${LEAVERS} back to back (priority lane)`,
+      measured: latencyText(behind),
+      target: 'p99 <= 1 s',
+      met: percentile(behind.latenciesS, 0.99) <= 1,
+    },
+    {
+      figure: `10. revoke latency behind ${queued} queued hires, without the lane (standard queue)`,
+      measured: latencyText(without),
+      target: '',
+    },
+    {
+      figure: `10. backlog of ${queued} hires applied per s, with the lane / without`,
+      measured: `${behind.backlogPerSecond.toFixed(1)} / ${without.backlogPerSecond.toFixed(1)} = ${ratio.toFixed(2)}`,
+      target: '>= 0.95',
+      met: ratio >= 0.95,
+    },
+  ];
+}
+
 function contextRow(sustained: SustainedRunFigures, retriedRecords: number): BenchRow {
   return {
     figure: 'context: worker ms per event, batches of 10, 0 ms latency (moto DynamoDB)',
@@ -226,6 +278,8 @@ export async function runBench(options: BenchOptions): Promise<BenchRow[]> {
       cliStartRow(cliStart),
       contextRow(sustained, harness.retriedRecords),
     );
+    options.log(`bench: revoke latency, empty and behind ${options.backlog} hires`);
+    rows.push(...(await revokeRows(options.backlog, options.log)));
     return rows;
   } finally {
     awsCalls.stop();

@@ -1,4 +1,5 @@
 import { UserLinkedElsewhereError } from '../../lambdas/core/converge/errors.js';
+import type { EmployeeLeases } from '../../lambdas/core/state/employee-lease.js';
 import type { ScheduledEvent, ScheduleStore } from '../../lambdas/core/state/schedule-store.js';
 import type {
   EmployeeLink,
@@ -75,5 +76,21 @@ export class MemoryScheduleStore implements ScheduleStore {
   async *listDue(now: Date): AsyncIterable<ScheduledEvent> {
     const due = [...this.#pending.values()].filter((event) => new Date(event.dueAt) <= now);
     yield* due.sort((a, b) => a.dueAt.localeCompare(b.dueAt));
+  }
+}
+
+/** Employee leases in one process: each employee's work chained after the previous one's. */
+export class MemoryEmployeeLeases implements EmployeeLeases {
+  readonly #tails = new Map<string, Promise<unknown>>();
+
+  async withLease<T>(employeeKey: string, _deadline: number, work: () => Promise<T>): Promise<T> {
+    const previous = this.#tails.get(employeeKey) ?? Promise.resolve();
+    const run = previous.catch(() => {}).then(work);
+    this.#tails.set(employeeKey, run);
+    try {
+      return await run;
+    } finally {
+      if (this.#tails.get(employeeKey) === run) this.#tails.delete(employeeKey);
+    }
   }
 }

@@ -27,7 +27,7 @@ import {
 } from '../local/provision.js';
 import { type RunningSandbox, startSandbox } from '../sandbox/index.js';
 import { BRAKE_OFF_ENV } from './brake-off.js';
-import { MemoryScheduleStore, MemoryStateStore } from './memory-state-store.js';
+import { MemoryEmployeeLeases, MemoryScheduleStore, MemoryStateStore } from './memory-state-store.js';
 import { uniqueSuffix } from './unique-suffix.js';
 
 export interface WorkerHarness {
@@ -120,6 +120,8 @@ export async function startWorkerHarness(): Promise<WorkerHarness> {
     names: {
       queueName: `bench-${suffix}.fifo`,
       deadLetterQueueName: `bench-dlq-${suffix}.fifo`,
+      priorityQueueName: `bench-priority-${suffix}.fifo`,
+      priorityDeadLetterQueueName: `bench-priority-dlq-${suffix}.fifo`,
       stateTableName: `bench-state-${suffix}`,
       apiKeySecretName: `bench-key-${suffix}`,
       webhookSecretsSecretName: `bench-webhooks-${suffix}`,
@@ -135,6 +137,7 @@ export async function startWorkerHarness(): Promise<WorkerHarness> {
     ...dependencies,
     store: new MemoryStateStore(),
     schedules: new MemoryScheduleStore(),
+    leases: new MemoryEmployeeLeases(),
   });
   const ingestDependencies = ingestDependenciesFromEnv(env, aws);
   const ingest = await startIngestServer({

@@ -12,11 +12,17 @@ export function registerBenchCommands(program: Command): void {
     .command('bench')
     .description(COMMAND_SUMMARIES.bench)
     .option('--events <n>', 'events for the secret-call, memory and per-event figures', '300')
-    .action(async (flags: { events: string }, command: Command) => {
+    .option(
+      '--backlog <n>',
+      'hires queued ahead of the terminations in the revoke-latency figures (10000 takes long here)',
+      '1000',
+    )
+    .action(async (flags: { events: string; backlog: string }, command: Command) => {
       const events = integerFlag(command, '--events', flags.events, 100, 1_000_000);
+      const backlog = integerFlag(command, '--backlog', flags.backlog, 10, 100_000);
       const log = (line: string) => process.stderr.write(`${line}\n`);
       const started = Date.now();
-      const rows = await runBench({ events, log });
+      const rows = await runBench({ events, backlog, log });
       for (const line of formatBenchTable(rows)) process.stdout.write(`${line}\n`);
       process.stdout.write(`bench took ${((Date.now() - started) / 1000).toFixed(0)} s\n`);
     });

@@ -12,6 +12,7 @@ import {
 } from '../operations/holds.js';
 import { COMMAND_SUMMARIES } from './command-summaries.js';
 import { confirm } from './confirm.js';
+import { type LaneQueueFlags, laneQueueOptions, requiredLaneQueueUrls } from './lane-queue-options.js';
 import { allOrIds, flagOrEnvOption, refuseUnattended, requiredString, SHARED_SETTINGS } from './options.js';
 import { print } from './output.js';
 import { withSqs } from './sqs-client.js';
@@ -84,37 +85,40 @@ function registerList(holds: Command): void {
 }
 
 function registerRelease(holds: Command): void {
-  holds
+  const release = holds
     .command('release')
     .description(
-      'Send held terminations back to the lifecycle queue; the worker applies them past the brake.',
+      "Send held terminations back to their lane's lifecycle queue; the worker applies them past the brake.",
     )
-    .addOption(tableOption())
-    .addOption(flagOrEnvOption(SHARED_SETTINGS.queueUrl, 'url', 'lifecycle queue URL'))
+    .addOption(tableOption());
+  for (const option of laneQueueOptions('to release to')) release.addOption(option);
+  release
     .option('--all', 'every hold')
     .addOption(idOption())
     .option('--json', 'print JSON')
-    .action(async (flags: SelectionFlags & { queueUrl?: string }, command: Command) => {
+    .action(async (flags: SelectionFlags & LaneQueueFlags, command: Command) => {
       const selection = allOrIds(command, flags, ID_USAGE);
-      const queueUrl = requiredString(command, flags.queueUrl, SHARED_SETTINGS.queueUrl);
+      const queueUrls = requiredLaneQueueUrls(command, flags);
       const released = await withSqs((sqs) =>
         withHolds(command, flags, (store) =>
           releaseHolds({
             holds: store,
             sqs,
-            queueUrl,
+            queueUrls,
             selection,
             ...(flags.json
               ? {}
               : {
                   onReleased: (hold) =>
-                    print(`released ${hold.employeeKey} event ${hold.eventId} -> message ${hold.messageId}`),
+                    print(
+                      `released ${hold.employeeKey} event ${hold.eventId} -> message ${hold.messageId} on ${hold.queueUrl}`,
+                    ),
                 }),
           }),
         ),
       );
-      if (flags.json) print(JSON.stringify({ queueUrl, released }));
-      else print(`${released.length} hold(s) released to ${queueUrl}.`);
+      if (flags.json) print(JSON.stringify({ queueUrls, released }));
+      else print(`${released.length} hold(s) released.`);
     });
 }
 

@@ -32,6 +32,7 @@ export function requiredString(command: Command, value: string | undefined, sour
 export const SHARED_SETTINGS = {
   stateTable: { flag: '--table', env: ENV.stateTableName },
   queueUrl: { flag: '--queue-url', env: ENV.queueUrl },
+  priorityQueueUrl: { flag: '--priority-queue-url', env: ENV.priorityQueueUrl },
 } as const satisfies Record<string, FlagOrEnv>;
 
 /** The option for a flag-or-env setting; its help names the variable, as the usage error does. */

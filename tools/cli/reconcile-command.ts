@@ -3,8 +3,9 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { type Command, Option } from 'commander';
 import type { CpaasClient } from '../../lambdas/core/cpaas/client.js';
+import type { LaneQueueUrls } from '../../lambdas/core/events/lane.js';
 import { DynamoStateStore } from '../../lambdas/core/state/state-store.js';
-import { sqsEventQueue } from '../../lambdas/ingest/enqueue.js';
+import { sqsLaneRoutedQueue } from '../../lambdas/ingest/lane-routed-queue.js';
 import { DeletionThresholdError, InvalidRosterError } from '../operations/errors.js';
 import { createProgress } from '../operations/progress.js';
 import {
@@ -19,15 +20,15 @@ import {
 import { parseRoster, rosterFormatOf } from '../operations/roster.js';
 import { COMMAND_SUMMARIES } from './command-summaries.js';
 import { addConnectionOptions, type ConnectionFlags, clientFor } from './cpaas-connection.js';
+import { type LaneQueueFlags, laneQueueOptions, requiredLaneQueueUrls } from './lane-queue-options.js';
 import { flagOrEnvOption, integerArgument, requiredString, SHARED_SETTINGS, usageError } from './options.js';
 import { print } from './output.js';
 
-interface ReconcileFlags extends ConnectionFlags {
+interface ReconcileFlags extends ConnectionFlags, LaneQueueFlags {
   roster: string;
   apply?: boolean;
   allowDeletes: number;
   table?: string;
-  queueUrl?: string;
   tenant?: string;
 }
 
@@ -63,13 +64,14 @@ async function planFromState(
 async function enqueuePlan(
   plan: ReconcilePlan,
   sqs: SQSClient,
-  queueUrl: string,
+  queueUrls: LaneQueueUrls,
   flags: ReconcileFlags,
 ): Promise<number> {
   const sending = createProgress('events enqueued');
   try {
     const events = await applyReconcilePlan(plan, {
-      queue: sqsEventQueue(sqs, queueUrl),
+      // Deprovisions on the priority lane, the rest on the standard one, as ingest routes them.
+      queue: sqsLaneRoutedQueue(sqs, queueUrls),
       allowDeletes: flags.allowDeletes,
       ...(flags.tenant === undefined ? {} : { tenant: flags.tenant }),
       onProgress: (sent, total) => sending.update(sent, total),
@@ -120,11 +122,11 @@ export function registerReconcileCommands(program: Command): void {
         .default(DEFAULT_ALLOWED_DELETES),
     )
     .addOption(flagOrEnvOption(SHARED_SETTINGS.stateTable, 'name', 'state table'))
-    .addOption(flagOrEnvOption(SHARED_SETTINGS.queueUrl, 'url', 'lifecycle queue for --apply'))
     .option('--tenant <tenant>', 'HR tenant of the roster (default: "default")');
+  for (const option of laneQueueOptions('for --apply')) command.addOption(option);
   addConnectionOptions(command).action(async (flags: ReconcileFlags, self: Command) => {
     const tableName = requiredString(self, flags.table, SHARED_SETTINGS.stateTable);
-    const queueUrl = flags.apply ? requiredString(self, flags.queueUrl, SHARED_SETTINGS.queueUrl) : undefined;
+    const queueUrls = flags.apply ? requiredLaneQueueUrls(self, flags) : undefined;
     const roster = await readRoster(self, flags.roster);
     const api = clientFor(self, flags);
     const dynamodb = new DynamoDBClient({});
@@ -132,8 +134,8 @@ export function registerReconcileCommands(program: Command): void {
     try {
       const store = new DynamoStateStore({ client: dynamodb, tableName });
       const plan = await planFromState(roster, api, store, flags.tenant);
-      const enqueued = queueUrl ? await enqueuePlan(plan, sqs, queueUrl, flags) : 0;
-      printOutcome(plan, Boolean(queueUrl), enqueued, flags.json);
+      const enqueued = queueUrls ? await enqueuePlan(plan, sqs, queueUrls, flags) : 0;
+      printOutcome(plan, Boolean(queueUrls), enqueued, flags.json);
     } finally {
       await api.close();
       dynamodb.destroy();

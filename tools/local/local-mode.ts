@@ -1,5 +1,6 @@
 import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { DEFAULTS } from '../../lambdas/contract/settings.js';
+import { LANES, type Lane } from '../../lambdas/core/events/lane.js';
 import { createIngestHandler, ingestDependenciesFromEnv } from '../../lambdas/ingest/handler.js';
 import { sweepPortsFromEnv } from '../../lambdas/sweep/handler.js';
 import { type SweepReport, sweep } from '../../lambdas/sweep/sweep.js';
@@ -37,7 +38,8 @@ export interface LocalModeOptions {
    * Short, so a failed event comes back in seconds instead of the stack's 6 minutes. The worker
    * keeps the stack's time budget (`DEFAULTS.workerTimeoutSeconds`): it refuses to start records
    * with less than 10 s left. A batch outliving the visibility timeout is harmless here, because
-   * the one poller does not receive again until the handler has answered.
+   * a poller does not receive again until the handler has answered, and the employee lease keeps
+   * a redelivery from running beside the delivery still in flight.
    */
   readonly visibilityTimeoutSeconds?: number;
   readonly maxReceiveCount?: number;
@@ -45,7 +47,10 @@ export interface LocalModeOptions {
   readonly resourceNames?: Partial<ResourceNames>;
   /** Human-readable progress and outcome lines. */
   readonly log: (line: string) => void;
-  /** The SQS-triggered handler to run; the worker Lambda's entry point unless a test swaps it. */
+  /**
+   * The SQS-triggered handler to run on both lanes; unless a test swaps it, each lane runs the
+   * worker Lambda's entry point with that lane's environment (its own DLQ), as the stack does.
+   */
   readonly workerHandler?: SqsBatchHandler;
   /** How often the sweep runs (default the stack's `DEFAULTS.sweepIntervalSeconds`). */
   readonly sweepIntervalSeconds?: number;
@@ -63,6 +68,16 @@ export interface LocalModeReady {
   readonly awsEndpoint: string;
   readonly cpaasBaseUrl: string;
   readonly cpaasAccountId: string;
+  /** The priority lane (terminations): its queue and its own DLQ. */
+  readonly priorityQueueUrl: string;
+  readonly priorityDlqUrl: string;
+}
+
+/** One lane's queue and DLQ, and what its poller logs lines with. */
+interface LaneQueues {
+  readonly queueUrl: string;
+  readonly deadLetterQueueUrl: string;
+  readonly prefix: string;
 }
 
 export interface RunningLocalMode {
@@ -84,10 +99,31 @@ const DEAD_LETTER_WATCH_MS = 2_000;
 const LOCAL_REGION = 'us-east-1';
 const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
 
+/** Every few seconds, tells `onGrowth` the DLQ's count when it grew since the last look. */
+function watchDeadLetters(
+  sqs: SQSClient,
+  deadLetterQueueUrl: string,
+  onGrowth: (count: number) => void,
+): NodeJS.Timeout {
+  let seen = 0;
+  const look = async () => {
+    const { Attributes } = await sqs.send(
+      new GetQueueAttributesCommand({
+        QueueUrl: deadLetterQueueUrl,
+        AttributeNames: ['ApproximateNumberOfMessages'],
+      }),
+    );
+    const count = Number(Attributes?.ApproximateNumberOfMessages ?? 0);
+    if (count > seen) onGrowth(count);
+    seen = count;
+  };
+  return setInterval(() => look().catch(() => {}), DEAD_LETTER_WATCH_MS);
+}
+
 /**
  * The whole pipeline on one machine, from the same code and resource definitions as the stack:
  * moto_server for SQS, DynamoDB and Secrets Manager, the CPaaS sandbox, the ingest Lambda behind
- * a plain HTTP server, the worker Lambda fed by an emulated event source mapping, and the sweep
+ * a plain HTTP server, the worker Lambda fed by one emulated event source mapping per lane, and the sweep
  * on a timer in place of the stack's EventBridge schedule. Whatever
  * was started before a failure is stopped again before the error propagates.
  */
@@ -151,45 +187,50 @@ export async function startLocalMode(options: LocalModeOptions): Promise<Running
 
     const sqs = new SQSClient(aws);
     stoppers.push(async () => sqs.destroy());
-    let deadLetters = 0;
-    const watchDeadLetters = async () => {
-      const { Attributes } = await sqs.send(
-        new GetQueueAttributesCommand({
-          QueueUrl: resources.deadLetterQueueUrl,
-          AttributeNames: ['ApproximateNumberOfMessages'],
-        }),
-      );
-      const count = Number(Attributes?.ApproximateNumberOfMessages ?? 0);
-      if (count > deadLetters) {
-        options.log(
-          `DLQ now holds ${count} message(s): cpaas-lifecycle dlq list --queue-url ${resources.deadLetterQueueUrl}`,
-        );
-      }
-      deadLetters = count;
+    const lanes: Record<Lane, LaneQueues> = {
+      standard: { ...resources, prefix: '' },
+      priority: { ...resources.priority, prefix: '[priority lane] ' },
     };
     const limits = { maxReceiveCount: resources.maxReceiveCount, visibilityTimeoutSeconds };
-    const source = await startEventSource({
-      sqs,
-      queueUrl: resources.queueUrl,
-      handler: options.workerHandler ?? createWorkerHandler(workerDependenciesFromEnv(environment, aws)),
-      functionTimeoutMs: DEFAULTS.workerTimeoutSeconds * 1000,
-      onBatch: (report) => {
-        for (const line of describeBatch(report, limits)) options.log(line);
-      },
-      // One line when polling starts failing and one when it works again, not one a second.
-      onPollError: (error) => {
-        if (health.markDown('AWS endpoint', `polling the queue failed (${error.name})`)) {
-          options.log(`polling the queue failed (${error.name}); retrying until it answers`);
-        }
-      },
-      onPollOk: () => {
-        if (health.markUp('AWS endpoint')) options.log('polling the queue works again');
-      },
-    });
-    stoppers.push(() => source.stop());
-    // SQS's own redrive moves a message during a receive, outside any batch: watch the count.
-    const watcher = setInterval(() => watchDeadLetters().catch(() => {}), DEAD_LETTER_WATCH_MS);
-    stoppers.push(async () => clearInterval(watcher));
+    // One event source per lane, as the stack has one mapping per lane: the priority lane is served
+    // while the standard poller is busy with a backlog. The priority lane polls with as many batches
+    // in flight as its mapping's maximum concurrency in the stack, so one slow termination does
+    // not hold up the next leaver's (FIFO groups still go one batch at a time).
+    for (const lane of LANES) {
+      const { queueUrl, deadLetterQueueUrl, prefix } = lanes[lane];
+      const laneEnvironment = handlerEnvironment(aws, resources, cpaas, lane);
+      const handler =
+        options.workerHandler ?? createWorkerHandler(workerDependenciesFromEnv(laneEnvironment, aws));
+      const pollers = lane === 'priority' ? DEFAULTS.priorityReservedConcurrency : 1;
+      for (let poller = 0; poller < pollers; poller += 1) {
+        const source = await startEventSource({
+          sqs,
+          queueUrl,
+          handler,
+          functionTimeoutMs: DEFAULTS.workerTimeoutSeconds * 1000,
+          onBatch: (report) => {
+            for (const line of describeBatch(report, limits)) options.log(`${prefix}${line}`);
+          },
+          // One line when polling starts failing and one when it works again, not one a second.
+          onPollError: (error) => {
+            if (health.markDown('AWS endpoint', `polling the queue failed (${error.name})`)) {
+              options.log(`polling the queue failed (${error.name}); retrying until it answers`);
+            }
+          },
+          onPollOk: () => {
+            if (health.markUp('AWS endpoint')) options.log('polling the queue works again');
+          },
+        });
+        stoppers.push(() => source.stop());
+      }
+      // SQS's own redrive moves a message during a receive, outside any batch: watch the count.
+      const watcher = watchDeadLetters(sqs, deadLetterQueueUrl, (count) =>
+        options.log(
+          `${prefix}DLQ now holds ${count} message(s): cpaas-lifecycle dlq list --queue-url ${deadLetterQueueUrl}`,
+        ),
+      );
+      stoppers.push(async () => clearInterval(watcher));
+    }
 
     const sweepPorts = sweepPortsFromEnv(environment, aws, sweepLogLines(options.log));
     const sweeper = startSweepLoop({
@@ -211,6 +252,8 @@ export async function startLocalMode(options: LocalModeOptions): Promise<Running
         awsEndpoint: endpoint,
         cpaasBaseUrl: cpaas.baseUrl,
         cpaasAccountId: cpaas.accountId,
+        priorityQueueUrl: resources.priority.queueUrl,
+        priorityDlqUrl: resources.priority.deadLetterQueueUrl,
       },
       stop,
     };

@@ -21,6 +21,7 @@ import {
 } from '../../lambdas/contract/environment.js';
 import { DEFAULTS } from '../../lambdas/contract/settings.js';
 import { type KeyAttribute, STATE_TABLE } from '../../lambdas/contract/state-table.js';
+import type { Lane } from '../../lambdas/core/events/lane.js';
 
 /** Where the AWS SDK clients of the local mode point: moto_server, or any endpoint the user gives. */
 export interface AwsEndpointConfig {
@@ -33,6 +34,8 @@ export interface AwsEndpointConfig {
 export interface ResourceNames {
   readonly queueName: string;
   readonly deadLetterQueueName: string;
+  readonly priorityQueueName: string;
+  readonly priorityDeadLetterQueueName: string;
   readonly stateTableName: string;
   readonly apiKeySecretName: string;
   readonly webhookSecretsSecretName: string;
@@ -52,12 +55,20 @@ export interface ProvisionOptions {
   readonly webhookSecrets: Readonly<Record<string, readonly string[]>>;
 }
 
-/** What `provisionLocalResources` created, with the ids the handlers and the CLI need. */
-export interface ProvisionedResources {
+/** One lane's FIFO queue and the DLQ it redrives to. */
+export interface LaneResources {
   readonly queueUrl: string;
   readonly queueArn: string;
   readonly deadLetterQueueUrl: string;
   readonly deadLetterQueueArn: string;
+}
+
+/**
+ * What `provisionLocalResources` created, with the ids the handlers and the CLI need. The
+ * standard lane's queue and DLQ are at the top level, as before the priority lane existed.
+ */
+export interface ProvisionedResources extends LaneResources {
+  readonly priority: LaneResources;
   readonly stateTableName: string;
   readonly apiKeySecretId: string;
   readonly webhookSecretsSecretId: string;
@@ -74,6 +85,8 @@ export function resolveNames(names: Partial<ResourceNames> = {}): ResourceNames 
   return {
     queueName: names.queueName ?? DEFAULTS.queueName,
     deadLetterQueueName: names.deadLetterQueueName ?? DEFAULTS.deadLetterQueueName,
+    priorityQueueName: names.priorityQueueName ?? DEFAULTS.priorityQueueName,
+    priorityDeadLetterQueueName: names.priorityDeadLetterQueueName ?? DEFAULTS.priorityDeadLetterQueueName,
     stateTableName: names.stateTableName ?? DEFAULTS.stateTableName,
     apiKeySecretName: names.apiKeySecretName ?? DEFAULTS.apiKeySecretName,
     webhookSecretsSecretName: names.webhookSecretsSecretName ?? DEFAULTS.webhookSecretsSecretName,
@@ -173,23 +186,33 @@ export async function provisionLocalResources(
   const secrets = new SecretsManagerClient(aws);
   try {
     const retentionSeconds = String(DEFAULTS.deadLetterRetentionDays * 24 * 3600);
-    const deadLetter = await createFifoQueue(sqs, names.deadLetterQueueName, {
-      MessageRetentionPeriod: retentionSeconds,
-    });
-    const queue = await createFifoQueue(sqs, names.queueName, {
-      VisibilityTimeout: String(visibilityTimeoutSeconds),
-      RedrivePolicy: JSON.stringify({ deadLetterTargetArn: deadLetter.arn, maxReceiveCount }),
-    });
+    const lane = async (queueName: string, deadLetterQueueName: string): Promise<LaneResources> => {
+      const deadLetter = await createFifoQueue(sqs, deadLetterQueueName, {
+        MessageRetentionPeriod: retentionSeconds,
+      });
+      const queue = await createFifoQueue(sqs, queueName, {
+        VisibilityTimeout: String(visibilityTimeoutSeconds),
+        RedrivePolicy: JSON.stringify({ deadLetterTargetArn: deadLetter.arn, maxReceiveCount }),
+      });
+      return {
+        queueUrl: queue.url,
+        queueArn: queue.arn,
+        deadLetterQueueUrl: deadLetter.url,
+        deadLetterQueueArn: deadLetter.arn,
+      };
+    };
+    const [standard, priority] = await Promise.all([
+      lane(names.queueName, names.deadLetterQueueName),
+      lane(names.priorityQueueName, names.priorityDeadLetterQueueName),
+    ]);
     const [, apiKeySecretId, webhookSecretsSecretId] = await Promise.all([
       createStateTable(dynamodb, names.stateTableName),
       putSecret(secrets, names.apiKeySecretName, options.apiKey),
       putSecret(secrets, names.webhookSecretsSecretName, JSON.stringify(options.webhookSecrets)),
     ]);
     return {
-      queueUrl: queue.url,
-      queueArn: queue.arn,
-      deadLetterQueueUrl: deadLetter.url,
-      deadLetterQueueArn: deadLetter.arn,
+      ...standard,
+      priority,
       stateTableName: names.stateTableName,
       apiKeySecretId,
       webhookSecretsSecretId,
@@ -212,12 +235,14 @@ export interface CpaasTarget {
 /**
  * The environment of all three handlers, built by the same builders the stack uses (one process
  * runs them all, so their maps are merged), plus the AWS SDK's own variables so the handlers'
- * lazily built clients reach the local endpoint.
+ * lazily built clients reach the local endpoint. The worker's part is that of `lane`'s worker
+ * (its own DLQ), as the stack deploys one worker function per lane.
  */
 export function handlerEnvironment(
   aws: AwsEndpointConfig,
   resources: ProvisionedResources,
   cpaas: CpaasTarget,
+  lane: Lane = 'standard',
 ): Record<string, string> {
   const cpaasValues: CpaasEnvironmentValues = {
     baseUrl: cpaas.baseUrl,
@@ -228,18 +253,20 @@ export function handlerEnvironment(
   return {
     ...ingestEnvironment({
       queueUrl: resources.queueUrl,
+      priorityQueueUrl: resources.priority.queueUrl,
       webhookSecretsSecretId: resources.webhookSecretsSecretId,
     }),
     ...workerEnvironment({
       cpaas: cpaasValues,
       stateTableName: resources.stateTableName,
-      deadLetterQueueUrl: resources.deadLetterQueueUrl,
+      deadLetterQueueUrl: (lane === 'priority' ? resources.priority : resources).deadLetterQueueUrl,
       maxReceiveCount: resources.maxReceiveCount,
     }),
     ...sweepEnvironment({
       cpaas: cpaasValues,
       stateTableName: resources.stateTableName,
       queueUrl: resources.queueUrl,
+      priorityQueueUrl: resources.priority.queueUrl,
     }),
     AWS_ENDPOINT_URL: aws.endpoint,
     AWS_REGION: aws.region,

@@ -1,5 +1,6 @@
 import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { MESSAGE_ATTRIBUTES } from '../../lambdas/contract/settings.js';
+import { type LaneQueueUrls, queueUrlFor } from '../../lambdas/core/events/lane.js';
 import { parseLifecycleEvent, toQueueMessage } from '../../lambdas/core/events/lifecycle-event.js';
 import type { HeldTermination, HoldStore } from '../../lambdas/core/state/hold-store.js';
 import { AmbiguousHoldIdError, UnknownHoldError } from './errors.js';
@@ -69,8 +70,8 @@ export async function selectHolds(holds: HoldStore, selection: HoldSelection): P
 export interface ReleaseHoldsOptions {
   readonly holds: HoldStore;
   readonly sqs: SQSClient;
-  /** The lifecycle queue the worker consumes. */
-  readonly queueUrl: string;
+  /** The lifecycle queues the workers consume: each hold goes back on its event's lane (a termination: priority). */
+  readonly queueUrls: LaneQueueUrls;
   readonly selection: HoldSelection;
   readonly onReleased?: (released: ReleasedHold) => void;
 }
@@ -79,10 +80,12 @@ export interface ReleasedHold {
   readonly employeeKey: string;
   readonly eventId: string;
   readonly messageId: string;
+  /** The lane's queue it was sent to. */
+  readonly queueUrl: string;
 }
 
 /**
- * Sends each selected hold back to the lifecycle queue, oldest first (so an employee's events keep
+ * Sends each selected hold back to its lane's lifecycle queue, oldest first (so an employee's events keep
  * their order), marked as released so the worker admits it past the brake, then removes the hold.
  * Send before remove: a crash in between re-sends it on the next release, which the worker's
  * processed-event record turns into a no-op; the reverse order could lose a termination. The body
@@ -92,10 +95,12 @@ export interface ReleasedHold {
 export async function releaseHolds(options: ReleaseHoldsOptions): Promise<ReleasedHold[]> {
   const released: ReleasedHold[] = [];
   for (const held of await selectHolds(options.holds, options.selection)) {
-    const message = toQueueMessage(parseLifecycleEvent(held.body), `release:${held.heldAt}`);
+    const event = parseLifecycleEvent(held.body);
+    const message = toQueueMessage(event, `release:${held.heldAt}`);
+    const queueUrl = queueUrlFor(options.queueUrls, event);
     const sent = await options.sqs.send(
       new SendMessageCommand({
-        QueueUrl: options.queueUrl,
+        QueueUrl: queueUrl,
         ...message,
         MessageBody: held.body,
         MessageAttributes: {
@@ -104,7 +109,12 @@ export async function releaseHolds(options: ReleaseHoldsOptions): Promise<Releas
       }),
     );
     await options.holds.remove(held.employeeKey, held.eventId);
-    const record = { employeeKey: held.employeeKey, eventId: held.eventId, messageId: sent.MessageId ?? '' };
+    const record = {
+      employeeKey: held.employeeKey,
+      eventId: held.eventId,
+      messageId: sent.MessageId ?? '',
+      queueUrl,
+    };
     released.push(record);
     options.onReleased?.(record);
   }

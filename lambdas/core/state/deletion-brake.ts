@@ -12,7 +12,10 @@ export interface BrakeDecision {
   readonly admitted: boolean;
   /** Terminations counted in the window (this one included when it was admitted). */
   readonly recent: number;
-  /** The threshold: the larger of the configured minimum and the percentage of linked users. */
+  /**
+   * The threshold: the larger of the configured minimum and the percentage of linked users. For a
+   * termination `admit` let in below the minimum it is the minimum: the users were not counted.
+   */
   readonly limit: number;
 }
 
@@ -86,8 +89,11 @@ export class DynamoDeletionBrake implements DeletionBrake {
   async admit(options: { readonly force?: boolean } = {}): Promise<BrakeDecision> {
     for (let attempt = 1; attempt <= this.#maxAttempts; attempt++) {
       const now = this.#now().getTime();
-      const [window, limit] = await Promise.all([this.#readWindow(now), this.#limit(now)]);
+      const window = await this.#readWindow(now);
       const recent = window.times.length;
+      // Below the minimum no percentage can hold it, so the linked users need no counting: a cold
+      // worker's first termination (the priority lane's, say) does not wait for a table Scan.
+      const limit = recent < this.#minimum ? this.#minimum : await this.#limit(now);
       if (recent >= limit && !options.force) return { admitted: false, recent, limit };
       if (await this.#writeWindow([...window.times, now], window.version, now)) {
         return { admitted: true, recent: recent + 1, limit };

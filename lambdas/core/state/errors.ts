@@ -14,3 +14,13 @@ export class DeletionBrakeContentionError extends StateError {
   override readonly name = 'DeletionBrakeContentionError';
   readonly permanent = false;
 }
+
+/**
+ * Another delivery (the other lane's worker, or a redelivery of the same group) held the
+ * employee's lease until this invocation ran out of time: the message fails as transient and SQS
+ * redelivers it, so the two are applied one after the other, never at once.
+ */
+export class EmployeeBusyError extends StateError {
+  override readonly name = 'EmployeeBusyError';
+  readonly permanent = false;
+}

@@ -29,6 +29,7 @@ const cpaas = {
 };
 const ingest: IngestSettings = {
   queueUrl: 'queue-url',
+  priorityQueueUrl: 'priority-queue-url',
   webhookSecretsSecretId: 'hooks',
   secretCacheSeconds: 7,
 };
@@ -44,7 +45,13 @@ const worker: WorkerSettings = {
     brake: { windowMinutes: 30, minimum: 3, percent: 2.5 },
   },
 };
-const sweep: SweepSettings = { cpaas, stateTableName: 'state', queueUrl: 'queue-url', dryRun: true };
+const sweep: SweepSettings = {
+  cpaas,
+  stateTableName: 'state',
+  queueUrl: 'queue-url',
+  priorityQueueUrl: 'priority-queue-url',
+  dryRun: true,
+};
 const scim: ScimSettings = {
   stateTableName: 'state',
   queueUrl: 'queue-url',

@@ -1,6 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { ENV } from '../../../lambdas/contract/environment.js';
 import { ConfigurationError } from '../../../lambdas/contract/errors.js';
+import { createLifecycleEvent } from '../../../lambdas/core/events/lifecycle-event.js';
 import { handler, ingestDependenciesFromEnv } from '../../../lambdas/ingest/handler.js';
 import { signStandardWebhook } from '../../../lambdas/ingest/sources/standard-webhooks.js';
 import { startIngestServer } from '../../../tools/local/http-server.js';
@@ -24,6 +25,7 @@ describe('the Lambda entry point', () => {
   it('fails on a bad SECRET_CACHE_SECONDS with the variable name, as the worker does, instead of a default', () => {
     const env = {
       [ENV.queueUrl]: 'https://sqs.us-east-1.amazonaws.com/123456789012/q.fifo',
+      [ENV.priorityQueueUrl]: 'https://sqs.us-east-1.amazonaws.com/123456789012/terminations.fifo',
       [ENV.webhookSecretsSecretId]: 'webhook-secrets',
     };
     for (const bad of ['soon', '0', '-5', '1.5']) {
@@ -33,22 +35,33 @@ describe('the Lambda entry point', () => {
     }
   });
 
-  it('reads its configuration from the environment on first use, not at import', async () => {
+  it('reads its configuration from the environment on first use, not at import; a termination goes on the priority lane', async () => {
     const server = await startIngestServer({ port: 0, handler });
     try {
-      const body = JSON.stringify(hireEvent('acme', { employeeId: 'env-1' }));
+      const hire = hireEvent('acme', { employeeId: 'env-1' });
+      const termination = createLifecycleEvent({
+        type: 'employee.terminated',
+        source: 'test/ingest',
+        tenant: 'acme',
+        data: { employeeId: 'env-2' },
+      });
+      const body = JSON.stringify([hire, termination]);
       const secret = newStandardSecret();
       const sign = () =>
         signStandardWebhook({ secret, msgId: 'msg_env', timestamp: Date.now() / 1000, body });
 
-      for (const name of [ENV.queueUrl, ENV.webhookSecretsSecretId]) delete process.env[name];
+      for (const name of [ENV.queueUrl, ENV.priorityQueueUrl, ENV.webhookSecretsSecretId]) {
+        delete process.env[name];
+      }
       expect((await post(`${server.url}/webhooks/standard`, body, sign())).status).toBe(500);
 
       const { client } = countingSqsClient();
       const queueUrl = await createFifoQueue(client);
+      const priorityQueueUrl = await createFifoQueue(client);
       const config = motoClientConfig();
       Object.assign(process.env, {
         [ENV.queueUrl]: queueUrl,
+        [ENV.priorityQueueUrl]: priorityQueueUrl,
         [ENV.webhookSecretsSecretId]: await createSecretsJson({ standard: [secret] }),
         AWS_ENDPOINT_URL: config.endpoint,
         AWS_REGION: config.region,
@@ -58,6 +71,9 @@ describe('the Lambda entry point', () => {
       });
       expect((await post(`${server.url}/webhooks/standard`, body, sign())).status).toBe(202);
       expect((await drainQueue(client, queueUrl)).map((message) => message.groupId)).toEqual(['acme:env-1']);
+      expect((await drainQueue(client, priorityQueueUrl)).map((message) => message.groupId)).toEqual([
+        'acme:env-2',
+      ]);
     } finally {
       await server.close();
     }

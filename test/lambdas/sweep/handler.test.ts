@@ -25,7 +25,7 @@ describe('the sweep Lambda entry point', () => {
     await fx.close();
   });
 
-  it('names a missing setting, then runs the sweep as deployed once the environment is complete', async () => {
+  it('names a missing setting, then runs the sweep as deployed once the environment is complete, queuing by lane', async () => {
     const environment = handlerEnvironment(motoClientConfig(), fx.aws.resources, {
       baseUrl: fx.sandbox.url,
       accountId: fx.sandbox.accountId,
@@ -53,7 +53,9 @@ describe('the sweep Lambda entry point', () => {
     await fx.schedules.schedule({ ...pending, dueAt: new Date().toISOString() });
     expect(await handler({}, lambdaContext())).toMatchObject({ queued: 1, failed: 0 });
     fx.now = new Date(Date.now() + 120_000);
-    const lines = await fx.deliverQueued();
+    // A due termination goes back on the priority lane, not behind the standard lane's backlog.
+    expect(await fx.deliverLane('standard')).toEqual([]);
+    const lines = await fx.deliverLane('priority');
     expect(lines.map((line) => [line.attributes.eventId, line.attributes.outcome])).toEqual([
       [termination.id, 'deleted'],
     ]);

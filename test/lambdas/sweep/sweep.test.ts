@@ -14,9 +14,9 @@ describe('sweep: scheduled events and grace-period deletions (sandbox + moto)', 
     api: dated.fx.admin,
     schedules: dated.fx.schedules,
     deletions: dated.fx.store,
-    enqueue: async (message) => {
+    enqueue: async (message, lane) => {
       await dated.fx.aws.sqs.send(
-        new SendMessageCommand({ QueueUrl: dated.fx.aws.resources.queueUrl, ...message }),
+        new SendMessageCommand({ QueueUrl: dated.fx.aws.queueUrls[lane], ...message }),
       );
     },
     clock: () => dated.fx.now ?? new Date(),

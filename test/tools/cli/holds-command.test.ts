@@ -30,6 +30,7 @@ beforeAll(() => {
   Object.assign(process.env, awsSdkEnv());
   delete process.env[ENV.stateTableName];
   delete process.env[ENV.queueUrl];
+  delete process.env[ENV.priorityQueueUrl];
 });
 afterAll(() => {
   dynamodb.destroy();
@@ -45,7 +46,11 @@ async function setUp(...held: HeldTermination[]) {
   const table = await createStateTable(dynamodb);
   const holds = new DynamoHoldStore({ client: dynamodb, tableName: table });
   for (const one of held) await holds.hold(one);
-  return { table, holds, queueUrl: await createLifecycleQueue(sqs) };
+  const standardQueueUrl = await createLifecycleQueue(sqs);
+  // A held event is a termination: `queueUrl` is the priority lane's, where a release sends it.
+  const queueUrl = await createLifecycleQueue(sqs);
+  const queues = ['--queue-url', standardQueueUrl, '--priority-queue-url', queueUrl];
+  return { table, holds, queueUrl, standardQueueUrl, queues };
 }
 
 describe('cpaas-lifecycle holds', () => {
@@ -85,50 +90,47 @@ describe('cpaas-lifecycle holds', () => {
   it('release --id sends the hold back marked released and removes it', async () => {
     const held = heldTermination(terminationEvent('emp-c3'), '2026-11-22T12:00:00.000Z');
     const kept = heldTermination(terminationEvent('emp-c4'), '2026-11-22T12:01:00.000Z');
-    const { table, holds, queueUrl } = await setUp(held, kept);
-    const result = await run(
-      'holds',
-      'release',
-      '--id',
-      held.eventId,
-      '--table',
-      table,
-      '--queue-url',
-      queueUrl,
-    );
+    const { table, holds, queueUrl, standardQueueUrl, queues } = await setUp(held, kept);
+    const result = await run('holds', 'release', '--id', held.eventId, '--table', table, ...queues);
     expect(result.code).toBe(EXIT.ok);
     expect(result.stdout).toContain(`released default:emp-c3 event ${held.eventId} -> message `);
-    expect(result.stdout).toContain(`1 hold(s) released to ${queueUrl}.`);
+    expect(result.stdout).toContain(` on ${queueUrl}`);
+    expect(result.stdout).toContain('1 hold(s) released.');
+    expect(await receiveAll(sqs, standardQueueUrl)).toEqual([]);
     const messages = await receiveAll(sqs, queueUrl);
     expect(messages.map((message) => message.Body)).toEqual([held.body]);
     expect(messages[0]?.MessageAttributes?.[MESSAGE_ATTRIBUTES.releasedHold]?.StringValue).toBe('true');
     expect(await listHolds(holds)).toEqual([kept]);
   });
 
-  it('release --all --json takes the table and queue from the environment', async () => {
+  it("release --all --json takes the table and the lanes' queues from the environment", async () => {
     const held = heldTermination(terminationEvent('emp-c5'), '2026-11-22T12:00:00.000Z');
-    const { table, holds, queueUrl } = await setUp(held);
+    const { table, holds, queueUrl, standardQueueUrl } = await setUp(held);
     process.env[ENV.stateTableName] = table;
-    process.env[ENV.queueUrl] = queueUrl;
+    process.env[ENV.queueUrl] = standardQueueUrl;
+    process.env[ENV.priorityQueueUrl] = queueUrl;
     try {
       const result = await run('holds', 'release', '--all', '--json');
       expect(result.code).toBe(EXIT.ok);
       expect(JSON.parse(result.stdout)).toEqual({
-        queueUrl,
-        released: [{ employeeKey: 'default:emp-c5', eventId: held.eventId, messageId: expect.any(String) }],
+        queueUrls: { standard: standardQueueUrl, priority: queueUrl },
+        released: [
+          { employeeKey: 'default:emp-c5', eventId: held.eventId, messageId: expect.any(String), queueUrl },
+        ],
       });
       expect(await listHolds(holds)).toEqual([]);
     } finally {
       delete process.env[ENV.stateTableName];
       delete process.env[ENV.queueUrl];
+      delete process.env[ENV.priorityQueueUrl];
     }
   });
 
   it('fails with exit 1 on an unknown id and releases nothing', async () => {
     const held = heldTermination(terminationEvent('emp-c6'), '2026-11-22T12:00:00.000Z');
-    const { table, holds, queueUrl } = await setUp(held);
+    const { table, holds, queueUrl, queues } = await setUp(held);
     const args = ['--id', held.eventId, 'no-such-event', '--table', table];
-    const release = await run('holds', 'release', ...args, '--queue-url', queueUrl);
+    const release = await run('holds', 'release', ...args, ...queues);
     expect(release.code).toBe(EXIT.failed);
     expect(release.stderr).toContain('no hold no-such-event');
     const discard = await run('holds', 'discard', ...args, '--yes');
@@ -138,8 +140,8 @@ describe('cpaas-lifecycle holds', () => {
   });
 
   it('usage errors exit 2: neither or both of --all and --id, no table, no queue for a release', async () => {
-    const { table, queueUrl } = await setUp();
-    expect((await run('holds', 'release', '--table', table, '--queue-url', queueUrl)).code).toBe(EXIT.usage);
+    const { table, standardQueueUrl, queues } = await setUp();
+    expect((await run('holds', 'release', '--table', table, ...queues)).code).toBe(EXIT.usage);
     expect((await run('holds', 'discard', '--all', '--id', 'x', '--table', table, '--yes')).code).toBe(
       EXIT.usage,
     );
@@ -149,6 +151,17 @@ describe('cpaas-lifecycle holds', () => {
     const noQueue = await run('holds', 'release', '--all', '--table', table);
     expect(noQueue.code).toBe(EXIT.usage);
     expect(noQueue.stderr).toContain(ENV.queueUrl);
+    const noPriorityQueue = await run(
+      'holds',
+      'release',
+      '--all',
+      '--table',
+      table,
+      '--queue-url',
+      standardQueueUrl,
+    );
+    expect(noPriorityQueue.code).toBe(EXIT.usage);
+    expect(noPriorityQueue.stderr).toContain(ENV.priorityQueueUrl);
   });
 
   it('discard refuses without --yes when nobody can answer, and discards with it', async () => {

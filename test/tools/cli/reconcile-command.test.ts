@@ -80,6 +80,12 @@ afterEach(() => {
   vi.restoreAllMocks();
 });
 
+const laneQueues = () => [
+  '--queue-url',
+  resources.queueUrl,
+  '--priority-queue-url',
+  resources.priority.queueUrl,
+];
 const run = (...args: string[]) =>
   runCli(
     'reconcile',
@@ -115,27 +121,38 @@ describe('cpaas-lifecycle reconcile', () => {
   });
 
   it('refuses to apply more deprovisions than allowed and enqueues nothing', async () => {
-    const result = await run('--apply', '--queue-url', resources.queueUrl, '--allow-deletes', '0');
+    const result = await run('--apply', ...laneQueues(), '--allow-deletes', '0');
     expect(result.code).toBe(EXIT.failed);
     expect(result.stderr).toContain('--allow-deletes 1');
     expect(await drainBodies(sqs, resources.queueUrl)).toEqual([]);
+    expect(await drainBodies(sqs, resources.priority.queueUrl)).toEqual([]);
   });
 
-  it('applies by enqueueing one canonical event per change for the worker', async () => {
-    const result = await run('--apply', '--json', '--queue-url', resources.queueUrl);
+  it('applies by enqueueing one canonical event per change, each on its lane', async () => {
+    const result = await run('--apply', '--json', ...laneQueues());
     expect(result.code).toBe(EXIT.ok);
     expect(JSON.parse(result.stdout)).toMatchObject({
       applied: true,
       enqueued: 4,
       counts: { create: 1, adopt: 1, update: 1, deprovision: 1 },
     });
-    const events = (await drainBodies(sqs, resources.queueUrl)).map((message) => JSON.parse(message.body));
-    expect(events.map((event) => `${event.type} ${event.subject}`).sort()).toEqual([
+    const lane = async (queueUrl: string) =>
+      (await drainBodies(sqs, queueUrl)).map((message) => {
+        const event = JSON.parse(message.body);
+        return `${event.type} ${event.subject}`;
+      });
+    expect((await lane(resources.queueUrl)).sort()).toEqual([
       'employee.changed E2',
       'employee.hired E3',
       'employee.hired E4',
-      'employee.terminated E9',
     ]);
+    expect(await lane(resources.priority.queueUrl)).toEqual(['employee.terminated E9']);
+  });
+
+  it("needs both lanes' queues to apply", async () => {
+    const result = await run('--apply', '--queue-url', resources.queueUrl);
+    expect(result.code).toBe(EXIT.usage);
+    expect(result.stderr).toContain(ENV.priorityQueueUrl);
   });
 
   it('needs the state table', async () => {

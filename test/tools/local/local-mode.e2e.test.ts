@@ -163,6 +163,8 @@ describe('cpaas-lifecycle local, end to end', () => {
       awsEndpoint: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+$/),
       cpaasBaseUrl: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+$/),
       cpaasAccountId: expect.stringMatching(/^[A-Za-z0-9]{32}$/),
+      priorityQueueUrl: expect.stringMatching(/cpaas-lifecycle-terminations\.fifo$/),
+      priorityDlqUrl: expect.stringMatching(/cpaas-lifecycle-terminations-dlq\.fifo$/),
     });
   });
 

@@ -5,21 +5,18 @@ import {
   type LifecycleEvent,
   toQueueMessage,
 } from '../../../lambdas/core/events/lifecycle-event.js';
-import { type ProvisionedResources, provisionLocalResources } from '../../../tools/local/provision.js';
-import { motoClientConfig, uniqueName } from '../../support/aws.js';
+import {
+  type LaneResources,
+  type ProvisionedResources,
+  provisionLocalResources,
+} from '../../../tools/local/provision.js';
+import { motoClientConfig, uniqueResourceNames } from '../../support/aws.js';
 import { receiveUntilEmpty } from '../../support/sqs-receive.js';
 
-/** A fresh queue + DLQ pair as the stack builds it, redriving after one receive so tests stay fast. */
+/** Fresh queue + DLQ pairs (one per lane) as the stack builds them, redriving after one receive so tests stay fast. */
 export async function provisionQueues(): Promise<ProvisionedResources> {
-  const prefix = uniqueName('dlq');
   return provisionLocalResources(motoClientConfig(), {
-    names: {
-      queueName: `${prefix}-events.fifo`,
-      deadLetterQueueName: `${prefix}-dlq.fifo`,
-      stateTableName: `${prefix}-state`,
-      apiKeySecretName: `${prefix}/api-key`,
-      webhookSecretsSecretName: `${prefix}/webhook-secrets`,
-    },
+    names: uniqueResourceNames('dlq'),
     maxReceiveCount: 1,
     apiKey: 'unused',
     webhookSecrets: {},
@@ -37,10 +34,10 @@ export function employeeEvent(
   });
 }
 
-/** Dead-letters an event the way the worker does: straight to the DLQ with the reason attributes. */
+/** Dead-letters an event the way the worker does: straight to the lane's DLQ with the reason attributes. */
 export async function deadLetterLikeWorker(
   sqs: SQSClient,
-  resources: ProvisionedResources,
+  resources: LaneResources,
   event: LifecycleEvent,
   reason: {
     errorClass: string;

@@ -1,6 +1,6 @@
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { describe, expect, it } from 'vitest';
-import { messageGroupIdFor } from '../../../lambdas/core/events/lifecycle-event.js';
+import { createLifecycleEvent, messageGroupIdFor } from '../../../lambdas/core/events/lifecycle-event.js';
 import {
   countDeadLetters,
   findDeadLetter,
@@ -93,6 +93,25 @@ describe('redriveDeadLetters', () => {
     expect(await resolveSourceQueueUrl({ sqs, deadLetterQueueUrl: resources.deadLetterQueueUrl })).toBe(
       resources.queueUrl,
     );
+  });
+
+  it("sends a priority-lane dead letter back to the priority queue: its DLQ's only source", async () => {
+    const resources = await provisionQueues();
+    const termination = createLifecycleEvent({
+      type: 'employee.terminated',
+      source: 'test',
+      data: { employeeId: 'emp-leaver' },
+    });
+    await deadLetterLikeWorker(sqs, resources.priority, termination, validation);
+    const deadLetterQueueUrl = resources.priority.deadLetterQueueUrl;
+    const sourceQueueUrl = await resolveSourceQueueUrl({ sqs, deadLetterQueueUrl });
+    expect(sourceQueueUrl).toBe(resources.priority.queueUrl);
+
+    expect((await redriveDeadLetters({ sqs, deadLetterQueueUrl, sourceQueueUrl })).moved).toHaveLength(1);
+    expect((await drainBodies(sqs, resources.priority.queueUrl)).map((message) => message.body)).toEqual([
+      JSON.stringify(termination),
+    ]);
+    expect(await drainBodies(sqs, resources.queueUrl)).toEqual([]);
   });
 
   it('moves every dead letter back with its body and group, in group order, without the reason', async () => {

@@ -26,7 +26,9 @@ afterAll(() => {
 async function setUp(...held: HeldTermination[]) {
   const holds = new DynamoHoldStore({ client: dynamodb, tableName: await createStateTable(dynamodb) });
   for (const one of held) await holds.hold(one);
-  return { holds, queueUrl: await createLifecycleQueue(sqs) };
+  const queueUrls = { standard: await createLifecycleQueue(sqs), priority: await createLifecycleQueue(sqs) };
+  // A held event is a termination: it goes back on the priority lane.
+  return { holds, queueUrls, queueUrl: queueUrls.priority };
 }
 
 describe('holds operations (moto)', () => {
@@ -34,16 +36,17 @@ describe('holds operations (moto)', () => {
     const event = terminationEvent('emp-r1');
     const other = heldTermination(terminationEvent('emp-r2'), '2026-11-22T12:01:00.000Z');
     const held = heldTermination(event, '2026-11-22T12:00:00.000Z');
-    const { holds, queueUrl } = await setUp(held, other);
+    const { holds, queueUrls, queueUrl } = await setUp(held, other);
     // The original delivery, still inside SQS's five-minute deduplication interval.
     const original = toQueueMessage(event);
     await sqs.send(new SendMessageCommand({ QueueUrl: queueUrl, ...original }));
 
-    const released = await releaseHolds({ holds, sqs, queueUrl, selection: { ids: [event.id] } });
+    const released = await releaseHolds({ holds, sqs, queueUrls, selection: { ids: [event.id] } });
 
     expect(released).toEqual([
-      { employeeKey: held.employeeKey, eventId: event.id, messageId: expect.any(String) },
+      { employeeKey: held.employeeKey, eventId: event.id, messageId: expect.any(String), queueUrl },
     ]);
+    expect(await receiveAll(sqs, queueUrls.standard)).toEqual([]);
     const [first, resent, ...more] = await receiveAll(sqs, queueUrl);
     expect(more).toEqual([]);
     expect(first?.MessageAttributes).toBeUndefined();
@@ -61,8 +64,8 @@ describe('holds operations (moto)', () => {
   it('releases everything oldest first, so an employee keeps the order of its events', async () => {
     const newer = heldTermination(terminationEvent('emp-r3'), '2026-11-22T12:02:00.000Z');
     const older = heldTermination(terminationEvent('emp-r3'), '2026-11-22T12:01:00.000Z');
-    const { holds, queueUrl } = await setUp(newer, older);
-    await releaseHolds({ holds, sqs, queueUrl, selection: { all: true } });
+    const { holds, queueUrls, queueUrl } = await setUp(newer, older);
+    await releaseHolds({ holds, sqs, queueUrls, selection: { all: true } });
     expect((await receiveAll(sqs, queueUrl)).map((message) => message.Body)).toEqual([
       older.body,
       newer.body,
@@ -84,9 +87,9 @@ describe('holds operations (moto)', () => {
 
   it('acts on nothing when one id is unknown', async () => {
     const held = heldTermination(terminationEvent('emp-r6'), '2026-11-22T12:00:00.000Z');
-    const { holds, queueUrl } = await setUp(held);
+    const { holds, queueUrls, queueUrl } = await setUp(held);
     const selection = { ids: [held.eventId, 'no-such-event'] };
-    await expect(releaseHolds({ holds, sqs, queueUrl, selection })).rejects.toThrow(UnknownHoldError);
+    await expect(releaseHolds({ holds, sqs, queueUrls, selection })).rejects.toThrow(UnknownHoldError);
     await expect(discardHolds(holds, selection)).rejects.toThrow('no hold no-such-event');
     expect(await receiveAll(sqs, queueUrl)).toEqual([]);
     expect(await listHolds(holds)).toEqual([held]);

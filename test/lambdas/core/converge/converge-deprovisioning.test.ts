@@ -175,7 +175,7 @@ describe('converge: the deletion brake holds a burst of terminations (sandbox + 
     await releaseHolds({
       holds: fx.holds,
       sqs: fx.aws.sqs,
-      queueUrl: fx.aws.resources.queueUrl,
+      queueUrls: fx.aws.queueUrls,
       selection: { all: true },
     });
     const lines = await fx.deliverQueued({ brake: brake(), metrics });

@@ -1,0 +1,19 @@
+import { describe, expect, it } from 'vitest';
+import { laneFor, queueUrlFor } from '../../../../lambdas/core/events/lane.js';
+import { LIFECYCLE_EVENT_TYPES } from '../../../../lambdas/core/events/lifecycle-event.js';
+
+describe('laneFor', () => {
+  it('puts what removes access on the priority lane and everything else on the standard one', () => {
+    expect(Object.fromEntries(LIFECYCLE_EVENT_TYPES.map((type) => [type, laneFor({ type })]))).toEqual({
+      'employee.hired': 'standard',
+      'employee.changed': 'standard',
+      'employee.terminated': 'priority',
+    });
+  });
+
+  it("gives the event's lane's queue URL", () => {
+    const urls = { standard: 'standard-url', priority: 'priority-url' };
+    expect(queueUrlFor(urls, { type: 'employee.terminated' })).toBe('priority-url');
+    expect(queueUrlFor(urls, { type: 'employee.changed' })).toBe('standard-url');
+  });
+});
