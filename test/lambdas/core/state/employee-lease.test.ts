@@ -64,7 +64,12 @@ describe('DynamoEmployeeLeases (moto)', () => {
     const gate = new Promise<void>((resolve) => {
       open = resolve;
     });
-    const held = leases.withLease('acme:E1', later(), () => gate);
+    let holding = false;
+    const held = leases.withLease('acme:E1', later(), () => {
+      holding = true;
+      return gate;
+    });
+    await until(() => holding, 'the first delivery holding the lease');
     expect(await leases.withLease('acme:E2', later(), async () => 'other employee applied')).toBe(
       'other employee applied',
     );
@@ -81,7 +86,12 @@ describe('DynamoEmployeeLeases (moto)', () => {
     const gate = new Promise<void>((resolve) => {
       open = resolve;
     });
-    const held = leases.withLease('acme:E1', later(), () => gate);
+    let holding = false;
+    const held = leases.withLease('acme:E1', later(), () => {
+      holding = true;
+      return gate;
+    });
+    await until(() => holding, 'the first delivery holding the lease');
     const busy = await leases
       .withLease('acme:E1', Date.now() + 100, async () => 'ran')
       .catch((error) => error);
