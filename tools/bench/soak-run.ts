@@ -109,7 +109,12 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
     await deliver(scenario, local.ready, sqs, options.log);
     const deliveries = scenario.events.length + scenario.duplicated.size;
     const lanes = [local.ready.queueUrl, local.ready.priorityQueueUrl];
-    await drained(sqs, lanes, () => sum(completed.values()) >= deliveries, options);
+    // Every event by id, not only the count: a message re-received after its visibility timeout
+    // (a termination waiting out Retry-After on one priority poller while another takes it again)
+    // completes twice, and a count alone would then stop before the last event was applied.
+    const allHandled = () =>
+      scenario.events.every((event) => completed.has(event.id)) && sum(completed.values()) >= deliveries;
+    await drained(sqs, lanes, allHandled, options);
     const durationMs = Date.now() - started;
     sandbox.control.clearFaults();
     const requests = sum(Object.values(sandbox.control.requestCounts()));
