@@ -9,7 +9,7 @@ import {
   type LifecycleEvent,
   messageGroupIdFor,
 } from '../../lambdas/core/events/lifecycle-event.js';
-import { sqsEventQueue } from '../../lambdas/ingest/enqueue.js';
+import { sqsEventQueue } from '../../lambdas/core/events/sqs-event-queue.js';
 import { createIngestHandler, ingestDependenciesFromEnv } from '../../lambdas/ingest/handler.js';
 import {
   createWorkerHandler,
