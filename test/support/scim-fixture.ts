@@ -6,7 +6,7 @@ import { STATE_TABLE_KEYS } from '../../lambdas/contract/state-table.js';
 import type { EventQueue } from '../../lambdas/core/events/event-queue.js';
 import { type LifecycleEvent, parseLifecycleEvent } from '../../lambdas/core/events/lifecycle-event.js';
 import { sqsEventQueue } from '../../lambdas/core/events/sqs-event-queue.js';
-import { secretsManagerScimTokens } from '../../lambdas/scim/bearer-tokens.js';
+import { scimTokensSecretString, secretsManagerScimTokens } from '../../lambdas/scim/bearer-tokens.js';
 import { createScimHandler } from '../../lambdas/scim/handler.js';
 import { DynamoScimUserStore } from '../../lambdas/scim/user-store.js';
 import { type IngestServer, startIngestServer } from '../../tools/local/http-server.js';
@@ -90,10 +90,7 @@ export async function startScimFixture(options: { previousToken?: string } = {})
   await aws.secrets.send(
     new CreateSecretCommand({
       Name: secretId,
-      SecretString: JSON.stringify([
-        token,
-        ...(options.previousToken === undefined ? [] : [options.previousToken]),
-      ]),
+      SecretString: scimTokensSecretString(token, options.previousToken),
     }),
   );
   const queue = sqsTestQueue(aws.sqs, aws.resources.queueUrl);

@@ -2,6 +2,7 @@ import { CreateSecretCommand } from '@aws-sdk/client-secrets-manager';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ENV, scimEnvironment } from '../../../lambdas/contract/environment.js';
 import { ConfigurationError } from '../../../lambdas/contract/errors.js';
+import { scimTokensSecretString } from '../../../lambdas/scim/bearer-tokens.js';
 import { handler, scimDependenciesFromEnv } from '../../../lambdas/scim/handler.js';
 import { startIngestServer } from '../../../tools/local/http-server.js';
 import { motoClientConfig, uniqueName } from '../../support/aws.js';
@@ -57,7 +58,7 @@ describe('the Lambda entry point', () => {
 
       const tokensSecretId = uniqueName('scim-tokens');
       await aws.secrets.send(
-        new CreateSecretCommand({ Name: tokensSecretId, SecretString: JSON.stringify([token]) }),
+        new CreateSecretCommand({ Name: tokensSecretId, SecretString: scimTokensSecretString(token) }),
       );
       const config = motoClientConfig();
       Object.assign(process.env, {
