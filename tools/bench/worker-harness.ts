@@ -125,6 +125,7 @@ export async function startWorkerHarness(): Promise<WorkerHarness> {
       stateTableName: `bench-state-${suffix}`,
       apiKeySecretName: `bench-key-${suffix}`,
       webhookSecretsSecretName: `bench-webhooks-${suffix}`,
+      scimTokensSecretName: `bench-scim-tokens-${suffix}`,
     },
   });
   const env = {

@@ -77,11 +77,16 @@ describe('local mode supervises moto_server', () => {
     for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
   });
 
-  it('reports a dead moto_server: /healthz and webhooks answer 503 naming it, and `failed` settles', async () => {
+  it('reports a dead moto_server: /healthz, webhooks and SCIM answer 503 naming it, and `failed` settles', async () => {
     const mode: RunningLocalMode = await startLocalMode({ port: 0, log: () => {} });
     cleanups.push(() => mode.stop());
     const healthy = await fetch(healthUrl(mode.ready));
     expect(healthy.status).toBe(200);
+    const scimConfig = () =>
+      fetch(`${mode.ready.scimUrl}/ServiceProviderConfig`, {
+        headers: { authorization: `Bearer ${mode.ready.scimToken}` },
+      });
+    expect((await scimConfig()).status).toBe(200);
 
     process.kill(motoPid(mode.ready.awsEndpoint), 'SIGKILL');
     const failure = await mode.failed;
@@ -102,6 +107,10 @@ describe('local mode supervises moto_server', () => {
     });
     expect(webhook.status).toBe(503);
     expect(JSON.parse(webhook.body)).toMatchObject({ problems: [expect.stringContaining('moto_server')] });
+    // SCIM is served by the same supervised server: an identity provider is told to retry too.
+    const scim = await scimConfig();
+    expect(scim.status).toBe(503);
+    expect(scim.headers.get('retry-after')).toBe('5');
   }, 60_000);
 
   it('`local` says which dependency exited, stops the rest and exits 1', async () => {
