@@ -29,6 +29,8 @@ export interface LifecycleAlarmsProps {
   readonly worker: IFunction;
   readonly priority: PriorityLaneAlarmsProps;
   readonly ingest: IFunction;
+  /** The SCIM service provider: an identity provider's changes wait while it answers 5xx. */
+  readonly scim: IFunction;
   /** Scheduled every minute, so a period without any invocation means it stopped. */
   readonly sweep: IFunction;
   readonly oldestMessageAgeAlarmSeconds: number;
@@ -45,7 +47,7 @@ const SERVICE_DIMENSION = 'service';
 /**
  * The signals that mean a person's VoIP account is not in step with HR: something was
  * dead-lettered, the worker is failing, the queue is not draining, the deletion brake is holding
- * terminations, or the sweep (future-dated events, grace-period deletions) fails or stopped. Each alarm notifies the topic
+ * terminations, the SCIM endpoint fails, or the sweep (future-dated events, grace-period deletions) fails or stopped. Each alarm notifies the topic
  * when it fires and when it clears, so whoever is paged also learns that it recovered.
  */
 export class LifecycleAlarms extends Construct {
@@ -120,6 +122,13 @@ export class LifecycleAlarms extends Construct {
         'IngestServerErrors',
         'The webhook endpoint answered 5xx (queue or secrets unavailable): HRIS deliveries are being retried or lost.',
         props.ingest.metric('Url5xxCount', { period: PERIOD, statistic: 'Sum' }),
+        0,
+      ),
+      above(
+        'ScimServerErrors',
+        'The SCIM endpoint answered 5xx (state table, queue or tokens secret unavailable, or the function ' +
+          'failed): the identity provider retries on its next cycle, so its changes are late. See the SCIM log group.',
+        props.scim.metric('Url5xxCount', { period: PERIOD, statistic: 'Sum' }),
         0,
       ),
       above(

@@ -18,10 +18,11 @@ import type { Construct } from 'constructs';
 import {
   type CpaasEnvironmentValues,
   ingestEnvironment,
+  scimEnvironment,
   sweepEnvironment,
   workerEnvironment,
 } from '../lambdas/contract/environment.js';
-import { DEFAULTS, SOURCE_NAMES } from '../lambdas/contract/settings.js';
+import { DEFAULTS, SCIM_TOKENS_SECRET_FIELDS, SOURCE_NAMES } from '../lambdas/contract/settings.js';
 import { STATE_TABLE_KEYS } from '../lambdas/contract/state-table.js';
 import { parseStackConfig, type StackConfig } from './config.js';
 import { LifecycleAlarms } from './lifecycle-alarms.js';
@@ -42,6 +43,11 @@ const VISIBILITY_TIMEOUT = Duration.seconds(DEFAULTS.visibilityTimeoutSeconds);
 /** The HRIS waits for the answer; a webhook that is not queued in 10 s is better retried by the sender. */
 export const INGEST_TIMEOUT_SECONDS = 10;
 const INGEST_TIMEOUT = Duration.seconds(INGEST_TIMEOUT_SECONDS);
+/**
+ * The identity provider waits for the answer too; a SCIM request is a few table calls and one
+ * enqueue, and one not answered in 10 s is better retried by the provider on its next cycle.
+ */
+const SCIM_TIMEOUT = Duration.seconds(10);
 const SWEEP_INTERVAL = Duration.seconds(DEFAULTS.sweepIntervalSeconds);
 /**
  * Shorter than the interval, so one run has ended before the next tick starts another: runs do not
@@ -70,6 +76,19 @@ export const WORKER_TABLE_ACTIONS = [
  */
 export const SWEEP_TABLE_ACTIONS = ['dynamodb:PutItem', 'dynamodb:DeleteItem'] as const;
 
+/**
+ * What the SCIM function does on the table (`DynamoScimUserStore`): GetItem (consistent reads of a
+ * user and of a `userName` claim), a transaction of Put (the user, a new claim) and Delete (a
+ * released claim), which IAM authorizes as PutItem and DeleteItem, and conditional UpdateItem (the
+ * outbox). It lists users with Query on the `scimUsers` index only, never a Scan.
+ */
+export const SCIM_TABLE_ACTIONS = [
+  'dynamodb:GetItem',
+  'dynamodb:PutItem',
+  'dynamodb:DeleteItem',
+  'dynamodb:UpdateItem',
+] as const;
+
 /** The cdk-nag rules (one per pack that has it) that flag a Lambda anyone may invoke. */
 export const PUBLIC_URL_RULES = ['HIPAA.Security', 'NIST.800.53.R5', 'PCI.DSS.321'].map(
   (pack) => `${pack}-LambdaFunctionPublicAccessProhibited`,
@@ -78,6 +97,10 @@ const PUBLIC_URL_REASON =
   'Webhook endpoint: the HRIS calls it from the internet and cannot sign AWS SigV4 requests, so the URL ' +
   'has no IAM auth. Every request is authenticated by its HMAC signature over the raw body (secrets from ' +
   'Secrets Manager) before anything is queued; a missing or wrong signature gets 401.';
+const SCIM_PUBLIC_URL_REASON =
+  'SCIM endpoint: Entra ID and Okta call it from the internet with a bearer token and cannot sign AWS ' +
+  'SigV4 requests, so the URL has no IAM auth. The function checks the token against the tokens secret ' +
+  'before any route; a missing or wrong token gets 401.';
 
 /**
  * Item-level table access on exactly the ARNs given. Not `table.grant`: once the table has an
@@ -90,6 +113,20 @@ function grantTableActions(fn: IFunction, actions: readonly string[], resources:
 /** CloudFormation output ids allow letters and digits only. */
 function outputId(prefix: string, name: string): string {
   return prefix + name.replace(/(^|[^A-Za-z0-9]+)([A-Za-z0-9])/g, (_, __, c: string) => c.toUpperCase());
+}
+
+/**
+ * A Function URL without IAM auth, for a caller that cannot sign SigV4 and authenticates in the
+ * function; AwsSolutions has no rule on this, the packs that do flag the public invoke permission.
+ */
+function addPublicUrl(fn: IFunction, reason: string): FunctionUrl {
+  const url = fn.addFunctionUrl({ authType: FunctionUrlAuthType.NONE });
+  NagSuppressions.addResourceSuppressions(
+    fn,
+    PUBLIC_URL_RULES.map((id) => ({ id, reason })),
+    true,
+  );
+  return url;
 }
 
 /** One lane's FIFO queue and the DLQ it redrives to. */
@@ -114,15 +151,17 @@ interface WorkerResources {
   readonly apiKey: LifecycleSecret;
 }
 
-/** The CPaaS API key (worker, sweep) and the webhook signing secrets (ingest). */
+/** The CPaaS API key (worker, sweep), the webhook signing secrets (ingest) and the SCIM bearer tokens (SCIM). */
 interface Secrets {
   readonly apiKey: LifecycleSecret;
   readonly webhookSecrets: LifecycleSecret;
+  readonly scimTokens: LifecycleSecret;
 }
 
 /** What the stack outputs: the endpoints to give the HRIS, and the ids an operator needs. */
 interface Outputs extends Queues, Secrets {
   readonly url: FunctionUrl;
+  readonly scimUrl: FunctionUrl;
   readonly table: Table;
   readonly sweep: IFunction;
   readonly alarms: LifecycleAlarms;
@@ -136,8 +175,8 @@ function checkVisibilityTimeout(): void {
 }
 
 /**
- * The whole pipeline in one stack: webhook URL -> ingest -> SQS FIFO -> worker -> CPaaS, with the
- * DLQ, the state table, the secrets and the alarms, so one `cdk deploy` gives a running, alarmed
+ * The whole pipeline in one stack: webhook URL -> ingest (and SCIM URL -> SCIM) -> SQS FIFO ->
+ * worker -> CPaaS, with the DLQ, the state table, the secrets and the alarms, so one `cdk deploy` gives a running, alarmed
  * pipeline. Names and limits come from `lambdas/contract/`, shared with the local mode. The steps
  * run in this order so the synthesized template keeps its order of resources.
  */
@@ -161,6 +200,7 @@ export class LifecycleStack extends Stack {
     const priorityWorker = this.worker(config, 'PriorityWorker', queues.priority, workers);
     const { ingest, url } = this.ingest(queues, secrets.webhookSecrets);
     const sweep = this.sweep(config, cpaas, queues, table, secrets.apiKey);
+    const scim = this.scim(queues, table, secrets.scimTokens);
     const alarms = new LifecycleAlarms(this, 'Alarms', {
       queue: queues.queue,
       deadLetterQueue: queues.deadLetterQueue,
@@ -171,11 +211,12 @@ export class LifecycleStack extends Stack {
         oldestMessageAgeAlarmSeconds: config.priorityOldestMessageAgeAlarmSeconds,
       },
       ingest,
+      scim: scim.scim,
       sweep,
       oldestMessageAgeAlarmSeconds: config.oldestMessageAgeAlarmSeconds,
       alarmEmail: config.alarmEmail,
     });
-    this.outputs({ ...queues, ...secrets, url, table, sweep, alarms });
+    this.outputs({ ...queues, ...secrets, url, scimUrl: scim.url, table, sweep, alarms });
   }
 
   /** From context (`-c cpaasAccountId=...`), or else asked for at deploy time as the `CpaasAccountId` parameter. */
@@ -249,7 +290,14 @@ export class LifecycleStack extends Stack {
         'Webhook signing secrets per ingest source, JSON: {"standard":["whsec_..."],"merge":["..."]}; ' +
         'list the old secret after the new one while rotating. Set with aws secretsmanager put-secret-value.',
     });
-    return { apiKey, webhookSecrets };
+    const scimTokens = new LifecycleSecret(this, 'ScimTokens', {
+      defaultName: DEFAULTS.scimTokensSecretName,
+      generatedField: SCIM_TOKENS_SECRET_FIELDS.current,
+      instructions:
+        'SCIM bearer tokens, JSON: {"current":"<token>","previous":"<token, during rotation>"}; current is ' +
+        'generated at deploy. Give it to the identity provider as its secret token (docs/scim.md).',
+    });
+    return { apiKey, webhookSecrets, scimTokens };
   }
 
   /**
@@ -326,14 +374,44 @@ export class LifecycleStack extends Stack {
     queues.priority.queue.grantSendMessages(ingest);
     // A Function URL rather than an HTTP API: the handler routes POST /webhooks/{source} and
     // GET /healthz itself, and a URL costs nothing per request.
-    const url = ingest.addFunctionUrl({ authType: FunctionUrlAuthType.NONE });
-    // AwsSolutions has no rule on this; the packs that do flag the public invoke permissions.
-    NagSuppressions.addResourceSuppressions(
-      ingest,
-      PUBLIC_URL_RULES.map((id) => ({ id, reason: PUBLIC_URL_REASON })),
-      true,
+    return { ingest, url: addPublicUrl(ingest, PUBLIC_URL_REASON) };
+  }
+
+  /**
+   * The SCIM 2.0 service provider Entra ID and Okta provision users through, on a Function URL of
+   * its own: its bearer-token auth and its routes are not the webhooks', and its URL is what the
+   * identity provider is given as the tenant URL.
+   */
+  private scim(
+    queues: Queues,
+    table: Table,
+    scimTokens: LifecycleSecret,
+  ): { scim: IFunction; url: FunctionUrl } {
+    const scim = new LifecycleFunction(this, 'Scim', {
+      entry: 'lambdas/scim/handler.ts',
+      description:
+        'SCIM 2.0 service provider: keeps identity provider users and queues their lifecycle events',
+      timeout: SCIM_TIMEOUT,
+      memorySize: MEMORY_MB,
+      environment: scimEnvironment({
+        stateTableName: table.tableName,
+        queueUrl: queues.queue.queueUrl,
+        priorityQueueUrl: queues.priority.queue.queueUrl,
+        tokensSecretId: scimTokens.secret.secretArn,
+        secretCacheSeconds: DEFAULTS.secretCacheSeconds,
+      }),
+    }).function;
+    scimTokens.grantRead(scim);
+    grantTableActions(scim, SCIM_TABLE_ACTIONS, [table.tableArn]);
+    grantTableActions(
+      scim,
+      ['dynamodb:Query'],
+      [`${table.tableArn}/index/${STATE_TABLE_KEYS.scimIndexName}`],
     );
-    return { ingest, url };
+    // A deactivation or DELETE is a termination: it goes on the priority lane, the rest on the standard one.
+    queues.queue.grantSendMessages(scim);
+    queues.priority.queue.grantSendMessages(scim);
+    return { scim, url: addPublicUrl(scim, SCIM_PUBLIC_URL_REASON) };
   }
 
   private sweep(
@@ -381,6 +459,8 @@ export class LifecycleStack extends Stack {
     alarms,
     apiKey,
     webhookSecrets,
+    scimUrl,
+    scimTokens,
   }: Outputs): void {
     new CfnOutput(this, 'IngestUrl', {
       value: url.url,
@@ -394,6 +474,12 @@ export class LifecycleStack extends Stack {
       });
     }
     new CfnOutput(this, 'HealthUrl', { value: Fn.join('', [url.url, 'healthz']) });
+    new CfnOutput(this, 'ScimUrl', {
+      // The Function URL ends in `/`; the identity provider's tenant URL is the SCIM root under it.
+      value: Fn.join('', [scimUrl.url, 'scim/v2']),
+      description:
+        'Tenant URL (Entra ID) or SCIM connector base URL (Okta); the token is in ScimTokensSecretArn',
+    });
     new CfnOutput(this, 'QueueUrl', { value: queue.queueUrl });
     new CfnOutput(this, 'DeadLetterQueueUrl', { value: deadLetterQueue.queueUrl });
     new CfnOutput(this, 'PriorityQueueUrl', {
@@ -413,6 +499,11 @@ export class LifecycleStack extends Stack {
     new CfnOutput(this, 'AlarmTopicArn', { value: alarms.topic.topicArn });
     new CfnOutput(this, 'ApiKeySecretArn', { value: apiKey.secret.secretArn });
     new CfnOutput(this, 'WebhookSecretsSecretArn', { value: webhookSecrets.secret.secretArn });
+    new CfnOutput(this, 'ScimTokensSecretArn', {
+      value: scimTokens.secret.secretArn,
+      description:
+        'The SCIM bearer token: aws secretsmanager get-secret-value --secret-id <this> (field current)',
+    });
   }
 }
 

@@ -287,12 +287,14 @@ export function sweepEnvironment(values: SweepEnvironmentValues): EnvironmentMap
 }
 
 /**
- * What the SCIM service provider reads: the state table that holds the SCIM users, the queue it
- * puts their lifecycle events on, and the secret with the bearer tokens the identity provider sends.
+ * What the SCIM service provider reads: the state table that holds the SCIM users, the queues (one
+ * per lane: a deactivation or DELETE is a termination and goes on the priority lane) it puts their
+ * lifecycle events on, and the secret with the bearer tokens the identity provider sends.
  */
 export interface ScimSettings {
   readonly stateTableName: string;
   readonly queueUrl: string;
+  readonly priorityQueueUrl: string;
   readonly tokensSecretId: string;
   /** How long the tokens are cached: a rotated token is accepted within this. */
   readonly secretCacheSeconds: number;
@@ -304,6 +306,7 @@ export function scimSettingsFromEnv(env: Environment): ScimSettings {
   return {
     stateTableName: requiredText(env, ENV.stateTableName),
     queueUrl: requiredText(env, ENV.queueUrl),
+    priorityQueueUrl: requiredText(env, ENV.priorityQueueUrl),
     tokensSecretId: requiredText(env, ENV.scimTokensSecretId),
     secretCacheSeconds: positiveInteger(env, ENV.secretCacheSeconds, DEFAULTS.secretCacheSeconds),
   };
@@ -314,6 +317,7 @@ export function scimEnvironment(values: ScimEnvironmentValues): EnvironmentMap {
   return environmentMap({
     [ENV.stateTableName]: values.stateTableName,
     [ENV.queueUrl]: values.queueUrl,
+    [ENV.priorityQueueUrl]: values.priorityQueueUrl,
     [ENV.scimTokensSecretId]: values.tokensSecretId,
     [ENV.secretCacheSeconds]: values.secretCacheSeconds,
   });

@@ -23,7 +23,7 @@ export const DEFAULTS = {
   apiKeySecretName: 'cpaas-lifecycle/cpaas-api-key',
   /** JSON object: `{ "<source>": ["<secret>", "<previous secret during rotation>"] }`. */
   webhookSecretsSecretName: 'cpaas-lifecycle/webhook-secrets',
-  /** JSON array of the SCIM bearer tokens: `["<current>", "<previous, during rotation>"]`. */
+  /** JSON object of the SCIM bearer tokens (`SCIM_TOKENS_SECRET_FIELDS`): `{"current": ..., "previous": ...}`. */
   scimTokensSecretName: 'cpaas-lifecycle/scim-tokens',
   maxReceiveCount: 5,
   workerTimeoutSeconds: 60,
@@ -62,6 +62,13 @@ export const SERVICE_NAMES = {
   sweep: 'cpaas-lifecycle-sweep',
   scim: 'cpaas-lifecycle-scim',
 } as const;
+
+/**
+ * The fields of the SCIM tokens secret: `current`, and `previous` only during a rotation. An object
+ * rather than a list because Secrets Manager generates a value only into a JSON object's field:
+ * the stack creates the secret with a generated `current`, so no token is ever in the template.
+ */
+export const SCIM_TOKENS_SECRET_FIELDS = { current: 'current', previous: 'previous' } as const;
 
 /** Ingest sources served at `POST /webhooks/{name}`; the stack outputs one webhook URL for each. */
 export const SOURCE_NAMES = ['standard', 'merge'] as const;

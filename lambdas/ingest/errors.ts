@@ -49,9 +49,3 @@ export class WebhookSecretsUnavailableError extends IngestError {
   override readonly name = 'WebhookSecretsUnavailableError';
   readonly permanent = false;
 }
-
-/** SQS did not take every event of a request (503): the sender retries, so nothing is dropped. */
-export class QueueUnavailableError extends IngestError {
-  override readonly name = 'QueueUnavailableError';
-  readonly permanent = false;
-}

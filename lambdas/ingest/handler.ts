@@ -4,16 +4,16 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context
 import { ingestSettingsFromEnv } from '../contract/environment.js';
 import { SERVICE_NAMES } from '../contract/settings.js';
 import type { AwsClientConfig } from '../core/config/aws-client-config.js';
+import { QueueUnavailableError } from '../core/events/errors.js';
+import type { EventQueue } from '../core/events/event-queue.js';
+import { sqsLaneRoutedQueue } from '../core/events/lane-routed-queue.js';
 import { InvalidLifecycleEventError } from '../core/events/lifecycle-event.js';
 import { type Logger, powertoolsLogger, silentLogger } from '../core/telemetry/logger.js';
-import type { EventQueue } from './enqueue.js';
 import {
-  QueueUnavailableError,
   SourceNotConfiguredError,
   WebhookSecretsUnavailableError,
   WebhookVerificationError,
 } from './errors.js';
-import { sqsLaneRoutedQueue } from './lane-routed-queue.js';
 import { mergeSource } from './sources/merge.js';
 import type { SourceAdapter } from './sources/source-adapter.js';
 import { standardWebhooksSource } from './sources/standard-webhooks.js';

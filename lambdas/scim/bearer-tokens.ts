@@ -1,17 +1,28 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { SCIM_TOKENS_SECRET_FIELDS } from '../contract/settings.js';
 import { cachedSecretJson } from '../core/config/cached-secret.js';
 import * as z from '../core/validation/zod.js';
 import { ScimUnauthorizedError, ScimUnavailableError } from './errors.js';
 
+const token = z.string().check(z.minLength(32));
+
 /**
- * The SCIM tokens secret: `["<current>", "<previous, during rotation>"]`. Two at once let an
- * operator add a new token, switch the identity provider to it, then drop the old one without a
- * window where the provider's requests are refused.
+ * The SCIM tokens secret: `{"current": "<token>", "previous": "<token, during rotation>"}`. Two at
+ * once let an operator move the current token to `previous`, set a new one, switch the identity
+ * provider to it, then drop `previous`, without a window where the provider's requests are refused.
  */
-export const ScimTokensSchema = z
-  .array(z.string().check(z.minLength(32)))
-  .check(z.minLength(1), z.maxLength(2));
+export const ScimTokensSchema = z.object({
+  [SCIM_TOKENS_SECRET_FIELDS.current]: token,
+  [SCIM_TOKENS_SECRET_FIELDS.previous]: z.optional(token),
+});
+export type ScimTokens = z.infer<typeof ScimTokensSchema>;
+
+/** The secret's value for these tokens: what the local mode and the tests write. */
+export function scimTokensSecretString(current: string, previous?: string): string {
+  const tokens: ScimTokens = previous === undefined ? { current } : { current, previous };
+  return JSON.stringify(tokens);
+}
 
 /** Checks the bearer token of a request; a port, so the tests and the local mode can give their own. */
 export interface ScimTokenVerifier {
@@ -47,11 +58,13 @@ export interface SecretsManagerScimTokensOptions {
 
 /** The tokens from Secrets Manager, cached; a secret that cannot be read answers 503, not 401. */
 export function secretsManagerScimTokens(options: SecretsManagerScimTokensOptions): ScimTokenVerifier {
-  return tokenVerifier(
-    cachedSecretJson({
-      ...options,
-      schema: ScimTokensSchema,
-      unavailable: (reason) => new ScimUnavailableError(reason),
-    }),
-  );
+  const tokens = cachedSecretJson({
+    ...options,
+    schema: ScimTokensSchema,
+    unavailable: (reason) => new ScimUnavailableError(reason),
+  });
+  return tokenVerifier(async () => {
+    const { current, previous } = await tokens();
+    return previous === undefined ? [current] : [current, previous];
+  });
 }

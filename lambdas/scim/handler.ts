@@ -1,10 +1,12 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { SQSClient } from '@aws-sdk/client-sqs';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import { scimSettingsFromEnv } from '../contract/environment.js';
 import { SERVICE_NAMES } from '../contract/settings.js';
 import type { AwsClientConfig } from '../core/config/aws-client-config.js';
 import type { EventQueue } from '../core/events/event-queue.js';
+import { sqsLaneRoutedQueue } from '../core/events/lane-routed-queue.js';
 import { DEFAULT_TENANT } from '../core/events/lifecycle-event.js';
 import { type Logger, powertoolsLogger, silentLogger } from '../core/telemetry/logger.js';
 import { type AttributeSelection, attributeList, selectAttributes } from './attribute-selection.js';
@@ -242,12 +244,12 @@ export function createScimHandler(deps: ScimDependencies): ScimHandler {
 }
 
 /**
- * The production wiring from the Lambda's environment (`scimSettingsFromEnv`: state table, queue
- * URL, tokens secret, cache age); a missing or malformed variable throws `ConfigurationError`
- * naming it. The queue is passed in until the SQS implementation moves from the ingest into core.
+ * The production wiring from the Lambda's environment (`scimSettingsFromEnv`: state table, the
+ * lanes' queue URLs, tokens secret, cache age); a missing or malformed variable throws
+ * `ConfigurationError` naming it. Events go through `sqsLaneRoutedQueue`, so a deactivation or a
+ * DELETE (a termination) is queued on the priority lane, as a terminating webhook is.
  */
 export function scimDependenciesFromEnv(
-  queue: (queueUrl: string) => EventQueue,
   env: NodeJS.ProcessEnv = process.env,
   clientConfig: AwsClientConfig = {},
 ): ScimDependencies {
@@ -257,7 +259,10 @@ export function scimDependenciesFromEnv(
       client: new DynamoDBClient(clientConfig),
       tableName: settings.stateTableName,
     }),
-    queue: queue(settings.queueUrl),
+    queue: sqsLaneRoutedQueue(new SQSClient(clientConfig), {
+      standard: settings.queueUrl,
+      priority: settings.priorityQueueUrl,
+    }),
     tokens: secretsManagerScimTokens({
       client: new SecretsManagerClient(clientConfig),
       secretId: settings.tokensSecretId,
@@ -265,4 +270,15 @@ export function scimDependenciesFromEnv(
     }),
     logger: powertoolsLogger(SERVICE_NAMES.scim),
   };
+}
+
+let envHandler: ScimHandler | undefined;
+
+/**
+ * Lambda entry point (Function URL, payload 2.0). Reads the environment on the first call, not at
+ * import, so importing the module (tests, bundling checks) needs no configuration.
+ */
+export async function handler(event: APIGatewayProxyEventV2, context?: Context): Promise<ScimResult> {
+  envHandler ??= createScimHandler(scimDependenciesFromEnv());
+  return envHandler(event, context);
 }

@@ -14,11 +14,17 @@ import {
   addLifecycleStack,
   type LifecycleStack,
   PUBLIC_URL_RULES,
+  SCIM_TABLE_ACTIONS,
   SWEEP_TABLE_ACTIONS,
   WORKER_TABLE_ACTIONS,
 } from '../../infra/lifecycle-stack.js';
 import { ENV } from '../../lambdas/contract/environment.js';
-import { DEFAULTS, METRICS, SERVICE_NAMES } from '../../lambdas/contract/settings.js';
+import {
+  DEFAULTS,
+  METRICS,
+  SCIM_TOKENS_SECRET_FIELDS,
+  SERVICE_NAMES,
+} from '../../lambdas/contract/settings.js';
 import { STATE_TABLE_KEYS } from '../../lambdas/contract/state-table.js';
 import { DEFAULT_SOURCES } from '../../lambdas/ingest/handler.js';
 import { powertoolsMetrics } from '../../lambdas/worker/metrics.js';
@@ -113,6 +119,7 @@ const WORKER = /lifecycle events from the FIFO queue/;
 const PRIORITY_WORKER = /terminations from the priority FIFO queue/;
 const INGEST = /Verifies HRIS webhooks/;
 const SWEEP = /Every minute: queues scheduled/;
+const SCIM = /SCIM 2.0 service provider/;
 
 /** The logical id of the function with this description, as `Ref`/`GetAtt` name it. */
 function functionIdOf(template: Template, description: RegExp): string {
@@ -134,6 +141,7 @@ describe('LifecycleStack with the committed cdk.json (bundled)', () => {
     priorityDeadLetterQueue: string;
     apiKey: string;
     webhookSecrets: string;
+    scimTokens: string;
     table: string;
     topic: string;
   };
@@ -153,6 +161,9 @@ describe('LifecycleStack with the committed cdk.json (bundled)', () => {
       apiKey: logicalIdOf(template, 'AWS::SecretsManager::Secret', { Name: DEFAULTS.apiKeySecretName }),
       webhookSecrets: logicalIdOf(template, 'AWS::SecretsManager::Secret', {
         Name: DEFAULTS.webhookSecretsSecretName,
+      }),
+      scimTokens: logicalIdOf(template, 'AWS::SecretsManager::Secret', {
+        Name: DEFAULTS.scimTokensSecretName,
       }),
       table: logicalIdOf(template, 'AWS::DynamoDB::Table', { TableName: DEFAULTS.stateTableName }),
       topic: logicalIdOf(template, 'AWS::SNS::Topic', {}),
@@ -334,10 +345,23 @@ describe('LifecycleStack with the committed cdk.json (bundled)', () => {
     expect(webhook?.Properties.Description).toContain('{"standard":["whsec_..."],"merge":["..."]}');
   });
 
+  it('creates the SCIM tokens secret with a generated current token, never a value in the template', () => {
+    const secret = template.findResources('AWS::SecretsManager::Secret')[ids.scimTokens];
+    expect(secret?.DeletionPolicy).toBe('Retain');
+    expect(secret?.Properties.SecretString).toBeUndefined();
+    expect(secret?.Properties.GenerateSecretString).toEqual({
+      SecretStringTemplate: '{}',
+      GenerateStringKey: SCIM_TOKENS_SECRET_FIELDS.current,
+      PasswordLength: 64,
+      ExcludePunctuation: true,
+    });
+    expect(secret?.Properties.Description).toContain('"current"');
+  });
+
   describe('functions', () => {
     it('run nodejs24.x on arm64 with a log group that expires', () => {
       const functions = Object.values(template.findResources('AWS::Lambda::Function') as Resources);
-      expect(functions).toHaveLength(4);
+      expect(functions).toHaveLength(5);
       for (const fn of functions) {
         expect(fn.Properties).toMatchObject({
           Runtime: 'nodejs24.x',
@@ -409,6 +433,23 @@ describe('LifecycleStack with the committed cdk.json (bundled)', () => {
           Variables: {
             [ENV.queueUrl]: { Ref: ids.queue },
             [ENV.webhookSecretsSecretId]: { Ref: ids.webhookSecrets },
+            [ENV.secretCacheSeconds]: String(DEFAULTS.secretCacheSeconds),
+          },
+        },
+      });
+    });
+
+    it('give the SCIM function the table, both lanes and the tokens secret', () => {
+      template.hasResourceProperties('AWS::Lambda::Function', {
+        Description: Match.stringLikeRegexp(SCIM.source),
+        Handler: 'index.handler',
+        Timeout: 10,
+        Environment: {
+          Variables: {
+            [ENV.stateTableName]: { Ref: ids.table },
+            [ENV.queueUrl]: { Ref: ids.queue },
+            [ENV.priorityQueueUrl]: { Ref: ids.priorityQueue },
+            [ENV.scimTokensSecretId]: { Ref: ids.scimTokens },
             [ENV.secretCacheSeconds]: String(DEFAULTS.secretCacheSeconds),
           },
         },
@@ -515,13 +556,49 @@ describe('LifecycleStack with the committed cdk.json (bundled)', () => {
     });
   });
 
-  it('serves the ingest function on a Function URL without IAM auth (HMAC is the auth)', () => {
-    template.hasResourceProperties('AWS::Lambda::Url', { AuthType: 'NONE' });
+  it('serves the ingest and the SCIM functions each on a Function URL without IAM auth (HMAC, bearer token)', () => {
+    for (const description of [INGEST, SCIM]) {
+      template.hasResourceProperties('AWS::Lambda::Url', {
+        AuthType: 'NONE',
+        TargetFunctionArn: { 'Fn::GetAtt': [functionIdOf(template, description), 'Arn'] },
+      });
+    }
+    template.resourceCountIs('AWS::Lambda::Url', 2);
     template.hasResourceProperties('AWS::Lambda::Permission', {
       Action: 'lambda:InvokeFunctionUrl',
       Principal: '*',
       FunctionUrlAuthType: 'NONE',
     });
+  });
+
+  it("the SCIM function uses the table as its store does, Queries only its index, reads only its tokens and sends only to the lanes' queues", () => {
+    const statements = statementsOf(template, SCIM);
+    const services = new Set(statements.flatMap(actionsOf).map((a) => a.split(':')[0]));
+    expect([...services].sort()).toEqual(['dynamodb', 'logs', 'secretsmanager', 'sqs']);
+    const tableArn = { 'Fn::GetAtt': [ids.table, 'Arn'] };
+    const onTable = statements.filter((s) => actionsOf(s).some((a) => a.startsWith('dynamodb:')));
+    expect(onTable.map((s) => [actionsOf(s).sort(), s.Resource])).toEqual([
+      [[...SCIM_TABLE_ACTIONS].sort(), tableArn],
+      [['dynamodb:Query'], { 'Fn::Join': ['', [tableArn, `/index/${STATE_TABLE_KEYS.scimIndexName}`]] }],
+    ]);
+    expect(SCIM_TABLE_ACTIONS).not.toContain('dynamodb:Scan');
+    const sqsActions = statements.flatMap(actionsOf).filter((a) => a.startsWith('sqs:'));
+    expect([...new Set(sqsActions)].sort()).toEqual([
+      'sqs:GetQueueAttributes',
+      'sqs:GetQueueUrl',
+      'sqs:SendMessage',
+    ]);
+    const onQueues = statements.filter((s) => actionsOf(s).some((a) => a.startsWith('sqs:')));
+    expect(onQueues.map((s) => s.Resource)).toEqual([
+      { 'Fn::GetAtt': [ids.queue, 'Arn'] },
+      { 'Fn::GetAtt': [ids.priorityQueue, 'Arn'] },
+    ]);
+    const onSecrets = statements.filter((s) => actionsOf(s).some((a) => a.startsWith('secretsmanager:')));
+    expect(onSecrets.map((s) => s.Resource)).toEqual([{ Ref: ids.scimTokens }]);
+    for (const id of [ids.apiKey, ids.webhookSecrets, ids.deadLetterQueue, ids.priorityDeadLetterQueue]) {
+      expect(JSON.stringify(statements)).not.toContain(`"${id}"`);
+    }
+    for (const statement of statements) expect(JSON.stringify(statement.Resource)).not.toContain('*');
   });
 
   describe('sweep schedule', () => {
@@ -575,7 +652,7 @@ describe('LifecycleStack with the committed cdk.json (bundled)', () => {
 
     it('fire and clear on the SNS topic', () => {
       const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm') as Resources);
-      expect(alarms).toHaveLength(10);
+      expect(alarms).toHaveLength(11);
       for (const alarm of alarms) {
         expect(alarm.Properties.AlarmActions).toEqual(topicRef());
         expect(alarm.Properties.OKActions).toEqual(topicRef());
@@ -625,6 +702,18 @@ describe('LifecycleStack with the committed cdk.json (bundled)', () => {
         MetricName: 'Errors',
         Dimensions: [{ Name: 'FunctionName', Value: { Ref: functionIdOf(template, PRIORITY_WORKER) } }],
         Threshold: 0,
+      });
+    });
+
+    it("watch the SCIM function's URL for 5xx answers", () => {
+      template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        Namespace: 'AWS/Lambda',
+        MetricName: 'Url5xxCount',
+        Dimensions: Match.arrayWith([{ Name: 'FunctionName', Value: { Ref: functionIdOf(template, SCIM) } }]),
+        Statistic: 'Sum',
+        ComparisonOperator: 'GreaterThanThreshold',
+        Threshold: 0,
+        AlarmDescription: Match.stringLikeRegexp('SCIM endpoint'),
       });
     });
 
@@ -713,6 +802,17 @@ describe('LifecycleStack with the committed cdk.json (bundled)', () => {
     expect(outputs.SweepFunctionName?.Value).toEqual({ Ref: functionIdOf(template, SWEEP) });
   });
 
+  it('outputs the SCIM tenant URL (its own Function URL, ending in /scim/v2) and the tokens secret', () => {
+    const outputs = template.findOutputs('*');
+    const scimUrlId = logicalIdOf(template, 'AWS::Lambda::Url', {
+      TargetFunctionArn: { 'Fn::GetAtt': [functionIdOf(template, SCIM), 'Arn'] },
+    });
+    expect(outputs.ScimUrl?.Value).toEqual({
+      'Fn::Join': ['', [{ 'Fn::GetAtt': [scimUrlId, 'FunctionUrl'] }, 'scim/v2']],
+    });
+    expect(outputs.ScimTokensSecretArn?.Value).toEqual({ Ref: ids.scimTokens });
+  });
+
   describe('cdk-nag AwsSolutions', () => {
     it('has no unsuppressed finding', () => {
       const annotations = Annotations.fromStack(synthesized.stack);
@@ -754,7 +854,7 @@ describe('LifecycleStack with the committed cdk.json (bundled)', () => {
     }
 
     it('are ESM with the createRequire banner and the AWS SDK client inside', () => {
-      for (const description of [WORKER, INGEST, SWEEP]) {
+      for (const description of [WORKER, INGEST, SWEEP, SCIM]) {
         const code = readFileSync(bundlePath(description), 'utf8');
         expect(code.startsWith("import { createRequire } from 'node:module';")).toBe(true);
         // All read a secret: the Secrets Manager client is bundled, not taken from the runtime.
@@ -768,7 +868,7 @@ describe('LifecycleStack with the committed cdk.json (bundled)', () => {
       for (let dir = dirname(bundlePath(INGEST)); dir !== dirname(dir); dir = dirname(dir)) {
         expect(existsSync(join(dir, 'node_modules')), dir).toBe(false);
       }
-      for (const description of [WORKER, PRIORITY_WORKER, SWEEP]) {
+      for (const description of [WORKER, PRIORITY_WORKER, SWEEP, SCIM]) {
         const bundle = await import(pathToFileURL(bundlePath(description)).href);
         expect(typeof bundle.handler, String(description)).toBe('function');
       }
@@ -824,7 +924,9 @@ describe('LifecycleStack with every option set by -c (not bundled)', () => {
   });
 
   it('imports the secrets instead of creating them and grants exactly those', () => {
-    template.resourceCountIs('AWS::SecretsManager::Secret', 0);
+    // Only the SCIM tokens are always created: their value is generated here, never issued elsewhere.
+    const created = Object.values(template.findResources('AWS::SecretsManager::Secret') as Resources);
+    expect(created.map((secret) => secret.Properties.Name)).toEqual([DEFAULTS.scimTokensSecretName]);
     const worker = statementsOf(template, WORKER).filter((s) =>
       actionsOf(s).includes('secretsmanager:GetSecretValue'),
     );

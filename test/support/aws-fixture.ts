@@ -32,6 +32,7 @@ export async function awsFixture(apiKey = 'unused-key', maxReceiveCount = 3): Pr
       stateTableName: uniqueName('state'),
       apiKeySecretName: uniqueName('api-key'),
       webhookSecretsSecretName: uniqueName('webhooks'),
+      scimTokensSecretName: uniqueName('scim-tokens'),
     },
   });
   const dynamodb = new DynamoDBClient(aws);

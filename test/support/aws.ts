@@ -30,5 +30,6 @@ export function uniqueResourceNames(prefix: string): ResourceNames {
     stateTableName: `${unique}-state`,
     apiKeySecretName: `${unique}/api-key`,
     webhookSecretsSecretName: `${unique}/webhook-secrets`,
+    scimTokensSecretName: `${unique}/scim-tokens`,
   };
 }

@@ -7,7 +7,7 @@ import {
   SQSClient,
 } from '@aws-sdk/client-sqs';
 import { createLifecycleEvent, type LifecycleEvent } from '../../lambdas/core/events/lifecycle-event.js';
-import { sqsEventQueue } from '../../lambdas/ingest/enqueue.js';
+import { sqsEventQueue } from '../../lambdas/core/events/sqs-event-queue.js';
 import { createIngestHandler } from '../../lambdas/ingest/handler.js';
 import { signStandardWebhook } from '../../lambdas/ingest/sources/standard-webhooks.js';
 import { secretsManagerWebhookSecrets, type WebhookSecrets } from '../../lambdas/ingest/webhook-secrets.js';

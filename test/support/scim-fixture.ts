@@ -1,15 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { CreateSecretCommand } from '@aws-sdk/client-secrets-manager';
-import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import type { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { STATE_TABLE_KEYS } from '../../lambdas/contract/state-table.js';
 import type { EventQueue } from '../../lambdas/core/events/event-queue.js';
-import {
-  type LifecycleEvent,
-  parseLifecycleEvent,
-  toQueueMessage,
-} from '../../lambdas/core/events/lifecycle-event.js';
-import { secretsManagerScimTokens } from '../../lambdas/scim/bearer-tokens.js';
+import { type LifecycleEvent, parseLifecycleEvent } from '../../lambdas/core/events/lifecycle-event.js';
+import { sqsEventQueue } from '../../lambdas/core/events/sqs-event-queue.js';
+import { scimTokensSecretString, secretsManagerScimTokens } from '../../lambdas/scim/bearer-tokens.js';
 import { createScimHandler } from '../../lambdas/scim/handler.js';
 import { DynamoScimUserStore } from '../../lambdas/scim/user-store.js';
 import { type IngestServer, startIngestServer } from '../../tools/local/http-server.js';
@@ -26,11 +23,11 @@ export interface TestEventQueue extends EventQueue {
 }
 
 /**
- * A test-side SQS FIFO `EventQueue`: one SendMessage per event with `toQueueMessage`'s group and
- * deduplication ids, as the ingest's implementation sends them (that one moves to core later),
+ * The core SQS FIFO queue (`sqsEventQueue`) on one queue, so a test reads every event in order,
  * with failures on demand: an outage before anything is sent, or an answer lost after SQS took it.
  */
 export function sqsTestQueue(sqs: SQSClient, queueUrl: string): TestEventQueue {
+  const queue = sqsEventQueue(sqs, queueUrl);
   let failures = 0;
   let failure: QueueFailure = 'before-send';
   return {
@@ -42,9 +39,7 @@ export function sqsTestQueue(sqs: SQSClient, queueUrl: string): TestEventQueue {
       const failing = failures > 0;
       if (failing) failures -= 1;
       if (failing && failure === 'before-send') throw new Error('queue unavailable (injected)');
-      for (const event of events) {
-        await sqs.send(new SendMessageCommand({ QueueUrl: queueUrl, ...toQueueMessage(event) }));
-      }
+      await queue.enqueue(events);
       if (failing) throw new Error('queue answer lost (injected)');
     },
   };
@@ -95,10 +90,7 @@ export async function startScimFixture(options: { previousToken?: string } = {})
   await aws.secrets.send(
     new CreateSecretCommand({
       Name: secretId,
-      SecretString: JSON.stringify([
-        token,
-        ...(options.previousToken === undefined ? [] : [options.previousToken]),
-      ]),
+      SecretString: scimTokensSecretString(token, options.previousToken),
     }),
   );
   const queue = sqsTestQueue(aws.sqs, aws.resources.queueUrl);

@@ -1,6 +1,6 @@
 import { INGEST_TIMEOUT_SECONDS, MEMORY_MB } from '../../infra/lifecycle-stack.js';
 import { DEFAULTS } from '../../lambdas/contract/settings.js';
-import { SQS_SEND_LANES } from '../../lambdas/ingest/enqueue.js';
+import { SQS_SEND_LANES } from '../../lambdas/core/events/sqs-event-queue.js';
 import type { WorkerHandler } from '../../lambdas/worker/handler.js';
 import { type ApiCallsPerEvent, measureApiCalls } from './api-calls.js';
 import { type CliStartFigures, measureCliStart } from './cli-start.js';

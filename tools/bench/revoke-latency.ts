@@ -185,6 +185,7 @@ export async function measureRevoke(
           stateTableName: `revoke-state-${suffix}`,
           apiKeySecretName: `revoke-key-${suffix}`,
           webhookSecretsSecretName: `revoke-webhooks-${suffix}`,
+          scimTokensSecretName: `revoke-scim-tokens-${suffix}`,
         },
         log: () => {},
       });

@@ -9,7 +9,7 @@ import {
   type LifecycleEvent,
   messageGroupIdFor,
 } from '../../lambdas/core/events/lifecycle-event.js';
-import { sqsEventQueue } from '../../lambdas/ingest/enqueue.js';
+import { sqsEventQueue } from '../../lambdas/core/events/sqs-event-queue.js';
 import { createIngestHandler, ingestDependenciesFromEnv } from '../../lambdas/ingest/handler.js';
 import {
   createWorkerHandler,
@@ -125,6 +125,7 @@ export async function startWorkerHarness(): Promise<WorkerHarness> {
       stateTableName: `bench-state-${suffix}`,
       apiKeySecretName: `bench-key-${suffix}`,
       webhookSecretsSecretName: `bench-webhooks-${suffix}`,
+      scimTokensSecretName: `bench-scim-tokens-${suffix}`,
     },
   });
   const env = {

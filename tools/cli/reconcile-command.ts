@@ -4,8 +4,8 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import { type Command, Option } from 'commander';
 import type { CpaasClient } from '../../lambdas/core/cpaas/client.js';
 import type { LaneQueueUrls } from '../../lambdas/core/events/lane.js';
+import { sqsLaneRoutedQueue } from '../../lambdas/core/events/lane-routed-queue.js';
 import { DynamoStateStore } from '../../lambdas/core/state/state-store.js';
-import { sqsLaneRoutedQueue } from '../../lambdas/ingest/lane-routed-queue.js';
 import { DeletionThresholdError, InvalidRosterError } from '../operations/errors.js';
 import { createProgress } from '../operations/progress.js';
 import {

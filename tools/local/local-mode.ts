@@ -2,17 +2,19 @@ import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { DEFAULTS } from '../../lambdas/contract/settings.js';
 import { LANES, type Lane } from '../../lambdas/core/events/lane.js';
 import { createIngestHandler, ingestDependenciesFromEnv } from '../../lambdas/ingest/handler.js';
+import { createScimHandler, scimDependenciesFromEnv } from '../../lambdas/scim/handler.js';
 import { sweepPortsFromEnv } from '../../lambdas/sweep/handler.js';
 import { type SweepReport, sweep } from '../../lambdas/sweep/sweep.js';
 import { createWorkerHandler, workerDependenciesFromEnv } from '../../lambdas/worker/handler.js';
 import { createDependencyHealth } from './dependency-health.js';
 import { DependencyExitedError } from './errors.js';
 import { type SqsBatchHandler, startEventSource } from './event-source.js';
-import { startIngestServer } from './http-server.js';
+import { type HttpApiHandler, startIngestServer } from './http-server.js';
 import { startMotoServer } from './moto-server.js';
 import { describeBatch } from './outcome-log.js';
 import {
   type AwsEndpointConfig,
+  generateScimToken,
   generateWebhookSecret,
   handlerEnvironment,
   provisionLocalResources,
@@ -71,6 +73,10 @@ export interface LocalModeReady {
   /** The priority lane (terminations): its queue and its own DLQ. */
   readonly priorityQueueUrl: string;
   readonly priorityDlqUrl: string;
+  /** The SCIM service provider's root, `http://host:port/scim/v2`: an identity provider's tenant URL. */
+  readonly scimUrl: string;
+  /** The bearer token it accepts (the `current` of the SCIM tokens secret). */
+  readonly scimToken: string;
 }
 
 /** One lane's queue and DLQ, and what its poller logs lines with. */
@@ -99,6 +105,17 @@ const DEAD_LETTER_WATCH_MS = 2_000;
 const LOCAL_REGION = 'us-east-1';
 const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
 
+/** Paths the SCIM handler serves; everything else is the ingest's (webhooks, `/healthz`). */
+const SCIM_PATH = /^\/scim\/v2(?:\/|$)/;
+
+/**
+ * The stack gives SCIM a Function URL of its own; locally one server serves both, told apart by
+ * path, so the SCIM routes are supervised (503 while a dependency is down) like the webhooks.
+ */
+function byPath(ingest: HttpApiHandler, scim: HttpApiHandler): HttpApiHandler {
+  return (event) => (SCIM_PATH.test(event.rawPath) ? scim(event) : ingest(event));
+}
+
 /** Every few seconds, tells `onGrowth` the DLQ's count when it grew since the last look. */
 function watchDeadLetters(
   sqs: SQSClient,
@@ -122,8 +139,8 @@ function watchDeadLetters(
 
 /**
  * The whole pipeline on one machine, from the same code and resource definitions as the stack:
- * moto_server for SQS, DynamoDB and Secrets Manager, the CPaaS sandbox, the ingest Lambda behind
- * a plain HTTP server, the worker Lambda fed by one emulated event source mapping per lane, and the sweep
+ * moto_server for SQS, DynamoDB and Secrets Manager, the CPaaS sandbox, the ingest and SCIM
+ * Lambdas behind one plain HTTP server, the worker Lambda fed by one emulated event source mapping per lane, and the sweep
  * on a timer in place of the stack's EventBridge schedule. Whatever
  * was started before a failure is stopped again before the error propagates.
  */
@@ -164,10 +181,12 @@ export async function startLocalMode(options: LocalModeOptions): Promise<Running
     }
 
     const webhookSecret = generateWebhookSecret();
+    const scimToken = generateScimToken();
     const visibilityTimeoutSeconds = options.visibilityTimeoutSeconds ?? LOCAL_VISIBILITY_TIMEOUT_SECONDS;
     const resources = await provisionLocalResources(aws, {
       apiKey: cpaas.apiKey,
       webhookSecrets: { standard: [webhookSecret] },
+      scimToken,
       visibilityTimeoutSeconds,
       ...(options.resourceNames === undefined ? {} : { names: options.resourceNames }),
       ...(options.maxReceiveCount === undefined ? {} : { maxReceiveCount: options.maxReceiveCount }),
@@ -180,7 +199,10 @@ export async function startLocalMode(options: LocalModeOptions): Promise<Running
     const ingest = await startIngestServer({
       port: options.port,
       host: options.host ?? '127.0.0.1',
-      handler: createIngestHandler(ingestDependenciesFromEnv(environment, aws)),
+      handler: byPath(
+        createIngestHandler(ingestDependenciesFromEnv(environment, aws)),
+        createScimHandler({ ...scimDependenciesFromEnv(environment, aws), urlScheme: 'http' }),
+      ),
       unavailable: health.problems,
     });
     stoppers.push(() => ingest.close());
@@ -254,6 +276,8 @@ export async function startLocalMode(options: LocalModeOptions): Promise<Running
         cpaasAccountId: cpaas.accountId,
         priorityQueueUrl: resources.priority.queueUrl,
         priorityDlqUrl: resources.priority.deadLetterQueueUrl,
+        scimUrl: `${ingest.url}/scim/v2`,
+        scimToken,
       },
       stop,
     };

@@ -16,12 +16,14 @@ import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-s
 import {
   type CpaasEnvironmentValues,
   ingestEnvironment,
+  scimEnvironment,
   sweepEnvironment,
   workerEnvironment,
 } from '../../lambdas/contract/environment.js';
 import { DEFAULTS } from '../../lambdas/contract/settings.js';
 import { type KeyAttribute, STATE_TABLE } from '../../lambdas/contract/state-table.js';
 import type { Lane } from '../../lambdas/core/events/lane.js';
+import { scimTokensSecretString } from '../../lambdas/scim/bearer-tokens.js';
 
 /** Where the AWS SDK clients of the local mode point: moto_server, or any endpoint the user gives. */
 export interface AwsEndpointConfig {
@@ -39,6 +41,7 @@ export interface ResourceNames {
   readonly stateTableName: string;
   readonly apiKeySecretName: string;
   readonly webhookSecretsSecretName: string;
+  readonly scimTokensSecretName: string;
 }
 
 export interface ProvisionOptions {
@@ -53,6 +56,8 @@ export interface ProvisionOptions {
   readonly apiKey: string;
   /** Signing secrets per ingest source: `{ "standard": ["whsec_..."] }`. */
   readonly webhookSecrets: Readonly<Record<string, readonly string[]>>;
+  /** The SCIM bearer token an identity provider (or a test) sends; a generated one when absent. */
+  readonly scimToken?: string;
 }
 
 /** One lane's FIFO queue and the DLQ it redrives to. */
@@ -72,6 +77,7 @@ export interface ProvisionedResources extends LaneResources {
   readonly stateTableName: string;
   readonly apiKeySecretId: string;
   readonly webhookSecretsSecretId: string;
+  readonly scimTokensSecretId: string;
   readonly maxReceiveCount: number;
   readonly visibilityTimeoutSeconds: number;
 }
@@ -79,6 +85,11 @@ export interface ProvisionedResources extends LaneResources {
 /** A fresh Standard Webhooks secret (`whsec_` + base64 of 24 random bytes, as the spec's examples). */
 export function generateWebhookSecret(): string {
   return `whsec_${randomBytes(24).toString('base64')}`;
+}
+
+/** A fresh SCIM bearer token: 32 random bytes, base64url (43 characters, safe in a header). */
+export function generateScimToken(): string {
+  return randomBytes(32).toString('base64url');
 }
 
 export function resolveNames(names: Partial<ResourceNames> = {}): ResourceNames {
@@ -90,6 +101,7 @@ export function resolveNames(names: Partial<ResourceNames> = {}): ResourceNames 
     stateTableName: names.stateTableName ?? DEFAULTS.stateTableName,
     apiKeySecretName: names.apiKeySecretName ?? DEFAULTS.apiKeySecretName,
     webhookSecretsSecretName: names.webhookSecretsSecretName ?? DEFAULTS.webhookSecretsSecretName,
+    scimTokensSecretName: names.scimTokensSecretName ?? DEFAULTS.scimTokensSecretName,
   };
 }
 
@@ -205,10 +217,12 @@ export async function provisionLocalResources(
       lane(names.queueName, names.deadLetterQueueName),
       lane(names.priorityQueueName, names.priorityDeadLetterQueueName),
     ]);
-    const [, apiKeySecretId, webhookSecretsSecretId] = await Promise.all([
+    const scimTokens = scimTokensSecretString(options.scimToken ?? generateScimToken());
+    const [, apiKeySecretId, webhookSecretsSecretId, scimTokensSecretId] = await Promise.all([
       createStateTable(dynamodb, names.stateTableName),
       putSecret(secrets, names.apiKeySecretName, options.apiKey),
       putSecret(secrets, names.webhookSecretsSecretName, JSON.stringify(options.webhookSecrets)),
+      putSecret(secrets, names.scimTokensSecretName, scimTokens),
     ]);
     return {
       ...standard,
@@ -216,6 +230,7 @@ export async function provisionLocalResources(
       stateTableName: names.stateTableName,
       apiKeySecretId,
       webhookSecretsSecretId,
+      scimTokensSecretId,
       maxReceiveCount,
       visibilityTimeoutSeconds,
     };
@@ -233,7 +248,7 @@ export interface CpaasTarget {
 }
 
 /**
- * The environment of all three handlers, built by the same builders the stack uses (one process
+ * The environment of all four handlers, built by the same builders the stack uses (one process
  * runs them all, so their maps are merged), plus the AWS SDK's own variables so the handlers'
  * lazily built clients reach the local endpoint. The worker's part is that of `lane`'s worker
  * (its own DLQ), as the stack deploys one worker function per lane.
@@ -267,6 +282,12 @@ export function handlerEnvironment(
       stateTableName: resources.stateTableName,
       queueUrl: resources.queueUrl,
       priorityQueueUrl: resources.priority.queueUrl,
+    }),
+    ...scimEnvironment({
+      stateTableName: resources.stateTableName,
+      queueUrl: resources.queueUrl,
+      priorityQueueUrl: resources.priority.queueUrl,
+      tokensSecretId: resources.scimTokensSecretId,
     }),
     AWS_ENDPOINT_URL: aws.endpoint,
     AWS_REGION: aws.region,

@@ -1,6 +1,7 @@
 import type { UserSummary } from '../../lambdas/core/cpaas/schemas.js';
 import type { CpaasUsersApi } from '../../lambdas/core/cpaas/users-api.js';
 import { escapeUnsafeText } from '../../lambdas/core/events/clean-text.js';
+import type { EventQueue } from '../../lambdas/core/events/event-queue.js';
 import {
   createLifecycleEvent,
   DEFAULT_TENANT,
@@ -8,7 +9,6 @@ import {
   type LifecycleEvent,
 } from '../../lambdas/core/events/lifecycle-event.js';
 import type { EmployeeLink, StateStore } from '../../lambdas/core/state/state-store.js';
-import type { EventQueue } from '../../lambdas/ingest/enqueue.js';
 import { DeletionThresholdError } from './errors.js';
 
 export type PlannedChange =

@@ -55,6 +55,7 @@ const sweep: SweepSettings = {
 const scim: ScimSettings = {
   stateTableName: 'state',
   queueUrl: 'queue-url',
+  priorityQueueUrl: 'priority-queue-url',
   tokensSecretId: 'scim-tokens',
   secretCacheSeconds: 11,
 };

@@ -4,7 +4,11 @@ import {
   SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
 import { afterAll, describe, expect, it } from 'vitest';
-import { secretsManagerScimTokens, tokenVerifier } from '../../../lambdas/scim/bearer-tokens.js';
+import {
+  scimTokensSecretString,
+  secretsManagerScimTokens,
+  tokenVerifier,
+} from '../../../lambdas/scim/bearer-tokens.js';
 import { ScimUnauthorizedError, ScimUnavailableError } from '../../../lambdas/scim/errors.js';
 import { motoClientConfig, uniqueName } from '../../support/aws.js';
 import { rejectionOf } from '../../support/ingest-fixture.js';
@@ -34,12 +38,12 @@ describe('tokenVerifier', () => {
 describe('secretsManagerScimTokens', () => {
   it('reads the tokens once per cache age, so a rotation is seen when the cache expires', async () => {
     const [first, second] = [newScimToken(), newScimToken()];
-    const secretId = await secretWith(JSON.stringify([first]));
+    const secretId = await secretWith(scimTokensSecretString(first));
     const clock = { now: 0 };
     const verifier = secretsManagerScimTokens({ client, secretId, maxAgeSeconds: 60, now: () => clock.now });
     await verifier.verify(first);
     await client.send(
-      new PutSecretValueCommand({ SecretId: secretId, SecretString: JSON.stringify([second, first]) }),
+      new PutSecretValueCommand({ SecretId: secretId, SecretString: scimTokensSecretString(second, first) }),
     );
     expect(await rejectionOf(verifier.verify(second))).toBeInstanceOf(ScimUnauthorizedError);
     clock.now = 60_000;
@@ -53,12 +57,12 @@ describe('secretsManagerScimTokens', () => {
     const short = 'too-short-to-be-a-token';
     const malformed = secretsManagerScimTokens({
       client,
-      secretId: await secretWith(JSON.stringify([short])),
+      secretId: await secretWith(scimTokensSecretString(short)),
       maxAgeSeconds: 60,
     });
     const error = await rejectionOf(malformed.verify(short));
     expect(error).toBeInstanceOf(ScimUnavailableError);
-    expect(error.message).toMatch(/is malformed at 0$/);
+    expect(error.message).toMatch(/is malformed at current$/);
     expect(error.message).not.toContain(short);
   });
 });

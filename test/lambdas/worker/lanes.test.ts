@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { sqsLaneRoutedQueue } from '../../../lambdas/core/events/lane-routed-queue.js';
 import { type LifecycleEvent, toQueueMessage } from '../../../lambdas/core/events/lifecycle-event.js';
-import { sqsLaneRoutedQueue } from '../../../lambdas/ingest/lane-routed-queue.js';
 import { eventRecord } from '../../support/records.js';
 import {
   employee,

@@ -15,6 +15,7 @@ describe('soak through the local pipeline with seeded CPaaS faults', () => {
         stateTableName: uniqueName('soak-state'),
         apiKeySecretName: uniqueName('soak-key'),
         webhookSecretsSecretName: uniqueName('soak-webhook'),
+        scimTokensSecretName: uniqueName('soak-scim-tokens'),
       },
       timeoutMs: 90_000,
       log: () => {},

@@ -1,6 +1,4 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
-import { createInterface } from 'node:readline';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createLifecycleEvent } from '../../../lambdas/core/events/lifecycle-event.js';
 import { postSignedWebhook } from '../../../tools/cli/send-command.js';
@@ -9,9 +7,8 @@ import {
   type RunningLocalMode,
   startLocalMode,
 } from '../../../tools/local/local-mode.js';
+import { startLocalCli } from '../../support/local-cli.js';
 import { until } from '../../support/until.js';
-
-const BIN = new URL('../../../tools/cli/bin.js', import.meta.url).pathname;
 
 /** The pid of the moto_server serving `endpoint`, found by its command line (`-p <port>`). */
 function motoPid(endpoint: string): number {
@@ -44,44 +41,22 @@ function healthUrl(ready: LocalModeReady): string {
   return ready.webhookUrl.replace(/\/webhooks\/standard$/, '/healthz');
 }
 
-/** `cpaas-lifecycle local` as a user starts it: its own moto_server, the sandbox, a free port. */
-async function startLocalCli(): Promise<{
-  child: ChildProcess;
-  ready: LocalModeReady;
-  stderr: () => string;
-  closed: Promise<number | null>;
-}> {
-  const env = { ...process.env };
-  delete env.AWS_ENDPOINT_URL;
-  const child = spawn(process.execPath, [BIN, 'local', '--port', '0'], {
-    env,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stderr = '';
-  child.stderr?.on('data', (chunk: Buffer) => {
-    stderr += chunk.toString();
-  });
-  const closed = new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)));
-  const first = await new Promise<string>((resolve, reject) => {
-    createInterface({ input: child.stdout as NodeJS.ReadableStream }).once('line', resolve);
-    child.once('exit', (code) =>
-      reject(new Error(`local mode exited with ${code} before ready:\n${stderr}`)),
-    );
-  });
-  return { child, ready: JSON.parse(first) as LocalModeReady, stderr: () => stderr, closed };
-}
-
 describe('local mode supervises moto_server', () => {
   const cleanups: Array<() => Promise<unknown> | unknown> = [];
   afterEach(async () => {
     for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
   });
 
-  it('reports a dead moto_server: /healthz and webhooks answer 503 naming it, and `failed` settles', async () => {
+  it('reports a dead moto_server: /healthz, webhooks and SCIM answer 503 naming it, and `failed` settles', async () => {
     const mode: RunningLocalMode = await startLocalMode({ port: 0, log: () => {} });
     cleanups.push(() => mode.stop());
     const healthy = await fetch(healthUrl(mode.ready));
     expect(healthy.status).toBe(200);
+    const scimConfig = () =>
+      fetch(`${mode.ready.scimUrl}/ServiceProviderConfig`, {
+        headers: { authorization: `Bearer ${mode.ready.scimToken}` },
+      });
+    expect((await scimConfig()).status).toBe(200);
 
     process.kill(motoPid(mode.ready.awsEndpoint), 'SIGKILL');
     const failure = await mode.failed;
@@ -102,6 +77,10 @@ describe('local mode supervises moto_server', () => {
     });
     expect(webhook.status).toBe(503);
     expect(JSON.parse(webhook.body)).toMatchObject({ problems: [expect.stringContaining('moto_server')] });
+    // SCIM is served by the same supervised server: an identity provider is told to retry too.
+    const scim = await scimConfig();
+    expect(scim.status).toBe(503);
+    expect(scim.headers.get('retry-after')).toBe('5');
   }, 60_000);
 
   it('`local` says which dependency exited, stops the rest and exits 1', async () => {

@@ -6,6 +6,7 @@ import { ENV } from '../../../lambdas/contract/environment.js';
 import { DEFAULTS } from '../../../lambdas/contract/settings.js';
 import { STATE_TABLE_KEYS } from '../../../lambdas/contract/state-table.js';
 import {
+  generateScimToken,
   generateWebhookSecret,
   handlerEnvironment,
   provisionLocalResources,
@@ -38,13 +39,15 @@ describe('provisionLocalResources', () => {
     expect(dlq?.MessageRetentionPeriod).toBe(String(DEFAULTS.deadLetterRetentionDays * 86_400));
   });
 
-  it('creates the state table with the shared key and TTL attribute, and stores both secrets', async () => {
+  it('creates the state table with the shared key and TTL attribute, and stores the secrets', async () => {
     const aws = motoClientConfig();
     const webhookSecret = generateWebhookSecret();
+    const scimToken = generateScimToken();
     const resources = await provisionLocalResources(aws, {
       names: uniqueResourceNames('prov'),
       apiKey: 'the-api-key',
       webhookSecrets: { standard: [webhookSecret] },
+      scimToken,
     });
     const dynamodb = new DynamoDBClient(aws);
     const { Table } = await dynamodb.send(new DescribeTableCommand({ TableName: resources.stateTableName }));
@@ -77,6 +80,9 @@ describe('provisionLocalResources', () => {
     );
     expect(JSON.parse(hooks.SecretString ?? '')).toEqual({ standard: [webhookSecret] });
     expect(webhookSecret).toMatch(/^whsec_[A-Za-z0-9+/]{32}$/);
+    const tokens = await secrets.send(new GetSecretValueCommand({ SecretId: resources.scimTokensSecretId }));
+    expect(JSON.parse(tokens.SecretString ?? '')).toEqual({ current: scimToken });
+    expect(scimToken).toMatch(/^[A-Za-z0-9_-]{43}$/);
   });
 
   it('can run again on the same endpoint: reuses resources and updates the secrets', async () => {
@@ -103,6 +109,8 @@ describe('provisionLocalResources', () => {
     });
     expect(env[ENV.queueUrl]).toBe(resources.queueUrl);
     expect(env[ENV.stateTableName]).toBe(resources.stateTableName);
+    expect(env[ENV.priorityQueueUrl]).toBe(resources.priority.queueUrl);
+    expect(env[ENV.scimTokensSecretId]).toBe(resources.scimTokensSecretId);
     expect(env[ENV.cpaasAllowInsecureHttp]).toBe('true');
     expect(env.AWS_ENDPOINT_URL).toBe(aws.endpoint);
   });

@@ -1,7 +1,8 @@
 import type { SQSClient } from '@aws-sdk/client-sqs';
-import { LANES, type Lane, type LaneQueueUrls, laneFor } from '../core/events/lane.js';
-import type { LifecycleEvent } from '../core/events/lifecycle-event.js';
-import { type EventQueue, sqsEventQueue } from './enqueue.js';
+import type { EventQueue } from './event-queue.js';
+import { LANES, type Lane, type LaneQueueUrls, laneFor } from './lane.js';
+import type { LifecycleEvent } from './lifecycle-event.js';
+import { sqsEventQueue } from './sqs-event-queue.js';
 
 /**
  * Routes each event to its lane's queue (`laneFor`), keeping the order of a request within each
@@ -24,7 +25,7 @@ export function laneRoutedQueue(queues: Readonly<Record<Lane, EventQueue>>): Eve
   };
 }
 
-/** The SQS FIFO queues of both lanes behind one `EventQueue`: what ingest and reconcile put events on. */
+/** The SQS FIFO queues of both lanes behind one `EventQueue`: what ingest, SCIM and reconcile put events on. */
 export function sqsLaneRoutedQueue(client: SQSClient, urls: LaneQueueUrls): EventQueue {
   return laneRoutedQueue({
     standard: sqsEventQueue(client, urls.standard),

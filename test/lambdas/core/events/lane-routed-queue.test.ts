@@ -1,7 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { createLifecycleEvent } from '../../../lambdas/core/events/lifecycle-event.js';
-import { sqsLaneRoutedQueue } from '../../../lambdas/ingest/lane-routed-queue.js';
-import { countingSqsClient, createFifoQueue, drainQueue, hireEvent } from '../../support/ingest-fixture.js';
+import { sqsLaneRoutedQueue } from '../../../../lambdas/core/events/lane-routed-queue.js';
+import { createLifecycleEvent } from '../../../../lambdas/core/events/lifecycle-event.js';
+import {
+  countingSqsClient,
+  createFifoQueue,
+  drainQueue,
+  hireEvent,
+} from '../../../support/ingest-fixture.js';
 
 function termination(employeeId: string) {
   return createLifecycleEvent({

@@ -1,14 +1,14 @@
 import { GetQueueAttributesCommand, SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { mockClient } from 'aws-sdk-client-mock';
 import { describe, expect, it } from 'vitest';
+import { QueueUnavailableError } from '../../../../lambdas/core/events/errors.js';
 import {
   type LifecycleEvent,
   messageGroupIdFor,
   toQueueMessage,
-} from '../../../lambdas/core/events/lifecycle-event.js';
-import { planLanes, SQS_SEND_LANES, sqsEventQueue } from '../../../lambdas/ingest/enqueue.js';
-import { QueueUnavailableError } from '../../../lambdas/ingest/errors.js';
-import { uniqueName } from '../../support/aws.js';
+} from '../../../../lambdas/core/events/lifecycle-event.js';
+import { planLanes, SQS_SEND_LANES, sqsEventQueue } from '../../../../lambdas/core/events/sqs-event-queue.js';
+import { uniqueName } from '../../../support/aws.js';
 import {
   changeEvent,
   countingSqsClient,
@@ -17,7 +17,7 @@ import {
   hireEvent,
   type QueuedMessage,
   rejectionOf,
-} from '../../support/ingest-fixture.js';
+} from '../../../support/ingest-fixture.js';
 
 /** `employees` new hires, then `changes` rounds of one change each, interleaved as an HRIS sends them. */
 function interleavedEvents(employees: number, changes: number): LifecycleEvent[] {

@@ -3,8 +3,9 @@ import {
   type SendMessageBatchCommandOutput,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
-import { type LifecycleEvent, messageGroupIdFor, toQueueMessage } from '../core/events/lifecycle-event.js';
 import { QueueUnavailableError } from './errors.js';
+import type { EventQueue } from './event-queue.js';
+import { type LifecycleEvent, messageGroupIdFor, toQueueMessage } from './lifecycle-event.js';
 
 /** SQS's limit of entries per SendMessageBatch call. */
 export const SQS_BATCH_LIMIT = 10;
@@ -15,11 +16,6 @@ export const SQS_BATCH_LIMIT = 10;
  * of 100; more lanes than that would only add sockets to a 2-core, 512 MB function.
  */
 export const SQS_SEND_LANES = 10;
-
-/** Puts accepted events on the lifecycle queue; resolves only when SQS has taken every one. */
-export interface EventQueue {
-  enqueue(events: readonly LifecycleEvent[]): Promise<void>;
-}
 
 export interface SqsEventQueueOptions {
   /** Concurrent senders (lanes); 1 sends every batch one after the other. */
@@ -58,8 +54,8 @@ export function planLanes(events: readonly LifecycleEvent[], lanes: number): Lif
  * sent at once, each lane in batches of at most 10 one after the other, so one employee's hire
  * and change keep their order even when they sit in different batches of the same request.
  *
- * Any failed entry or SDK error rejects the whole call with `QueueUnavailableError`, so the handler
- * answers 503 and the HRIS retries the request; entries that did get in are deduplicated on the
+ * Any failed entry or SDK error rejects the whole call with `QueueUnavailableError`, so the producer
+ * answers 503 and its sender retries the request; entries that did get in are deduplicated on the
  * retry by their MessageDeduplicationId, so a retry neither loses nor doubles an event. A lane
  * stops at its first failed batch: sending that group's later events now would put them ahead of
  * the failed ones, which only arrive with the retry. The call rejects only once every lane has
