@@ -1,4 +1,4 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SCIM_TOKENS_SECRET_FIELDS } from '../contract/settings.js';
 import { cachedSecretJson } from '../core/config/cached-secret.js';
@@ -17,6 +17,11 @@ export const ScimTokensSchema = z.object({
   [SCIM_TOKENS_SECRET_FIELDS.previous]: z.optional(token),
 });
 export type ScimTokens = z.infer<typeof ScimTokensSchema>;
+
+/** A fresh bearer token: 32 random bytes, base64url (43 characters, safe in a header). */
+export function generateScimToken(): string {
+  return randomBytes(32).toString('base64url');
+}
 
 /** The secret's value for these tokens: what the local mode and the tests write. */
 export function scimTokensSecretString(current: string, previous?: string): string {

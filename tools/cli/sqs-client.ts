@@ -1,14 +1,21 @@
 import { SQSClient } from '@aws-sdk/client-sqs';
 
 /**
- * Runs `action` with an SQS client from the usual AWS SDK environment and closes it however the
- * action ends, so a failed command does not keep the process alive on open sockets.
+ * Runs `action` with `client` and destroys it however the action ends, so a failed command does
+ * not keep the process alive on open sockets.
  */
-export async function withSqs<T>(action: (sqs: SQSClient) => Promise<T>): Promise<T> {
-  const sqs = new SQSClient({});
+export async function withClient<C extends { destroy(): void }, T>(
+  client: C,
+  action: (client: C) => Promise<T>,
+): Promise<T> {
   try {
-    return await action(sqs);
+    return await action(client);
   } finally {
-    sqs.destroy();
+    client.destroy();
   }
+}
+
+/** `withClient` for SQS, from the usual AWS SDK environment. */
+export function withSqs<T>(action: (sqs: SQSClient) => Promise<T>): Promise<T> {
+  return withClient(new SQSClient({}), action);
 }

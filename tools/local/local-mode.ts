@@ -2,6 +2,7 @@ import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { DEFAULTS } from '../../lambdas/contract/settings.js';
 import { LANES, type Lane } from '../../lambdas/core/events/lane.js';
 import { createIngestHandler, ingestDependenciesFromEnv } from '../../lambdas/ingest/handler.js';
+import { generateScimToken } from '../../lambdas/scim/bearer-tokens.js';
 import { createScimHandler, scimDependenciesFromEnv } from '../../lambdas/scim/handler.js';
 import { sweepPortsFromEnv } from '../../lambdas/sweep/handler.js';
 import { type SweepReport, sweep } from '../../lambdas/sweep/sweep.js';
@@ -14,7 +15,6 @@ import { startMotoServer } from './moto-server.js';
 import { describeBatch } from './outcome-log.js';
 import {
   type AwsEndpointConfig,
-  generateScimToken,
   generateWebhookSecret,
   handlerEnvironment,
   provisionLocalResources,

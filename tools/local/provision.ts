@@ -23,7 +23,7 @@ import {
 import { DEFAULTS } from '../../lambdas/contract/settings.js';
 import { type KeyAttribute, STATE_TABLE } from '../../lambdas/contract/state-table.js';
 import type { Lane } from '../../lambdas/core/events/lane.js';
-import { scimTokensSecretString } from '../../lambdas/scim/bearer-tokens.js';
+import { generateScimToken, scimTokensSecretString } from '../../lambdas/scim/bearer-tokens.js';
 
 /** Where the AWS SDK clients of the local mode point: moto_server, or any endpoint the user gives. */
 export interface AwsEndpointConfig {
@@ -85,11 +85,6 @@ export interface ProvisionedResources extends LaneResources {
 /** A fresh Standard Webhooks secret (`whsec_` + base64 of 24 random bytes, as the spec's examples). */
 export function generateWebhookSecret(): string {
   return `whsec_${randomBytes(24).toString('base64')}`;
-}
-
-/** A fresh SCIM bearer token: 32 random bytes, base64url (43 characters, safe in a header). */
-export function generateScimToken(): string {
-  return randomBytes(32).toString('base64url');
 }
 
 export function resolveNames(names: Partial<ResourceNames> = {}): ResourceNames {

@@ -5,8 +5,8 @@ import { describe, expect, it } from 'vitest';
 import { ENV } from '../../../lambdas/contract/environment.js';
 import { DEFAULTS } from '../../../lambdas/contract/settings.js';
 import { STATE_TABLE_KEYS } from '../../../lambdas/contract/state-table.js';
+import { generateScimToken } from '../../../lambdas/scim/bearer-tokens.js';
 import {
-  generateScimToken,
   generateWebhookSecret,
   handlerEnvironment,
   provisionLocalResources,
