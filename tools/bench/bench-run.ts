@@ -10,6 +10,15 @@ import { countAwsCalls } from './http-call-counter.js';
 import { measureIngest, measureIngestRequest } from './ingest-latency.js';
 import { silencePowertools } from './quiet-powertools.js';
 import { LEAVERS, measureRevoke, percentile, type RevokeFigures } from './revoke-latency.js';
+import {
+  measureScim,
+  SCIM_CREATES,
+  SCIM_GETS,
+  SCIM_LEAVERS,
+  SCIM_RENAMES,
+  SCIM_STORED_USERS,
+  type ScimLatencyFigures,
+} from './scim-latency.js';
 import { type SustainedRunFigures, sustainedRun } from './sustained-run.js';
 import { measureBatchVsSingle, measureThroughput } from './throughput.js';
 import { startWorkerHarness, type WorkerHarness } from './worker-harness.js';
@@ -224,6 +233,43 @@ async function revokeRows(backlog: number, log: (line: string) => void): Promise
   ];
 }
 
+function msText(values: readonly number[]): string {
+  return `p50 ${percentile(values, 0.5).toFixed(0)} ms, p99 ${percentile(values, 0.99).toFixed(0)} ms`;
+}
+
+/**
+ * SCIM requests over real sockets to local mode's SCIM service provider, and revocation from an
+ * `active` false PATCH's 2xx until the CPaaS sandbox shows the VoIP user deleted or disabled.
+ */
+export function scimRows(figures: ScimLatencyFigures): BenchRow[] {
+  const revokeP50 = percentile(figures.revokeS, 0.5);
+  const revokeP99 = percentile(figures.revokeS, 0.99);
+  return [
+    {
+      figure: `11. SCIM GET /Users?filter=userName eq, ${SCIM_GETS} requests over ${SCIM_STORED_USERS} users (local mode)`,
+      measured: msText(figures.getFilterMs),
+      target: 'p99 <= 50 ms',
+      met: percentile(figures.getFilterMs, 0.99) <= 50,
+    },
+    {
+      figure: `11. SCIM POST /Users (create), ${SCIM_CREATES} back to back`,
+      measured: msText(figures.postMs),
+      target: '',
+    },
+    {
+      figure: `11. SCIM PATCH replace name.givenName, ${SCIM_RENAMES} back to back`,
+      measured: msText(figures.patchMs),
+      target: '',
+    },
+    {
+      figure: `11. SCIM revoke latency, PATCH active=false to VoIP user gone, ${SCIM_LEAVERS} back to back`,
+      measured: `p50 ${revokeP50.toFixed(2)} s, p99 ${revokeP99.toFixed(2)} s`,
+      target: 'p99 <= 5 s',
+      met: revokeP99 <= 5,
+    },
+  ];
+}
+
 function contextRow(sustained: SustainedRunFigures, retriedRecords: number): BenchRow {
   return {
     figure: 'context: worker ms per event, batches of 10, 0 ms latency (moto DynamoDB)',
@@ -280,6 +326,8 @@ export async function runBench(options: BenchOptions): Promise<BenchRow[]> {
     );
     options.log(`bench: revoke latency, empty and behind ${options.backlog} hires`);
     rows.push(...(await revokeRows(options.backlog, options.log)));
+    options.log('bench: SCIM requests and revoke latency');
+    rows.push(...scimRows(await measureScim(options.log)));
     return rows;
   } finally {
     awsCalls.stop();

@@ -34,6 +34,56 @@ export interface RevokeFigures {
   readonly backlogPerSecond: number;
 }
 
+/** Polls `condition` every 20 ms until it holds; throws naming `what` after `timeoutMs`. */
+export async function waitUntil(
+  condition: () => boolean | Promise<boolean>,
+  what: string,
+  timeoutMs: number,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`bench: timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+  }
+}
+
+/**
+ * A fresh local mode on a shared moto_server against `sandbox`: its own queues, state table and
+ * secrets, named `<prefix>-...-<unique suffix>`, and quiet.
+ */
+export function startBenchLocalMode(
+  motoEndpoint: string,
+  sandbox: RunningSandbox,
+  prefix: string,
+  suffix: string,
+): Promise<RunningLocalMode> {
+  return startLocalMode({
+    port: 0,
+    awsEndpoint: motoEndpoint,
+    cpaas: { baseUrl: sandbox.url, apiKey: sandbox.apiKey, accountId: sandbox.accountId },
+    resourceNames: {
+      queueName: `${prefix}-${suffix}.fifo`,
+      deadLetterQueueName: `${prefix}-dlq-${suffix}.fifo`,
+      priorityQueueName: `${prefix}-priority-${suffix}.fifo`,
+      priorityDeadLetterQueueName: `${prefix}-priority-dlq-${suffix}.fifo`,
+      stateTableName: `${prefix}-state-${suffix}`,
+      apiKeySecretName: `${prefix}-key-${suffix}`,
+      webhookSecretsSecretName: `${prefix}-webhooks-${suffix}`,
+      scimTokensSecretName: `${prefix}-scim-tokens-${suffix}`,
+    },
+    log: () => {},
+  });
+}
+
+/** An SQS client for the bench's own look at a local mode's queues on moto_server. */
+export function benchSqsClient(motoEndpoint: string): SQSClient {
+  return new SQSClient({
+    endpoint: motoEndpoint,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'bench', secretAccessKey: 'bench' },
+  });
+}
+
 /** The nearest-rank percentile: with 8 samples p99 is the slowest, p50 the 4th. */
 export function percentile(values: readonly number[], p: number): number {
   const sorted = [...values].sort((a, b) => a - b);
@@ -82,18 +132,10 @@ class Scenario {
     if (response.status !== 202) throw new Error(`ingest answered ${response.status}: ${response.body}`);
   }
 
-  async #until(condition: () => boolean | Promise<boolean>, what: string, timeoutMs: number): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    while (!(await condition())) {
-      if (Date.now() > deadline) throw new Error(`bench: timed out waiting for ${what}`);
-      await new Promise((resolve) => setTimeout(resolve, POLL_MS));
-    }
-  }
-
   async run(scenario: RevokeScenario, suffix: string): Promise<RevokeFigures> {
     const leavers = Array.from({ length: LEAVERS }, (_, index) => `LEAVER-${suffix}-${index}`);
     await this.#post(leavers.map(hire));
-    await this.#until(() => this.#provisioned(leavers), 'the leavers provisioned', 60_000);
+    await waitUntil(() => this.#provisioned(leavers), 'the leavers provisioned', 60_000);
 
     const backlog = Array.from({ length: scenario.backlog }, (_, index) => hire(`HIRE-${suffix}-${index}`));
     const usersBefore = this.sandbox.control.users().length;
@@ -118,17 +160,17 @@ class Scenario {
       acceptedAt.set(employeeId, performance.now());
     }
     const revokeTimeout = 60_000 + scenario.backlog * 1_000;
-    await this.#until(
+    await waitUntil(
       () => leavers.every((employeeId) => this.#deletedAt.has(this.#userOf.get(employeeId) ?? '')),
       'every leaver revoked',
       revokeTimeout,
     );
-    await this.#until(
+    await waitUntil(
       () => this.sandbox.control.users().length - usersBefore >= scenario.backlog - LEAVERS,
       'the backlog applied',
       revokeTimeout,
     );
-    await this.#until(
+    await waitUntil(
       async () => (await queuedCount(this.sqs, this.mode.ready.queueUrl)) === 0,
       'the standard queue drained',
       revokeTimeout,
@@ -173,27 +215,8 @@ export async function measureRevoke(
       let observe: (route: string | undefined, path: string) => void = () => {};
       const sandbox = await startSandbox({ onRequest: (request) => observe(request.route, request.path) });
       const suffix = uniqueSuffix();
-      const mode = await startLocalMode({
-        port: 0,
-        awsEndpoint: moto.endpoint,
-        cpaas: { baseUrl: sandbox.url, apiKey: sandbox.apiKey, accountId: sandbox.accountId },
-        resourceNames: {
-          queueName: `revoke-${suffix}.fifo`,
-          deadLetterQueueName: `revoke-dlq-${suffix}.fifo`,
-          priorityQueueName: `revoke-priority-${suffix}.fifo`,
-          priorityDeadLetterQueueName: `revoke-priority-dlq-${suffix}.fifo`,
-          stateTableName: `revoke-state-${suffix}`,
-          apiKeySecretName: `revoke-key-${suffix}`,
-          webhookSecretsSecretName: `revoke-webhooks-${suffix}`,
-          scimTokensSecretName: `revoke-scim-tokens-${suffix}`,
-        },
-        log: () => {},
-      });
-      const sqs = new SQSClient({
-        endpoint: moto.endpoint,
-        region: 'us-east-1',
-        credentials: { accessKeyId: 'bench', secretAccessKey: 'bench' },
-      });
+      const mode = await startBenchLocalMode(moto.endpoint, sandbox, 'revoke', suffix);
+      const sqs = benchSqsClient(moto.endpoint);
       const run = new Scenario(mode, sandbox, sqs);
       observe = (route, path) => run.observe(route, path);
       try {
