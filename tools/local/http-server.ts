@@ -22,6 +22,14 @@ export interface IngestServerOptions {
    * a webhook is not acknowledged for a pipeline that cannot queue or apply it.
    */
   unavailable?: () => readonly string[];
+  /**
+   * The 503 in the protocol a path speaks (SCIM's Error schema for `/scim/v2`), when the default
+   * JSON body is not it; undefined keeps the default.
+   */
+  unavailableReply?: (
+    path: string,
+    problems: readonly string[],
+  ) => APIGatewayProxyStructuredResultV2 | undefined;
 }
 
 export interface IngestServer {
@@ -125,7 +133,9 @@ export async function startIngestServer(options: IngestServerOptions): Promise<I
       if (size > limit) return sendJson(response, 413, { error: 'request too large' });
       const problems = options.unavailable?.() ?? [];
       if (problems.length > 0) {
-        return sendUnavailable(response, new URL(request.url ?? '/', 'http://localhost').pathname, problems);
+        const path = new URL(request.url ?? '/', 'http://localhost').pathname;
+        const reply = options.unavailableReply?.(path, problems);
+        return reply === undefined ? sendUnavailable(response, path, problems) : writeResult(response, reply);
       }
       options.handler(toHttpApiEvent(request, Buffer.concat(chunks))).then(
         (result) => writeResult(response, result),

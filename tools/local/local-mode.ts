@@ -3,7 +3,9 @@ import { DEFAULTS } from '../../lambdas/contract/settings.js';
 import { LANES, type Lane } from '../../lambdas/core/events/lane.js';
 import { createIngestHandler, ingestDependenciesFromEnv } from '../../lambdas/ingest/handler.js';
 import { generateScimToken } from '../../lambdas/scim/bearer-tokens.js';
+import { ScimUnavailableError } from '../../lambdas/scim/errors.js';
 import { createScimHandler, scimDependenciesFromEnv } from '../../lambdas/scim/handler.js';
+import { scimErrorReply } from '../../lambdas/scim/http.js';
 import { sweepPortsFromEnv } from '../../lambdas/sweep/handler.js';
 import { type SweepReport, sweep } from '../../lambdas/sweep/sweep.js';
 import { createWorkerHandler, workerDependenciesFromEnv } from '../../lambdas/worker/handler.js';
@@ -204,6 +206,12 @@ export async function startLocalMode(options: LocalModeOptions): Promise<Running
         createScimHandler({ ...scimDependenciesFromEnv(environment, aws), urlScheme: 'http' }),
       ),
       unavailable: health.problems,
+      unavailableReply: (path, problems) =>
+        SCIM_PATH.test(path)
+          ? scimErrorReply(
+              new ScimUnavailableError(`local mode cannot serve this: ${problems.join(', ')} down`),
+            )
+          : undefined,
     });
     stoppers.push(() => ingest.close());
 

@@ -81,6 +81,12 @@ describe('local mode supervises moto_server', () => {
     const scim = await scimConfig();
     expect(scim.status).toBe(503);
     expect(scim.headers.get('retry-after')).toBe('5');
+    expect(scim.headers.get('content-type')).toContain('application/scim+json');
+    expect(await scim.json()).toMatchObject({
+      schemas: ['urn:ietf:params:scim:api:messages:2.0:Error'],
+      status: '503',
+      detail: expect.stringContaining('down'),
+    });
   }, 60_000);
 
   it('`local` says which dependency exited, stops the rest and exits 1', async () => {
