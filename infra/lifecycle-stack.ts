@@ -144,6 +144,12 @@ interface Queues extends LaneQueues {
   readonly priority: LaneQueues;
 }
 
+/** A producer routes each event by lane, so it may send to both lanes' queues (and nothing else). */
+function grantSendToLanes(queues: Queues, producer: IFunction): void {
+  queues.queue.grantSendMessages(producer);
+  queues.priority.queue.grantSendMessages(producer);
+}
+
 /** What both lanes' workers are given. */
 interface WorkerResources {
   readonly cpaas: CpaasEnvironmentValues;
@@ -370,8 +376,7 @@ export class LifecycleStack extends Stack {
     }).function;
     webhookSecrets.grantRead(ingest);
     // Each event goes on its lane's queue.
-    queues.queue.grantSendMessages(ingest);
-    queues.priority.queue.grantSendMessages(ingest);
+    grantSendToLanes(queues, ingest);
     // A Function URL rather than an HTTP API: the handler routes POST /webhooks/{source} and
     // GET /healthz itself, and a URL costs nothing per request.
     return { ingest, url: addPublicUrl(ingest, PUBLIC_URL_REASON) };
@@ -409,8 +414,7 @@ export class LifecycleStack extends Stack {
       [`${table.tableArn}/index/${STATE_TABLE_KEYS.scimIndexName}`],
     );
     // A deactivation or DELETE is a termination: it goes on the priority lane, the rest on the standard one.
-    queues.queue.grantSendMessages(scim);
-    queues.priority.queue.grantSendMessages(scim);
+    grantSendToLanes(queues, scim);
     return { scim, url: addPublicUrl(scim, SCIM_PUBLIC_URL_REASON) };
   }
 
@@ -443,8 +447,7 @@ export class LifecycleStack extends Stack {
     );
     grantTableActions(sweep, SWEEP_TABLE_ACTIONS, [table.tableArn]);
     // Due events go back through their lane's queue, so the worker applies them in the employee's FIFO group.
-    queues.queue.grantSendMessages(sweep);
-    queues.priority.queue.grantSendMessages(sweep);
+    grantSendToLanes(queues, sweep);
     new SweepSchedule(this, 'SweepSchedule', { fn: sweep, interval: SWEEP_INTERVAL });
     return sweep;
   }

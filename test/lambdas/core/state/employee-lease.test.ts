@@ -26,6 +26,22 @@ dynamodb.middlewareStack.add(
 
 const later = () => Date.now() + 30_000;
 
+/** A delivery holding `employeeKey`'s lease (on a fresh table) until `open()` is called. */
+async function holdLease(employeeKey: string) {
+  const leases = new DynamoEmployeeLeases({ client: dynamodb, tableName: await createStateTable(dynamodb) });
+  let open: () => void = () => {};
+  const gate = new Promise<void>((resolve) => {
+    open = resolve;
+  });
+  let holding = false;
+  const held = leases.withLease(employeeKey, later(), () => {
+    holding = true;
+    return gate;
+  });
+  await until(() => holding, 'the first delivery holding the lease');
+  return { leases, open, held };
+}
+
 describe('DynamoEmployeeLeases (moto)', () => {
   it("runs one employee's deliveries one at a time: the second waits for the first to give the lease back", async () => {
     const leases = new DynamoEmployeeLeases({
@@ -56,20 +72,7 @@ describe('DynamoEmployeeLeases (moto)', () => {
   });
 
   it('lets other employees through while one is leased', async () => {
-    const leases = new DynamoEmployeeLeases({
-      client: dynamodb,
-      tableName: await createStateTable(dynamodb),
-    });
-    let open: () => void = () => {};
-    const gate = new Promise<void>((resolve) => {
-      open = resolve;
-    });
-    let holding = false;
-    const held = leases.withLease('acme:E1', later(), () => {
-      holding = true;
-      return gate;
-    });
-    await until(() => holding, 'the first delivery holding the lease');
+    const { leases, open, held } = await holdLease('acme:E1');
     expect(await leases.withLease('acme:E2', later(), async () => 'other employee applied')).toBe(
       'other employee applied',
     );
@@ -78,20 +81,7 @@ describe('DynamoEmployeeLeases (moto)', () => {
   });
 
   it('gives up with a transient EmployeeBusyError when the lease stays taken past its deadline', async () => {
-    const leases = new DynamoEmployeeLeases({
-      client: dynamodb,
-      tableName: await createStateTable(dynamodb),
-    });
-    let open: () => void = () => {};
-    const gate = new Promise<void>((resolve) => {
-      open = resolve;
-    });
-    let holding = false;
-    const held = leases.withLease('acme:E1', later(), () => {
-      holding = true;
-      return gate;
-    });
-    await until(() => holding, 'the first delivery holding the lease');
+    const { leases, open, held } = await holdLease('acme:E1');
     const busy = await leases
       .withLease('acme:E1', Date.now() + 100, async () => 'ran')
       .catch((error) => error);
