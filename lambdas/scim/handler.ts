@@ -4,10 +4,10 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import { scimSettingsFromEnv } from '../contract/environment.js';
 import { SERVICE_NAMES } from '../contract/settings.js';
+import { DEFAULT_TENANT_ID } from '../contract/tenants.js';
 import type { AwsClientConfig } from '../core/config/aws-client-config.js';
 import type { EventQueue } from '../core/events/event-queue.js';
 import { sqsLaneRoutedQueue } from '../core/events/lane-routed-queue.js';
-import { DEFAULT_TENANT } from '../core/events/lifecycle-event.js';
 import { type Logger, powertoolsLogger, silentLogger } from '../core/telemetry/logger.js';
 import { type AttributeSelection, attributeList, selectAttributes } from './attribute-selection.js';
 import { type ScimTokenVerifier, secretsManagerScimTokens } from './bearer-tokens.js';
@@ -134,7 +134,7 @@ export function createScimHandler(deps: ScimDependencies): ScimHandler {
   const users = scimUsers({
     store: deps.store,
     queue: deps.queue,
-    tenant: deps.tenant ?? DEFAULT_TENANT,
+    tenant: deps.tenant ?? DEFAULT_TENANT_ID,
     now: deps.now ?? (() => new Date()),
     logger,
   });

@@ -1,5 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { LifecycleError } from '../../contract/errors.js';
+import { DEFAULT_TENANT_ID } from '../../contract/tenants.js';
 import { type FieldIssue, fieldIssues } from '../validation/field-issues.js';
 import * as z from '../validation/zod.js';
 import { unsafeIdReason, unsafeTextReason } from './clean-text.js';
@@ -18,8 +19,6 @@ export type LifecycleEventType = (typeof LIFECYCLE_EVENT_TYPES)[number];
 
 /** Version of `data`; a consumer rejects a version it does not know rather than guess. */
 export const LIFECYCLE_DATA_SCHEMA = 'urn:cpaas-lifecycle:employee:v1';
-
-export const DEFAULT_TENANT = 'default';
 
 const isIanaTimeZone = (value: string): boolean => {
   try {
@@ -198,7 +197,7 @@ export function createLifecycleEvent(input: CreateLifecycleEventInput): Lifecycl
 
 /** The employee's identity across producers: tenant plus HRIS employee id. */
 export function employeeKey(event: Pick<LifecycleEvent, 'tenant' | 'subject'>): string {
-  return `${event.tenant ?? DEFAULT_TENANT}:${event.subject}`;
+  return `${event.tenant ?? DEFAULT_TENANT_ID}:${event.subject}`;
 }
 
 const MAX_GROUP_ID_LENGTH = 128;
