@@ -1,7 +1,13 @@
 import { fileURLToPath } from 'node:url';
 import { type Duration, RemovalPolicy } from 'aws-cdk-lib';
 import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
-import { Architecture, Runtime } from 'aws-cdk-lib/aws-lambda';
+import {
+  ApplicationLogLevel,
+  Architecture,
+  LoggingFormat,
+  Runtime,
+  SystemLogLevel,
+} from 'aws-cdk-lib/aws-lambda';
 import { type BundlingOptions, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
@@ -70,6 +76,13 @@ export class LifecycleFunction extends Construct {
       memorySize: props.memorySize,
       environment: props.environment,
       logGroup: this.logGroup,
+      // Lambda's JSON log format: Powertools' lines pass through as they are, and the levels are
+      // Lambda's own. INFO keeps the one line per event and drops the CPaaS client's per-call
+      // DEBUG lines; WARN for the platform drops START/END/REPORT (about 300 bytes an invocation,
+      // the same figures are CloudWatch metrics) while keeping timeouts and crashes.
+      loggingFormat: LoggingFormat.JSON,
+      applicationLogLevelV2: ApplicationLogLevel.INFO,
+      systemLogLevelV2: SystemLogLevel.WARN,
       ...(props.reservedConcurrentExecutions === undefined
         ? {}
         : { reservedConcurrentExecutions: props.reservedConcurrentExecutions }),

@@ -23,13 +23,19 @@ export const noMetrics: WorkerMetrics = {
 /**
  * Powertools Metrics as EMF: `EventOutcome` with an `outcome` dimension (one alarm per outcome
  * without a metric per name), `ApiLatency` in milliseconds, `DeadLetterSends` by failure kind, `TerminationsHeld`.
+ *
+ * Counts are summed per invocation and written in `publish`: one EMF line per distinct dimension
+ * value of a batch (a batch of ten created users is one `EventOutcome` line of value 10), not one
+ * per event. EMF lines are CloudWatch Logs bytes, the line item that grows with every event.
  */
 export function powertoolsMetrics(): WorkerMetrics {
   const metrics = new Metrics({ namespace: METRICS.namespace, serviceName: SERVICE_NAMES.worker });
+  const counts = new Map<string, { metric: string; dimension: string; value: string; count: number }>();
   const counted = (metric: string, dimension: string, value: string) => {
-    const single = metrics.singleMetric();
-    single.addDimension(dimension, value);
-    single.addMetric(metric, MetricUnit.Count, 1);
+    const key = `${metric}\n${dimension}\n${value}`;
+    const entry = counts.get(key);
+    if (entry === undefined) counts.set(key, { metric, dimension, value, count: 1 });
+    else entry.count += 1;
   };
   return {
     outcome: (outcome) => counted(METRICS.eventOutcome, 'outcome', outcome),
@@ -38,6 +44,12 @@ export function powertoolsMetrics(): WorkerMetrics {
     deadLetter: (failureKind) => counted(METRICS.deadLetterSends, 'failureKind', failureKind),
     terminationHeld: () => metrics.addMetric(METRICS.terminationsHeld, MetricUnit.Count, 1),
     publish: () => {
+      for (const { metric, dimension, value, count } of counts.values()) {
+        const single = metrics.singleMetric();
+        single.addDimension(dimension, value);
+        single.addMetric(metric, MetricUnit.Count, count);
+      }
+      counts.clear();
       if (metrics.hasStoredMetrics()) metrics.publishStoredMetrics();
     },
   };

@@ -359,7 +359,7 @@ describe('LifecycleStack with the committed cdk.json (bundled)', () => {
   });
 
   describe('functions', () => {
-    it('run nodejs24.x on arm64 with a log group that expires', () => {
+    it('run nodejs24.x on arm64 with JSON logs at INFO (platform at WARN) into a log group that expires', () => {
       const functions = Object.values(template.findResources('AWS::Lambda::Function') as Resources);
       expect(functions).toHaveLength(5);
       for (const fn of functions) {
@@ -367,6 +367,7 @@ describe('LifecycleStack with the committed cdk.json (bundled)', () => {
           Runtime: 'nodejs24.x',
           Architectures: ['arm64'],
           Handler: 'index.handler',
+          LoggingConfig: { LogFormat: 'JSON', ApplicationLogLevel: 'INFO', SystemLogLevel: 'WARN' },
         });
         const logGroupId = (fn.Properties.LoggingConfig as { LogGroup: { Ref: string } }).LogGroup.Ref;
         const logGroup = template.findResources('AWS::Logs::LogGroup')[logGroupId];

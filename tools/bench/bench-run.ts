@@ -8,6 +8,7 @@ import { type ColdStartFigures, measureColdStart } from './cold-start.js';
 import { type CostInputs, costPerMillionEvents } from './cost.js';
 import { countAwsCalls } from './http-call-counter.js';
 import { measureIngest, measureIngestRequest } from './ingest-latency.js';
+import { type LogBytesFigures, measureLogBytes } from './log-bytes.js';
 import { silencePowertools } from './quiet-powertools.js';
 import { LEAVERS, measureRevoke, percentile, type RevokeFigures } from './revoke-latency.js';
 import {
@@ -29,6 +30,8 @@ export interface BenchRow {
   readonly target: string;
   /** undefined where the issue sets no target. */
   readonly met?: boolean;
+  /** The figure for `--json` (dashboards, CI), under a stable key; rows without one are table-only. */
+  readonly json?: { readonly key: string; readonly value: number };
 }
 
 export interface BenchOptions {
@@ -39,10 +42,16 @@ export interface BenchOptions {
   readonly log: (line: string) => void;
 }
 
-const LOG_KB_PER_INVOCATION = 2;
 const SEEDED_USERS = 10_000;
+/** Hires and their terminations for row 12's log bytes. */
+const LOG_BYTES_EVENTS = 100;
 
-type Variant = { readonly label: string; readonly worker: WorkerHandler };
+type Variant = {
+  readonly label: string;
+  readonly worker: WorkerHandler;
+  /** Suffix of this variant's `--json` keys; the in-memory variant is context, without keys. */
+  readonly jsonSuffix?: string;
+};
 
 async function throughputRows(harness: WorkerHarness, variants: readonly Variant[]): Promise<BenchRow[]> {
   const rows: BenchRow[] = [];
@@ -54,6 +63,14 @@ async function throughputRows(harness: WorkerHarness, variants: readonly Variant
         measured: `${figures.workerCallsPerSecond.toFixed(1)} / ${figures.rawCallsPerSecond.toFixed(1)} = ${figures.ratio.toFixed(2)}`,
         target: '>= 0.8',
         met: figures.ratio >= 0.8,
+        ...(variant.jsonSuffix === undefined
+          ? {}
+          : {
+              json: {
+                key: `throughputRatio${latencyMs}ms${latencyMs === 0 ? '' : variant.jsonSuffix}`,
+                value: figures.ratio,
+              },
+            }),
       });
     }
   }
@@ -75,6 +92,9 @@ async function batchVsSingleRows(
       measured: `${figures.batchMs.toFixed(0)} ms / ${figures.singleMs.toFixed(0)} ms = ${figures.ratio.toFixed(2)}x`,
       target: '<= 2.5x',
       met: figures.ratio <= 2.5,
+      ...(variant.jsonSuffix === undefined
+        ? {}
+        : { json: { key: `batchRatio${variant.jsonSuffix}`, value: figures.ratio } }),
     });
   }
   return { rows, singleMs: singles[0] as number };
@@ -112,12 +132,14 @@ function coldStartRows(figures: readonly ColdStartFigures[]): BenchRow[] {
         measured: `${cold.bundleKb.toFixed(0)} KB / ${cold.baselineKb.toFixed(0)} KB = ${sizeRatio.toFixed(2)} (largest: ${cold.largest.slice(0, 3).join(', ')})`,
         target: `<= ${BUNDLE_RATIO_TARGET}`,
         met: sizeRatio <= BUNDLE_RATIO_TARGET,
+        json: { key: `${cold.handler}BundleRatio`, value: sizeRatio },
       },
       {
         figure: `5. ${cold.handler} module init / minimal handler (median of 20 processes)`,
         measured: `${cold.initMs.toFixed(0)} ms / ${cold.baselineInitMs.toFixed(0)} ms = ${initRatio.toFixed(2)}`,
         target: `<= ${INIT_RATIO_TARGET}`,
         met: initRatio <= INIT_RATIO_TARGET,
+        json: { key: `${cold.handler}InitRatio`, value: initRatio },
       },
     ];
   });
@@ -132,8 +154,14 @@ function memoryRow(sustained: SustainedRunFigures): BenchRow {
   };
 }
 
+/** Issue #16's target for the variable cost of 1M events at list prices. */
+const COST_TARGET_USD = 3;
+
 function costRows(
-  inputs: Pick<CostInputs, 'workerMsPerEvent' | 'ingestMsPerEvent' | 'dynamoCallsPerEvent'>,
+  inputs: Pick<
+    CostInputs,
+    'workerMsPerEvent' | 'ingestMsPerEvent' | 'dynamoCallsPerEvent' | 'logBytesPerEvent'
+  >,
 ): BenchRow[] {
   // Measured: one fetch per secret per process and cache period. Priced for a month with one warm
   // worker and one warm ingest instance each refetching once per period: the call count follows
@@ -143,7 +171,6 @@ function costRows(
     ...inputs,
     memoryMb: MEMORY_MB,
     secretsManagerCallsPerEvent: secretFetchesPerMonth / 1_000_000,
-    logKbPerInvocation: LOG_KB_PER_INVOCATION,
   });
   const total = cost.reduce((sum, line) => sum + line.dollars, 0);
   return [
@@ -152,7 +179,13 @@ function costRows(
       measured: line.arithmetic,
       target: '',
     })),
-    { figure: '7. total per 1,000,000 events (variable part)', measured: `$${total.toFixed(2)}`, target: '' },
+    {
+      figure: '7. total per 1,000,000 events (variable part, measured log bytes)',
+      measured: `$${total.toFixed(2)}`,
+      target: `<= $${COST_TARGET_USD.toFixed(2)}`,
+      met: total <= COST_TARGET_USD,
+      json: { key: 'costPerMillionUsd', value: total },
+    },
   ];
 }
 
@@ -181,6 +214,7 @@ function cliStartRow(figures: CliStartFigures): BenchRow {
     measured: `${figures.helpMs.toFixed(0)} ms / ${figures.bareNodeMs.toFixed(0)} ms = ${ratio.toFixed(2)}x`,
     target: '<= 2x',
     met: ratio <= 2,
+    json: { key: 'cliHelpRatio', value: ratio },
   };
 }
 
@@ -212,12 +246,14 @@ async function revokeRows(backlog: number, log: (line: string) => void): Promise
       measured: latencyText(empty),
       target: 'p99 <= 0.5 s',
       met: percentile(empty.latenciesS, 0.99) <= 0.5,
+      json: { key: 'revokeP99EmptyS', value: percentile(empty.latenciesS, 0.99) },
     },
     {
       figure: `10. revoke latency behind ${queued} queued hires, ${LEAVERS} back to back (priority lane)`,
       measured: latencyText(behind),
       target: 'p99 <= 1 s',
       met: percentile(behind.latenciesS, 0.99) <= 1,
+      json: { key: 'revokeP99BacklogS', value: percentile(behind.latenciesS, 0.99) },
     },
     {
       figure: `10. revoke latency behind ${queued} queued hires, without the lane (standard queue)`,
@@ -229,6 +265,7 @@ async function revokeRows(backlog: number, log: (line: string) => void): Promise
       measured: `${behind.backlogPerSecond.toFixed(1)} / ${without.backlogPerSecond.toFixed(1)} = ${ratio.toFixed(2)}`,
       target: '>= 0.95',
       met: ratio >= 0.95,
+      json: { key: 'backlogThroughputRatio', value: ratio },
     },
   ];
 }
@@ -250,6 +287,7 @@ export function scimRows(figures: ScimLatencyFigures): BenchRow[] {
       measured: msText(figures.getFilterMs),
       target: 'p99 <= 50 ms',
       met: percentile(figures.getFilterMs, 0.99) <= 50,
+      json: { key: 'scimGetFilterP99Ms', value: percentile(figures.getFilterMs, 0.99) },
     },
     {
       figure: `11. SCIM POST /Users (create), ${SCIM_CREATES} back to back`,
@@ -266,8 +304,19 @@ export function scimRows(figures: ScimLatencyFigures): BenchRow[] {
       measured: `p50 ${revokeP50.toFixed(2)} s, p99 ${revokeP99.toFixed(2)} s`,
       target: 'p99 <= 5 s',
       met: revokeP99 <= 5,
+      json: { key: 'scimRevokeP99S', value: revokeP99 },
     },
   ];
+}
+
+function logBytesRow(figures: LogBytesFigures): BenchRow {
+  const perEvent = figures.bytesPerEvent + figures.ingestBytesPerEvent;
+  return {
+    figure: `12. CloudWatch Logs bytes per event as deployed (JSON, INFO), worker + ingest, ${figures.events} events`,
+    measured: `${perEvent.toFixed(0)} B = worker ${figures.bytesPerEvent.toFixed(0)} (lines ${(figures.logLineBytes / figures.events).toFixed(0)}, EMF ${(figures.metricBytes / figures.events).toFixed(0)}) + ingest ${figures.ingestBytesPerEvent.toFixed(0)}`,
+    target: '',
+    json: { key: 'logBytesPerEvent', value: perEvent },
+  };
 }
 
 function contextRow(sustained: SustainedRunFigures, retriedRecords: number): BenchRow {
@@ -288,7 +337,7 @@ export async function runBench(options: BenchOptions): Promise<BenchRow[]> {
   const harness = await startWorkerHarness();
   try {
     const variants: Variant[] = [
-      { label: 'moto DynamoDB', worker: harness.worker },
+      { label: 'moto DynamoDB', worker: harness.worker, jsonSuffix: 'Moto' },
       { label: 'in-memory state', worker: harness.inMemoryWorker },
     ];
     options.log('bench: throughput');
@@ -312,6 +361,9 @@ export async function runBench(options: BenchOptions): Promise<BenchRow[]> {
       20,
     );
     rows.push(...coldStartRows(coldStarts), memoryRow(sustained));
+    options.log('bench: log bytes per event');
+    const logBytes = await measureLogBytes(harness, LOG_BYTES_EVENTS);
+    rows.push(logBytesRow(logBytes));
     options.log('bench: CLI start');
     const cliStart = await measureCliStart(7);
     rows.push(
@@ -319,6 +371,7 @@ export async function runBench(options: BenchOptions): Promise<BenchRow[]> {
         workerMsPerEvent: batch.singleMs,
         ingestMsPerEvent: ingestMs,
         dynamoCallsPerEvent: apiCalls.dynamoCallsPerEvent,
+        logBytesPerEvent: logBytes.bytesPerEvent + logBytes.ingestBytesPerEvent,
       }),
       ...requestRows,
       cliStartRow(cliStart),
@@ -334,6 +387,33 @@ export async function runBench(options: BenchOptions): Promise<BenchRow[]> {
     await harness.close();
     quiet.restore();
   }
+}
+
+/** A `--json` figure: a number, or figures grouped under one key (`writeUnitsPerEvent.hire`). */
+export type BenchJson = { [key: string]: number | BenchJson };
+
+/**
+ * Every keyed figure as one JSON object, for `--json`: stable keys (`costPerMillionUsd`,
+ * `logBytesPerEvent`, `workerInitRatio`, ...), a dotted key nested (`writeUnitsPerEvent.hire`
+ * becomes `writeUnitsPerEvent: { hire }`), and `missedTargets`, the count of rows that missed theirs.
+ */
+export function benchJson(rows: readonly BenchRow[]): BenchJson {
+  const figures: BenchJson = {};
+  for (const row of rows) {
+    if (row.json === undefined) continue;
+    const path = row.json.key.split('.');
+    const name = path.pop() as string;
+    let group = figures;
+    for (const part of path) {
+      const next = group[part];
+      const child: BenchJson = typeof next === 'object' ? next : {};
+      group[part] = child;
+      group = child;
+    }
+    group[name] = row.json.value;
+  }
+  figures.missedTargets = rows.filter((row) => row.met === false).length;
+  return figures;
 }
 
 /** The rows as a fixed-width text table. */

@@ -7,7 +7,8 @@ export interface CostInputs {
   /** DynamoDB operation -> calls per event. */
   readonly dynamoCallsPerEvent: Readonly<Record<string, number>>;
   readonly secretsManagerCallsPerEvent: number;
-  readonly logKbPerInvocation: number;
+  /** Measured CloudWatch Logs bytes per event, ingest and worker together (log lines and EMF). */
+  readonly logBytesPerEvent: number;
 }
 
 export interface CostLine {
@@ -52,7 +53,7 @@ export function costPerMillionEvents(inputs: CostInputs): CostLine[] {
   const ingestGbs = (EVENTS * inputs.ingestMsPerEvent * gb) / 1000;
   const readUnits = units(inputs.dynamoCallsPerEvent, READ_UNITS);
   const writeUnits = units(inputs.dynamoCallsPerEvent, WRITE_UNITS);
-  const logGb = (2 * EVENTS * inputs.logKbPerInvocation) / 1024 / 1024;
+  const logGb = (EVENTS * inputs.logBytesPerEvent) / 1024 ** 3;
   return [
     {
       item: 'Lambda worker compute',
@@ -92,7 +93,7 @@ export function costPerMillionEvents(inputs: CostInputs): CostLine[] {
     },
     {
       item: 'CloudWatch Logs',
-      arithmetic: `2M invocations x ${inputs.logKbPerInvocation} KB = ${logGb.toFixed(2)} GB x $${AWS_PRICES.logsIngestionPerGb}`,
+      arithmetic: `1M events x ${inputs.logBytesPerEvent.toFixed(0)} bytes (measured) = ${logGb.toFixed(2)} GB x $${AWS_PRICES.logsIngestionPerGb}`,
       dollars: logGb * AWS_PRICES.logsIngestionPerGb,
     },
   ].map((line) => ({ ...line, arithmetic: `${line.arithmetic} = ${usd(line.dollars)}` }));

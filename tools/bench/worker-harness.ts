@@ -36,6 +36,9 @@ export interface WorkerHarness {
   readonly worker: WorkerHandler;
   /** The same worker with its state in memory: isolates the worker from moto's DynamoDB. */
   readonly inMemoryWorker: WorkerHandler;
+  /** The functions' environment as the stack would set it, and the endpoint: to wire another worker alike. */
+  readonly env: Readonly<Record<string, string>>;
+  readonly aws: AwsEndpointConfig;
   /** A bare CpaasClient on the same sandbox, for the raw call rate. */
   readonly client: CpaasClient;
   /** The ingest Lambda behind a local HTTP server, on the same queue and secrets. */
@@ -166,6 +169,8 @@ export async function startWorkerHarness(): Promise<WorkerHarness> {
     sandbox,
     worker,
     inMemoryWorker,
+    env,
+    aws,
     client,
     ingestUrl: `${ingest.url}/webhooks/standard`,
     sequentialIngestUrl: `${sequentialIngest.url}/webhooks/standard`,

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { formatBenchTable, runBench } from '../bench/bench-run.js';
+import { benchJson, formatBenchTable, runBench } from '../bench/bench-run.js';
 import { COMMAND_SUMMARIES } from './command-summaries.js';
 import { integerFlag } from './options.js';
 
@@ -17,7 +17,8 @@ export function registerBenchCommands(program: Command): void {
       'hires queued ahead of the terminations in the revoke-latency figures (10000 takes long here)',
       '1000',
     )
-    .action(async (flags: { events: string; backlog: string }, command: Command) => {
+    .option('--json', 'after the table, print every keyed figure as one JSON object on the last line')
+    .action(async (flags: { events: string; backlog: string; json?: boolean }, command: Command) => {
       const events = integerFlag(command, '--events', flags.events, 100, 1_000_000);
       const backlog = integerFlag(command, '--backlog', flags.backlog, 10, 100_000);
       const log = (line: string) => process.stderr.write(`${line}\n`);
@@ -25,5 +26,6 @@ export function registerBenchCommands(program: Command): void {
       const rows = await runBench({ events, backlog, log });
       for (const line of formatBenchTable(rows)) process.stdout.write(`${line}\n`);
       process.stdout.write(`bench took ${((Date.now() - started) / 1000).toFixed(0)} s\n`);
+      if (flags.json) process.stdout.write(`${JSON.stringify(benchJson(rows))}\n`);
     });
 }

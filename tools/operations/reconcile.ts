@@ -1,10 +1,10 @@
+import { DEFAULT_TENANT_ID } from '../../lambdas/contract/tenants.js';
 import type { UserSummary } from '../../lambdas/core/cpaas/schemas.js';
 import type { CpaasUsersApi } from '../../lambdas/core/cpaas/users-api.js';
 import { escapeUnsafeText } from '../../lambdas/core/events/clean-text.js';
 import type { EventQueue } from '../../lambdas/core/events/event-queue.js';
 import {
   createLifecycleEvent,
-  DEFAULT_TENANT,
   type EmployeeData,
   type LifecycleEvent,
 } from '../../lambdas/core/events/lifecycle-event.js';
@@ -62,7 +62,7 @@ function differingFields(employee: EmployeeData, user: UserSummary): string[] {
  * updated, adopted or deprovisioned. Pure, so the plan shown is exactly the plan applied.
  */
 export function planReconcile(input: PlanInput): ReconcilePlan {
-  const tenant = input.tenant ?? DEFAULT_TENANT;
+  const tenant = input.tenant ?? DEFAULT_TENANT_ID;
   const usersById = new Map(input.users.map((user) => [user.id, user]));
   // Links of this tenant that still point at a user (a `deleted` link is a finished termination).
   const prefix = `${tenant}:`;
