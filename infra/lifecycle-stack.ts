@@ -26,6 +26,7 @@ import { DEFAULTS, SCIM_TOKENS_SECRET_FIELDS, SOURCE_NAMES } from '../lambdas/co
 import { STATE_TABLE_KEYS } from '../lambdas/contract/state-table.js';
 import { parseStackConfig, type StackConfig } from './config.js';
 import { LifecycleAlarms } from './lifecycle-alarms.js';
+import { LifecycleDashboard } from './lifecycle-dashboard.js';
 import { LifecycleFunction } from './lifecycle-function.js';
 import { LifecycleSecret } from './lifecycle-secret.js';
 import { addStateTable } from './state-table.js';
@@ -171,6 +172,7 @@ interface Outputs extends Queues, Secrets {
   readonly table: Table;
   readonly sweep: IFunction;
   readonly alarms: LifecycleAlarms;
+  readonly dashboard: LifecycleDashboard;
 }
 
 /** AWS's rule for SQS event sources: otherwise a message still being retried becomes visible again. */
@@ -207,7 +209,7 @@ export class LifecycleStack extends Stack {
     const { ingest, url } = this.ingest(queues, secrets.webhookSecrets);
     const sweep = this.sweep(config, cpaas, queues, table, secrets.apiKey);
     const scim = this.scim(queues, table, secrets.scimTokens);
-    const alarms = new LifecycleAlarms(this, 'Alarms', {
+    const watched = {
       queue: queues.queue,
       deadLetterQueue: queues.deadLetterQueue,
       worker,
@@ -220,9 +222,10 @@ export class LifecycleStack extends Stack {
       scim: scim.scim,
       sweep,
       oldestMessageAgeAlarmSeconds: config.oldestMessageAgeAlarmSeconds,
-      alarmEmail: config.alarmEmail,
-    });
-    this.outputs({ ...queues, ...secrets, url, scimUrl: scim.url, table, sweep, alarms });
+    };
+    const alarms = new LifecycleAlarms(this, 'Alarms', { ...watched, alarmEmail: config.alarmEmail });
+    const dashboard = new LifecycleDashboard(this, 'Dashboard', { ...watched, alarms: alarms.alarms });
+    this.outputs({ ...queues, ...secrets, url, scimUrl: scim.url, table, sweep, alarms, dashboard });
   }
 
   /** From context (`-c cpaasAccountId=...`), or else asked for at deploy time as the `CpaasAccountId` parameter. */
@@ -460,6 +463,7 @@ export class LifecycleStack extends Stack {
     table,
     sweep,
     alarms,
+    dashboard,
     apiKey,
     webhookSecrets,
     scimUrl,
@@ -500,6 +504,11 @@ export class LifecycleStack extends Stack {
         'The every-minute sweep (aws lambda invoke it to run one sweep now; its logs say what it did)',
     });
     new CfnOutput(this, 'AlarmTopicArn', { value: alarms.topic.topicArn });
+    new CfnOutput(this, 'DashboardName', {
+      value: dashboard.dashboard.dashboardName,
+      description:
+        'The CloudWatch dashboard to open first: alarms, outcomes, DLQ depth, queue age, revoke latency',
+    });
     new CfnOutput(this, 'ApiKeySecretArn', { value: apiKey.secret.secretArn });
     new CfnOutput(this, 'WebhookSecretsSecretArn', { value: webhookSecrets.secret.secretArn });
     new CfnOutput(this, 'ScimTokensSecretArn', {

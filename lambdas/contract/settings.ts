@@ -85,6 +85,11 @@ export const METRICS = {
   deadLetterSends: 'DeadLetterSends',
   /** Terminations the deletion brake held, dimension `service`. */
   terminationsHeld: 'TerminationsHeld',
+  /**
+   * Milliseconds from a termination's arrival on its queue (SQS `SentTimestamp`) until the worker
+   * deleted or disabled the VoIP user: how long a leaver kept access after the pipeline knew.
+   */
+  revocationLatency: 'RevocationLatency',
 } as const;
 
 /** SQS message attributes the pipeline itself sets (never the HRIS). */

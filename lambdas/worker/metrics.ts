@@ -8,6 +8,8 @@ export interface WorkerMetrics {
   deadLetter(failureKind: string): void;
   /** A termination the deletion brake held: the stack alarms on any. */
   terminationHeld(): void;
+  /** A termination revoked access this long after it was queued (ms): the dashboard's revoke latency. */
+  revocationLatency(milliseconds: number): void;
   /** Called once per invocation: EMF lines are written here. */
   publish(): void;
 }
@@ -17,12 +19,14 @@ export const noMetrics: WorkerMetrics = {
   apiLatency() {},
   deadLetter() {},
   terminationHeld() {},
+  revocationLatency() {},
   publish() {},
 };
 
 /**
  * Powertools Metrics as EMF: `EventOutcome` with an `outcome` dimension (one alarm per outcome
- * without a metric per name), `ApiLatency` in milliseconds, `DeadLetterSends` by failure kind, `TerminationsHeld`.
+ * without a metric per name), `ApiLatency` in milliseconds, `DeadLetterSends` by failure kind, `TerminationsHeld`,
+ * `RevocationLatency` in milliseconds.
  *
  * Counts are summed per invocation and written in `publish`: one EMF line per distinct dimension
  * value of a batch (a batch of ten created users is one `EventOutcome` line of value 10), not one
@@ -43,6 +47,8 @@ export function powertoolsMetrics(): WorkerMetrics {
       metrics.addMetric(METRICS.apiLatency, MetricUnit.Milliseconds, milliseconds),
     deadLetter: (failureKind) => counted(METRICS.deadLetterSends, 'failureKind', failureKind),
     terminationHeld: () => metrics.addMetric(METRICS.terminationsHeld, MetricUnit.Count, 1),
+    revocationLatency: (milliseconds) =>
+      metrics.addMetric(METRICS.revocationLatency, MetricUnit.Milliseconds, milliseconds),
     publish: () => {
       for (const { metric, dimension, value, count } of counts.values()) {
         const single = metrics.singleMetric();

@@ -42,6 +42,11 @@ function identify(body: string): { eventId?: string; employeeKey?: string } {
   }
 }
 
+/** A termination that took the VoIP user's access away now (not one held, scheduled or already applied). */
+function revokedAccess(event: LifecycleEvent, outcome: string): boolean {
+  return event.type === 'employee.terminated' && (outcome === 'deleted' || outcome === 'disabled');
+}
+
 /** Parses a message, telling an event of an unknown version apart from a malformed one. */
 export function readEvent(body: string): LifecycleEvent {
   let dataschema: unknown;
@@ -84,6 +89,10 @@ export function createRecordProcessor(
         : await deps.leases.withLease(employeeKey(event), deps.deadline, apply);
       metrics.outcome(result.outcome);
       if (result.outcome === 'held' && !deps.ports.dryRun) metrics.terminationHeld();
+      if (revokedAccess(event, result.outcome) && !deps.ports.dryRun) {
+        // SQS stamps SentTimestamp with wall-clock time, so it is measured against the wall clock.
+        metrics.revocationLatency(Date.now() - Number(record.attributes.SentTimestamp));
+      }
       logger.info('event converged', {
         eventId: event.id,
         eventType: event.type,

@@ -648,6 +648,51 @@ describe('LifecycleStack with the committed cdk.json (bundled)', () => {
     });
   });
 
+  describe('dashboard', () => {
+    const body = () => {
+      const [dashboard] = Object.values(template.findResources('AWS::CloudWatch::Dashboard') as Resources);
+      return JSON.stringify(dashboard?.Properties.DashboardBody);
+    };
+
+    it('is one dashboard showing every alarm and the operator signals, from the metrics the worker emits', () => {
+      expect(Object.keys(template.findResources('AWS::CloudWatch::Dashboard'))).toHaveLength(1);
+      const text = body();
+      for (const metric of [
+        METRICS.eventOutcome,
+        METRICS.revocationLatency,
+        METRICS.terminationsHeld,
+        METRICS.deadLetterSends,
+      ]) {
+        expect(text).toContain(metric);
+      }
+      for (const metric of [
+        'ApproximateNumberOfMessagesVisible',
+        'ApproximateAgeOfOldestMessage',
+        'Errors',
+        'Throttles',
+      ]) {
+        expect(text).toContain(metric);
+      }
+      const alarms = Object.keys(template.findResources('AWS::CloudWatch::Alarm'));
+      for (const alarm of alarms) expect(text).toContain(alarm);
+      template.hasOutput('DashboardName', {});
+    });
+
+    it('graphs the revocation latency the worker really emits (namespace, name, service dimension)', () => {
+      const emitted = emittedMetric(() => {
+        const metrics = powertoolsMetrics();
+        metrics.revocationLatency(120);
+        metrics.publish();
+      });
+      const [directive] = emitted._aws.CloudWatchMetrics;
+      expect(directive?.Metrics.map((m) => m.Name)).toContain(METRICS.revocationLatency);
+      expect(directive?.Dimensions).toEqual([['service']]);
+      const text = body();
+      expect(text).toContain(`${directive?.Namespace}`);
+      expect(text).toContain(`${emitted.service}`);
+    });
+  });
+
   describe('alarms', () => {
     const topicRef = () => [{ Ref: ids.topic }];
 

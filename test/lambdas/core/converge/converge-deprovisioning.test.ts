@@ -218,3 +218,28 @@ describe('converge: the deletion brake holds a burst of terminations (sandbox + 
     expect(await listHolds(fx.holds)).toEqual([]);
   });
 });
+
+describe('worker: revocation latency (sandbox + moto)', () => {
+  let fx: WorkerFixture;
+  beforeAll(async () => {
+    fx = await workerFixture();
+  });
+  afterAll(() => fx.close());
+
+  it('reports how long after queueing a termination revoked access, and nothing for a hire or a duplicate', async () => {
+    const latencies: number[] = [];
+    const metrics = { ...noMetrics, revocationLatency: (ms: number) => latencies.push(ms) };
+    const data = employee();
+    const queuedAt = Date.now();
+    await fx.apply(lifecycleEvent('employee.hired', data), { metrics });
+    expect(latencies).toEqual([]);
+    const leaver = lifecycleEvent('employee.terminated', { employeeId: data.employeeId });
+    const line = await fx.apply(leaver, { metrics });
+    expect(line.attributes.outcome).toBe('deleted');
+    expect(latencies).toHaveLength(1);
+    expect(latencies[0]).toBeGreaterThanOrEqual(0);
+    expect(latencies[0]).toBeLessThanOrEqual(Date.now() - queuedAt);
+    await fx.apply(leaver, { metrics });
+    expect(latencies).toHaveLength(1);
+  });
+});
