@@ -1,5 +1,6 @@
 import {
   InvalidLifecycleEventError,
+  LIFECYCLE_DATA_SCHEMA,
   type LifecycleEvent,
   validateLifecycleEvent,
 } from '../../core/events/lifecycle-event.js';
@@ -123,6 +124,16 @@ export function verifyStandardWebhook(
     throw new WebhookVerificationError(F.noValidSignature, 'no webhook-signature matches a current secret');
 }
 
+/**
+ * CloudEvents makes `dataschema` optional, so a producer may leave it out: absent means the one
+ * version this project has (v1), filled in before validation so every queued event names its
+ * version. A different value is still validated, and refused with the reason.
+ */
+function withDefaultDataSchema(item: unknown): unknown {
+  if (typeof item !== 'object' || item === null || Array.isArray(item) || 'dataschema' in item) return item;
+  return { ...item, dataschema: LIFECYCLE_DATA_SCHEMA };
+}
+
 /** Validates one canonical event or an array of them; issue paths are prefixed with the index. */
 function toCanonicalEvents(body: unknown): LifecycleEvent[] {
   const items = Array.isArray(body) ? body : [body];
@@ -135,7 +146,7 @@ function toCanonicalEvents(body: unknown): LifecycleEvent[] {
   const issues: FieldIssue[] = [];
   items.forEach((item, index) => {
     try {
-      events.push(validateLifecycleEvent(item));
+      events.push(validateLifecycleEvent(withDefaultDataSchema(item)));
     } catch (error) {
       if (!(error instanceof InvalidLifecycleEventError)) throw error;
       for (const issue of error.issues) {

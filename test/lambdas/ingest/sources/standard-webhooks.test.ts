@@ -1,4 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import {
+  InvalidLifecycleEventError,
+  LIFECYCLE_DATA_SCHEMA,
+} from '../../../../lambdas/core/events/lifecycle-event.js';
 import { WebhookVerificationError } from '../../../../lambdas/ingest/errors.js';
 import {
   decodeStandardWebhookSecret,
@@ -82,5 +86,26 @@ describe('standardWebhooksSource.toEvents', () => {
     const many = [hireEvent('globex'), hireEvent()];
     expect(standardWebhooksSource.toEvents(one, new Date())).toEqual([one]);
     expect(standardWebhooksSource.toEvents(many, new Date())).toEqual(many);
+  });
+
+  it('reads an event without dataschema as v1 (CloudEvents makes it optional) and still refuses another version', () => {
+    const event = hireEvent('acme');
+    const { dataschema, ...withoutSchema } = event;
+    expect(dataschema).toBe(LIFECYCLE_DATA_SCHEMA);
+    expect(standardWebhooksSource.toEvents(withoutSchema, new Date())).toEqual([event]);
+    expect(() =>
+      standardWebhooksSource.toEvents(
+        { ...event, dataschema: 'urn:cpaas-lifecycle:employee:v2' },
+        new Date(),
+      ),
+    ).toThrow(InvalidLifecycleEventError);
+    const refused = (() => {
+      try {
+        standardWebhooksSource.toEvents([event, { ...event, dataschema: 'v2' }], new Date());
+      } catch (error) {
+        return error as InvalidLifecycleEventError;
+      }
+    })();
+    expect(refused?.issues.map((issue) => issue.path)).toEqual(['1.dataschema']);
   });
 });
