@@ -4,12 +4,10 @@ import {
   InvalidLifecycleEventError,
   type LifecycleEvent,
 } from '../core/events/lifecycle-event.js';
+import { SCIM_EVENT_SOURCE, scimEventId } from '../core/events/scim-event.js';
 import { ScimBadRequestError } from './errors.js';
 import { SCIM_URNS } from './schema-urns.js';
 import type { ScimMultiValue, ScimUserAttributes } from './user-attributes.js';
-
-/** The `source` of every event the SCIM service provider produces. */
-export const SCIM_EVENT_SOURCE = 'scim';
 
 /** Which SCIM attribute each event field comes from, so a 400 names what the identity provider sent. */
 const ATTRIBUTE_OF_FIELD: Readonly<Record<string, string>> = {
@@ -104,7 +102,7 @@ export function lifecycleEventFor(change: UserChange): LifecycleEvent | undefine
   const wasActive = isActive(change.before);
   const nowActive = isActive(change.after);
   const common = {
-    id: `scim-${change.id}-${change.version}`,
+    id: scimEventId(change.id, change.version),
     source: SCIM_EVENT_SOURCE,
     time: change.time,
     tenant: change.tenant,
