@@ -71,11 +71,16 @@ export const WORKER_TABLE_ACTIONS = [
   'dynamodb:UpdateItem',
 ] as const;
 /**
- * What the sweep does on the table itself: conditional DeleteItem (a queued schedule) and
- * conditional PutItem (a grace-period deletion is recorded). It finds its work with Query on the
- * `due` index only, never a Scan of the table.
+ * What the sweep does on the table itself: conditional DeleteItem (a queued schedule),
+ * conditional PutItem (a grace-period deletion is recorded) and conditional UpdateItem (a queued
+ * SCIM outbox is cleared). It finds its work with Query on the `due` index only, never a Scan of
+ * the table.
  */
-export const SWEEP_TABLE_ACTIONS = ['dynamodb:PutItem', 'dynamodb:DeleteItem'] as const;
+export const SWEEP_TABLE_ACTIONS = [
+  'dynamodb:PutItem',
+  'dynamodb:DeleteItem',
+  'dynamodb:UpdateItem',
+] as const;
 
 /**
  * What the SCIM function does on the table (`DynamoScimUserStore`): GetItem (consistent reads of a
