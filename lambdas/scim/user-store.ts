@@ -180,7 +180,7 @@ export class DynamoScimUserStore implements ScimUserStore {
     const renamed =
       oldName === undefined || newName === undefined || userNameKey(oldName) !== userNameKey(newName);
     const writes = [
-      { Update: this.#userUpdate(record, previous) },
+      this.#userWrite(record, previous),
       ...(renamed && oldName !== undefined ? [{ Delete: this.#userNameRelease(record, oldName) }] : []),
       ...(renamed && newName !== undefined ? [{ Put: this.#userNameClaim(record, newName) }] : []),
     ];
@@ -217,11 +217,12 @@ export class DynamoScimUserStore implements ScimUserStore {
     return Item;
   }
 
-  #userUpdate(record: ScimUserRecord, previous: ScimUserRecord | undefined) {
+  /** The user item's attributes for this version; undefined ones are absent (removed by an update). */
+  #userAttributes(record: ScimUserRecord): Record<string, unknown> {
     const live = !record.deleted;
     const outbox = record.pending.length > 0;
     const due = outbox ? scimOutboxDueAttributes(record.lastModified) : {};
-    const update = itemUpdate({
+    return {
       [SCIM_USER_ATTRIBUTES.tenant]: record.tenant,
       [SCIM_USER_ATTRIBUTES.id]: record.id,
       [SCIM_USER_ATTRIBUTES.version]: record.version,
@@ -239,17 +240,35 @@ export class DynamoScimUserStore implements ScimUserStore {
       [STATE_TABLE_KEYS.ttlAttribute]: live
         ? undefined
         : Math.floor(new Date(record.lastModified).getTime() / 1000) + this.#tombstoneSeconds,
-    });
+    };
+  }
+
+  /**
+   * A create is a Put (there is nothing to keep); a new version of an existing user an Update, so
+   * it leaves the worker's provisioning report in place. Both only over the version read.
+   */
+  #userWrite(record: ScimUserRecord, previous: ScimUserRecord | undefined) {
+    const attributes = this.#userAttributes(record);
+    const key = scimUserItemKey(record.tenant, record.id);
     const condition = this.#versionCondition(previous);
+    if (previous === undefined) {
+      return { Put: { TableName: this.#tableName, Item: { ...key, ...attributes }, ...condition } };
+    }
+    const update = itemUpdate(attributes);
     return {
-      TableName: this.#tableName,
-      Key: scimUserItemKey(record.tenant, record.id),
-      UpdateExpression: update.UpdateExpression,
-      ConditionExpression: condition.ConditionExpression,
-      ExpressionAttributeNames: { ...update.ExpressionAttributeNames, ...condition.ExpressionAttributeNames },
-      ExpressionAttributeValues: {
-        ...update.ExpressionAttributeValues,
-        ...condition.ExpressionAttributeValues,
+      Update: {
+        TableName: this.#tableName,
+        Key: key,
+        UpdateExpression: update.UpdateExpression,
+        ConditionExpression: condition.ConditionExpression,
+        ExpressionAttributeNames: {
+          ...update.ExpressionAttributeNames,
+          ...condition.ExpressionAttributeNames,
+        },
+        ExpressionAttributeValues: {
+          ...update.ExpressionAttributeValues,
+          ...condition.ExpressionAttributeValues,
+        },
       },
     };
   }
