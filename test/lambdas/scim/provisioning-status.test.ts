@@ -100,6 +100,23 @@ describe('the provisioning status on a SCIM user (SCIM function + worker + sandb
     });
   });
 
+  it("under TERMINATION_POLICY=disable, Entra's deactivation disables the VoIP user and its later DELETE deletes it", async () => {
+    const userName = unique('entra-delete');
+    const id = await create(userName);
+    const disable = { provisioning: recorder, policy: 'disable' } as const;
+    for (const event of await scim.events()) await fx.apply(event, disable);
+    await scim.request('PATCH', `/Users/${id}`, patchOp({ op: 'Replace', path: 'active', value: 'False' }));
+    for (const event of await scim.events()) await fx.apply(event, disable);
+    expect(fx.usersWithEmail(userName)).toEqual([expect.objectContaining({ enabled: false })]);
+    expect(await provisioningOf(id)).toEqual({ status: 'applied', eventId: `scim-${id}-2` });
+
+    expect((await scim.request('DELETE', `/Users/${id}`)).status).toBe(204);
+    const lines = [];
+    for (const event of await scim.events()) lines.push(await fx.apply(event, disable));
+    expect(lines.map((line) => line.attributes.outcome)).toEqual(['deleted']);
+    expect(fx.usersWithEmail(userName)).toEqual([]);
+  });
+
   it('never lets a report for an older version replace a newer one, and ignores events of other sources', async () => {
     const id = await create();
     const changed = patchOp({ op: 'replace', path: 'name.givenName', value: 'Augusta' });
