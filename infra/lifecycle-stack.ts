@@ -303,6 +303,7 @@ export class LifecycleStack extends Stack {
         'list the old secret after the new one while rotating. Set with aws secretsmanager put-secret-value.',
     });
     const scimTokens = new LifecycleSecret(this, 'ScimTokens', {
+      arn: config.scimTokensSecretArn,
       defaultName: DEFAULTS.scimTokensSecretName,
       generatedField: SCIM_TOKENS_SECRET_FIELDS.current,
       instructions:
