@@ -41,15 +41,15 @@ export interface ItemUpdate {
 }
 
 /**
- * Updates a SCIM user's item only while it is still at `at.version`: false when a newer version
- * replaced it meanwhile (with its own outbox), which for the outbox means nothing is left to do.
+ * Updates a SCIM user's item only while it is still at `at.version`, and does nothing once a newer
+ * version replaced it (with its own outbox): for the outbox that means nothing is left to do.
  */
 export async function updateScimUserAtVersion(
   documents: DynamoDBDocumentClient,
   tableName: string,
   at: ScimUserVersion,
   update: ItemUpdate,
-): Promise<boolean> {
+): Promise<void> {
   try {
     await documents.send(
       new UpdateCommand({
@@ -61,9 +61,7 @@ export async function updateScimUserAtVersion(
         ExpressionAttributeValues: { ':version': at.version, ...update.values },
       }),
     );
-    return true;
   } catch (error) {
-    if (error instanceof ConditionalCheckFailedException) return false;
-    throw error;
+    if (!(error instanceof ConditionalCheckFailedException)) throw error;
   }
 }
