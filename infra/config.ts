@@ -66,6 +66,12 @@ export const StackConfigSchema = z
     apiKeySecretArn: secretArn.optional(),
     webhookSecretsSecretName: secretName.optional(),
     webhookSecretsSecretArn: secretArn.optional(),
+    /**
+     * Optional: an existing SCIM tokens secret (`{"current": ..., "previous": ...}`), e.g. one kept
+     * across stacks so the identity provider keeps its token; absent, the stack creates one with a
+     * generated token. The complete ARN only, so the grant names exactly that secret.
+     */
+    scimTokensSecretArn: secretArn.optional(),
     terminationPolicy: z.enum(TERMINATION_POLICIES).default(DEFAULTS.terminationPolicy),
     /** `disable-then-delete` only: days a disabled user is kept; up to ten years, never zero (that is `delete`). */
     deleteGraceDays: integer(1, 3650).default(DEFAULTS.deleteGraceDays),

@@ -59,23 +59,29 @@ export const MEMORY_MB = 512;
 /**
  * What the worker does on the table: GetItem and conditional PutItem (links, processed events,
  * pending schedules, holds, the deletion brake's window; a transaction of two Puts needs PutItem),
- * DeleteItem (a newer event cancels a pending schedule) and Scan (the brake counts linked users,
- * cached for minutes). No UpdateItem or Query: nothing in the worker sends one. A new call needs
- * its action here, or it is AccessDenied in AWS (moto does not check IAM, so only the deployed
- * stack would tell).
+ * DeleteItem (a newer event cancels a pending schedule), Scan (the brake counts linked users,
+ * cached for minutes) and conditional UpdateItem (the provisioning status on a SCIM user's item).
+ * No Query: nothing in the worker sends one. A new call needs its action here, or it is
+ * AccessDenied in AWS (moto does not check IAM, so only the deployed stack would tell).
  */
 export const WORKER_TABLE_ACTIONS = [
   'dynamodb:GetItem',
   'dynamodb:PutItem',
   'dynamodb:DeleteItem',
   'dynamodb:Scan',
+  'dynamodb:UpdateItem',
 ] as const;
 /**
- * What the sweep does on the table itself: conditional DeleteItem (a queued schedule) and
- * conditional PutItem (a grace-period deletion is recorded). It finds its work with Query on the
- * `due` index only, never a Scan of the table.
+ * What the sweep does on the table itself: conditional DeleteItem (a queued schedule),
+ * conditional PutItem (a grace-period deletion is recorded) and conditional UpdateItem (a queued
+ * SCIM outbox is cleared). It finds its work with Query on the `due` index only, never a Scan of
+ * the table.
  */
-export const SWEEP_TABLE_ACTIONS = ['dynamodb:PutItem', 'dynamodb:DeleteItem'] as const;
+export const SWEEP_TABLE_ACTIONS = [
+  'dynamodb:PutItem',
+  'dynamodb:DeleteItem',
+  'dynamodb:UpdateItem',
+] as const;
 
 /**
  * What the SCIM function does on the table (`DynamoScimUserStore`): GetItem (consistent reads of a
@@ -300,6 +306,7 @@ export class LifecycleStack extends Stack {
         'list the old secret after the new one while rotating. Set with aws secretsmanager put-secret-value.',
     });
     const scimTokens = new LifecycleSecret(this, 'ScimTokens', {
+      arn: config.scimTokensSecretArn,
       defaultName: DEFAULTS.scimTokensSecretName,
       generatedField: SCIM_TOKENS_SECRET_FIELDS.current,
       instructions:

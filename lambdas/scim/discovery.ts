@@ -1,3 +1,4 @@
+import { PROVISIONING_STATUSES } from '../core/state/provisioning-status.js';
 import type { Json } from './json-members.js';
 import { SCIM_URNS } from './schema-urns.js';
 
@@ -88,9 +89,16 @@ const VOIP_ATTRIBUTES = [
     mutability: 'readOnly',
     subAttributes: [
       attribute('status', 'string', {
-        description: 'pending: stored and queued for the VoIP platform.',
+        description:
+          'pending: stored and queued, not yet applied (or held by the deletion brake); applied: the VoIP ' +
+          'platform has the change; failed: the change could not be applied, see reason.',
         mutability: 'readOnly',
-        canonicalValues: ['pending'],
+        canonicalValues: [...PROVISIONING_STATUSES],
+      }),
+      attribute('reason', 'string', {
+        description: 'Why the change failed or waits, without personal data.',
+        mutability: 'readOnly',
+        caseExact: true,
       }),
       attribute('eventId', 'string', {
         description: 'The lifecycle event of the latest change, as the worker logs it.',

@@ -4,12 +4,10 @@ import {
   InvalidLifecycleEventError,
   type LifecycleEvent,
 } from '../core/events/lifecycle-event.js';
+import { SCIM_EVENT_SOURCE, scimEventId } from '../core/events/scim-event.js';
 import { ScimBadRequestError } from './errors.js';
 import { SCIM_URNS } from './schema-urns.js';
 import type { ScimMultiValue, ScimUserAttributes } from './user-attributes.js';
-
-/** The `source` of every event the SCIM service provider produces. */
-export const SCIM_EVENT_SOURCE = 'scim';
 
 /** Which SCIM attribute each event field comes from, so a 400 names what the identity provider sent. */
 const ATTRIBUTE_OF_FIELD: Readonly<Record<string, string>> = {
@@ -94,8 +92,10 @@ const isActive = (state: UserState | undefined) =>
  * The one lifecycle event a new version of a SCIM user means, or none:
  * - becomes active (created active, or `active` true again): `employee.hired`, a rehire after a
  *   deactivation;
- * - stops being active (`active` false, or DELETE): `employee.terminated`; a DELETE of a user
- *   already deactivated terminates again, which the worker applies idempotently;
+ * - stops being active (`active` false): `employee.terminated`, under the termination policy;
+ * - DELETE (also of a user already deactivated, as Entra does about 30 days after): an
+ *   `employee.terminated` with `data.deleteUser`, since the identity itself is gone: the VoIP user
+ *   is deleted whatever the policy (the deletion brake still applies);
  * - stays active with different employee data: `employee.changed`;
  * - anything else (a change of an attribute the VoIP user does not have, a change while
  *   deactivated): none; a later rehire carries the data as it then is.
@@ -104,7 +104,7 @@ export function lifecycleEventFor(change: UserChange): LifecycleEvent | undefine
   const wasActive = isActive(change.before);
   const nowActive = isActive(change.after);
   const common = {
-    id: `scim-${change.id}-${change.version}`,
+    id: scimEventId(change.id, change.version),
     source: SCIM_EVENT_SOURCE,
     time: change.time,
     tenant: change.tenant,
@@ -122,7 +122,7 @@ export function lifecycleEventFor(change: UserChange): LifecycleEvent | undefine
       return createLifecycleEvent({
         ...common,
         type: 'employee.terminated',
-        data: { employeeId: change.id },
+        data: { employeeId: change.id, ...(deletedNow ? { deleteUser: true } : {}) },
       });
     }
     return undefined;

@@ -64,33 +64,39 @@ function checkIfMatch(record: ScimUserRecord, conditions: WriteConditions): void
  * user, written with its lifecycle event in the user's outbox (`pending`) in one conditional
  * write, then put on the queue; only then does the request succeed. When the queue fails, the
  * request answers 503 and the event stays in the outbox: any later request for that user (the
- * identity provider's retry, a GET) queues it first, with the same event id, so it is neither lost
- * nor applied twice (SQS deduplication, then the worker's processed-event record).
+ * identity provider's retry, a GET) queues it first, and if none comes the sweep does two minutes
+ * later, with the same event id, so it is neither lost nor applied twice (SQS deduplication, then
+ * the worker's processed-event record).
  */
 export function scimUsers(options: ScimUsersOptions) {
   const { store, queue, tenant, logger } = options;
 
-  /** Puts the outbox on the queue and clears it; a queue failure is a 503 and leaves it for the retry. */
+  /**
+   * Puts the outbox on the queue and clears it; a queue failure is a 503 and leaves it for the
+   * retry (or the sweep). A stall the sweep already finished is only cleared.
+   */
   async function deliver(record: ScimUserRecord): Promise<ScimUserRecord> {
-    if (record.pending.length === 0) return record;
-    try {
-      await queue.enqueue(record.pending);
-    } catch (error) {
-      logger.error('scim change stored, event not queued: the retry queues it', {
-        userId: record.id,
-        version: record.version,
-        errorName: (error as Error).name,
-      });
-      await store.markStalled(record).catch((markError: Error) => {
-        // Only the retried create's 201 depends on it; without it that retry answers 409.
-        logger.warn('scim outbox not marked stalled', { userId: record.id, errorName: markError.name });
-      });
-      throw new ScimUnavailableError('the change is stored but not yet queued; retry the request');
+    if (record.pending.length === 0 && !record.stalled) return record;
+    if (record.pending.length > 0) {
+      try {
+        await queue.enqueue(record.pending);
+      } catch (error) {
+        logger.error('scim change stored, event not queued: the retry or the sweep queues it', {
+          userId: record.id,
+          version: record.version,
+          errorName: (error as Error).name,
+        });
+        await store.markStalled(record).catch((markError: Error) => {
+          // Only the retried create's 201 depends on it; without it that retry answers 409.
+          logger.warn('scim outbox not marked stalled', { userId: record.id, errorName: markError.name });
+        });
+        throw new ScimUnavailableError('the change is stored but not yet queued; retry the request');
+      }
     }
     try {
       await store.markQueued(record);
     } catch (error) {
-      // Queued: the change is done. The outbox is queued again by the next request (same event id).
+      // Queued: the change is done. The outbox is queued again by the next request or the sweep (same event id).
       logger.warn('scim event queued, outbox not cleared', {
         userId: record.id,
         errorName: (error as Error).name,
@@ -136,6 +142,8 @@ export function scimUsers(options: ScimUsersOptions) {
       pending: event === undefined ? [] : [event],
       stalled: false,
       ...(lastEventId === undefined ? {} : { lastEventId }),
+      // The save leaves the worker's report in place; the answer shows it too.
+      ...(previous?.provisioning === undefined ? {} : { provisioning: previous.provisioning }),
     };
     await store.save(record, previous);
     logger.info('scim user stored', {
@@ -203,12 +211,15 @@ export function scimUsers(options: ScimUsersOptions) {
 
     /**
      * DELETE /Users/{id}: a tombstone with the termination event; the `userName` is free again.
-     * A retried DELETE whose event the queue refused finishes it and answers 204 again.
+     * A retried DELETE whose event the queue refused finishes it (or finds the sweep did) and
+     * answers 204 again.
      */
     async remove(id: string, conditions: WriteConditions): Promise<void> {
       await withConflictRetries(conditions, async () => {
         const previous = await store.get(tenant, id);
-        if (previous?.deleted === true && previous.pending.length > 0) return deliver(previous);
+        if (previous?.deleted === true && (previous.pending.length > 0 || previous.stalled)) {
+          return deliver(previous);
+        }
         if (previous === undefined || previous.deleted) throw new ScimNotFoundError(`no user ${id}`);
         checkIfMatch(previous, conditions);
         return commit(await deliver(previous), id, previous.attributes, true);

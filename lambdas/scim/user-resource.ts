@@ -1,11 +1,18 @@
+import type { ProvisioningReport } from '../core/state/provisioning-status.js';
 import { SCIM_URNS } from './schema-urns.js';
 import type { ScimUserRecord } from './user-store.js';
 
 /**
- * Where the latest change of a user stands on its way to the VoIP platform. `pending` until the
- * worker reports back (applied and failed come with that report; see docs/scim.md).
+ * Where the user's latest change (its `lastEventId`) stands: what the worker reported for that
+ * event, else `pending`. A report for an earlier event says nothing about the latest one. A user
+ * whose changes never made an event (created inactive) has nothing to provision: `applied`.
  */
-export type ProvisioningStatus = 'pending';
+export function provisioningOf(record: ScimUserRecord): ProvisioningReport {
+  if (record.lastEventId === undefined) return { status: 'applied' };
+  const reported = record.provisioning;
+  if (reported?.eventId !== record.lastEventId) return { status: 'pending' };
+  return { status: reported.status, ...(reported.reason === undefined ? {} : { reason: reported.reason }) };
+}
 
 /** The weak ETag of a version (RFC 7644 section 3.14): the same string as `meta.version`. */
 export function etagOf(version: number): string {
@@ -26,7 +33,7 @@ export function renderUser(record: ScimUserRecord, usersUrl: string): Record<str
     [SCIM_URNS.voipExtension]: {
       ...(extension === undefined ? {} : { extension }),
       provisioning: {
-        status: 'pending' satisfies ProvisioningStatus,
+        ...provisioningOf(record),
         ...(record.lastEventId === undefined ? {} : { eventId: record.lastEventId }),
       },
     },

@@ -1,18 +1,21 @@
-import {
-  ConditionalCheckFailedException,
-  type DynamoDBClient,
-  TransactionCanceledException,
-} from '@aws-sdk/client-dynamodb';
+import { type DynamoDBClient, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import {
   DynamoDBDocumentClient,
   GetCommand,
   QueryCommand,
   TransactWriteCommand,
-  UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { DEFAULTS } from '../contract/settings.js';
 import { STATE_TABLE_KEYS } from '../contract/state-table.js';
 import type { LifecycleEvent } from '../core/events/lifecycle-event.js';
+import { type RecordedProvisioning, readProvisioning } from '../core/state/provisioning-status.js';
+import { DynamoScimOutboxes, scimOutboxDueAttributes } from '../core/state/scim-outbox.js';
+import {
+  SCIM_USER_ATTRIBUTES,
+  scimUserItemKey,
+  scimUserNameItemKey,
+  updateScimUserAtVersion,
+} from '../core/state/scim-user-item.js';
 import { ScimUniquenessError, ScimVersionConflictError } from './errors.js';
 import { type ScimUserAttributes, userNameKey } from './user-attributes.js';
 
@@ -33,6 +36,8 @@ export interface ScimUserRecord {
   readonly stalled: boolean;
   /** The id of the last event this user's changes produced, shown with the provisioning status. */
   readonly lastEventId?: string;
+  /** What the worker last reported (read only here: the worker writes it, a save leaves it). */
+  readonly provisioning?: RecordedProvisioning;
 }
 
 /** The SCIM users of a tenant in the state table. */
@@ -49,16 +54,21 @@ export interface ScimUserStore {
    * `ScimVersionConflictError` when the user changed meanwhile.
    */
   save(record: ScimUserRecord, previous: ScimUserRecord | undefined): Promise<void>;
-  /** The queue took `record.pending`: clears the outbox, unless a newer version replaced it. */
+  /**
+   * The queue took `record.pending` (or the sweep did, and only `stalled` is left): clears the
+   * outbox, unless a newer version replaced it.
+   */
   markQueued(record: ScimUserRecord): Promise<void>;
   /** The queue refused `record.pending`: a retry of the same create may finish it. */
   markStalled(record: ScimUserRecord): Promise<void>;
 }
 
-const SCIM_PREFIX = 'scim#';
-const userKey = (tenant: string, id: string) => `${SCIM_PREFIX}${tenant}#user#${id}`;
-const userNameItemKey = (tenant: string, userName: string) =>
-  `${SCIM_PREFIX}${tenant}#userName#${userNameKey(userName)}`;
+const userNameItem = (tenant: string, userName: string) => scimUserNameItemKey(tenant, userNameKey(userName));
+const versionOf = (record: ScimUserRecord) => ({
+  tenant: record.tenant,
+  userId: record.id,
+  version: record.version,
+});
 
 export interface DynamoScimUserStoreOptions {
   readonly client: DynamoDBClient;
@@ -68,6 +78,7 @@ export interface DynamoScimUserStoreOptions {
 }
 
 function toRecord(item: Record<string, unknown>): ScimUserRecord {
+  const provisioning = readProvisioning(item);
   return {
     tenant: String(item.tenant),
     id: String(item.id),
@@ -79,21 +90,49 @@ function toRecord(item: Record<string, unknown>): ScimUserRecord {
     pending: typeof item.pending === 'string' ? (JSON.parse(item.pending) as LifecycleEvent[]) : [],
     stalled: item.stalled === true,
     ...(typeof item.lastEventId === 'string' ? { lastEventId: item.lastEventId } : {}),
+    ...(provisioning === undefined ? {} : { provisioning }),
   };
 }
 
 /**
- * `ScimUserStore` over the state table. Per user one item `scim#<tenant>#user#<id>` holding the
- * resource as JSON (exactly what was accepted, no attribute-type surprises) with its version and
- * outbox; per `userName` one item `scim#<tenant>#userName#<lower-case userName>` naming its user,
- * written in the same transaction with a condition, so two concurrent creates of one `userName`
- * cannot both win. Live users carry the `scimUsers` index keys (tenant, creation order); a
- * tombstone drops them and expires.
+ * One item written as an UpdateItem: every attribute given is set, every one given as undefined
+ * removed. An update rather than a Put, so a new version leaves in place what it does not own
+ * (the worker's provisioning report, which may land between this request's read and its write).
+ */
+function itemUpdate(attributes: Record<string, unknown>) {
+  const entries = Object.entries(attributes);
+  const names = Object.fromEntries(entries.map(([name], index) => [`#a${index}`, name]));
+  const set = entries.flatMap(([, value], index) => (value === undefined ? [] : [`#a${index} = :a${index}`]));
+  const remove = entries.flatMap(([, value], index) => (value === undefined ? [`#a${index}`] : []));
+  const values = Object.fromEntries(
+    entries.flatMap(([, value], index) => (value === undefined ? [] : [[`:a${index}`, value]])),
+  );
+  return {
+    UpdateExpression: [
+      set.length === 0 ? '' : `SET ${set.join(', ')}`,
+      remove.length === 0 ? '' : `REMOVE ${remove.join(', ')}`,
+    ]
+      .filter((part) => part !== '')
+      .join(' '),
+    ExpressionAttributeNames: names,
+    ExpressionAttributeValues: values,
+  };
+}
+
+/**
+ * `ScimUserStore` over the state table (keys: `lambdas/core/state/scim-user-item.ts`). Per user
+ * one item `scim#<tenant>#user#<id>` holding the resource as JSON (exactly what was accepted, no
+ * attribute-type surprises) with its version and outbox; per `userName` one item
+ * `scim#<tenant>#userName#<lower-case userName>` naming its user, written in the same transaction
+ * with a condition, so two concurrent creates of one `userName` cannot both win. Live users carry
+ * the `scimUsers` index keys (tenant, creation order); a tombstone drops them and expires. A user
+ * with an outbox is in the `due` index too, where the sweep finds it if no request finishes it.
  */
 export class DynamoScimUserStore implements ScimUserStore {
   readonly #documents: DynamoDBDocumentClient;
   readonly #tableName: string;
   readonly #tombstoneSeconds: number;
+  readonly #outboxes: DynamoScimOutboxes;
 
   constructor(options: DynamoScimUserStoreOptions) {
     this.#documents = DynamoDBDocumentClient.from(options.client, {
@@ -102,15 +141,16 @@ export class DynamoScimUserStore implements ScimUserStore {
     this.#tableName = options.tableName;
     this.#tombstoneSeconds =
       (options.tombstoneRetentionDays ?? DEFAULTS.processedEventRetentionDays) * 86_400;
+    this.#outboxes = new DynamoScimOutboxes(options);
   }
 
   async get(tenant: string, id: string): Promise<ScimUserRecord | undefined> {
-    const item = await this.#item(userKey(tenant, id));
+    const item = await this.#item(scimUserItemKey(tenant, id));
     return item === undefined ? undefined : toRecord(item);
   }
 
   async findByUserName(tenant: string, userName: string): Promise<ScimUserRecord | undefined> {
-    const claim = await this.#item(userNameItemKey(tenant, userName));
+    const claim = await this.#item(userNameItem(tenant, userName));
     if (typeof claim?.userId !== 'string') return undefined;
     const record = await this.get(tenant, claim.userId);
     return record === undefined || record.deleted ? undefined : record;
@@ -140,7 +180,7 @@ export class DynamoScimUserStore implements ScimUserStore {
     const renamed =
       oldName === undefined || newName === undefined || userNameKey(oldName) !== userNameKey(newName);
     const writes = [
-      { Put: this.#userPut(record, previous) },
+      this.#userWrite(record, previous),
       ...(renamed && oldName !== undefined ? [{ Delete: this.#userNameRelease(record, oldName) }] : []),
       ...(renamed && newName !== undefined ? [{ Put: this.#userNameClaim(record, newName) }] : []),
     ];
@@ -159,77 +199,77 @@ export class DynamoScimUserStore implements ScimUserStore {
   }
 
   async markQueued(record: ScimUserRecord): Promise<void> {
-    await this.#updateIfVersion(record, 'REMOVE #pending, #stalled', {
-      '#pending': 'pending',
-      '#stalled': 'stalled',
-    });
+    await this.#outboxes.clear(versionOf(record), { endStall: true });
   }
 
   async markStalled(record: ScimUserRecord): Promise<void> {
-    await this.#updateIfVersion(record, 'SET #stalled = :true', { '#stalled': 'stalled' }, { ':true': true });
+    await updateScimUserAtVersion(this.#documents, this.#tableName, versionOf(record), {
+      expression: 'SET #stalled = :true',
+      names: { '#stalled': SCIM_USER_ATTRIBUTES.stalled },
+      values: { ':true': true },
+    });
   }
 
-  async #updateIfVersion(
-    record: ScimUserRecord,
-    update: string,
-    names: Record<string, string>,
-    values: Record<string, unknown> = {},
-  ): Promise<void> {
-    try {
-      await this.#documents.send(
-        new UpdateCommand({
-          TableName: this.#tableName,
-          Key: { [STATE_TABLE_KEYS.partitionKey]: userKey(record.tenant, record.id) },
-          UpdateExpression: update,
-          ConditionExpression: '#version = :version',
-          ExpressionAttributeNames: { '#version': 'version', ...names },
-          ExpressionAttributeValues: { ':version': record.version, ...values },
-        }),
-      );
-    } catch (error) {
-      // A newer version replaced this one (and its outbox) meanwhile: nothing left to mark.
-      if (!(error instanceof ConditionalCheckFailedException)) throw error;
-    }
-  }
-
-  async #item(key: string): Promise<Record<string, unknown> | undefined> {
+  async #item(key: Record<string, string>): Promise<Record<string, unknown> | undefined> {
     const { Item } = await this.#documents.send(
-      new GetCommand({
-        TableName: this.#tableName,
-        Key: { [STATE_TABLE_KEYS.partitionKey]: key },
-        ConsistentRead: true,
-      }),
+      new GetCommand({ TableName: this.#tableName, Key: key, ConsistentRead: true }),
     );
     return Item;
   }
 
-  #userPut(record: ScimUserRecord, previous: ScimUserRecord | undefined) {
+  /** The user item's attributes for this version; undefined ones are absent (removed by an update). */
+  #userAttributes(record: ScimUserRecord): Record<string, unknown> {
     const live = !record.deleted;
+    const outbox = record.pending.length > 0;
+    const due = outbox ? scimOutboxDueAttributes(record.lastModified) : {};
     return {
-      TableName: this.#tableName,
-      Item: {
-        [STATE_TABLE_KEYS.partitionKey]: userKey(record.tenant, record.id),
-        tenant: record.tenant,
-        id: record.id,
-        version: record.version,
-        created: record.created,
-        lastModified: record.lastModified,
-        resource: JSON.stringify(record.attributes),
-        deleted: record.deleted || undefined,
-        pending: record.pending.length === 0 ? undefined : JSON.stringify(record.pending),
-        stalled: record.stalled || undefined,
-        lastEventId: record.lastEventId,
-        ...(live
-          ? {
-              [STATE_TABLE_KEYS.scimIndexPartitionKey]: record.tenant,
-              [STATE_TABLE_KEYS.scimIndexSortKey]: `${record.created}#${record.id}`,
-            }
-          : {
-              [STATE_TABLE_KEYS.ttlAttribute]:
-                Math.floor(new Date(record.lastModified).getTime() / 1000) + this.#tombstoneSeconds,
-            }),
+      [SCIM_USER_ATTRIBUTES.tenant]: record.tenant,
+      [SCIM_USER_ATTRIBUTES.id]: record.id,
+      [SCIM_USER_ATTRIBUTES.version]: record.version,
+      created: record.created,
+      lastModified: record.lastModified,
+      resource: JSON.stringify(record.attributes),
+      deleted: record.deleted || undefined,
+      [SCIM_USER_ATTRIBUTES.pending]: outbox ? JSON.stringify(record.pending) : undefined,
+      [SCIM_USER_ATTRIBUTES.stalled]: record.stalled || undefined,
+      lastEventId: record.lastEventId,
+      [STATE_TABLE_KEYS.dueIndexPartitionKey]: due[STATE_TABLE_KEYS.dueIndexPartitionKey],
+      [STATE_TABLE_KEYS.dueIndexSortKey]: due[STATE_TABLE_KEYS.dueIndexSortKey],
+      [STATE_TABLE_KEYS.scimIndexPartitionKey]: live ? record.tenant : undefined,
+      [STATE_TABLE_KEYS.scimIndexSortKey]: live ? `${record.created}#${record.id}` : undefined,
+      [STATE_TABLE_KEYS.ttlAttribute]: live
+        ? undefined
+        : Math.floor(new Date(record.lastModified).getTime() / 1000) + this.#tombstoneSeconds,
+    };
+  }
+
+  /**
+   * A create is a Put (there is nothing to keep); a new version of an existing user an Update, so
+   * it leaves the worker's provisioning report in place. Both only over the version read.
+   */
+  #userWrite(record: ScimUserRecord, previous: ScimUserRecord | undefined) {
+    const attributes = this.#userAttributes(record);
+    const key = scimUserItemKey(record.tenant, record.id);
+    const condition = this.#versionCondition(previous);
+    if (previous === undefined) {
+      return { Put: { TableName: this.#tableName, Item: { ...key, ...attributes }, ...condition } };
+    }
+    const update = itemUpdate(attributes);
+    return {
+      Update: {
+        TableName: this.#tableName,
+        Key: key,
+        UpdateExpression: update.UpdateExpression,
+        ConditionExpression: condition.ConditionExpression,
+        ExpressionAttributeNames: {
+          ...update.ExpressionAttributeNames,
+          ...condition.ExpressionAttributeNames,
+        },
+        ExpressionAttributeValues: {
+          ...update.ExpressionAttributeValues,
+          ...condition.ExpressionAttributeValues,
+        },
       },
-      ...this.#versionCondition(previous),
     };
   }
 
@@ -251,7 +291,7 @@ export class DynamoScimUserStore implements ScimUserStore {
   #userNameClaim(record: ScimUserRecord, userName: string) {
     return {
       TableName: this.#tableName,
-      Item: { [STATE_TABLE_KEYS.partitionKey]: userNameItemKey(record.tenant, userName), userId: record.id },
+      Item: { ...userNameItem(record.tenant, userName), userId: record.id },
       ConditionExpression: 'attribute_not_exists(#pk) OR #userId = :id',
       ExpressionAttributeNames: { '#pk': STATE_TABLE_KEYS.partitionKey, '#userId': 'userId' },
       ExpressionAttributeValues: { ':id': record.id },
@@ -261,7 +301,7 @@ export class DynamoScimUserStore implements ScimUserStore {
   #userNameRelease(record: ScimUserRecord, userName: string) {
     return {
       TableName: this.#tableName,
-      Key: { [STATE_TABLE_KEYS.partitionKey]: userNameItemKey(record.tenant, userName) },
+      Key: userNameItem(record.tenant, userName),
       ConditionExpression: '#userId = :id',
       ExpressionAttributeNames: { '#userId': 'userId' },
       ExpressionAttributeValues: { ':id': record.id },

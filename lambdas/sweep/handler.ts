@@ -7,6 +7,7 @@ import type { AwsClientConfig } from '../core/config/aws-client-config.js';
 import { cpaasApi } from '../core/config/environment.js';
 import type { LaneQueueUrls } from '../core/events/lane.js';
 import { DynamoScheduleStore } from '../core/state/schedule-store.js';
+import { DynamoScimOutboxes } from '../core/state/scim-outbox.js';
 import { DynamoStateStore } from '../core/state/state-store.js';
 import { type Logger, powertoolsLogger } from '../core/telemetry/logger.js';
 import { type SweepPorts, type SweepReport, sweep } from './sweep.js';
@@ -33,6 +34,7 @@ export function sweepPortsFromEnv(
     api: cpaasApi(settings.cpaas, clientConfig, logger),
     schedules: new DynamoScheduleStore({ client: dynamodb, tableName }),
     deletions: new DynamoStateStore({ client: dynamodb, tableName }),
+    outboxes: new DynamoScimOutboxes({ client: dynamodb, tableName }),
     enqueue: async (message, lane) => {
       await sqs.send(new SendMessageCommand({ QueueUrl: queueUrls[lane], ...message }));
     },

@@ -3,8 +3,9 @@ import { CpaasNotFoundError } from '../core/cpaas/errors.js';
 import type { User } from '../core/cpaas/schemas.js';
 import type { CallOptions, CpaasUsersApi } from '../core/cpaas/users-api.js';
 import { type Lane, laneFor } from '../core/events/lane.js';
-import { parseLifecycleEvent, toQueueMessage } from '../core/events/lifecycle-event.js';
+import { employeeKey, parseLifecycleEvent, toQueueMessage } from '../core/events/lifecycle-event.js';
 import type { ScheduledEvent, ScheduleStore } from '../core/state/schedule-store.js';
+import type { ScimOutbox, ScimOutboxes } from '../core/state/scim-outbox.js';
 import type { EmployeeLink } from '../core/state/state-store.js';
 import type { Logger } from '../core/telemetry/logger.js';
 
@@ -19,6 +20,8 @@ export interface SweepPorts {
   readonly api: CpaasUsersApi;
   readonly schedules: Pick<ScheduleStore, 'listDue' | 'remove'>;
   readonly deletions: GraceDeletions;
+  /** SCIM changes stored whose events no request put on the queue. */
+  readonly outboxes: ScimOutboxes;
   /** Sends one message to the lifecycle queue of `lane` (a due termination goes on the priority lane). */
   readonly enqueue: (message: ReturnType<typeof toQueueMessage>, lane: Lane) => Promise<void>;
   readonly clock: () => Date;
@@ -35,6 +38,8 @@ export interface SweepReport {
   readonly deleted: number;
   /** Due deletions left alone: the user was enabled again, or a newer event won. */
   readonly skipped: number;
+  /** SCIM outboxes queued: a change stored, its request failed to queue it, and no retry came. */
+  readonly outboxes: number;
   /** Items that failed; they stay due and are tried again on the next run. */
   readonly failed: number;
 }
@@ -54,7 +59,7 @@ export class SweepIncompleteError extends LifecycleError {
 type Counter = { -readonly [K in keyof SweepReport]: number };
 
 class Sweep {
-  readonly report: Counter = { queued: 0, deleted: 0, skipped: 0, failed: 0 };
+  readonly report: Counter = { queued: 0, deleted: 0, skipped: 0, outboxes: 0, failed: 0 };
   readonly #now: Date;
 
   constructor(readonly ports: SweepPorts) {
@@ -91,7 +96,33 @@ class Sweep {
       (link) => this.#delete(link),
       'a grace-period deletion',
     );
+    await this.#each(
+      this.ports.outboxes.listDue(this.#now),
+      (outbox) => this.#queueOutbox(outbox),
+      'queueing a SCIM outbox',
+    );
     return this.report;
+  }
+
+  /**
+   * Queues what a SCIM request stored but did not get onto the queue, with the events' own ids
+   * and deduplication ids, not a resend tag: if the request's enqueue did reach SQS after all, SQS
+   * drops this copy within five minutes and the worker's processed-event record after that. Then
+   * clears the outbox, unless a newer version replaced it meanwhile.
+   */
+  async #queueOutbox(outbox: ScimOutbox): Promise<void> {
+    const attributes = {
+      employeeKey: employeeKey({ tenant: outbox.tenant, subject: outbox.userId }),
+      eventId: outbox.events.map((event) => event.id).join(','),
+    };
+    if (this.ports.dryRun) {
+      this.ports.logger.info('sweep: would queue a stalled SCIM outbox', { ...attributes, dryRun: true });
+      return;
+    }
+    for (const event of outbox.events) await this.ports.enqueue(toQueueMessage(event), laneFor(event));
+    await this.ports.outboxes.clear(outbox, { endStall: false });
+    this.report.outboxes += 1;
+    this.ports.logger.info('sweep: queued a stalled SCIM outbox', attributes);
   }
 
   /**
@@ -160,8 +191,9 @@ class Sweep {
 }
 
 /**
- * One run of the every-minute sweep: queues future-dated events that fell due, and deletes users
- * disabled under `disable-then-delete` whose grace period ended. Idempotent, so an overlapping or
+ * One run of the every-minute sweep: queues future-dated events that fell due, deletes users
+ * disabled under `disable-then-delete` whose grace period ended, and queues SCIM outboxes their
+ * request left behind. Idempotent, so an overlapping or
  * repeated run does no harm; an item that fails stays due for the next run, and the run then
  * throws `SweepIncompleteError` so the failure shows on the Lambda's error alarm.
  */

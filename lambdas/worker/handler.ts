@@ -9,6 +9,11 @@ import type { CpaasUsersApi } from '../core/cpaas/users-api.js';
 import type { DeletionBrake } from '../core/state/deletion-brake.js';
 import type { EmployeeLeases } from '../core/state/employee-lease.js';
 import type { HoldStore } from '../core/state/hold-store.js';
+import {
+  DynamoProvisioningStatusRecorder,
+  noProvisioningStatus,
+  type ProvisioningStatusRecorder,
+} from '../core/state/provisioning-status.js';
 import type { ScheduleStore } from '../core/state/schedule-store.js';
 import type { StateStore } from '../core/state/state-store.js';
 import { type Logger, powertoolsLogger, silentLogger } from '../core/telemetry/logger.js';
@@ -28,6 +33,8 @@ export interface WorkerDependencies {
   readonly schedules: ScheduleStore;
   /** One delivery per employee at a time across both lanes' workers. */
   readonly leases: EmployeeLeases;
+  /** Where the outcome of a SCIM event is reported for its GET (default: nowhere). */
+  readonly provisioning?: ProvisioningStatusRecorder;
   readonly policy?: TerminationPolicy;
   readonly deleteGraceDays?: number;
   readonly dryRun?: boolean;
@@ -71,6 +78,7 @@ export function createWorkerHandler(deps: WorkerDependencies): WorkerHandler {
       },
       deadLetters: deps.deadLetters,
       leases: deps.leases,
+      provisioning: deps.provisioning ?? noProvisioningStatus,
       // The lease outlives no record: no record starts within the margin of the invocation's end.
       deadline,
       maxReceiveCount: deps.maxReceiveCount ?? DEFAULTS.maxReceiveCount,
@@ -100,9 +108,12 @@ export function workerDependenciesFromEnv(
   const metrics = powertoolsMetrics();
   const logger = powertoolsLogger(SERVICE_NAMES.worker);
   const { brake, ...deprovisioning } = settings.deprovisioning;
+  const dynamodb = new DynamoDBClient(clientConfig);
+  const tableName = settings.stateTableName;
   return {
     api: cpaasApi(settings.cpaas, clientConfig, logger, (attempt) => metrics.apiLatency(attempt.durationMs)),
-    ...stateTablePorts(new DynamoDBClient(clientConfig), settings.stateTableName, brake),
+    ...stateTablePorts(dynamodb, tableName, brake),
+    provisioning: new DynamoProvisioningStatusRecorder({ client: dynamodb, tableName }),
     deadLetters: new SqsDeadLetterSink(new SQSClient(clientConfig), settings.deadLetterQueueUrl),
     ...deprovisioning,
     dryRun: settings.dryRun,

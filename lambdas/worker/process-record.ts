@@ -8,16 +8,20 @@ import {
   parseLifecycleEvent,
 } from '../core/events/lifecycle-event.js';
 import type { EmployeeLeases } from '../core/state/employee-lease.js';
+import type { ProvisioningReport, ProvisioningStatusRecorder } from '../core/state/provisioning-status.js';
 import type { Logger } from '../core/telemetry/logger.js';
 import type { DeadLetterSink } from './dead-letter.js';
 import { UnsupportedEventVersionError } from './errors.js';
 import { classifyFailure } from './failure.js';
 import type { WorkerMetrics } from './metrics.js';
+import { provisioningReportFor } from './provisioning-report.js';
 
 export interface RecordProcessorDependencies {
   readonly ports: ConvergePorts;
   readonly deadLetters: DeadLetterSink;
   readonly leases: EmployeeLeases;
+  /** Told what became of each event, for the producers that show it (SCIM); ignores the rest. */
+  readonly provisioning: ProvisioningStatusRecorder;
   /** Epoch ms the invocation's work must end by: how long a lease is held and waited for. */
   readonly deadline: number;
   /** The queue's redrive maxReceiveCount: the attempt at which the worker dead-letters itself. */
@@ -63,16 +67,44 @@ export function readEvent(body: string): LifecycleEvent {
   return parseLifecycleEvent(body);
 }
 
+/** The message's event, or undefined when it is not a valid one (nothing to report it for). */
+function eventOrUndefined(body: string): LifecycleEvent | undefined {
+  try {
+    return readEvent(body);
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * Converges one message and decides what becomes of it: applied -> acknowledged; permanent
  * failure -> dead-lettered with its reason and acknowledged, so the employee's later events go
  * on; transient failure -> thrown so SQS redelivers, except on the last allowed attempt, when it
- * is dead-lettered too, so every DLQ message says why it is there. Logs one line per outcome.
+ * is dead-lettered too, so every DLQ message says why it is there. Logs one line per outcome,
+ * and reports the outcome (applied, failed with the reason) to `provisioning`.
  */
 export function createRecordProcessor(
   deps: RecordProcessorDependencies,
 ): (record: SQSRecord) => Promise<void> {
   const { logger, metrics } = deps;
+
+  /**
+   * Best effort: the report only informs (the SCIM GET), so its failure must neither redeliver an
+   * applied event nor dead-letter one; it is logged, and a redelivery or the next change reports.
+   */
+  async function report(event: LifecycleEvent | undefined, outcome: ProvisioningReport | undefined) {
+    if (event === undefined || outcome === undefined || deps.ports.dryRun) return;
+    try {
+      await deps.provisioning.record(event, outcome, deps.ports.clock());
+    } catch (error) {
+      logger.warn('provisioning status not recorded', {
+        eventId: event.id,
+        status: outcome.status,
+        errorClass: (error as Error).name,
+      });
+    }
+  }
+
   return async (record) => {
     const started = performance.now();
     const attempts = Number(record.attributes.ApproximateReceiveCount) || 1;
@@ -105,6 +137,7 @@ export function createRecordProcessor(
         ...(result.cpaasUserId === undefined ? {} : { cpaasUserId: result.cpaasUserId }),
         ...(deps.ports.dryRun ? { plan: result.plan } : {}),
       });
+      await report(event, provisioningReportFor(result.outcome));
     } catch (error) {
       const failure = classifyFailure(error);
       const lastAttempt = attempts >= deps.maxReceiveCount;
@@ -135,6 +168,10 @@ export function createRecordProcessor(
       }
       metrics.outcome('dead-lettered');
       logger.error('event dead-lettered', { ...common, outcome: 'dead-lettered', failureKind });
+      await report(eventOrUndefined(record.body), {
+        status: 'failed',
+        reason: `${failure.errorClass}: ${failure.message}`,
+      });
     }
   };
 }

@@ -64,6 +64,7 @@ describe('parseStackConfig', () => {
       cpaasAccountId: ACCOUNT_ID,
       apiKeySecretArn: SECRET_ARN,
       webhookSecretsSecretName: 'hr/webhooks',
+      scimTokensSecretArn: SECRET_ARN,
       alarmEmail: 'ops@example.com',
       deleteGraceDays: '90',
       deletionBrakeWindowMinutes: '1440',
@@ -83,6 +84,7 @@ describe('parseStackConfig', () => {
       cpaasAccountId: ACCOUNT_ID,
       apiKeySecretArn: SECRET_ARN,
       webhookSecretsSecretName: 'hr/webhooks',
+      scimTokensSecretArn: SECRET_ARN,
     });
   });
 
@@ -96,6 +98,8 @@ describe('parseStackConfig', () => {
     ['cpaasBaseUrl', 'not a url'],
     ['cpaasAccountId', 'too-short'],
     ['apiKeySecretArn', 'arn:aws:secretsmanager:us-east-1:123456789012:secret:cpaas-key'],
+    ['scimTokensSecretArn', 'arn:aws:secretsmanager:us-east-1:123456789012:secret:scim'],
+    ['scimTokensSecretArn', 'cpaas-lifecycle/scim-tokens'],
     ['webhookSecretsSecretName', 'has spaces in it'],
     ['dryRun', 'yes'],
     ['oldestMessageAgeAlarmSeconds', 30],

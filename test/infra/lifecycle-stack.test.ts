@@ -942,6 +942,7 @@ describe('LifecycleStack with the committed cdk.json (bundled)', () => {
 describe('LifecycleStack with every option set by -c (not bundled)', () => {
   const ACCOUNT_ID = 'a1b2c3d4e5f6a7b8c9d0a1b2c3d4e5f6';
   const WEBHOOK_ARN = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:hr/webhook-secrets-AbC123';
+  const SCIM_TOKENS_ARN = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:idp/scim-tokens-XyZ789';
   let synthesized: Synthesized;
   let template: Template;
 
@@ -951,6 +952,7 @@ describe('LifecycleStack with every option set by -c (not bundled)', () => {
         cpaasAccountId: ACCOUNT_ID,
         apiKeySecretName: 'hr/cpaas-key',
         webhookSecretsSecretArn: WEBHOOK_ARN,
+        scimTokensSecretArn: SCIM_TOKENS_ARN,
         terminationPolicy: 'disable',
         maxConcurrency: '20',
         maxReceiveCount: '3',
@@ -970,9 +972,7 @@ describe('LifecycleStack with every option set by -c (not bundled)', () => {
   });
 
   it('imports the secrets instead of creating them and grants exactly those', () => {
-    // Only the SCIM tokens are always created: their value is generated here, never issued elsewhere.
-    const created = Object.values(template.findResources('AWS::SecretsManager::Secret') as Resources);
-    expect(created.map((secret) => secret.Properties.Name)).toEqual([DEFAULTS.scimTokensSecretName]);
+    expect(template.findResources('AWS::SecretsManager::Secret')).toEqual({});
     const worker = statementsOf(template, WORKER).filter((s) =>
       actionsOf(s).includes('secretsmanager:GetSecretValue'),
     );
@@ -985,6 +985,14 @@ describe('LifecycleStack with every option set by -c (not bundled)', () => {
       actionsOf(s).includes('secretsmanager:GetSecretValue'),
     );
     expect(sweep.map((s) => s.Resource)).toEqual(worker.map((s) => s.Resource));
+    const scim = statementsOf(template, SCIM).filter((s) =>
+      actionsOf(s).includes('secretsmanager:GetSecretValue'),
+    );
+    expect(scim.map((s) => s.Resource)).toEqual([SCIM_TOKENS_ARN]);
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ [ENV.scimTokensSecretId]: SCIM_TOKENS_ARN }) },
+    });
+    template.hasOutput('ScimTokensSecretArn', { Value: SCIM_TOKENS_ARN });
   });
 
   it('passes the overrides to the queue, the event source, the worker and the alarms', () => {

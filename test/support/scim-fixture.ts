@@ -2,10 +2,14 @@ import { randomBytes } from 'node:crypto';
 import { CreateSecretCommand } from '@aws-sdk/client-secrets-manager';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
-import { STATE_TABLE_KEYS } from '../../lambdas/contract/state-table.js';
 import type { EventQueue } from '../../lambdas/core/events/event-queue.js';
-import { type LifecycleEvent, parseLifecycleEvent } from '../../lambdas/core/events/lifecycle-event.js';
+import {
+  DEFAULT_TENANT,
+  type LifecycleEvent,
+  parseLifecycleEvent,
+} from '../../lambdas/core/events/lifecycle-event.js';
 import { sqsEventQueue } from '../../lambdas/core/events/sqs-event-queue.js';
+import { scimUserItemKey } from '../../lambdas/core/state/scim-user-item.js';
 import { scimTokensSecretString, secretsManagerScimTokens } from '../../lambdas/scim/bearer-tokens.js';
 import { createScimHandler } from '../../lambdas/scim/handler.js';
 import { DynamoScimUserStore } from '../../lambdas/scim/user-store.js';
@@ -79,12 +83,18 @@ export function newScimToken(): string {
   return randomBytes(32).toString('base64url');
 }
 
+export interface ScimFixtureOptions {
+  readonly previousToken?: string;
+  /** Another fixture's resources (a worker's), left to it to destroy; default: new ones. */
+  readonly aws?: AwsFixture;
+}
+
 /**
  * A moto state table, FIFO queue and tokens secret (with a previous token, as during a rotation),
  * with the SCIM handler served over node:http.
  */
-export async function startScimFixture(options: { previousToken?: string } = {}): Promise<ScimFixture> {
-  const aws = await awsFixture();
+export async function startScimFixture(options: ScimFixtureOptions = {}): Promise<ScimFixture> {
+  const aws = options.aws ?? (await awsFixture());
   const token = newScimToken();
   const secretId = uniqueName('scim-tokens');
   await aws.secrets.send(
@@ -139,7 +149,7 @@ export async function startScimFixture(options: { previousToken?: string } = {})
       const { Item } = await documents.send(
         new GetCommand({
           TableName: aws.resources.stateTableName,
-          Key: { [STATE_TABLE_KEYS.partitionKey]: `scim#default#user#${id}` },
+          Key: scimUserItemKey(DEFAULT_TENANT, id),
           ConsistentRead: true,
         }),
       );
@@ -147,7 +157,7 @@ export async function startScimFixture(options: { previousToken?: string } = {})
     },
     async close() {
       await server.close();
-      aws.destroy();
+      if (options.aws === undefined) aws.destroy();
     },
   };
 }

@@ -316,7 +316,8 @@ class Convergence {
       );
     }
     const userId = link.cpaasUserId;
-    if (this.ports.policy !== 'delete') {
+    const policy = this.#terminationPolicy();
+    if (policy !== 'delete') {
       const outcome = await this.#disable(userId);
       if (outcome === 'held') return this.result('held', userId);
       if (outcome === 'gone') {
@@ -328,7 +329,11 @@ class Convergence {
       );
     }
     if (!(await this.#admitTermination())) return this.result('held', userId);
-    this.#step({ action: 'delete', reason: 'terminated (policy delete)' });
+    this.#step({
+      action: 'delete',
+      reason:
+        policy === this.ports.policy ? 'terminated (policy delete)' : 'identity deleted (data.deleteUser)',
+    });
     if (!this.ports.dryRun) {
       try {
         await this.#call(() => this.ports.api.deleteUser(userId, this.#options));
@@ -338,6 +343,12 @@ class Convergence {
       }
     }
     return this.#saveAndReturn(this.#link(userId, 'deleted'), this.result('deleted', userId));
+  }
+
+  /** A termination whose identity is gone (`data.deleteUser`) deletes under any policy. */
+  #terminationPolicy(): TerminationPolicy {
+    const identityGone = this.event.type === 'employee.terminated' && this.event.data.deleteUser === true;
+    return identityGone ? 'delete' : this.ports.policy;
   }
 
   /** `disable-then-delete`: a grace period already running is kept, not restarted. */

@@ -83,6 +83,11 @@ export const TerminationDataSchema = z.strictObject({
   firstName: z.optional(NameSchema),
   lastName: z.optional(NameSchema),
   ...OptionalEmployeeFields,
+  /**
+   * true: the identity itself is gone (a SCIM DELETE), not only the employment, so the VoIP user
+   * is deleted whatever the termination policy says; the deletion brake still applies.
+   */
+  deleteUser: z.optional(z.boolean()),
 });
 
 const envelope = {

@@ -71,7 +71,7 @@ describe('lifecycleEventFor', () => {
     expect(change(state(ada), state({ ...ada, displayName: 'A. L.' }))).toBeUndefined();
   });
 
-  it('terminates on active false and on DELETE (again after a deactivation), rehires on active true', () => {
+  it('terminates on active false, deletes on DELETE (also after a deactivation), rehires on active true', () => {
     const inactive = { ...ada, active: false };
     expect(change(state(ada), state(inactive))).toMatchObject({
       type: 'employee.terminated',
@@ -79,8 +79,16 @@ describe('lifecycleEventFor', () => {
     });
     expect(change(state(inactive), state({ ...inactive, displayName: 'x' }))).toBeUndefined();
     expect(change(state(inactive), state(ada))?.type).toBe('employee.hired');
-    expect(change(state(ada), state(ada, true))?.type).toBe('employee.terminated');
-    expect(change(state(inactive), state(inactive, true))?.type).toBe('employee.terminated');
+    expect(change(state(ada), state(inactive))?.data).not.toHaveProperty('deleteUser');
+    // A DELETE means the identity is gone: the VoIP user is deleted whatever the policy.
+    expect(change(state(ada), state(ada, true))).toMatchObject({
+      type: 'employee.terminated',
+      data: { employeeId: 'u-1', deleteUser: true },
+    });
+    expect(change(state(inactive), state(inactive, true))).toMatchObject({
+      type: 'employee.terminated',
+      data: { employeeId: 'u-1', deleteUser: true },
+    });
     expect(change(undefined, state(inactive), 1)).toBeUndefined();
   });
 

@@ -1,6 +1,7 @@
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { describe, expect, it } from 'vitest';
 import { mergedUserInput } from '../../../lambdas/core/converge/desired-user.js';
+import { DynamoScimOutboxes } from '../../../lambdas/core/state/scim-outbox.js';
 import { silentLogger } from '../../../lambdas/core/telemetry/logger.js';
 import { SweepIncompleteError, type SweepPorts, sweep } from '../../../lambdas/sweep/sweep.js';
 import { DAY_MS, datedWorkerFixture, employee, keyOf, lifecycleEvent } from '../../support/worker-fixture.js';
@@ -14,6 +15,10 @@ describe('sweep: scheduled events and grace-period deletions (sandbox + moto)', 
     api: dated.fx.admin,
     schedules: dated.fx.schedules,
     deletions: dated.fx.store,
+    outboxes: new DynamoScimOutboxes({
+      client: dated.fx.aws.dynamodb,
+      tableName: dated.fx.aws.resources.stateTableName,
+    }),
     enqueue: async (message, lane) => {
       await dated.fx.aws.sqs.send(
         new SendMessageCommand({ QueueUrl: dated.fx.aws.queueUrls[lane], ...message }),

@@ -71,6 +71,18 @@ function becomesRevoked(email: string, what: string) {
   }, what);
 }
 
+const VOIP = 'urn:cpaas-lifecycle:params:scim:schemas:extension:voip:2.0:User';
+
+/** Waits until GET shows the version's change applied: the worker reported back. */
+function becomesApplied(id: string, version: number, what: string) {
+  return until(async () => {
+    const { json } = await scim('GET', `/Users/${id}`);
+    const provisioning = (json[VOIP] as { provisioning?: { status?: string; eventId?: string } } | undefined)
+      ?.provisioning;
+    return provisioning?.status === 'applied' && provisioning.eventId === `scim-${id}-${version}`;
+  }, what);
+}
+
 describe('local mode serves SCIM', () => {
   it('an Entra ID cycle: probe, create, rename, deactivate, reactivate, delete', async () => {
     const email = 'ada.entra@example.com';
@@ -83,6 +95,7 @@ describe('local mode serves SCIM', () => {
     const id = String(created.json.id);
     expect(created.json.meta?.location).toBe(`${local.ready.scimUrl}/Users/${id}`);
     await becomesActive(email, 'Ada', 'Lovelace', 'the created user on the sandbox');
+    await becomesApplied(id, 1, 'GET showing the create applied');
 
     const renamed = await scim(
       'PATCH',
@@ -138,6 +151,7 @@ describe('local mode serves SCIM', () => {
     );
     expect(replaced.status).toBe(200);
     await becomesActive(email, 'Grace', 'Murray Hopper', 'the replaced name on the sandbox');
+    await becomesApplied(id, 2, 'GET showing the replace applied');
 
     const deactivated = await scim(
       'PATCH',
@@ -147,6 +161,7 @@ describe('local mode serves SCIM', () => {
     expect(deactivated.status).toBe(200);
     expect(deactivated.json.active).toBe(false);
     await becomesRevoked(email, 'the deactivation revoking access');
+    await becomesApplied(id, 3, 'GET showing the deactivation applied');
   });
 
   it('refuses a request without the ready line token', async () => {

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { SweepReport } from '../../../lambdas/sweep/sweep.js';
 import { startSweepLoop, sweepLogLines } from '../../../tools/local/sweep-loop.js';
 
-const report: SweepReport = { queued: 0, deleted: 0, skipped: 0, failed: 0 };
+const report: SweepReport = { queued: 0, deleted: 0, skipped: 0, outboxes: 0, failed: 0 };
 
 describe('startSweepLoop', () => {
   it('runs on its interval, never two at once nor a backlog, and keeps going after a failed run', async () => {
