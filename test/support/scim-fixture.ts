@@ -2,12 +2,9 @@ import { randomBytes } from 'node:crypto';
 import { CreateSecretCommand } from '@aws-sdk/client-secrets-manager';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
+import { DEFAULT_TENANT_ID } from '../../lambdas/contract/tenants.js';
 import type { EventQueue } from '../../lambdas/core/events/event-queue.js';
-import {
-  DEFAULT_TENANT,
-  type LifecycleEvent,
-  parseLifecycleEvent,
-} from '../../lambdas/core/events/lifecycle-event.js';
+import { type LifecycleEvent, parseLifecycleEvent } from '../../lambdas/core/events/lifecycle-event.js';
 import { sqsEventQueue } from '../../lambdas/core/events/sqs-event-queue.js';
 import { scimUserItemKey } from '../../lambdas/core/state/scim-user-item.js';
 import { scimTokensSecretString, secretsManagerScimTokens } from '../../lambdas/scim/bearer-tokens.js';
@@ -149,7 +146,7 @@ export async function startScimFixture(options: ScimFixtureOptions = {}): Promis
       const { Item } = await documents.send(
         new GetCommand({
           TableName: aws.resources.stateTableName,
-          Key: scimUserItemKey(DEFAULT_TENANT, id),
+          Key: scimUserItemKey(DEFAULT_TENANT_ID, id),
           ConsistentRead: true,
         }),
       );

@@ -1,4 +1,5 @@
-import { DEFAULT_TENANT, type LifecycleEvent } from './lifecycle-event.js';
+import { DEFAULT_TENANT_ID } from '../../contract/tenants.js';
+import type { LifecycleEvent } from './lifecycle-event.js';
 
 /** The `source` of every event the SCIM service provider produces. */
 export const SCIM_EVENT_SOURCE = 'scim';
@@ -32,5 +33,5 @@ export function scimUserVersionOf(
   const prefix = scimEventId(event.subject, 0).slice(0, -1);
   const suffix = event.id.startsWith(prefix) ? event.id.slice(prefix.length) : '';
   if (!/^[1-9][0-9]{0,14}$/.test(suffix)) return undefined;
-  return { tenant: event.tenant ?? DEFAULT_TENANT, userId: event.subject, version: Number(suffix) };
+  return { tenant: event.tenant ?? DEFAULT_TENANT_ID, userId: event.subject, version: Number(suffix) };
 }
