@@ -7,7 +7,6 @@ import {
   type LifecycleEvent,
   parseLifecycleEvent,
 } from '../core/events/lifecycle-event.js';
-import type { EmployeeLeases } from '../core/state/employee-lease.js';
 import type { Logger } from '../core/telemetry/logger.js';
 import type { DeadLetterSink } from './dead-letter.js';
 import { UnsupportedEventVersionError } from './errors.js';
@@ -17,9 +16,6 @@ import type { WorkerMetrics } from './metrics.js';
 export interface RecordProcessorDependencies {
   readonly ports: ConvergePorts;
   readonly deadLetters: DeadLetterSink;
-  readonly leases: EmployeeLeases;
-  /** Epoch ms the invocation's work must end by: how long a lease is held and waited for. */
-  readonly deadline: number;
   /** The queue's redrive maxReceiveCount: the attempt at which the worker dead-letters itself. */
   readonly maxReceiveCount: number;
   readonly logger: Logger;
@@ -77,11 +73,7 @@ export function createRecordProcessor(
       const event = readEvent(record.body);
       const releasedHold =
         record.messageAttributes?.[MESSAGE_ATTRIBUTES.releasedHold]?.stringValue === 'true';
-      const apply = () => converge(event, deps.ports, { releasedHold });
-      // A dry run writes nothing to the table, the lease included.
-      const result = deps.ports.dryRun
-        ? await apply()
-        : await deps.leases.withLease(employeeKey(event), deps.deadline, apply);
+      const result = await converge(event, deps.ports, { releasedHold });
       metrics.outcome(result.outcome);
       if (result.outcome === 'held' && !deps.ports.dryRun) metrics.terminationHeld();
       logger.info('event converged', {
