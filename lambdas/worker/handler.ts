@@ -7,7 +7,6 @@ import type { AwsClientConfig } from '../core/config/aws-client-config.js';
 import { cpaasApi, stateTablePorts } from '../core/config/environment.js';
 import type { CpaasUsersApi } from '../core/cpaas/users-api.js';
 import type { DeletionBrake } from '../core/state/deletion-brake.js';
-import type { EmployeeLeases } from '../core/state/employee-lease.js';
 import type { HoldStore } from '../core/state/hold-store.js';
 import {
   DynamoProvisioningStatusRecorder,
@@ -31,8 +30,6 @@ export interface WorkerDependencies {
   readonly brake: DeletionBrake;
   readonly holds: HoldStore;
   readonly schedules: ScheduleStore;
-  /** One delivery per employee at a time across both lanes' workers. */
-  readonly leases: EmployeeLeases;
   /** Where the outcome of a SCIM event is reported for its GET (default: nowhere). */
   readonly provisioning?: ProvisioningStatusRecorder;
   readonly policy?: TerminationPolicy;
@@ -70,6 +67,8 @@ export function createWorkerHandler(deps: WorkerDependencies): WorkerHandler {
         clock: deps.clock ?? (() => new Date()),
         policy: deps.policy ?? DEFAULTS.terminationPolicy,
         dryRun: deps.dryRun ?? false,
+        // Also the employee lease's expiry: it outlives no record, as no record starts within the
+        // margin of the invocation's end.
         callOptions: () => ({ deadline }),
         brake: deps.brake,
         holds: deps.holds,
@@ -77,10 +76,7 @@ export function createWorkerHandler(deps: WorkerDependencies): WorkerHandler {
         deleteGraceDays: deps.deleteGraceDays ?? DEFAULTS.deleteGraceDays,
       },
       deadLetters: deps.deadLetters,
-      leases: deps.leases,
       provisioning: deps.provisioning ?? noProvisioningStatus,
-      // The lease outlives no record: no record starts within the margin of the invocation's end.
-      deadline,
       maxReceiveCount: deps.maxReceiveCount ?? DEFAULTS.maxReceiveCount,
       logger: deps.logger ?? silentLogger,
       metrics,

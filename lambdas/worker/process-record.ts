@@ -7,7 +7,6 @@ import {
   type LifecycleEvent,
   parseLifecycleEvent,
 } from '../core/events/lifecycle-event.js';
-import type { EmployeeLeases } from '../core/state/employee-lease.js';
 import type { ProvisioningReport, ProvisioningStatusRecorder } from '../core/state/provisioning-status.js';
 import type { Logger } from '../core/telemetry/logger.js';
 import type { DeadLetterSink } from './dead-letter.js';
@@ -19,11 +18,8 @@ import { provisioningReportFor } from './provisioning-report.js';
 export interface RecordProcessorDependencies {
   readonly ports: ConvergePorts;
   readonly deadLetters: DeadLetterSink;
-  readonly leases: EmployeeLeases;
   /** Told what became of each event, for the producers that show it (SCIM); ignores the rest. */
   readonly provisioning: ProvisioningStatusRecorder;
-  /** Epoch ms the invocation's work must end by: how long a lease is held and waited for. */
-  readonly deadline: number;
   /** The queue's redrive maxReceiveCount: the attempt at which the worker dead-letters itself. */
   readonly maxReceiveCount: number;
   readonly logger: Logger;
@@ -114,11 +110,7 @@ export function createRecordProcessor(
       const event = readEvent(record.body);
       const releasedHold =
         record.messageAttributes?.[MESSAGE_ATTRIBUTES.releasedHold]?.stringValue === 'true';
-      const apply = () => converge(event, deps.ports, { releasedHold });
-      // A dry run writes nothing to the table, the lease included.
-      const result = deps.ports.dryRun
-        ? await apply()
-        : await deps.leases.withLease(employeeKey(event), deps.deadline, apply);
+      const result = await converge(event, deps.ports, { releasedHold });
       metrics.outcome(result.outcome);
       if (result.outcome === 'held' && !deps.ports.dryRun) metrics.terminationHeld();
       if (revokedAccess(event, result.outcome) && !deps.ports.dryRun) {

@@ -13,7 +13,6 @@ import {
   type LifecycleEvent,
 } from '../../lambdas/core/events/lifecycle-event.js';
 import { DynamoDeletionBrake } from '../../lambdas/core/state/deletion-brake.js';
-import { DynamoEmployeeLeases } from '../../lambdas/core/state/employee-lease.js';
 import { DynamoHoldStore } from '../../lambdas/core/state/hold-store.js';
 import { DynamoScheduleStore } from '../../lambdas/core/state/schedule-store.js';
 import { DynamoStateStore } from '../../lambdas/core/state/state-store.js';
@@ -130,7 +129,6 @@ export async function workerFixture(maxReceiveCount = 3): Promise<WorkerFixture>
       brake: new DynamoDeletionBrake({ client: aws.dynamodb, tableName, now: clock }),
       holds,
       schedules,
-      leases: new DynamoEmployeeLeases({ client: aws.dynamodb, tableName }),
       clock,
       maxReceiveCount,
       logger,

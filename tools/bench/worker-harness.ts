@@ -27,7 +27,7 @@ import {
 } from '../local/provision.js';
 import { type RunningSandbox, startSandbox } from '../sandbox/index.js';
 import { BRAKE_OFF_ENV } from './brake-off.js';
-import { MemoryEmployeeLeases, MemoryScheduleStore, MemoryStateStore } from './memory-state-store.js';
+import { MemoryScheduleStore, MemoryStateStore } from './memory-state-store.js';
 import { uniqueSuffix } from './unique-suffix.js';
 
 export interface WorkerHarness {
@@ -141,7 +141,6 @@ export async function startWorkerHarness(): Promise<WorkerHarness> {
     ...dependencies,
     store: new MemoryStateStore(),
     schedules: new MemoryScheduleStore(),
-    leases: new MemoryEmployeeLeases(),
   });
   const ingestDependencies = ingestDependenciesFromEnv(env, aws);
   const ingest = await startIngestServer({

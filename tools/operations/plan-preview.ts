@@ -11,6 +11,7 @@ import {
   type LifecycleEventType,
 } from '../../lambdas/core/events/lifecycle-event.js';
 import type { BrakeDecision, DeletionBrake } from '../../lambdas/core/state/deletion-brake.js';
+import type { EmployeeState } from '../../lambdas/core/state/employee-state.js';
 import type { HoldStore } from '../../lambdas/core/state/hold-store.js';
 import type { ScheduledEvent, ScheduleStore } from '../../lambdas/core/state/schedule-store.js';
 import type { EmployeeLink, LinkStatus, StateStore } from '../../lambdas/core/state/state-store.js';
@@ -102,13 +103,31 @@ function readOnlyApi(api: CpaasUsersApi, made: ApiRead[]): CpaasUsersApi {
   };
 }
 
-function readOnlyStore(store: StateStore): StateStore {
+/** The state as read, every write refused (closing writes nothing: no lease was taken). */
+function readOnlyState(state: EmployeeState): EmployeeState {
   return {
-    getLink: once((key) => store.getLink(key)),
+    link: state.link,
+    processed: state.processed,
+    schedulePending: state.schedulePending,
+    noteSchedule: () => {},
+    lock: refuse('lock (take the employee lease)'),
+    save: refuse('save link'),
+    record: refuse('record event'),
+    markSchedulePending: refuse('mark schedule pending'),
+    close: () => state.close(),
+  };
+}
+
+function readOnlyStore(store: StateStore, observed: PreviewObservations): StateStore {
+  return {
+    begin: async (key, event, deadline) => {
+      const state = await store.begin(key, event, deadline);
+      observed.link = state.link;
+      return readOnlyState(state);
+    },
+    getLink: (key) => store.getLink(key),
     isProcessed: (key, eventId) => store.isProcessed(key, eventId),
     listLinks: () => store.listLinks(),
-    saveLink: refuse('saveLink'),
-    markProcessed: refuse('markProcessed'),
   };
 }
 
@@ -131,6 +150,8 @@ export interface PreviewObservations {
   readonly made: ApiRead[];
   /** The brake's last inspection, if converge asked it. */
   brake?: BrakeDecision;
+  /** The link converge read and decided on. */
+  link?: EmployeeLink | undefined;
 }
 
 /**
@@ -155,7 +176,7 @@ export function readOnlyPorts(ports: PreviewPorts): {
     ports: {
       ...ports,
       api: readOnlyApi(ports.api, observed.made),
-      store: readOnlyStore(ports.store),
+      store: readOnlyStore(ports.store, observed),
       schedules: readOnlySchedules(ports.schedules),
       holds: readOnlyHolds(ports.holds),
       brake,
@@ -211,12 +232,10 @@ function writesOf(steps: readonly PlanStep[], userId: string | undefined): ApiWr
 export async function previewEvent(event: LifecycleEvent, ports: PreviewPorts): Promise<PlanPreview> {
   const readOnly = readOnlyPorts(ports);
   const key = employeeKey(event);
-  const [link, pending] = await Promise.all([
-    readOnly.ports.store.getLink(key),
-    readOnly.ports.schedules.get(key),
-  ]);
   const result = await converge(event, readOnly.ports);
-  const { brake, made } = readOnly.observed;
+  // The schedule read is shared with converge when it made one (read once per key).
+  const pending = await readOnly.ports.schedules.get(key);
+  const { brake, made, link } = readOnly.observed;
   return {
     event: {
       id: event.id,

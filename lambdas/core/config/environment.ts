@@ -5,7 +5,6 @@ import { SecretsManagerApiKey, withKeyRefresh } from '../cpaas/api-key.js';
 import { type CpaasAttempt, CpaasClient } from '../cpaas/client.js';
 import type { CpaasUsersApi } from '../cpaas/users-api.js';
 import { DynamoDeletionBrake } from '../state/deletion-brake.js';
-import { DynamoEmployeeLeases } from '../state/employee-lease.js';
 import { DynamoHoldStore } from '../state/hold-store.js';
 import { DynamoScheduleStore } from '../state/schedule-store.js';
 import { DynamoStateStore } from '../state/state-store.js';
@@ -17,7 +16,7 @@ import type { AwsClientConfig } from './aws-client-config.js';
  * `lambdas/contract/environment.ts`: nothing here reads the environment.
  */
 
-/** The worker's ports over one state table: links, schedules, holds, the deletion brake and the employee leases. */
+/** The worker's ports over one state table: links (and the employee lease), schedules, holds, the deletion brake. */
 export function stateTablePorts(
   client: DynamoDBClient,
   tableName: string,
@@ -27,14 +26,12 @@ export function stateTablePorts(
   readonly schedules: DynamoScheduleStore;
   readonly holds: DynamoHoldStore;
   readonly brake: DynamoDeletionBrake;
-  readonly leases: DynamoEmployeeLeases;
 } {
   return {
     store: new DynamoStateStore({ client, tableName }),
     schedules: new DynamoScheduleStore({ client, tableName }),
     holds: new DynamoHoldStore({ client, tableName }),
     brake: new DynamoDeletionBrake({ client, tableName, ...brake }),
-    leases: new DynamoEmployeeLeases({ client, tableName }),
   };
 }
 

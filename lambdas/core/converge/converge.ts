@@ -5,6 +5,8 @@ import { PAGE_SIZE_MAX, type User } from '../cpaas/schemas.js';
 import type { CallOptions, CpaasUsersApi } from '../cpaas/users-api.js';
 import { type EmployeeData, employeeKey, type LifecycleEvent } from '../events/lifecycle-event.js';
 import type { DeletionBrake } from '../state/deletion-brake.js';
+import type { EmployeeState } from '../state/employee-state.js';
+import { EmployeeBusyError } from '../state/errors.js';
 import type { HoldStore } from '../state/hold-store.js';
 import type { ScheduledEvent, ScheduleStore } from '../state/schedule-store.js';
 import {
@@ -68,7 +70,10 @@ export interface ConvergePorts {
   readonly policy: TerminationPolicy;
   /** Compute and return the plan; call no writing API operation and write nothing to the store. */
   readonly dryRun: boolean;
-  /** Per-call options (the invocation's deadline), asked for before every call. */
+  /**
+   * Per-call options, asked for before every call. Their deadline (the invocation's) is also how
+   * long the employee's lease is held and waited for.
+   */
   readonly callOptions?: () => CallOptions;
   readonly brake: DeletionBrake;
   readonly holds: HoldStore;
@@ -84,6 +89,13 @@ export interface ConvergeOptions {
 }
 
 const DAY_MS = 86_400_000;
+/** Without a deadline from `callOptions` (a preview, a tool): how long the lease may be waited for. */
+const DEFAULT_DEADLINE_MS = 30_000;
+/** Reads of a link that kept changing under the event before it fails as transient. */
+const MAX_ATTEMPTS = 5;
+
+/** The link changed since this attempt read it: the event reads again and decides again. */
+class LinkChanged extends Error {}
 
 /** One event's convergence: counts API calls, records the plan, skips writes in a dry run. */
 class Convergence {
@@ -92,6 +104,7 @@ class Convergence {
   readonly #key: string;
   /** The link as it stood before this event. */
   #previous: EmployeeLink | undefined;
+  #state: EmployeeState | undefined;
 
   constructor(
     readonly event: LifecycleEvent,
@@ -123,16 +136,40 @@ class Convergence {
     };
   }
 
+  /**
+   * Reads the employee's state, decides, writes. Nothing is written before a decision is final:
+   * CPaaS reads come first, the lease is taken just before the first CPaaS write, and an event
+   * that changes nothing writes its record conditional on the link it read. When the link changed
+   * meanwhile (the other lane applied an event), the event starts over from a fresh read.
+   */
   async run(): Promise<ConvergeResult> {
-    const { store } = this.ports;
-    // The reads at once: one table round trip per event instead of three.
-    const [processed, link, pending] = await Promise.all([
-      store.isProcessed(this.#key, this.event.id),
-      store.getLink(this.#key),
-      this.ports.schedules.get(this.#key),
-    ]);
+    const deadline = this.#options.deadline ?? Date.now() + DEFAULT_DEADLINE_MS;
+    for (let attempt = 1; ; attempt += 1) {
+      const state = await this.ports.store.begin(this.#key, this.event, deadline);
+      try {
+        return await this.#attempt(state);
+      } catch (error) {
+        if (!(error instanceof LinkChanged)) throw error;
+        if (attempt >= MAX_ATTEMPTS) {
+          throw new EmployeeBusyError(`employee ${this.#key} kept changing while this event was applied`);
+        }
+        this.plan.length = 0;
+      } finally {
+        await state.close();
+      }
+    }
+  }
+
+  get #current(): EmployeeState {
+    if (this.#state === undefined) throw new Error('no state read yet');
+    return this.#state;
+  }
+
+  async #attempt(state: EmployeeState): Promise<ConvergeResult> {
+    this.#state = state;
+    const { link } = state;
     this.#previous = link;
-    if (processed) {
+    if (state.processed) {
       this.#step({ action: 'none', reason: 'event id already applied' });
       return this.result('duplicate');
     }
@@ -140,6 +177,9 @@ class Convergence {
       this.#step({ action: 'none', reason: 'older than the last applied event for this employee' });
       return this.#recorded(this.result('stale', link.cpaasUserId));
     }
+    // Only when one may be pending: the link says so, so most events skip this read.
+    const pending = state.schedulePending ? await this.ports.schedules.get(this.#key) : undefined;
+    state.noteSchedule(pending !== undefined);
     const effectiveAt = this.event.data.effectiveAt;
     if (effectiveAt !== undefined && new Date(effectiveAt) > this.ports.clock()) {
       return this.#schedule(normalizeEventTime(effectiveAt), link);
@@ -153,6 +193,9 @@ class Convergence {
   async #schedule(dueAt: string, link: EmployeeLink | undefined): Promise<ConvergeResult> {
     this.#step({ action: 'schedule', reason: `takes effect at ${dueAt}; queued again then` });
     if (this.ports.dryRun) return this.result('scheduled', link?.cpaasUserId);
+    // First the link's note, then the schedule: a crash between leaves a note with nothing to
+    // find, never a schedule the next event would not look for.
+    if (!(await this.#current.markSchedulePending())) throw new LinkChanged();
     const stored = await this.ports.schedules.schedule({
       employeeKey: this.#key,
       eventId: this.event.id,
@@ -184,8 +227,13 @@ class Convergence {
 
   /** Records an outcome that writes no link (stale, superseded) so a redelivery is a duplicate. */
   async #recorded(result: ConvergeResult): Promise<ConvergeResult> {
-    if (!this.ports.dryRun) await this.ports.store.markProcessed(this.#key, this.event.id, result.outcome);
+    if (!this.ports.dryRun && !(await this.#current.record())) throw new LinkChanged();
     return result;
+  }
+
+  /** Before every CPaaS write (and the brake's count): this event alone changes the employee now. */
+  async #lock(): Promise<void> {
+    if (!this.ports.dryRun && !(await this.#current.lock())) throw new LinkChanged();
   }
 
   async #apply(link: EmployeeLink | undefined): Promise<ConvergeResult> {
@@ -252,6 +300,7 @@ class Convergence {
 
   /** PUTs the user; false when it vanished since the read (deleted by the sweep or an admin). */
   async #write(userId: string, input: ReturnType<typeof mergedUserInput>): Promise<boolean> {
+    await this.#lock();
     try {
       await this.#call(() => this.ports.api.updateUser(userId, input, this.#options));
       return true;
@@ -264,6 +313,7 @@ class Convergence {
   async #createOrAdopt(desired: ManagedFields): Promise<ConvergeResult> {
     this.#step({ action: 'create', reason: 'no live linked user (never linked, deleted, or gone: 404)' });
     if (this.ports.dryRun) return this.result('created');
+    await this.#lock();
     let created: User;
     try {
       created = await this.#call(() => this.ports.api.createUser(newUserInput(desired), this.#options));
@@ -285,7 +335,7 @@ class Convergence {
     this.#step({ action: 'adopt', reason: 'a user with this email already exists' });
     // Linked before the update, so a crash now leaves the adoption recorded.
     const status: LinkStatus = desired.enabled ? 'active' : 'disabled';
-    if (!(await this.#save(this.#link(userId, status)))) return this.#superseded(userId);
+    if (!(await this.#save(this.#link(userId, status), { keepLease: true }))) throw new LinkChanged();
     const result = await this.#updateExisting(userId, desired, 'adopted');
     if (result === undefined)
       throw new AdoptionError('the user found by email disappeared before it could be adopted');
@@ -366,6 +416,8 @@ class Convergence {
   async #admitTermination(): Promise<boolean> {
     const { brake, dryRun } = this.ports;
     const force = this.options.releasedHold === true;
+    // Under the lease: a termination that starts over is counted once.
+    if (!dryRun) await this.#lock();
     const decision = dryRun ? await brake.inspect() : await brake.admit(force ? { force } : {});
     if (decision.admitted || force) return true;
     this.#step({
@@ -431,11 +483,11 @@ class Convergence {
   }
 
   /**
-   * Saves the link and, when `outcome` is given, records the event as applied in the same write.
-   * A user new to this employee (created or adopted) is claimed in that write, so an adoption can
-   * never take a user already linked to someone else.
+   * Saves the link and records the event as applied in the same write. A user new to this
+   * employee (created or adopted) is claimed first, so an adoption can never take a user already
+   * linked to someone else.
    */
-  async #save(link: EmployeeLink, outcome?: ConvergeOutcome): Promise<boolean> {
+  async #save(link: EmployeeLink, options: { readonly keepLease?: boolean } = {}): Promise<boolean> {
     const grace =
       link.deleteAfter === undefined ? '' : `; the sweep deletes the user after ${link.deleteAfter}`;
     this.#step({ action: 'link', reason: `record status ${link.status}${grace}` });
@@ -444,18 +496,16 @@ class Convergence {
       link.cpaasUserId !== undefined &&
       link.status !== 'deleted' &&
       link.cpaasUserId !== this.#previous?.cpaasUserId;
-    return this.ports.store.saveLink(
-      link,
-      outcome === undefined ? undefined : { eventId: this.event.id, outcome },
-      claimUser ? { claimUser } : undefined,
-    );
+    return this.#current.save(link, { ...options, ...(claimUser ? { claimUser } : {}) });
   }
 
+  /** A save refused (the link changed since it was read) starts the event over. */
   async #saveAndReturn(link: EmployeeLink, result: ConvergeResult): Promise<ConvergeResult> {
-    return (await this.#save(link, result.outcome)) ? result : this.#superseded(result.cpaasUserId);
+    if (!(await this.#save(link))) throw new LinkChanged();
+    return result;
   }
 
-  /** A newer event for this employee was recorded while this one ran: that one wins. */
+  /** A newer event for this employee is already pending: that one wins. */
   #superseded(cpaasUserId: string | undefined): Promise<ConvergeResult> {
     this.#step({ action: 'none', reason: 'a newer event was applied meanwhile; this one is superseded' });
     return this.#recorded(this.result('stale', cpaasUserId));

@@ -4,7 +4,7 @@ import { DynamoDBDocumentClient, GetCommand, PutCommand, ScanCommand } from '@aw
 import { DEFAULTS } from '../../contract/settings.js';
 import { STATE_TABLE_KEYS } from '../../contract/state-table.js';
 import { DeletionBrakeContentionError } from './errors.js';
-import { LINK_PREFIX } from './state-store.js';
+import { LINK_PREFIX } from './link-item.js';
 
 /** Where the deletion brake's sliding window stands for one termination. */
 export interface BrakeDecision {
@@ -189,7 +189,8 @@ export class DynamoDeletionBrake implements DeletionBrake {
         new ScanCommand({
           TableName: this.#tableName,
           Select: 'COUNT',
-          FilterExpression: 'begins_with(#pk, :prefix) AND #status <> :deleted',
+          // attribute_exists: an item holding only a new employee's lease is no linked user.
+          FilterExpression: 'begins_with(#pk, :prefix) AND attribute_exists(#status) AND #status <> :deleted',
           ExpressionAttributeNames: { '#pk': STATE_TABLE_KEYS.partitionKey, '#status': 'status' },
           ExpressionAttributeValues: { ':prefix': LINK_PREFIX, ':deleted': 'deleted' },
           ExclusiveStartKey: startKey,

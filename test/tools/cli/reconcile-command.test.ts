@@ -12,6 +12,7 @@ import { main } from '../../../tools/cli/main.js';
 import type { ProvisionedResources } from '../../../tools/local/provision.js';
 import { type RunningSandbox, startSandbox } from '../../../tools/sandbox/index.js';
 import { motoClientConfig, uniqueName } from '../../support/aws.js';
+import { saveLink } from '../../support/links.js';
 import { drainBodies, provisionQueues } from '../operations/dead-letter-fixtures.js';
 import { awsSdkEnv } from './aws-sdk-env.js';
 import { runCli } from './run-cli.js';
@@ -44,7 +45,7 @@ beforeAll(async () => {
       await api.createUser({ email, first_name: 'First', last_name: lastName, enabled: true })
     ).id);
   const link = (employeeId: string, userId: string) =>
-    store.saveLink({
+    saveLink(store, {
       employeeKey: `default:${employeeId}`,
       cpaasUserId: userId,
       status: 'active',

@@ -298,6 +298,8 @@ describe('readOnlyPorts', () => {
       lastEventTime: '2026-01-01T00:00:00.000Z',
       updatedAt: '2026-01-01T00:00:00.000Z',
     };
+    const begin = () =>
+      readOnly.store.begin(link.employeeKey, { id: 'e1', time: link.lastEventTime }, Date.now() + 30_000);
     const userId = 'a'.repeat(32);
     const input = { email: 'x@example.com', first_name: 'X', last_name: 'Y' };
     const writes: Array<[string, () => Promise<unknown>]> = [
@@ -305,8 +307,10 @@ describe('readOnlyPorts', () => {
       ['updateUser', () => readOnly.api.updateUser(userId, input)],
       ['deleteUser', () => readOnly.api.deleteUser(userId)],
       ['impersonateUser', () => readOnly.api.impersonateUser(userId)],
-      ['saveLink', () => readOnly.store.saveLink(link)],
-      ['markProcessed', () => readOnly.store.markProcessed(link.employeeKey, 'e1', 'created')],
+      ['lock (take the employee lease)', async () => (await begin()).lock()],
+      ['save link', async () => (await begin()).save(link)],
+      ['record event', async () => (await begin()).record()],
+      ['mark schedule pending', async () => (await begin()).markSchedulePending()],
       [
         'schedule',
         () =>

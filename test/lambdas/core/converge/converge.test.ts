@@ -157,14 +157,26 @@ describe('converge: hire, change, terminate against the sandbox and moto', () =>
     const event = lifecycleEvent('employee.hired', data);
     let crashes = 1;
     const crashing: StateStore = {
+      begin: async (key, ref, deadline) => {
+        const state = await fx.store.begin(key, ref, deadline);
+        return {
+          link: state.link,
+          processed: state.processed,
+          schedulePending: state.schedulePending,
+          noteSchedule: (found) => state.noteSchedule(found),
+          lock: () => state.lock(),
+          save: (link, options) => {
+            if (crashes-- > 0) throw new Error('worker died before the link was written');
+            return state.save(link, options);
+          },
+          record: () => state.record(),
+          markSchedulePending: () => state.markSchedulePending(),
+          close: () => state.close(),
+        };
+      },
       getLink: (key) => fx.store.getLink(key),
       isProcessed: (key, id) => fx.store.isProcessed(key, id),
-      markProcessed: (key, id, outcome) => fx.store.markProcessed(key, id, outcome),
       listLinks: () => fx.store.listLinks(),
-      saveLink: (link) => {
-        if (crashes-- > 0) throw new Error('worker died before the link was written');
-        return fx.store.saveLink(link);
-      },
     };
     const first = await fx.handler({ store: crashing })([eventRecord(event)]);
     expect(first.batchItemFailures).toHaveLength(1);

@@ -1,10 +1,11 @@
-import { GetItemCommand } from '@aws-sdk/client-dynamodb';
+import { GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULTS } from '../../../../lambdas/contract/settings.js';
 import { STATE_TABLE_KEYS } from '../../../../lambdas/contract/state-table.js';
 import { UserLinkedElsewhereError } from '../../../../lambdas/core/converge/errors.js';
 import { DynamoStateStore, type EmployeeLink } from '../../../../lambdas/core/state/state-store.js';
 import { type AwsFixture, awsFixture } from '../../../support/aws-fixture.js';
+import { saveLink } from '../../../support/links.js';
 
 const link = (overrides: Partial<EmployeeLink> = {}): EmployeeLink => ({
   employeeKey: 'default:E1',
@@ -33,61 +34,59 @@ describe('DynamoStateStore (moto)', () => {
 
   it('stores and reads a link; a newer or equal event time overwrites it', async () => {
     expect(await store.getLink('default:E1')).toBeUndefined();
-    expect(await store.saveLink(link())).toBe(true);
+    expect(await saveLink(store, link())).toBe(true);
     expect(await store.getLink('default:E1')).toEqual(link());
-    expect(await store.saveLink(link({ status: 'disabled' }))).toBe(true);
+    expect(await saveLink(store, link({ status: 'disabled' }))).toBe(true);
     const later = link({
       status: 'deleted',
       lastEventId: 'ev-2',
       lastEventTime: '2026-01-03T01:00:00+01:00',
     });
-    expect(await store.saveLink(later)).toBe(true);
+    expect(await saveLink(store, later)).toBe(true);
     expect((await store.getLink('default:E1'))?.lastEventTime).toBe('2026-01-03T00:00:00.000Z');
   });
 
   it('refuses to overwrite a link with an older event (conditional write)', async () => {
     const key = 'default:E2';
-    await store.saveLink(link({ employeeKey: key, lastEventTime: '2026-05-01T00:00:00Z' }));
+    await saveLink(store, link({ employeeKey: key, lastEventTime: '2026-05-01T00:00:00Z' }));
     const older = link({ employeeKey: key, status: 'deleted', lastEventTime: '2026-04-30T23:59:59Z' });
-    expect(await store.saveLink(older)).toBe(false);
+    expect(await saveLink(store, older)).toBe(false);
     expect((await store.getLink(key))?.status).toBe('active');
   });
 
-  it('remembers processed events for the retention period through the TTL attribute', async () => {
-    expect(await store.isProcessed('default:E3', 'ev-9')).toBe(false);
-    await store.markProcessed('default:E3', 'ev-9', 'created');
-    await store.markProcessed('default:E3', 'ev-9', 'duplicate');
-    expect(await store.isProcessed('default:E3', 'ev-9')).toBe(true);
-    expect(await store.isProcessed('default:E4', 'ev-9')).toBe(false);
-    const { Item } = await aws.dynamodb.send(
-      new GetItemCommand({
-        TableName: aws.resources.stateTableName,
-        Key: { [STATE_TABLE_KEYS.partitionKey]: { S: 'event#default:E3#ev-9' } },
-      }),
-    );
-    expect(Item?.outcome?.S).toBe('created');
-    const expiresAt = Number(Item?.[STATE_TABLE_KEYS.ttlAttribute]?.N);
-    expect(expiresAt - now.getTime() / 1000).toBe(DEFAULTS.processedEventRetentionDays * 86_400);
-  });
-
-  it('saves a link and records its event in one atomic write; a superseded link records nothing', async () => {
+  it('saves a link and records its event in one write; a superseded link records nothing', async () => {
     const key = 'default:E6';
-    const applied = { eventId: 'ev-6', outcome: 'created' };
     expect(
-      await store.saveLink(link({ employeeKey: key, lastEventTime: '2026-05-01T00:00:00Z' }), applied),
+      await saveLink(
+        store,
+        link({ employeeKey: key, lastEventId: 'ev-6', lastEventTime: '2026-05-01T00:00:00Z' }),
+      ),
     ).toBe(true);
     expect(await store.isProcessed(key, 'ev-6')).toBe(true);
     const older = link({ employeeKey: key, lastEventId: 'ev-5', lastEventTime: '2026-04-01T00:00:00Z' });
-    expect(await store.saveLink(older, { eventId: 'ev-5', outcome: 'updated' })).toBe(false);
+    expect(await saveLink(store, older)).toBe(false);
     expect(await store.isProcessed(key, 'ev-5')).toBe(false);
-    // A concurrent delivery already recorded the event: the link is still written.
-    const again = link({ employeeKey: key, status: 'disabled', lastEventTime: '2026-05-01T00:00:00Z' });
-    expect(await store.saveLink(again, applied)).toBe(true);
+    // The same event saved again (the second step of an adoption): the link is still written.
+    const again = link({
+      employeeKey: key,
+      lastEventId: 'ev-6',
+      status: 'disabled',
+      lastEventTime: '2026-05-01T00:00:00Z',
+    });
+    expect(await saveLink(store, again)).toBe(true);
     expect((await store.getLink(key))?.status).toBe('disabled');
   });
 
   it('lists every link and only links, for reconcile', async () => {
-    await store.saveLink(link({ employeeKey: 'acme:E5', cpaasUserId: undefined, status: 'deleted' }));
+    await saveLink(store, link({ employeeKey: 'acme:E5', cpaasUserId: undefined, status: 'deleted' }));
+    // A new employee's first event holding the lease: an item, but no link yet.
+    const first = await store.begin(
+      'acme:E7',
+      { id: 'ev-7', time: '2026-01-01T00:00:00Z' },
+      Date.now() + 30_000,
+    );
+    expect(await first.lock()).toBe(true);
+    expect(await store.getLink('acme:E7')).toBeUndefined();
     const links = [];
     for await (const item of store.listLinks()) links.push(item);
     expect(links.map((item) => item.employeeKey).sort()).toEqual([
@@ -97,6 +96,91 @@ describe('DynamoStateStore (moto)', () => {
       'default:E6',
     ]);
     expect(links.find((item) => item.employeeKey === 'acme:E5')).not.toHaveProperty('cpaasUserId');
+    await first.close();
+  });
+});
+
+describe('DynamoStateStore over items of the former format (moto)', () => {
+  let aws: AwsFixture;
+  let store: DynamoStateStore;
+  const now = new Date('2026-11-22T12:00:00Z');
+
+  beforeAll(async () => {
+    aws = await awsFixture();
+    store = new DynamoStateStore({
+      client: aws.dynamodb,
+      tableName: aws.resources.stateTableName,
+      now: () => now,
+    });
+  });
+  afterAll(() => aws.destroy());
+
+  it('still reads processed-event items of the former format (event#, TTL) during the rollover', async () => {
+    const table = aws.resources.stateTableName;
+    // As the former worker wrote them: a link without version or recent ids, and event# items.
+    await aws.dynamodb.send(
+      new PutItemCommand({
+        TableName: table,
+        Item: {
+          [STATE_TABLE_KEYS.partitionKey]: { S: 'link#default:E3' },
+          status: { S: 'active' },
+          lastEventId: { S: 'ev-10' },
+          lastEventTime: { S: '2026-01-05T00:00:00.000Z' },
+          updatedAt: { S: '2026-01-05T00:00:01.000Z' },
+        },
+      }),
+    );
+    const retention = DEFAULTS.processedEventRetentionDays * 86_400;
+    const legacyEvent = (eventId: string, expiresAt: number) =>
+      aws.dynamodb.send(
+        new PutItemCommand({
+          TableName: table,
+          Item: {
+            [STATE_TABLE_KEYS.partitionKey]: { S: `event#default:E3#${eventId}` },
+            outcome: { S: 'created' },
+            [STATE_TABLE_KEYS.ttlAttribute]: { N: String(expiresAt) },
+          },
+        }),
+      );
+    await legacyEvent('ev-9', now.getTime() / 1000 + retention);
+    // Past its TTL but not yet removed (TTL deletion lags): not a memory of the event.
+    await legacyEvent('ev-8', now.getTime() / 1000 - 1);
+    expect(await store.isProcessed('default:E3', 'ev-9')).toBe(true);
+    expect(await store.isProcessed('default:E3', 'ev-10')).toBe(true);
+    expect(await store.isProcessed('default:E3', 'ev-8')).toBe(false);
+    expect(await store.isProcessed('default:E4', 'ev-9')).toBe(false);
+    const redelivered = await store.begin(
+      'default:E3',
+      { id: 'ev-9', time: '2026-01-04T00:00:00.000Z' },
+      Date.now() + 30_000,
+    );
+    expect(redelivered.processed).toBe(true);
+    await redelivered.close();
+
+    // The first write in the new format keeps the former items answering for their retention.
+    expect(
+      await saveLink(
+        store,
+        link({ employeeKey: 'default:E3', lastEventId: 'ev-11', lastEventTime: '2026-01-06T00:00:00Z' }),
+      ),
+    ).toBe(true);
+    const { Item } = await aws.dynamodb.send(
+      new GetItemCommand({
+        TableName: table,
+        Key: { [STATE_TABLE_KEYS.partitionKey]: { S: 'link#default:E3' } },
+      }),
+    );
+    expect(Item?.recentEventIds?.L?.map((id) => id.S)).toEqual(['ev-10', 'ev-11']);
+    const until = Date.parse(Item?.legacyEventsUntil?.S ?? '');
+    expect((until - now.getTime()) / 1000).toBe(retention);
+    expect(await store.isProcessed('default:E3', 'ev-9')).toBe(true);
+    const after = new DynamoStateStore({
+      client: aws.dynamodb,
+      tableName: table,
+      now: () => new Date(until + 1),
+    });
+    expect(await after.isProcessed('default:E3', 'ev-9')).toBe(false);
+    expect(await after.isProcessed('default:E3', 'ev-11')).toBe(true);
   });
 });
 
@@ -112,21 +196,15 @@ describe('DynamoStateStore user claims (moto)', () => {
   it('links a CPaaS user to one employee only: a second employee claiming it fails and writes nothing', async () => {
     const userId = 'U'.repeat(32);
     const first = link({ employeeKey: 'default:C1', cpaasUserId: userId });
-    expect(await store.saveLink(first, { eventId: 'ev-c1', outcome: 'created' }, { claimUser: true })).toBe(
-      true,
-    );
+    expect(await saveLink(store, first, { claimUser: true })).toBe(true);
     // Claiming one's own user again (the update after an adoption) is fine.
-    expect(await store.saveLink(first, undefined, { claimUser: true })).toBe(true);
+    expect(await saveLink(store, first, { claimUser: true })).toBe(true);
 
     const second = link({ employeeKey: 'default:C2', cpaasUserId: userId, lastEventId: 'ev-c2' });
-    const failure = await store
-      .saveLink(second, { eventId: 'ev-c2', outcome: 'updated' }, { claimUser: true })
-      .catch((error: unknown) => error);
+    const failure = await saveLink(store, second, { claimUser: true }).catch((error: unknown) => error);
     expect(failure).toBeInstanceOf(UserLinkedElsewhereError);
     expect(failure).toMatchObject({ cpaasUserId: userId, linkedTo: 'default:C1' });
-    await expect(store.saveLink(second, undefined, { claimUser: true })).rejects.toThrow(
-      UserLinkedElsewhereError,
-    );
+    await expect(saveLink(store, second, { claimUser: true })).rejects.toThrow(UserLinkedElsewhereError);
     expect(await store.getLink('default:C2')).toBeUndefined();
     expect(await store.isProcessed('default:C2', 'ev-c2')).toBe(false);
   });
@@ -159,9 +237,9 @@ describe('DynamoStateStore grace-period deletions (moto)', () => {
       status: 'disabled',
       deleteAfter: '2026-12-05T00:00:00.000Z',
     });
-    await store.saveLink(waiting);
-    await store.saveLink(later);
-    await store.saveLink(link({ employeeKey: 'default:G3', status: 'disabled' }));
+    await saveLink(store, waiting);
+    await saveLink(store, later);
+    await saveLink(store, link({ employeeKey: 'default:G3', status: 'disabled' }));
     expect(await collect('2026-11-30T00:00:00Z')).toEqual([]);
     expect(await collect('2026-12-02T00:00:00Z')).toEqual([waiting]);
     expect((await collect('2026-12-06T00:00:00Z')).map((due) => due.employeeKey)).toEqual([
@@ -171,10 +249,12 @@ describe('DynamoStateStore grace-period deletions (moto)', () => {
   });
 
   it('a rehire saved over the link takes it out of the due index', async () => {
-    await store.saveLink(
+    await saveLink(
+      store,
       link({ employeeKey: 'default:G4', status: 'disabled', deleteAfter: '2026-12-01T00:00:00Z' }),
     );
-    await store.saveLink(
+    await saveLink(
+      store,
       link({
         employeeKey: 'default:G4',
         status: 'active',
@@ -191,7 +271,7 @@ describe('DynamoStateStore grace-period deletions (moto)', () => {
       status: 'disabled',
       deleteAfter: '2026-12-01T00:00:00.000Z',
     });
-    await store.saveLink(due);
+    await saveLink(store, due);
     expect(await store.endGracePeriod(due, true, '2026-12-01T00:01:00.000Z')).toBe(true);
     const deleted = await store.getLink('default:G5');
     expect(deleted).toMatchObject({ status: 'deleted', lastEventId: due.lastEventId });
@@ -205,8 +285,8 @@ describe('DynamoStateStore grace-period deletions (moto)', () => {
       status: 'disabled',
       deleteAfter: '2026-12-01T00:00:00.000Z',
     });
-    await store.saveLink(raced);
-    await store.saveLink({ ...raced, status: 'active', lastEventId: 'rehire', deleteAfter: undefined });
+    await saveLink(store, raced);
+    await saveLink(store, { ...raced, status: 'active', lastEventId: 'rehire', deleteAfter: undefined });
     expect(await store.endGracePeriod(raced, true, '2026-12-01T00:01:00.000Z')).toBe(false);
     expect(await store.getLink('default:G6')).toMatchObject({ status: 'active', lastEventId: 'rehire' });
   });
