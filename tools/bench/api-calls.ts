@@ -1,4 +1,5 @@
 import { createLifecycleEvent, type LifecycleEvent } from '../../lambdas/core/events/lifecycle-event.js';
+import { writeUnitsOf } from './cost.js';
 import { countAwsCalls } from './http-call-counter.js';
 import { newEmployee, type WorkerHarness } from './worker-harness.js';
 
@@ -7,14 +8,36 @@ export interface ApiCallsPerEvent {
   readonly calls: number;
   /** The issue's ceiling for this event type. */
   readonly target: number;
+  /** DynamoDB write units this one event cost (issue #16: at most 1 for a change, 0 for a no-op). */
+  readonly writeUnits: number;
+  /** Its `--json` key under `writeUnitsPerEvent`, for the four kinds issue #16 names. */
+  readonly kind?: 'hire' | 'change' | 'noop' | 'terminate';
 }
 
 const DYNAMODB_TARGET = 'DynamoDB_20120810.';
 
-async function callsFor(harness: WorkerHarness, event: LifecycleEvent): Promise<number> {
+/** CPaaS calls and DynamoDB write units of one event through the worker. */
+async function callsFor(
+  harness: WorkerHarness,
+  event: LifecycleEvent,
+): Promise<{ calls: number; writeUnits: number }> {
   harness.sandbox.control.resetRequestCounts();
-  await harness.invoke([event]);
-  return Object.values(harness.sandbox.control.requestCounts()).reduce((sum, count) => sum + count, 0);
+  const aws = countAwsCalls();
+  try {
+    await harness.invoke([event]);
+  } finally {
+    aws.stop();
+  }
+  const dynamo = Object.fromEntries(
+    aws
+      .targets()
+      .filter(([target]) => target.startsWith(DYNAMODB_TARGET))
+      .map(([target, count]) => [target.slice(DYNAMODB_TARGET.length), count]),
+  );
+  return {
+    calls: Object.values(harness.sandbox.control.requestCounts()).reduce((sum, count) => sum + count, 0),
+    writeUnits: writeUnitsOf(dynamo),
+  };
 }
 
 /**
@@ -30,41 +53,33 @@ export async function measureApiCalls(
   const event = (type: 'employee.hired' | 'employee.changed', changes: Partial<typeof data> = {}) =>
     createLifecycleEvent({ type, data: { ...data, ...changes }, source: 'bench' });
   const awsCalls = countAwsCalls();
+  const step = async (
+    name: string,
+    lifecycleEvent: LifecycleEvent,
+    target: number,
+    kind?: ApiCallsPerEvent['kind'],
+  ): Promise<ApiCallsPerEvent> => ({
+    step: name,
+    ...(await callsFor(harness, lifecycleEvent)),
+    target,
+    ...(kind === undefined ? {} : { kind }),
+  });
+  const moved = { lastName: 'Renamed', workEmail: `new.${data.workEmail}` };
   const steps = [
-    { step: 'new hire', calls: await callsFor(harness, event('employee.hired')), target: 1 },
-    {
-      step: 'change (name)',
-      calls: await callsFor(harness, event('employee.changed', { lastName: 'Renamed' })),
-      target: 2,
-    },
-    {
-      step: 'change (email)',
-      calls: await callsFor(
-        harness,
-        event('employee.changed', { lastName: 'Renamed', workEmail: `new.${data.workEmail}` }),
-      ),
-      target: 2,
-    },
-    {
-      step: 'change (nothing new)',
-      calls: await callsFor(
-        harness,
-        event('employee.changed', { lastName: 'Renamed', workEmail: `new.${data.workEmail}` }),
-      ),
-      target: 2,
-    },
-    {
-      step: 'terminate',
-      calls: await callsFor(
-        harness,
-        createLifecycleEvent({
-          type: 'employee.terminated',
-          data: { employeeId: data.employeeId },
-          source: 'bench',
-        }),
-      ),
-      target: 1,
-    },
+    await step('new hire', event('employee.hired'), 1, 'hire'),
+    await step('change (name)', event('employee.changed', { lastName: 'Renamed' }), 2, 'change'),
+    await step('change (email)', event('employee.changed', moved), 2),
+    await step('change (nothing new)', event('employee.changed', moved), 2, 'noop'),
+    await step(
+      'terminate',
+      createLifecycleEvent({
+        type: 'employee.terminated',
+        data: { employeeId: data.employeeId },
+        source: 'bench',
+      }),
+      1,
+      'terminate',
+    ),
   ];
   awsCalls.stop();
   // DynamoDB calls of these five clean single events: what the cost row prices per event.

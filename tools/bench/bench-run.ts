@@ -100,13 +100,31 @@ async function batchVsSingleRows(
   return { rows, singleMs: singles[0] as number };
 }
 
+/** Issue #16's ceilings on DynamoDB write units per event: a change at most 1, a no-op none. */
+const WRITE_UNIT_TARGETS: Readonly<Record<string, number>> = { change: 1, noop: 0 };
+
 function apiCallRows(steps: readonly ApiCallsPerEvent[]): BenchRow[] {
-  return steps.map((step) => ({
-    figure: `3. CPaaS calls, ${step.step}, ${SEEDED_USERS.toLocaleString('en-US')} users seeded`,
-    measured: String(step.calls),
-    target: `<= ${step.target}`,
-    met: step.calls <= step.target,
-  }));
+  const seeded = SEEDED_USERS.toLocaleString('en-US');
+  return steps.flatMap((step) => {
+    const writeTarget = step.kind === undefined ? undefined : WRITE_UNIT_TARGETS[step.kind];
+    return [
+      {
+        figure: `3. CPaaS calls, ${step.step}, ${seeded} users seeded`,
+        measured: String(step.calls),
+        target: `<= ${step.target}`,
+        met: step.calls <= step.target,
+      },
+      {
+        figure: `3. DynamoDB write units, ${step.step}`,
+        measured: step.writeUnits.toFixed(0),
+        target: writeTarget === undefined ? '' : `<= ${writeTarget}`,
+        ...(writeTarget === undefined ? {} : { met: step.writeUnits <= writeTarget }),
+        ...(step.kind === undefined
+          ? {}
+          : { json: { key: `writeUnitsPerEvent.${step.kind}`, value: step.writeUnits } }),
+      },
+    ];
+  });
 }
 
 function secretCallsRow(secretCalls: number, sustainedEvents: number): BenchRow {

@@ -35,6 +35,11 @@ const WRITE_UNITS: Readonly<Record<string, number>> = {
 
 const usd = (value: number) => `$${value.toFixed(2)}`;
 
+/** Write units of DynamoDB calls (operation -> calls), at the item sizes the worker writes. */
+export function writeUnitsOf(calls: Readonly<Record<string, number>>): number {
+  return units(calls, WRITE_UNITS);
+}
+
 function units(perEvent: Readonly<Record<string, number>>, table: Readonly<Record<string, number>>): number {
   return Object.entries(perEvent).reduce(
     (sum, [operation, calls]) => sum + calls * (table[operation] ?? 0),
