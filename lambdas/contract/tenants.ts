@@ -34,3 +34,13 @@ export type TenantSecretKind = keyof typeof TENANT_SECRET_KINDS;
 export function tenantSecretName(tenantId: string, kind: TenantSecretKind): string {
   return `${TENANT_SECRETS_PREFIX}${tenantId}/${TENANT_SECRET_KINDS[kind]}`;
 }
+
+/** A registered tenant's webhook route for one source, under the ingest's base URL. */
+export function tenantWebhookPath(tenantId: string, source: string): string {
+  return `/t/${tenantId}/webhooks/${source}`;
+}
+
+/** A registered tenant's SCIM root (an identity provider's tenant URL), under the SCIM base URL. */
+export function tenantScimPath(tenantId: string): string {
+  return `/t/${tenantId}/scim/v2`;
+}

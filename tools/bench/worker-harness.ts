@@ -11,6 +11,7 @@ import {
 } from '../../lambdas/core/events/lifecycle-event.js';
 import { sqsEventQueue } from '../../lambdas/core/events/sqs-event-queue.js';
 import { createIngestHandler, ingestDependenciesFromEnv } from '../../lambdas/ingest/handler.js';
+import { generateWebhookSecret } from '../../lambdas/ingest/sources/standard-webhooks.js';
 import {
   createWorkerHandler,
   type WorkerHandler,
@@ -19,12 +20,7 @@ import {
 import { createLambdaContext, toSqsRecord } from '../local/event-source.js';
 import { startIngestServer } from '../local/http-server.js';
 import { type MotoServer, startMotoServer } from '../local/moto-server.js';
-import {
-  type AwsEndpointConfig,
-  generateWebhookSecret,
-  handlerEnvironment,
-  provisionLocalResources,
-} from '../local/provision.js';
+import { type AwsEndpointConfig, handlerEnvironment, provisionLocalResources } from '../local/provision.js';
 import { type RunningSandbox, startSandbox } from '../sandbox/index.js';
 import { BRAKE_OFF_ENV } from './brake-off.js';
 import { MemoryScheduleStore, MemoryStateStore } from './memory-state-store.js';

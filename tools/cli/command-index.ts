@@ -15,6 +15,7 @@ export const COMMAND_MODULES: Readonly<Record<CommandName, () => Promise<Registe
   reconcile: async () => (await import('./reconcile-command.js')).registerReconcileCommands,
   plan: async () => (await import('./plan-command.js')).registerPlanCommands,
   users: async () => (await import('./users-command.js')).registerUsersCommands,
+  tenants: async () => (await import('./tenants-command.js')).registerTenantsCommands,
   scim: async () => (await import('./scim-command.js')).registerScimCommands,
   sandbox: async () => (await import('./sandbox-command.js')).registerSandboxCommands,
   soak: async () => (await import('./soak-command.js')).registerSoakCommands,

@@ -10,6 +10,7 @@ export const COMMAND_SUMMARIES = {
   reconcile: 'Compare the HRIS roster with the CPaaS users and the state table; --apply enqueues the fixes.',
   plan: 'Show what the worker would do for one event (match -> steps -> API calls -> decision), touching nothing.',
   users: 'List, read, create, update, delete or impersonate CPaaS VoIP users.',
+  tenants: 'Onboard, list, show, change or remove tenants (one per CPaaS account served by this deployment).',
   scim: 'Create or rotate the SCIM bearer token identity providers (Entra ID, Okta) send.',
   sandbox: 'Run the CPaaS VoIP User API sandbox (test double with fault injection) on 127.0.0.1.',
   soak: 'Drive a seeded HR history through the local pipeline with injected CPaaS faults and check the result.',

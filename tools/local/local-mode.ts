@@ -2,6 +2,7 @@ import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { DEFAULTS } from '../../lambdas/contract/settings.js';
 import { LANES, type Lane } from '../../lambdas/core/events/lane.js';
 import { createIngestHandler, ingestDependenciesFromEnv } from '../../lambdas/ingest/handler.js';
+import { generateWebhookSecret } from '../../lambdas/ingest/sources/standard-webhooks.js';
 import { generateScimToken } from '../../lambdas/scim/bearer-tokens.js';
 import { ScimUnavailableError } from '../../lambdas/scim/errors.js';
 import { createScimHandler, scimDependenciesFromEnv } from '../../lambdas/scim/handler.js';
@@ -17,7 +18,6 @@ import { startMotoServer } from './moto-server.js';
 import { describeBatch } from './outcome-log.js';
 import {
   type AwsEndpointConfig,
-  generateWebhookSecret,
   handlerEnvironment,
   provisionLocalResources,
   type ResourceNames,

@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import {
   CreateTableCommand,
   type CreateTableCommandInput,
@@ -80,11 +79,6 @@ export interface ProvisionedResources extends LaneResources {
   readonly scimTokensSecretId: string;
   readonly maxReceiveCount: number;
   readonly visibilityTimeoutSeconds: number;
-}
-
-/** A fresh Standard Webhooks secret (`whsec_` + base64 of 24 random bytes, as the spec's examples). */
-export function generateWebhookSecret(): string {
-  return `whsec_${randomBytes(24).toString('base64')}`;
 }
 
 export function resolveNames(names: Partial<ResourceNames> = {}): ResourceNames {

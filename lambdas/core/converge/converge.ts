@@ -507,7 +507,10 @@ class Convergence {
 
   /** A newer event for this employee is already pending: that one wins. */
   #superseded(cpaasUserId: string | undefined): Promise<ConvergeResult> {
-    this.#step({ action: 'none', reason: 'a newer event was applied meanwhile; this one is superseded' });
+    this.#step({
+      action: 'none',
+      reason: 'a newer event for this employee is already pending; this one is superseded',
+    });
     return this.#recorded(this.result('stale', cpaasUserId));
   }
 }

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import {
   InvalidLifecycleEventError,
   LIFECYCLE_DATA_SCHEMA,
@@ -83,6 +84,11 @@ function receivedSignatures(header: string): Buffer[] {
     if (mac.length === SIGNATURE_BYTES) signatures.push(mac);
   }
   return signatures;
+}
+
+/** A fresh Standard Webhooks secret (`whsec_` + base64 of 24 random bytes, as the spec's examples). */
+export function generateWebhookSecret(): string {
+  return `whsec_${randomBytes(24).toString('base64')}`;
 }
 
 /**

@@ -5,12 +5,9 @@ import { describe, expect, it } from 'vitest';
 import { ENV } from '../../../lambdas/contract/environment.js';
 import { DEFAULTS } from '../../../lambdas/contract/settings.js';
 import { STATE_TABLE_KEYS } from '../../../lambdas/contract/state-table.js';
+import { generateWebhookSecret } from '../../../lambdas/ingest/sources/standard-webhooks.js';
 import { generateScimToken } from '../../../lambdas/scim/bearer-tokens.js';
-import {
-  generateWebhookSecret,
-  handlerEnvironment,
-  provisionLocalResources,
-} from '../../../tools/local/provision.js';
+import { handlerEnvironment, provisionLocalResources } from '../../../tools/local/provision.js';
 import { motoClientConfig, uniqueResourceNames } from '../../support/aws.js';
 
 describe('provisionLocalResources', () => {

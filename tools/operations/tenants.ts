@@ -1,0 +1,155 @@
+import {
+  CreateSecretCommand,
+  DeleteSecretCommand,
+  PutSecretValueCommand,
+  ResourceExistsException,
+  ResourceNotFoundException,
+  type SecretsManagerClient,
+} from '@aws-sdk/client-secrets-manager';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import {
+  TENANT_SECRET_KINDS,
+  type TenantSecretKind,
+  tenantSecretName,
+} from '../../lambdas/contract/tenants.js';
+import { LINK_PREFIX } from '../../lambdas/core/state/link-item.js';
+import { scanByPrefix } from '../../lambdas/core/state/table-queries.js';
+import { TenantExistsError } from '../../lambdas/core/tenants/errors.js';
+import type { Tenant, TenantSettings } from '../../lambdas/core/tenants/tenant.js';
+import type { TenantAdministration } from '../../lambdas/core/tenants/tenant-registry.js';
+import { generateWebhookSecret } from '../../lambdas/ingest/sources/standard-webhooks.js';
+import { generateScimToken, scimTokensSecretString } from '../../lambdas/scim/bearer-tokens.js';
+import { OperationError } from './errors.js';
+
+/** `tenants remove` of a tenant whose employees are still linked to VoIP users, without `--force`. */
+export class TenantStillLinkedError extends OperationError {
+  override readonly name = 'TenantStillLinkedError';
+}
+
+/** A source other than `standard` needs the signing secret its provider issued; none was given. */
+export class MissingSourceSecretError extends OperationError {
+  override readonly name = 'MissingSourceSecretError';
+}
+
+export interface TenantPorts {
+  readonly registry: TenantAdministration;
+  readonly secrets: SecretsManagerClient;
+  readonly documents: DynamoDBDocumentClient;
+  readonly tableName: string;
+}
+
+/** What `tenants add` shows once: the secrets the HR systems and the identity provider need. */
+export interface OnboardedTenant {
+  readonly tenant: Tenant;
+  /** Per source, the signing secret to give the sender. */
+  readonly webhookSecrets: Readonly<Record<string, string>>;
+  readonly scimToken: string;
+}
+
+/**
+ * Writes a secret, creating it or replacing its value: a rerun of an `add` that failed after
+ * creating some secrets (the registry write refused, the network dropped) then succeeds, and the
+ * values of the failed run, never shown to anyone, are replaced.
+ */
+async function putSecret(client: SecretsManagerClient, name: string, value: string, tenantId: string) {
+  try {
+    await client.send(
+      new CreateSecretCommand({
+        Name: name,
+        SecretString: value,
+        Description: `cpaas-lifecycle tenant ${tenantId}`,
+        Tags: [{ Key: 'cpaas-lifecycle:tenant', Value: tenantId }],
+      }),
+    );
+  } catch (error) {
+    if (!(error instanceof ResourceExistsException)) throw error;
+    await client.send(new PutSecretValueCommand({ SecretId: name, SecretString: value }));
+  }
+}
+
+/**
+ * Onboards a tenant: its three secrets by name (`tenantSecretName`), then its registry item. The
+ * item comes last because it is what makes the tenant's routes answer: a tenant is never served
+ * without its secrets. `standard` gets a generated secret; other sources need the secret their
+ * provider issued (`sourceSecrets`), as Merge, for example, signs with a key of its own.
+ */
+export async function addTenant(
+  ports: TenantPorts,
+  settings: TenantSettings,
+  apiKey: string,
+  sourceSecrets: Readonly<Record<string, string>> = {},
+): Promise<OnboardedTenant> {
+  if ((await ports.registry.get(settings.id)) !== undefined) {
+    throw new TenantExistsError(`tenant ${settings.id} already exists: use tenants update`);
+  }
+  const webhookSecrets: Record<string, string> = {};
+  for (const source of settings.sources) {
+    const secret = source === 'standard' ? generateWebhookSecret() : sourceSecrets[source];
+    if (secret === undefined) {
+      throw new MissingSourceSecretError(
+        `source ${source} needs its provider's signing secret (--source-secret)`,
+      );
+    }
+    webhookSecrets[source] = secret;
+  }
+  const scimToken = generateScimToken();
+  const name = (kind: TenantSecretKind) => tenantSecretName(settings.id, kind);
+  await putSecret(ports.secrets, name('cpaasApiKey'), apiKey, settings.id);
+  const secretLists = Object.fromEntries(
+    Object.entries(webhookSecrets).map(([source, secret]) => [source, [secret]]),
+  );
+  await putSecret(ports.secrets, name('webhookSecrets'), JSON.stringify(secretLists), settings.id);
+  await putSecret(ports.secrets, name('scimTokens'), scimTokensSecretString(scimToken), settings.id);
+  const tenant = await ports.registry.add(settings);
+  return { tenant, webhookSecrets, scimToken };
+}
+
+/** How many employees of the tenant are linked (or were: deleted links count too). */
+export async function linkedEmployees(ports: TenantPorts, tenantId: string): Promise<number> {
+  let count = 0;
+  for await (const _ of scanByPrefix(ports.documents, ports.tableName, `${LINK_PREFIX}${tenantId}:`))
+    count += 1;
+  return count;
+}
+
+export interface RemovedTenant {
+  readonly tenantId: string;
+  /** Link items left in the state table (with `--force`): the VoIP users stay in the CPaaS account. */
+  readonly linksLeft: number;
+  readonly recoveryWindowDays: number;
+}
+
+/**
+ * Removes a tenant from the registry, so its routes answer 404 at once, and schedules its secrets
+ * for deletion (recoverable for `recoveryWindowDays`). Refused while its employees are linked,
+ * unless `force`: removing a tenant never deletes or disables anyone's VoIP user, which stay in
+ * the CPaaS account for its owner to keep or remove.
+ */
+export async function removeTenant(
+  ports: TenantPorts,
+  tenantId: string,
+  options: { readonly force?: boolean; readonly recoveryWindowDays?: number } = {},
+): Promise<RemovedTenant> {
+  const linksLeft = await linkedEmployees(ports, tenantId);
+  if (linksLeft > 0 && options.force !== true) {
+    throw new TenantStillLinkedError(
+      `tenant ${tenantId} has ${linksLeft} linked employee(s); their VoIP users stay in the CPaaS account. ` +
+        'Run again with --force to remove the tenant anyway.',
+    );
+  }
+  await ports.registry.remove(tenantId);
+  const recoveryWindowDays = options.recoveryWindowDays ?? 30;
+  for (const kind of Object.keys(TENANT_SECRET_KINDS) as TenantSecretKind[]) {
+    try {
+      await ports.secrets.send(
+        new DeleteSecretCommand({
+          SecretId: tenantSecretName(tenantId, kind),
+          RecoveryWindowInDays: recoveryWindowDays,
+        }),
+      );
+    } catch (error) {
+      if (!(error instanceof ResourceNotFoundException)) throw error;
+    }
+  }
+  return { tenantId, linksLeft, recoveryWindowDays };
+}
