@@ -6,6 +6,7 @@ import { DEFAULTS, SERVICE_NAMES, type TerminationPolicy } from '../contract/set
 import type { AwsClientConfig } from '../core/config/aws-client-config.js';
 import { cpaasApi, stateTablePorts } from '../core/config/environment.js';
 import type { CpaasUsersApi } from '../core/cpaas/users-api.js';
+import type { EmployeeDetailsFetchers } from '../core/hris/employee-details.js';
 import type { DeletionBrake } from '../core/state/deletion-brake.js';
 import type { EmployeeLeases } from '../core/state/employee-lease.js';
 import type { HoldStore } from '../core/state/hold-store.js';
@@ -46,6 +47,8 @@ export interface WorkerDependencies {
   readonly concurrency?: number;
   /** No record starts with less than this left of the invocation (default 10 s). */
   readonly timeMarginMs?: number;
+  /** HR APIs that complete details-pending events (BambooHR...); see docs/ingest-sources.md. */
+  readonly details?: EmployeeDetailsFetchers;
 }
 
 export type WorkerHandler = (event: SQSEvent, context: Context) => Promise<SQSBatchResponse>;
@@ -84,6 +87,7 @@ export function createWorkerHandler(deps: WorkerDependencies): WorkerHandler {
       maxReceiveCount: deps.maxReceiveCount ?? DEFAULTS.maxReceiveCount,
       logger: deps.logger ?? silentLogger,
       metrics,
+      ...(deps.details === undefined ? {} : { details: deps.details }),
     });
     try {
       return await processFifoBatch(event.Records, processRecord, {
