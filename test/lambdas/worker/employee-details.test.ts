@@ -1,12 +1,18 @@
 import { CreateSecretCommand } from '@aws-sdk/client-secrets-manager';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { ENV } from '../../../lambdas/contract/environment.js';
 import { DEAD_LETTER_ATTRIBUTES } from '../../../lambdas/contract/settings.js';
 import { createDetailsPendingEvent } from '../../../lambdas/core/events/details-pending-event.js';
 import { bambooHrFetcherFromSecret } from '../../../lambdas/core/hris/bamboohr-api.js';
-import type { WorkerDependencies } from '../../../lambdas/worker/handler.js';
+import {
+  createWorkerHandler,
+  type WorkerDependencies,
+  workerDependenciesFromEnv,
+} from '../../../lambdas/worker/handler.js';
 import { type BambooHrFake, startBambooHrFake } from '../../../tools/fakes/bamboohr/server.js';
-import { uniqueName } from '../../support/aws.js';
-import { eventRecord } from '../../support/records.js';
+import { handlerEnvironment } from '../../../tools/local/provision.js';
+import { motoClientConfig, uniqueName } from '../../support/aws.js';
+import { eventRecord, lambdaContext } from '../../support/records.js';
 import { DAY_MS, employee, type WorkerFixture, workerFixture } from '../../support/worker-fixture.js';
 
 const MAX_RECEIVE_COUNT = 3;
@@ -16,12 +22,13 @@ describe('worker: details-pending events completed from BambooHR (fake over a re
   let fx: WorkerFixture;
   let bamboo: BambooHrFake;
   let details: WorkerDependencies['details'];
+  let secretId: string;
   const slept: number[] = [];
 
   beforeAll(async () => {
     fx = await workerFixture(MAX_RECEIVE_COUNT);
     bamboo = await startBambooHrFake({ apiKey: API_KEY });
-    const secretId = uniqueName('bamboohr-credentials');
+    secretId = uniqueName('bamboohr-credentials');
     await fx.aws.secrets.send(
       new CreateSecretCommand({ Name: secretId, SecretString: JSON.stringify({ apiKey: API_KEY }) }),
     );
@@ -153,6 +160,22 @@ describe('worker: details-pending events completed from BambooHR (fake over a re
       fx.now = undefined;
     });
     expect(again.attributes).toMatchObject({ outcome: 'duplicate' });
+    expect(fx.usersWithEmail(data.workEmail)).toHaveLength(1);
+  });
+
+  it('the Lambda wiring fetches from the BambooHR API and credentials its environment names', async () => {
+    const environment = {
+      ...handlerEnvironment(motoClientConfig(), fx.aws.resources, {
+        baseUrl: fx.sandbox.url,
+        accountId: fx.sandbox.accountId,
+      }),
+      [ENV.bambooHrApiBaseUrl]: bamboo.apiBaseUrl,
+      [ENV.bambooHrCredentialsSecretId]: secretId,
+    };
+    const handler = createWorkerHandler(workerDependenciesFromEnv(environment, motoClientConfig()));
+    const { data, event } = known();
+    const response = await handler({ Records: [eventRecord(event)] }, lambdaContext());
+    expect(response.batchItemFailures).toEqual([]);
     expect(fx.usersWithEmail(data.workEmail)).toHaveLength(1);
   });
 });
