@@ -1,5 +1,9 @@
 import type { DetailsPendingEvent, DetailsSource } from '../events/details-pending-event.js';
-import { createLifecycleEvent, type LifecycleEvent } from '../events/lifecycle-event.js';
+import {
+  createLifecycleEvent,
+  InvalidLifecycleEventError,
+  type LifecycleEvent,
+} from '../events/lifecycle-event.js';
 import { MissingFetcherError } from './errors.js';
 
 /** The person as the HR API returns it, in the canonical names; absent when the HR system has no value. */
@@ -31,8 +35,8 @@ export type EmployeeDetailsFetchers = Partial<Readonly<Record<DetailsSource, Emp
  * record: a terminated record makes it a termination whatever the webhook's kind was (BambooHR
  * reports a termination as an update of its status fields); otherwise the webhook's hire or change
  * with the fetched fields. The event keeps its id, time and tenant, so dedup and ordering are the
- * webhook's. A record without work email or names fails validation: permanent, DLQ with the
- * field named, like an incomplete Merge employee.
+ * webhook's. An active record without work email or names is permanent (DLQ naming the
+ * fields), like an incomplete Merge employee.
  */
 export function completeEvent(event: DetailsPendingEvent, details: EmployeeDetails): LifecycleEvent {
   const common = {
@@ -50,15 +54,20 @@ export function completeEvent(event: DetailsPendingEvent, details: EmployeeDetai
   };
   if (details.terminated)
     return createLifecycleEvent({ ...common, type: 'employee.terminated', data: person });
+  const { workEmail, firstName, lastName } = person;
+  if (workEmail === undefined || firstName === undefined || lastName === undefined) {
+    const missing = Object.entries({ workEmail, firstName, lastName })
+      .filter(([, value]) => value === undefined)
+      .map(([name]) => name);
+    throw new InvalidLifecycleEventError(
+      `the ${event.detailsfrom} record of an active employee has no ${missing.join(', ')}`,
+      missing.map((name) => ({ path: `data.${name}`, message: 'required for an active employee' })),
+    );
+  }
   return createLifecycleEvent({
     ...common,
     type: event.type,
-    data: {
-      ...person,
-      workEmail: person.workEmail ?? '',
-      firstName: person.firstName ?? '',
-      lastName: person.lastName ?? '',
-    },
+    data: { ...person, workEmail, firstName, lastName },
   });
 }
 

@@ -142,6 +142,17 @@ describe('worker: details-pending events completed from BambooHR (fake over a re
     }
   });
 
+  it('an active record without a work email is dead-lettered as permanent, naming the field', async () => {
+    const { data, event } = known();
+    bamboo.employees.set(data.employeeId, { ...bamboo.employees.get(data.employeeId), workEmail: null });
+    await fx.handler({ details })([eventRecord(event, 1)]);
+    const [message] = await dlqFor(event.id);
+    expect(attribute(message, DEAD_LETTER_ATTRIBUTES.failureKind)).toBe('permanent');
+    expect(attribute(message, DEAD_LETTER_ATTRIBUTES.errorMessage)).toBe(
+      'the bamboohr record of an active employee has no workEmail',
+    );
+  });
+
   it('a future termination date is not a termination yet', async () => {
     const { data, event } = known();
     bamboo.employees.set(data.employeeId, {
