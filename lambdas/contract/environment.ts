@@ -33,6 +33,10 @@ export const ENV = {
   deletionBrakeWindowMinutes: 'DELETION_BRAKE_WINDOW_MINUTES',
   deletionBrakeMinimum: 'DELETION_BRAKE_MINIMUM',
   deletionBrakePercent: 'DELETION_BRAKE_PERCENT',
+  /** BambooHR's API up to the company (`https://api.bamboohr.com/api/gateway.php/<company>`); unset: no BambooHR. */
+  bambooHrApiBaseUrl: 'BAMBOOHR_API_BASE_URL',
+  /** Secrets Manager id of `{"apiKey": "..."}` for the BambooHR API. */
+  bambooHrCredentialsSecretId: 'BAMBOOHR_CREDENTIALS_SECRET_ID',
 } as const;
 
 /** What a reader reads: `process.env` in Lambda, a builder's map in the local mode and the tests. */
@@ -217,11 +221,17 @@ export interface WorkerSettings {
   readonly maxReceiveCount: number;
   readonly dryRun: boolean;
   readonly deprovisioning: DeprovisioningSettings;
+  /** The HR APIs details-pending events are completed from; only the configured ones. */
+  readonly hrSources: HrSourceSettings;
 }
 
 export interface WorkerEnvironmentValues
-  extends WithDefaults<Omit<WorkerSettings, 'cpaas' | 'deprovisioning'>, 'maxReceiveCount' | 'dryRun'> {
+  extends WithDefaults<
+    Omit<WorkerSettings, 'cpaas' | 'deprovisioning' | 'hrSources'>,
+    'maxReceiveCount' | 'dryRun'
+  > {
   readonly cpaas: CpaasEnvironmentValues;
+  readonly hrSources?: HrSourceSettings;
   readonly deprovisioning?: DeprovisioningEnvironmentValues;
 }
 
@@ -233,7 +243,38 @@ export function workerSettingsFromEnv(env: Environment): WorkerSettings {
     maxReceiveCount: positiveInteger(env, ENV.maxReceiveCount, DEFAULTS.maxReceiveCount),
     dryRun: flag(env, ENV.dryRun),
     deprovisioning: deprovisioningSettingsFromEnv(env),
+    hrSources: hrSourceSettingsFromEnv(env),
   };
+}
+
+/** An HR system's API the worker fetches people from (issue 15: BambooHR first). */
+export interface HrApiSettings {
+  readonly apiBaseUrl: string;
+  readonly credentialsSecretId: string;
+}
+
+export interface HrSourceSettings {
+  readonly bamboohr?: HrApiSettings;
+}
+
+/** Both variables or neither: one without the other is a half-configured source, named as such. */
+export function hrSourceSettingsFromEnv(env: Environment): HrSourceSettings {
+  const apiBaseUrl = env[ENV.bambooHrApiBaseUrl];
+  const credentialsSecretId = env[ENV.bambooHrCredentialsSecretId];
+  if (!apiBaseUrl && !credentialsSecretId) return {};
+  return {
+    bamboohr: {
+      apiBaseUrl: requiredText(env, ENV.bambooHrApiBaseUrl),
+      credentialsSecretId: requiredText(env, ENV.bambooHrCredentialsSecretId),
+    },
+  };
+}
+
+export function hrSourceEnvironment(values: HrSourceSettings = {}): EnvironmentMap {
+  return environmentMap({
+    [ENV.bambooHrApiBaseUrl]: values.bamboohr?.apiBaseUrl,
+    [ENV.bambooHrCredentialsSecretId]: values.bamboohr?.credentialsSecretId,
+  });
 }
 
 /** The worker's environment; `workerSettingsFromEnv` reads it back. */
@@ -247,6 +288,7 @@ export function workerEnvironment(values: WorkerEnvironmentValues): EnvironmentM
       [ENV.maxReceiveCount]: values.maxReceiveCount,
     }),
     ...deprovisioningEnvironment(values.deprovisioning),
+    ...hrSourceEnvironment(values.hrSources),
   };
 }
 

@@ -71,7 +71,7 @@ export const SERVICE_NAMES = {
 export const SCIM_TOKENS_SECRET_FIELDS = { current: 'current', previous: 'previous' } as const;
 
 /** Ingest sources served at `POST /webhooks/{name}`; the stack outputs one webhook URL for each. */
-export const SOURCE_NAMES = ['standard', 'merge'] as const;
+export const SOURCE_NAMES = ['standard', 'merge', 'bamboohr'] as const;
 export type SourceName = (typeof SOURCE_NAMES)[number];
 
 /** CloudWatch metrics (EMF) the worker emits and the stack alarms on: one namespace, one name each. */

@@ -14,6 +14,7 @@ import {
   WebhookSecretsUnavailableError,
   WebhookVerificationError,
 } from './errors.js';
+import { bambooHrSource } from './sources/bamboohr.js';
 import { mergeSource } from './sources/merge.js';
 import type { SourceAdapter } from './sources/source-adapter.js';
 import { standardWebhooksSource } from './sources/standard-webhooks.js';
@@ -31,7 +32,11 @@ export const MAX_WEBHOOK_BODY_BYTES = 1024 * 1024;
 export const MAX_EVENTS_PER_REQUEST = 1000;
 
 /** Every source served at `POST /webhooks/{name}`. */
-export const DEFAULT_SOURCES: readonly SourceAdapter[] = [standardWebhooksSource, mergeSource];
+export const DEFAULT_SOURCES: readonly SourceAdapter[] = [
+  standardWebhooksSource,
+  mergeSource,
+  bambooHrSource,
+];
 
 export interface IngestDependencies {
   sources?: readonly SourceAdapter[];
@@ -112,7 +117,7 @@ export function createIngestHandler(deps: IngestDependencies): IngestHandler {
     } catch {
       return reply(400, { error: 'body is not JSON' });
     }
-    const events = source.toEvents(body, at);
+    const events = source.toEvents(body, at, headers);
     if (events.length > MAX_EVENTS_PER_REQUEST) {
       return reply(413, { error: 'too many events in one request', limit: MAX_EVENTS_PER_REQUEST });
     }

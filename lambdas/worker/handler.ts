@@ -1,4 +1,5 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { workerSettingsFromEnv } from '../contract/environment.js';
@@ -6,6 +7,8 @@ import { DEFAULTS, SERVICE_NAMES, type TerminationPolicy } from '../contract/set
 import type { AwsClientConfig } from '../core/config/aws-client-config.js';
 import { cpaasApi, stateTablePorts } from '../core/config/environment.js';
 import type { CpaasUsersApi } from '../core/cpaas/users-api.js';
+import { bambooHrFetcherFromSecret } from '../core/hris/bamboohr-api.js';
+import type { EmployeeDetailsFetchers } from '../core/hris/employee-details.js';
 import type { DeletionBrake } from '../core/state/deletion-brake.js';
 import type { HoldStore } from '../core/state/hold-store.js';
 import {
@@ -43,6 +46,8 @@ export interface WorkerDependencies {
   readonly concurrency?: number;
   /** No record starts with less than this left of the invocation (default 10 s). */
   readonly timeMarginMs?: number;
+  /** HR APIs that complete details-pending events (BambooHR...); see docs/ingest-sources.md. */
+  readonly details?: EmployeeDetailsFetchers;
 }
 
 export type WorkerHandler = (event: SQSEvent, context: Context) => Promise<SQSBatchResponse>;
@@ -80,6 +85,8 @@ export function createWorkerHandler(deps: WorkerDependencies): WorkerHandler {
       maxReceiveCount: deps.maxReceiveCount ?? DEFAULTS.maxReceiveCount,
       logger: deps.logger ?? silentLogger,
       metrics,
+      ...(deps.details === undefined ? {} : { details: deps.details }),
+      deadline,
     });
     try {
       return await processFifoBatch(event.Records, processRecord, {
@@ -106,6 +113,8 @@ export function workerDependenciesFromEnv(
   const { brake, ...deprovisioning } = settings.deprovisioning;
   const dynamodb = new DynamoDBClient(clientConfig);
   const tableName = settings.stateTableName;
+  const bamboohr = settings.hrSources.bamboohr;
+  const secrets = bamboohr === undefined ? undefined : new SecretsManagerClient(clientConfig);
   return {
     api: cpaasApi(settings.cpaas, clientConfig, logger, (attempt) => metrics.apiLatency(attempt.durationMs)),
     ...stateTablePorts(dynamodb, tableName, brake),
@@ -116,6 +125,18 @@ export function workerDependenciesFromEnv(
     maxReceiveCount: settings.maxReceiveCount,
     logger,
     metrics,
+    ...(bamboohr === undefined || secrets === undefined
+      ? {}
+      : {
+          details: {
+            bamboohr: bambooHrFetcherFromSecret({
+              client: secrets,
+              secretId: bamboohr.credentialsSecretId,
+              apiBaseUrl: bamboohr.apiBaseUrl,
+              cacheSeconds: settings.cpaas.secretCacheSeconds,
+            }),
+          },
+        }),
   };
 }
 

@@ -2,14 +2,21 @@ import type { SQSRecord } from 'aws-lambda';
 import { MESSAGE_ATTRIBUTES } from '../contract/settings.js';
 import { type ConvergePorts, converge } from '../core/converge/converge.js';
 import {
+  isDetailsPending,
+  type QueuedEvent,
+  validateQueuedEvent,
+} from '../core/events/details-pending-event.js';
+import {
   employeeKey,
   LIFECYCLE_DATA_SCHEMA,
   type LifecycleEvent,
   parseLifecycleEvent,
 } from '../core/events/lifecycle-event.js';
+import type { EmployeeDetailsFetchers } from '../core/hris/employee-details.js';
 import type { ProvisioningReport, ProvisioningStatusRecorder } from '../core/state/provisioning-status.js';
 import type { Logger } from '../core/telemetry/logger.js';
 import type { DeadLetterSink } from './dead-letter.js';
+import { withEmployeeDetails } from './employee-details.js';
 import { UnsupportedEventVersionError } from './errors.js';
 import { classifyFailure } from './failure.js';
 import type { WorkerMetrics } from './metrics.js';
@@ -24,6 +31,10 @@ export interface RecordProcessorDependencies {
   readonly maxReceiveCount: number;
   readonly logger: Logger;
   readonly metrics: WorkerMetrics;
+  /** The HR APIs that details-pending events are completed from (none: such an event is retried, then dead-lettered). */
+  readonly details?: EmployeeDetailsFetchers;
+  /** Epoch ms the invocation's work must end by: how long an HR API fetch may retry. */
+  readonly deadline: number;
 }
 
 /** Best effort: the id and employee of a message that may not be a valid event, for logs and the DLQ. */
@@ -48,25 +59,27 @@ function revokedAccess(event: LifecycleEvent, outcome: string): boolean {
 }
 
 /** Parses a message, telling an event of an unknown version apart from a malformed one. */
-export function readEvent(body: string): LifecycleEvent {
-  let dataschema: unknown;
+export function readEvent(body: string): QueuedEvent {
+  let value: unknown;
   try {
-    dataschema = (JSON.parse(body) as { dataschema?: unknown }).dataschema;
+    value = JSON.parse(body);
   } catch {
-    // parseLifecycleEvent reports the malformed JSON.
+    return parseLifecycleEvent(body); // throws the error that names the malformed JSON
   }
+  const dataschema = (value as { dataschema?: unknown } | null)?.dataschema;
   if (typeof dataschema === 'string' && dataschema !== LIFECYCLE_DATA_SCHEMA) {
     throw new UnsupportedEventVersionError(
       `unsupported event dataschema ${JSON.stringify(dataschema.slice(0, 100))}; this worker reads ${LIFECYCLE_DATA_SCHEMA}`,
     );
   }
-  return parseLifecycleEvent(body);
+  return validateQueuedEvent(value);
 }
 
 /** The message's event, or undefined when it is not a valid one (nothing to report it for). */
 function eventOrUndefined(body: string): LifecycleEvent | undefined {
   try {
-    return readEvent(body);
+    const event = readEvent(body);
+    return isDetailsPending(event) ? undefined : event;
   } catch {
     return undefined;
   }
@@ -107,7 +120,7 @@ export function createRecordProcessor(
     const identity = identify(record.body);
     const elapsed = () => Math.round(performance.now() - started);
     try {
-      const event = readEvent(record.body);
+      const event = await withEmployeeDetails(readEvent(record.body), deps.details ?? {}, deps.deadline);
       const releasedHold =
         record.messageAttributes?.[MESSAGE_ATTRIBUTES.releasedHold]?.stringValue === 'true';
       const result = await converge(event, deps.ports, { releasedHold });

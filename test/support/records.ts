@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Context, SQSRecord } from 'aws-lambda';
-import { type LifecycleEvent, toQueueMessage } from '../../lambdas/core/events/lifecycle-event.js';
+import type { QueuedEvent } from '../../lambdas/core/events/details-pending-event.js';
+import { toQueueMessage } from '../../lambdas/core/events/lifecycle-event.js';
 
 /** An SQS record as Lambda delivers it from a FIFO queue. */
 export function sqsRecord(body: string, groupId: string, receiveCount = 1): SQSRecord {
@@ -26,7 +27,7 @@ export function sqsRecord(body: string, groupId: string, receiveCount = 1): SQSR
 }
 
 /** The record the queue would deliver for a canonical event. */
-export function eventRecord(event: LifecycleEvent, receiveCount = 1): SQSRecord {
+export function eventRecord(event: QueuedEvent, receiveCount = 1): SQSRecord {
   const message = toQueueMessage(event);
   return sqsRecord(message.MessageBody, message.MessageGroupId, receiveCount);
 }

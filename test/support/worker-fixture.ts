@@ -5,6 +5,7 @@ import type { TerminationPolicy } from '../../lambdas/contract/settings.js';
 import { SecretsManagerApiKey, withKeyRefresh } from '../../lambdas/core/cpaas/api-key.js';
 import { CpaasClient } from '../../lambdas/core/cpaas/client.js';
 import type { User } from '../../lambdas/core/cpaas/schemas.js';
+import type { QueuedEvent } from '../../lambdas/core/events/details-pending-event.js';
 import { LANES, type Lane } from '../../lambdas/core/events/lane.js';
 import {
   type CreateLifecycleEventInput,
@@ -58,7 +59,7 @@ export interface WorkerFixture {
   /** As `deliverQueued`, for one lane's queue only: how a test makes one lane overtake the other. */
   deliverLane(lane: Lane, overrides?: Partial<WorkerDependencies>): Promise<LogLine[]>;
   /** Runs one event through a default handler and returns the outcome line it logged. */
-  apply(event: LifecycleEvent, overrides?: Partial<WorkerDependencies>): Promise<LogLine>;
+  apply(event: QueuedEvent, overrides?: Partial<WorkerDependencies>): Promise<LogLine>;
   close(): Promise<void>;
 }
 

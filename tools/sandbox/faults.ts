@@ -33,18 +33,19 @@ export interface FaultPlan {
 const DEFAULT_ERROR_STATUSES = [500, 502, 503];
 
 /**
- * Per-route fault specs. Route specs win over '*'. Scripts are consumed one entry per request
+ * Per-route fault specs (routes of the CPaaS sandbox by default; the HR fakes name their own).
+ * Route specs win over '*'. Scripts are consumed one entry per request
  * before any random fault; randomness comes from the sandbox's seeded RNG so runs reproduce.
  */
-export class FaultTable {
-  readonly #specs = new Map<SandboxRoute | '*', FaultSpec>();
+export class FaultTable<Route extends string = SandboxRoute> {
+  readonly #specs = new Map<Route | '*', FaultSpec>();
   readonly #random: () => number;
 
   constructor(random: () => number) {
     this.#random = random;
   }
 
-  set(route: SandboxRoute | '*', spec: FaultSpec): void {
+  set(route: Route | '*', spec: FaultSpec): void {
     this.#specs.set(route, { ...spec, script: spec.script === undefined ? undefined : [...spec.script] });
   }
 
@@ -52,7 +53,7 @@ export class FaultTable {
     this.#specs.clear();
   }
 
-  plan(route: SandboxRoute): FaultPlan {
+  plan(route: Route): FaultPlan {
     const spec = this.#specs.get(route) ?? this.#specs.get('*');
     if (spec === undefined) return { delayMs: 0, decision: { kind: 'none' }, afterHandling: false };
     const jitter = spec.jitterMs ? this.#random() * spec.jitterMs : 0;

@@ -1,4 +1,15 @@
-import { CpaasError } from './errors.js';
+/**
+ * What the retry decision reads from an error: the CPaaS client's errors and the HR API fetchers'
+ * errors both have this shape, so one policy serves every outbound API.
+ */
+export interface RetryableFailure {
+  readonly retryable: boolean;
+  readonly retryAfterMs?: number | undefined;
+}
+
+function isRetryableFailure(error: unknown): error is RetryableFailure {
+  return error instanceof Error && (error as Partial<RetryableFailure>).retryable === true;
+}
 
 /**
  * When the client repeats a failed call. Only idempotent methods are repeated: a repeated POST
@@ -76,7 +87,7 @@ export interface RetryDecisionInput {
  */
 export function retryDelay(input: RetryDecisionInput): number | undefined {
   const { error, method, attempt, policy } = input;
-  if (!(error instanceof CpaasError) || !error.retryable) return undefined;
+  if (!isRetryableFailure(error)) return undefined;
   if (!isIdempotentMethod(method) || attempt >= policy.maxAttempts) return undefined;
   let delay: number;
   if (error.retryAfterMs !== undefined) {

@@ -1,4 +1,4 @@
-import type { LifecycleEvent } from './lifecycle-event.js';
+import type { QueuedEvent } from './details-pending-event.js';
 
 /**
  * Puts lifecycle events on the lifecycle queue; resolves only when the queue has taken every one,
@@ -6,5 +6,5 @@ import type { LifecycleEvent } from './lifecycle-event.js';
  * producer is tested against a real queue without knowing which.
  */
 export interface EventQueue {
-  enqueue(events: readonly LifecycleEvent[]): Promise<void>;
+  enqueue(events: readonly QueuedEvent[]): Promise<void>;
 }

@@ -1,7 +1,7 @@
 import type { SQSClient } from '@aws-sdk/client-sqs';
+import type { QueuedEvent } from './details-pending-event.js';
 import type { EventQueue } from './event-queue.js';
 import { LANES, type Lane, type LaneQueueUrls, laneFor } from './lane.js';
-import type { LifecycleEvent } from './lifecycle-event.js';
 import { sqsEventQueue } from './sqs-event-queue.js';
 
 /**
@@ -14,7 +14,7 @@ import { sqsEventQueue } from './sqs-event-queue.js';
 export function laneRoutedQueue(queues: Readonly<Record<Lane, EventQueue>>): EventQueue {
   return {
     async enqueue(events) {
-      const byLane = new Map<Lane, LifecycleEvent[]>(LANES.map((lane) => [lane, []]));
+      const byLane = new Map<Lane, QueuedEvent[]>(LANES.map((lane) => [lane, []]));
       for (const event of events) byLane.get(laneFor(event))?.push(event);
       await Promise.all(
         [...byLane]

@@ -90,7 +90,8 @@ export const TerminationDataSchema = z.strictObject({
   deleteUser: z.optional(z.boolean()),
 });
 
-const envelope = {
+/** The CloudEvents attributes every queued event has; `details-pending-event.ts` reuses them. */
+export const envelope = {
   specversion: z.literal('1.0'),
   id: cleanId().check(z.minLength(1), z.maxLength(128)),
   source: cleanText().check(z.minLength(1), z.maxLength(512)),
@@ -140,12 +141,15 @@ export class InvalidLifecycleEventError extends LifecycleError {
 /** Validates an already-parsed value as a canonical event. */
 export function validateLifecycleEvent(value: unknown): LifecycleEvent {
   const result = LifecycleEventSchema.safeParse(value);
-  if (!result.success) {
-    const issues = fieldIssues(result.error);
-    const summary = issues.map((issue) => `${issue.path}: ${issue.message}`).join('; ');
-    throw new InvalidLifecycleEventError(`invalid lifecycle event: ${summary}`, issues);
-  }
+  if (!result.success) throw invalidLifecycleEvent(result.error);
   return result.data;
+}
+
+/** The error for a schema failure, every wrong field in its message and its `issues`. */
+export function invalidLifecycleEvent(error: Parameters<typeof fieldIssues>[0]): InvalidLifecycleEventError {
+  const issues = fieldIssues(error);
+  const summary = issues.map((issue) => `${issue.path}: ${issue.message}`).join('; ');
+  return new InvalidLifecycleEventError(`invalid lifecycle event: ${summary}`, issues);
 }
 
 /** Parses a queue message body; a body that is not JSON is as invalid as a wrong field. */
@@ -223,7 +227,7 @@ export function messageGroupIdFor(event: Pick<LifecycleEvent, 'tenant' | 'subjec
  * drop it as a duplicate of the original for five minutes.
  */
 export function toQueueMessage(
-  event: LifecycleEvent,
+  event: Pick<LifecycleEvent, 'id' | 'tenant' | 'subject'>,
   resend?: string,
 ): {
   MessageBody: string;

@@ -3,9 +3,10 @@ import {
   type SendMessageBatchCommandOutput,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
+import type { QueuedEvent } from './details-pending-event.js';
 import { QueueUnavailableError } from './errors.js';
 import type { EventQueue } from './event-queue.js';
-import { type LifecycleEvent, messageGroupIdFor, toQueueMessage } from './lifecycle-event.js';
+import { messageGroupIdFor, toQueueMessage } from './lifecycle-event.js';
 
 /** SQS's limit of entries per SendMessageBatch call. */
 export const SQS_BATCH_LIMIT = 10;
@@ -30,7 +31,7 @@ export interface SqsEventQueueOptions {
  * lanes than full batches: 25 events go as 3 calls at once, not 10 part-filled ones (SQS bills
  * per call).
  */
-export function planLanes(events: readonly LifecycleEvent[], lanes: number): LifecycleEvent[][] {
+export function planLanes(events: readonly QueuedEvent[], lanes: number): QueuedEvent[][] {
   const groups = new Map<string, number>();
   for (const event of events) {
     const group = messageGroupIdFor(event);
@@ -44,7 +45,7 @@ export function planLanes(events: readonly LifecycleEvent[], lanes: number): Lif
     laneOf.set(group, lane);
     loads[lane] = (loads[lane] ?? 0) + size;
   }
-  const planned: LifecycleEvent[][] = loads.map(() => []);
+  const planned: QueuedEvent[][] = loads.map(() => []);
   for (const event of events) planned[laneOf.get(messageGroupIdFor(event)) ?? 0]?.push(event);
   return planned.filter((lane) => lane.length > 0);
 }
@@ -68,7 +69,7 @@ export function sqsEventQueue(
 ): EventQueue {
   const lanes = options.lanes ?? SQS_SEND_LANES;
 
-  async function sendBatch(events: readonly LifecycleEvent[]): Promise<void> {
+  async function sendBatch(events: readonly QueuedEvent[]): Promise<void> {
     let response: SendMessageBatchCommandOutput;
     try {
       response = await client.send(
@@ -87,7 +88,7 @@ export function sqsEventQueue(
     }
   }
 
-  async function sendLane(events: readonly LifecycleEvent[]): Promise<void> {
+  async function sendLane(events: readonly QueuedEvent[]): Promise<void> {
     for (let start = 0; start < events.length; start += SQS_BATCH_LIMIT) {
       await sendBatch(events.slice(start, start + SQS_BATCH_LIMIT));
     }

@@ -188,7 +188,7 @@ function toEvents(body: unknown, now: Date): LifecycleEvent[] {
 }
 
 /** `POST /webhooks/merge`; the tenant is the Merge linked account id. */
-export const mergeSource: SourceAdapter = {
+export const mergeSource: SourceAdapter<LifecycleEvent> = {
   name: 'merge',
   verify: (rawBody, headers, secrets) => verifyMergeWebhook(rawBody, headers, secrets),
   toEvents,

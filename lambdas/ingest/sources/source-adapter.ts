@@ -1,5 +1,5 @@
 import type { SourceName } from '../../contract/settings.js';
-import type { LifecycleEvent } from '../../core/events/lifecycle-event.js';
+import type { QueuedEvent } from '../../core/events/details-pending-event.js';
 
 /** Request headers with lower-case names, as API Gateway payload 2.0 delivers them. */
 export type WebhookHeaders = Readonly<Record<string, string | undefined>>;
@@ -9,7 +9,7 @@ export type WebhookHeaders = Readonly<Record<string, string | undefined>>;
  * provider is one file implementing this and its tests; the handler does the HTTP, size limit,
  * JSON parsing and queueing for every source alike.
  */
-export interface SourceAdapter {
+export interface SourceAdapter<Event extends QueuedEvent = QueuedEvent> {
   /** The `{source}` path segment and the key of its secrets in the webhook secrets JSON; named in the contract so the stack outputs its URL. */
   readonly name: SourceName;
   /**
@@ -24,6 +24,9 @@ export interface SourceAdapter {
    * Maps the parsed JSON body to canonical events. Throws `InvalidLifecycleEventError` with every
    * wrong field (paths in the provider's own payload) when the body cannot be mapped. An empty
    * result means the body is valid but carries nothing this project acts on.
+   *
+   * @param headers the verified request's headers, for a provider whose delivery id or time is
+   *   only there (BambooHR's global webhooks)
    */
-  toEvents(body: unknown, now: Date): LifecycleEvent[];
+  toEvents(body: unknown, now: Date, headers?: WebhookHeaders): Event[];
 }

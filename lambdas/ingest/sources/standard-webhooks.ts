@@ -168,7 +168,7 @@ function toCanonicalEvents(body: unknown): LifecycleEvent[] {
  * `POST /webhooks/standard`: canonical lifecycle events, one or an array, signed per Standard
  * Webhooks. Each event's own `id` is the dedup id and its `tenant` attribute the tenant.
  */
-export const standardWebhooksSource: SourceAdapter = {
+export const standardWebhooksSource: SourceAdapter<LifecycleEvent> = {
   name: 'standard',
   verify: verifyStandardWebhook,
   toEvents: toCanonicalEvents,

@@ -44,6 +44,9 @@ const worker: WorkerSettings = {
     deleteGraceDays: 14,
     brake: { windowMinutes: 30, minimum: 3, percent: 2.5 },
   },
+  hrSources: {
+    bamboohr: { apiBaseUrl: 'https://api.bamboohr.com/api/gateway.php/acme', credentialsSecretId: 'bamboo' },
+  },
 };
 const sweep: SweepSettings = {
   cpaas,
@@ -151,6 +154,7 @@ describe('builders and defaults', () => {
         deleteGraceDays: DEFAULTS.deleteGraceDays,
         brake: DEFAULTS.deletionBrake,
       },
+      hrSources: {},
     });
   });
 
@@ -182,5 +186,17 @@ describe('strict readers', () => {
 
   it('accept false for a flag', () => {
     expect(workerSettingsFromEnv({ ...env, [ENV.dryRun]: 'false' }).dryRun).toBe(false);
+  });
+});
+
+describe('HR sources of the worker', () => {
+  const env = workerEnvironment(worker);
+
+  it('a source is configured by both of its variables or not at all', () => {
+    const { [ENV.bambooHrApiBaseUrl]: _, [ENV.bambooHrCredentialsSecretId]: __, ...without } = env;
+    expect(workerSettingsFromEnv(without).hrSources).toEqual({});
+    expect(() => workerSettingsFromEnv({ ...without, [ENV.bambooHrApiBaseUrl]: 'https://x' })).toThrow(
+      new ConfigurationError(`environment variable ${ENV.bambooHrCredentialsSecretId} is not set`),
+    );
   });
 });
