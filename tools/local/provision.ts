@@ -5,12 +5,7 @@ import {
   ResourceInUseException,
   UpdateTimeToLiveCommand,
 } from '@aws-sdk/client-dynamodb';
-import {
-  CreateSecretCommand,
-  PutSecretValueCommand,
-  ResourceExistsException,
-  SecretsManagerClient,
-} from '@aws-sdk/client-secrets-manager';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import {
   type CpaasEnvironmentValues,
@@ -23,6 +18,7 @@ import { DEFAULTS } from '../../lambdas/contract/settings.js';
 import { type KeyAttribute, STATE_TABLE } from '../../lambdas/contract/state-table.js';
 import type { Lane } from '../../lambdas/core/events/lane.js';
 import { generateScimToken, scimTokensSecretString } from '../../lambdas/scim/bearer-tokens.js';
+import { createOrReplaceSecret } from '../operations/secrets.js';
 
 /** Where the AWS SDK clients of the local mode point: moto_server, or any endpoint the user gives. */
 export interface AwsEndpointConfig {
@@ -158,17 +154,6 @@ async function createStateTable(dynamodb: DynamoDBClient, tableName: string): Pr
   );
 }
 
-async function putSecret(secrets: SecretsManagerClient, name: string, value: string): Promise<string> {
-  try {
-    const created = await secrets.send(new CreateSecretCommand({ Name: name, SecretString: value }));
-    return created.ARN ?? name;
-  } catch (error) {
-    if (!(error instanceof ResourceExistsException)) throw error;
-    const updated = await secrets.send(new PutSecretValueCommand({ SecretId: name, SecretString: value }));
-    return updated.ARN ?? name;
-  }
-}
-
 /**
  * Creates the stack's queues, state table and secrets on a local AWS endpoint, from the same
  * names and limits the CDK stack uses (`DEFAULTS`), so the local pipeline redrives, expires and
@@ -209,9 +194,9 @@ export async function provisionLocalResources(
     const scimTokens = scimTokensSecretString(options.scimToken ?? generateScimToken());
     const [, apiKeySecretId, webhookSecretsSecretId, scimTokensSecretId] = await Promise.all([
       createStateTable(dynamodb, names.stateTableName),
-      putSecret(secrets, names.apiKeySecretName, options.apiKey),
-      putSecret(secrets, names.webhookSecretsSecretName, JSON.stringify(options.webhookSecrets)),
-      putSecret(secrets, names.scimTokensSecretName, scimTokens),
+      createOrReplaceSecret(secrets, names.apiKeySecretName, options.apiKey),
+      createOrReplaceSecret(secrets, names.webhookSecretsSecretName, JSON.stringify(options.webhookSecrets)),
+      createOrReplaceSecret(secrets, names.scimTokensSecretName, scimTokens),
     ]);
     return {
       ...standard,

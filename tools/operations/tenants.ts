@@ -1,8 +1,5 @@
 import {
-  CreateSecretCommand,
   DeleteSecretCommand,
-  PutSecretValueCommand,
-  ResourceExistsException,
   ResourceNotFoundException,
   type SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
@@ -20,6 +17,7 @@ import type { TenantAdministration } from '../../lambdas/core/tenants/tenant-reg
 import { generateWebhookSecret } from '../../lambdas/ingest/sources/standard-webhooks.js';
 import { generateScimToken, scimTokensSecretString } from '../../lambdas/scim/bearer-tokens.js';
 import { OperationError } from './errors.js';
+import { createOrReplaceSecret } from './secrets.js';
 
 /** `tenants remove` of a tenant whose employees are still linked to VoIP users, without `--force`. */
 export class TenantStillLinkedError extends OperationError {
@@ -44,27 +42,6 @@ export interface OnboardedTenant {
   /** Per source, the signing secret to give the sender. */
   readonly webhookSecrets: Readonly<Record<string, string>>;
   readonly scimToken: string;
-}
-
-/**
- * Writes a secret, creating it or replacing its value: a rerun of an `add` that failed after
- * creating some secrets (the registry write refused, the network dropped) then succeeds, and the
- * values of the failed run, never shown to anyone, are replaced.
- */
-async function putSecret(client: SecretsManagerClient, name: string, value: string, tenantId: string) {
-  try {
-    await client.send(
-      new CreateSecretCommand({
-        Name: name,
-        SecretString: value,
-        Description: `cpaas-lifecycle tenant ${tenantId}`,
-        Tags: [{ Key: 'cpaas-lifecycle:tenant', Value: tenantId }],
-      }),
-    );
-  } catch (error) {
-    if (!(error instanceof ResourceExistsException)) throw error;
-    await client.send(new PutSecretValueCommand({ SecretId: name, SecretString: value }));
-  }
 }
 
 /**
@@ -94,12 +71,16 @@ export async function addTenant(
   }
   const scimToken = generateScimToken();
   const name = (kind: TenantSecretKind) => tenantSecretName(settings.id, kind);
-  await putSecret(ports.secrets, name('cpaasApiKey'), apiKey, settings.id);
+  const labels = {
+    description: `cpaas-lifecycle tenant ${settings.id}`,
+    tags: [{ Key: 'cpaas-lifecycle:tenant', Value: settings.id }],
+  };
+  await createOrReplaceSecret(ports.secrets, name('cpaasApiKey'), apiKey, labels);
   const secretLists = Object.fromEntries(
     Object.entries(webhookSecrets).map(([source, secret]) => [source, [secret]]),
   );
-  await putSecret(ports.secrets, name('webhookSecrets'), JSON.stringify(secretLists), settings.id);
-  await putSecret(ports.secrets, name('scimTokens'), scimTokensSecretString(scimToken), settings.id);
+  await createOrReplaceSecret(ports.secrets, name('webhookSecrets'), JSON.stringify(secretLists), labels);
+  await createOrReplaceSecret(ports.secrets, name('scimTokens'), scimTokensSecretString(scimToken), labels);
   const tenant = await ports.registry.add(settings);
   return { tenant, webhookSecrets, scimToken };
 }
