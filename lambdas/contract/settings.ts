@@ -25,6 +25,8 @@ export const DEFAULTS = {
   webhookSecretsSecretName: 'cpaas-lifecycle/webhook-secrets',
   /** JSON object of the SCIM bearer tokens (`SCIM_TOKENS_SECRET_FIELDS`): `{"current": ..., "previous": ...}`. */
   scimTokensSecretName: 'cpaas-lifecycle/scim-tokens',
+  /** JSON `{"apiKey": "..."}`: the BambooHR API key the worker fetches people with. */
+  bambooHrCredentialsSecretName: 'cpaas-lifecycle/bamboohr-credentials',
   maxReceiveCount: 5,
   workerTimeoutSeconds: 60,
   /** At least 6x the worker timeout, as AWS recommends for SQS event sources. */

@@ -31,5 +31,6 @@ export function uniqueResourceNames(prefix: string): ResourceNames {
     apiKeySecretName: `${unique}/api-key`,
     webhookSecretsSecretName: `${unique}/webhook-secrets`,
     scimTokensSecretName: `${unique}/scim-tokens`,
+    bambooHrCredentialsSecretName: `${unique}/bamboohr-credentials`,
   };
 }

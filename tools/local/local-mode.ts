@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { DEFAULTS } from '../../lambdas/contract/settings.js';
 import { LANES, type Lane } from '../../lambdas/core/events/lane.js';
@@ -79,6 +80,20 @@ export interface LocalModeReady {
   readonly scimUrl: string;
   /** The bearer token it accepts (the `current` of the SCIM tokens secret). */
   readonly scimToken: string;
+  /**
+   * The native HR sources, each with its webhook URL, the secret its webhooks are signed with, and
+   * `apiBaseUrl`, the bundled fake of that provider's API the worker fetches people from;
+   * `controlUrl` sets up who exists there (`PUT <controlUrl>/employees/{id}`).
+   */
+  readonly sources: Readonly<Record<string, LocalSource>>;
+}
+
+/** One native HR source as local mode serves it. */
+export interface LocalSource {
+  readonly webhookUrl: string;
+  readonly webhookSecret: string;
+  readonly apiBaseUrl: string;
+  readonly controlUrl: string;
 }
 
 /** One lane's queue and DLQ, and what its poller logs lines with. */
@@ -182,18 +197,27 @@ export async function startLocalMode(options: LocalModeOptions): Promise<Running
       options.log(`CPaaS sandbox listening at ${sandbox.url} (state: GET ${sandbox.url}/_sandbox/state)`);
     }
 
+    // The native HR sources' fakes (webhook sender and API), so every source is served locally.
+    const { startBambooHrFake } = await import('../fakes/bamboohr/server.js');
+    const bambooHrApiKey = randomBytes(16).toString('hex');
+    const bambooHr = await startBambooHrFake({ apiKey: bambooHrApiKey });
+    stoppers.push(() => bambooHr.close());
+    const bambooHrWebhookSecret = randomBytes(32).toString('hex');
+
     const webhookSecret = generateWebhookSecret();
     const scimToken = generateScimToken();
     const visibilityTimeoutSeconds = options.visibilityTimeoutSeconds ?? LOCAL_VISIBILITY_TIMEOUT_SECONDS;
     const resources = await provisionLocalResources(aws, {
       apiKey: cpaas.apiKey,
-      webhookSecrets: { standard: [webhookSecret] },
+      webhookSecrets: { standard: [webhookSecret], bamboohr: [bambooHrWebhookSecret] },
+      bambooHrApiKey,
       scimToken,
       visibilityTimeoutSeconds,
       ...(options.resourceNames === undefined ? {} : { names: options.resourceNames }),
       ...(options.maxReceiveCount === undefined ? {} : { maxReceiveCount: options.maxReceiveCount }),
     });
-    const environment = handlerEnvironment(aws, resources, cpaas);
+    const hrApis = { bamboohr: bambooHr.apiBaseUrl };
+    const environment = handlerEnvironment(aws, resources, cpaas, 'standard', hrApis);
     // The handlers are wired from this environment exactly as in Lambda; it also goes into
     // process.env for anything that reads the AWS SDK's own variables.
     Object.assign(process.env, environment);
@@ -228,7 +252,7 @@ export async function startLocalMode(options: LocalModeOptions): Promise<Running
     // not hold up the next leaver's (FIFO groups still go one batch at a time).
     for (const lane of LANES) {
       const { queueUrl, deadLetterQueueUrl, prefix } = lanes[lane];
-      const laneEnvironment = handlerEnvironment(aws, resources, cpaas, lane);
+      const laneEnvironment = handlerEnvironment(aws, resources, cpaas, lane, hrApis);
       const handler =
         options.workerHandler ?? createWorkerHandler(workerDependenciesFromEnv(laneEnvironment, aws));
       const pollers = lane === 'priority' ? DEFAULTS.priorityReservedConcurrency : 1;
@@ -286,6 +310,14 @@ export async function startLocalMode(options: LocalModeOptions): Promise<Running
         priorityDlqUrl: resources.priority.deadLetterQueueUrl,
         scimUrl: `${ingest.url}/scim/v2`,
         scimToken,
+        sources: {
+          bamboohr: {
+            webhookUrl: `${ingest.url}/webhooks/bamboohr`,
+            webhookSecret: bambooHrWebhookSecret,
+            apiBaseUrl: bambooHr.apiBaseUrl,
+            controlUrl: bambooHr.controlUrl,
+          },
+        },
       },
       stop,
     };

@@ -37,6 +37,7 @@ export interface ResourceNames {
   readonly apiKeySecretName: string;
   readonly webhookSecretsSecretName: string;
   readonly scimTokensSecretName: string;
+  readonly bambooHrCredentialsSecretName: string;
 }
 
 export interface ProvisionOptions {
@@ -53,6 +54,8 @@ export interface ProvisionOptions {
   readonly webhookSecrets: Readonly<Record<string, readonly string[]>>;
   /** The SCIM bearer token an identity provider (or a test) sends; a generated one when absent. */
   readonly scimToken?: string;
+  /** The BambooHR API key the worker fetches people with; no credentials secret when absent. */
+  readonly bambooHrApiKey?: string;
 }
 
 /** One lane's FIFO queue and the DLQ it redrives to. */
@@ -73,6 +76,8 @@ export interface ProvisionedResources extends LaneResources {
   readonly apiKeySecretId: string;
   readonly webhookSecretsSecretId: string;
   readonly scimTokensSecretId: string;
+  /** Present when `bambooHrApiKey` was given. */
+  readonly bambooHrCredentialsSecretId?: string;
   readonly maxReceiveCount: number;
   readonly visibilityTimeoutSeconds: number;
 }
@@ -87,6 +92,8 @@ export function resolveNames(names: Partial<ResourceNames> = {}): ResourceNames 
     apiKeySecretName: names.apiKeySecretName ?? DEFAULTS.apiKeySecretName,
     webhookSecretsSecretName: names.webhookSecretsSecretName ?? DEFAULTS.webhookSecretsSecretName,
     scimTokensSecretName: names.scimTokensSecretName ?? DEFAULTS.scimTokensSecretName,
+    bambooHrCredentialsSecretName:
+      names.bambooHrCredentialsSecretName ?? DEFAULTS.bambooHrCredentialsSecretName,
   };
 }
 
@@ -192,12 +199,25 @@ export async function provisionLocalResources(
       lane(names.priorityQueueName, names.priorityDeadLetterQueueName),
     ]);
     const scimTokens = scimTokensSecretString(options.scimToken ?? generateScimToken());
-    const [, apiKeySecretId, webhookSecretsSecretId, scimTokensSecretId] = await Promise.all([
-      createStateTable(dynamodb, names.stateTableName),
-      createOrReplaceSecret(secrets, names.apiKeySecretName, options.apiKey),
-      createOrReplaceSecret(secrets, names.webhookSecretsSecretName, JSON.stringify(options.webhookSecrets)),
-      createOrReplaceSecret(secrets, names.scimTokensSecretName, scimTokens),
-    ]);
+    const bambooHr = options.bambooHrApiKey;
+    const [, apiKeySecretId, webhookSecretsSecretId, scimTokensSecretId, bambooHrCredentialsSecretId] =
+      await Promise.all([
+        createStateTable(dynamodb, names.stateTableName),
+        createOrReplaceSecret(secrets, names.apiKeySecretName, options.apiKey),
+        createOrReplaceSecret(
+          secrets,
+          names.webhookSecretsSecretName,
+          JSON.stringify(options.webhookSecrets),
+        ),
+        createOrReplaceSecret(secrets, names.scimTokensSecretName, scimTokens),
+        bambooHr === undefined
+          ? undefined
+          : createOrReplaceSecret(
+              secrets,
+              names.bambooHrCredentialsSecretName,
+              JSON.stringify({ apiKey: bambooHr }),
+            ),
+      ]);
     return {
       ...standard,
       priority,
@@ -205,6 +225,7 @@ export async function provisionLocalResources(
       apiKeySecretId,
       webhookSecretsSecretId,
       scimTokensSecretId,
+      ...(bambooHrCredentialsSecretId === undefined ? {} : { bambooHrCredentialsSecretId }),
       maxReceiveCount,
       visibilityTimeoutSeconds,
     };
@@ -232,7 +253,13 @@ export function handlerEnvironment(
   resources: ProvisionedResources,
   cpaas: CpaasTarget,
   lane: Lane = 'standard',
+  /** Where the HR APIs the worker fetches from are (the bundled fakes in local mode). */
+  hrApis: { readonly bamboohr?: string } = {},
 ): Record<string, string> {
+  const bamboohr =
+    hrApis.bamboohr === undefined || resources.bambooHrCredentialsSecretId === undefined
+      ? undefined
+      : { apiBaseUrl: hrApis.bamboohr, credentialsSecretId: resources.bambooHrCredentialsSecretId };
   const cpaasValues: CpaasEnvironmentValues = {
     baseUrl: cpaas.baseUrl,
     accountId: cpaas.accountId,
@@ -250,6 +277,7 @@ export function handlerEnvironment(
       stateTableName: resources.stateTableName,
       deadLetterQueueUrl: (lane === 'priority' ? resources.priority : resources).deadLetterQueueUrl,
       maxReceiveCount: resources.maxReceiveCount,
+      ...(bamboohr === undefined ? {} : { hrSources: { bamboohr } }),
     }),
     ...sweepEnvironment({
       cpaas: cpaasValues,

@@ -167,6 +167,14 @@ describe('cpaas-lifecycle local, end to end', () => {
       priorityDlqUrl: expect.stringMatching(/cpaas-lifecycle-terminations-dlq\.fifo$/),
       scimUrl: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+\/scim\/v2$/),
       scimToken: expect.stringMatching(/^[A-Za-z0-9_-]{43}$/),
+      sources: {
+        bamboohr: {
+          webhookUrl: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+\/webhooks\/bamboohr$/),
+          webhookSecret: expect.stringMatching(/^[0-9a-f]{64}$/),
+          apiBaseUrl: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+\/api\/gateway\.php\/acme$/),
+          controlUrl: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+\/_fake$/),
+        },
+      },
     });
   });
 

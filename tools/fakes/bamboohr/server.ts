@@ -22,6 +22,8 @@ export type BambooHrRoute = 'getEmployee';
 export interface BambooHrFake {
   /** The adapter's `apiBaseUrl`: up to and including the company, like BambooHR's gateway URL. */
   readonly apiBaseUrl: string;
+  /** `PUT|DELETE <controlUrl>/employees/{id}`: who exists, from another process. */
+  readonly controlUrl: string;
   readonly employees: Map<string, FakeBambooHrEmployee>;
   readonly faults: FaultTable<BambooHrRoute>;
   /** GET requests received (faulted ones included), per employee id. */
@@ -34,6 +36,8 @@ export interface BambooHrFakeOptions {
   readonly apiKey: string;
   readonly seed?: number;
 }
+
+const CONTROL_ROUTE = /^\/_fake\/employees\/([^/]+)$/;
 
 function reply(res: ServerResponse, status: number, body: unknown): void {
   res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
@@ -56,6 +60,8 @@ export async function startBambooHrFake(options: BambooHrFakeOptions): Promise<B
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://fake');
+    const control = CONTROL_ROUTE.exec(url.pathname);
+    if (control?.[1] !== undefined) return handleControl(req, res, decodeURIComponent(control[1]));
     const match = route.exec(url.pathname);
     if (req.method !== 'GET' || !match?.[1]) return reply(res, 404, { error: 'not found' });
     const id = decodeURIComponent(match[1]);
@@ -74,12 +80,38 @@ export async function startBambooHrFake(options: BambooHrFakeOptions): Promise<B
     reply(res, 200, record);
   }
 
+  /**
+   * `PUT /_fake/employees/{id}` with the employee's fields (BambooHR's names) adds or replaces
+   * the person the API answers for; `DELETE` removes it: a test or a person in another process
+   * (local mode's `sources.bamboohr.apiBaseUrl`) sets up who exists before sending a webhook.
+   */
+  async function handleControl(req: IncomingMessage, res: ServerResponse, id: string): Promise<void> {
+    if (req.method === 'DELETE') {
+      return reply(res, 200, { id, deleted: employees.delete(id) });
+    }
+    if (req.method !== 'PUT') return reply(res, 405, { error: 'PUT or DELETE' });
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    let employee: unknown;
+    try {
+      employee = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+    } catch {
+      return reply(res, 400, { error: 'body must be JSON' });
+    }
+    if (typeof employee !== 'object' || employee === null || Array.isArray(employee)) {
+      return reply(res, 400, { error: 'body must be an object of employee fields' });
+    }
+    employees.set(id, employee as FakeBambooHrEmployee);
+    return reply(res, 200, { id, ...employee });
+  }
+
   const server = createServer((req, res) => {
     handle(req, res).catch(() => reply(res, 500, { error: 'fake failed' }));
   });
   const listening = await listen(server, 0, '127.0.0.1');
   return {
     apiBaseUrl: `${listening.url}/api/gateway.php/${company}`,
+    controlUrl: `${listening.url}/_fake`,
     employees,
     faults,
     requests,
