@@ -72,6 +72,14 @@ export const StackConfigSchema = z
      * generated token. The complete ARN only, so the grant names exactly that secret.
      */
     scimTokensSecretArn: secretArn.optional(),
+    /**
+     * BambooHR's API up to the company (`https://api.bamboohr.com/api/gateway.php/<company>`): set,
+     * the workers fetch BambooHR people with the key in the BambooHR credentials secret; absent,
+     * BambooHR events are dead-lettered as not configured.
+     */
+    bambooHrApiBaseUrl: z.url({ protocol: /^https$/, error: 'must be an https:// URL' }).optional(),
+    /** An existing BambooHR credentials secret (`{"apiKey": ...}`); absent, the stack creates one to fill in. */
+    bambooHrCredentialsSecretArn: secretArn.optional(),
     terminationPolicy: z.enum(TERMINATION_POLICIES).default(DEFAULTS.terminationPolicy),
     /** `disable-then-delete` only: days a disabled user is kept; up to ten years, never zero (that is `delete`). */
     deleteGraceDays: integer(1, 3650).default(DEFAULTS.deleteGraceDays),

@@ -162,6 +162,8 @@ interface WorkerResources {
   readonly cpaas: CpaasEnvironmentValues;
   readonly table: Table;
   readonly apiKey: LifecycleSecret;
+  /** BambooHR's API and credentials, when the deployment uses that source. */
+  readonly bambooHr?: { readonly apiBaseUrl: string; readonly credentials: LifecycleSecret };
 }
 
 /** The CPaaS API key (worker, sweep), the webhook signing secrets (ingest) and the SCIM bearer tokens (SCIM). */
@@ -169,6 +171,7 @@ interface Secrets {
   readonly apiKey: LifecycleSecret;
   readonly webhookSecrets: LifecycleSecret;
   readonly scimTokens: LifecycleSecret;
+  readonly bambooHrCredentials?: LifecycleSecret;
 }
 
 /** What the stack outputs: the endpoints to give the HRIS, and the ids an operator needs. */
@@ -209,7 +212,14 @@ export class LifecycleStack extends Stack {
       apiKeySecretId: secrets.apiKey.secret.secretArn,
       secretCacheSeconds: DEFAULTS.secretCacheSeconds,
     };
-    const workers = { cpaas, table, apiKey: secrets.apiKey };
+    const workers: WorkerResources = {
+      cpaas,
+      table,
+      apiKey: secrets.apiKey,
+      ...(config.bambooHrApiBaseUrl === undefined || secrets.bambooHrCredentials === undefined
+        ? {}
+        : { bambooHr: { apiBaseUrl: config.bambooHrApiBaseUrl, credentials: secrets.bambooHrCredentials } }),
+    };
     const worker = this.worker(config, 'Worker', queues, workers);
     const priorityWorker = this.worker(config, 'PriorityWorker', queues.priority, workers);
     const { ingest, url } = this.ingest(queues, secrets.webhookSecrets);
@@ -313,7 +323,15 @@ export class LifecycleStack extends Stack {
         'SCIM bearer tokens, JSON: {"current":"<token>","previous":"<token, during rotation>"}; current is ' +
         'generated at deploy. Give it to the identity provider as its secret token (docs/scim.md).',
     });
-    return { apiKey, webhookSecrets, scimTokens };
+    if (config.bambooHrApiBaseUrl === undefined) return { apiKey, webhookSecrets, scimTokens };
+    const bambooHrCredentials = new LifecycleSecret(this, 'BambooHrCredentials', {
+      arn: config.bambooHrCredentialsSecretArn,
+      defaultName: DEFAULTS.bambooHrCredentialsSecretName,
+      instructions:
+        'BambooHR API key of a user who may read employees, JSON: {"apiKey":"..."}; the workers fetch ' +
+        'each person from BambooHR with it (docs/sources/bamboohr.md).',
+    });
+    return { apiKey, webhookSecrets, scimTokens, bambooHrCredentials };
   }
 
   /**
@@ -326,7 +344,7 @@ export class LifecycleStack extends Stack {
     config: StackConfig,
     id: 'Worker' | 'PriorityWorker',
     { queue, deadLetterQueue }: LaneQueues,
-    { cpaas, table, apiKey }: WorkerResources,
+    { cpaas, table, apiKey, bambooHr }: WorkerResources,
   ): IFunction {
     const priority = id === 'PriorityWorker';
     const reserved =
@@ -354,6 +372,16 @@ export class LifecycleStack extends Stack {
             percent: config.deletionBrakePercent,
           },
         },
+        ...(bambooHr === undefined
+          ? {}
+          : {
+              hrSources: {
+                bamboohr: {
+                  apiBaseUrl: bambooHr.apiBaseUrl,
+                  credentialsSecretId: bambooHr.credentials.secret.secretArn,
+                },
+              },
+            }),
       }),
     }).function;
     worker.addEventSource(
@@ -364,6 +392,7 @@ export class LifecycleStack extends Stack {
       }),
     );
     apiKey.grantRead(worker);
+    bambooHr?.credentials.grantRead(worker);
     // Item-level access plus the brake's counting Scan: no Query, no batch writes, no table management.
     grantTableActions(worker, WORKER_TABLE_ACTIONS, [table.tableArn]);
     // Permanent failures are dead-lettered by the worker itself, with the reason as attributes.
@@ -475,6 +504,7 @@ export class LifecycleStack extends Stack {
     webhookSecrets,
     scimUrl,
     scimTokens,
+    bambooHrCredentials,
   }: Outputs): void {
     new CfnOutput(this, 'IngestUrl', {
       value: url.url,
@@ -518,6 +548,12 @@ export class LifecycleStack extends Stack {
     });
     new CfnOutput(this, 'ApiKeySecretArn', { value: apiKey.secret.secretArn });
     new CfnOutput(this, 'WebhookSecretsSecretArn', { value: webhookSecrets.secret.secretArn });
+    if (bambooHrCredentials !== undefined) {
+      new CfnOutput(this, 'BambooHrCredentialsSecretArn', {
+        value: bambooHrCredentials.secret.secretArn,
+        description: 'The BambooHR API key the workers fetch people with: {"apiKey": "..."}',
+      });
+    }
     new CfnOutput(this, 'ScimTokensSecretArn', {
       value: scimTokens.secret.secretArn,
       description:

@@ -943,6 +943,8 @@ describe('LifecycleStack with every option set by -c (not bundled)', () => {
   const ACCOUNT_ID = 'a1b2c3d4e5f6a7b8c9d0a1b2c3d4e5f6';
   const WEBHOOK_ARN = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:hr/webhook-secrets-AbC123';
   const SCIM_TOKENS_ARN = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:idp/scim-tokens-XyZ789';
+  const BAMBOOHR_ARN = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:hr/bamboohr-QwE456';
+  const BAMBOOHR_API = 'https://api.bamboohr.com/api/gateway.php/acme';
   let synthesized: Synthesized;
   let template: Template;
 
@@ -953,6 +955,8 @@ describe('LifecycleStack with every option set by -c (not bundled)', () => {
         apiKeySecretName: 'hr/cpaas-key',
         webhookSecretsSecretArn: WEBHOOK_ARN,
         scimTokensSecretArn: SCIM_TOKENS_ARN,
+        bambooHrApiBaseUrl: BAMBOOHR_API,
+        bambooHrCredentialsSecretArn: BAMBOOHR_ARN,
         terminationPolicy: 'disable',
         maxConcurrency: '20',
         maxReceiveCount: '3',
@@ -984,7 +988,10 @@ describe('LifecycleStack with every option set by -c (not bundled)', () => {
     const sweep = statementsOf(template, SWEEP).filter((s) =>
       actionsOf(s).includes('secretsmanager:GetSecretValue'),
     );
-    expect(sweep.map((s) => s.Resource)).toEqual(worker.map((s) => s.Resource));
+    // The sweep reads the CPaaS key as the worker does, but not BambooHR's: it never fetches people.
+    expect(sweep.map((s) => s.Resource)).toEqual(
+      worker.map((s) => s.Resource).filter((resource) => resource !== BAMBOOHR_ARN),
+    );
     const scim = statementsOf(template, SCIM).filter((s) =>
       actionsOf(s).includes('secretsmanager:GetSecretValue'),
     );
@@ -993,6 +1000,24 @@ describe('LifecycleStack with every option set by -c (not bundled)', () => {
       Environment: { Variables: Match.objectLike({ [ENV.scimTokensSecretId]: SCIM_TOKENS_ARN }) },
     });
     template.hasOutput('ScimTokensSecretArn', { Value: SCIM_TOKENS_ARN });
+  });
+
+  it('gives both workers BambooHR API and its credentials secret, and nothing else that secret', () => {
+    for (const description of [WORKER, PRIORITY_WORKER]) {
+      const fn = functionWith(template, description);
+      expect((fn.Properties.Environment as { Variables: Record<string, unknown> }).Variables).toMatchObject({
+        [ENV.bambooHrApiBaseUrl]: BAMBOOHR_API,
+        [ENV.bambooHrCredentialsSecretId]: BAMBOOHR_ARN,
+      });
+      const reads = statementsOf(template, description).filter((s) =>
+        actionsOf(s).includes('secretsmanager:GetSecretValue'),
+      );
+      expect(reads.map((s) => s.Resource)).toContain(BAMBOOHR_ARN);
+    }
+    for (const description of [INGEST, SWEEP, SCIM]) {
+      expect(JSON.stringify(statementsOf(template, description))).not.toContain(BAMBOOHR_ARN);
+    }
+    template.hasOutput('BambooHrCredentialsSecretArn', { Value: BAMBOOHR_ARN });
   });
 
   it('passes the overrides to the queue, the event source, the worker and the alarms', () => {
