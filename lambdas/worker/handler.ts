@@ -4,7 +4,7 @@ import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { workerSettingsFromEnv } from '../contract/environment.js';
 import { DEFAULTS, SERVICE_NAMES, type TerminationPolicy } from '../contract/settings.js';
 import type { AwsClientConfig } from '../core/config/aws-client-config.js';
-import { cpaasApi, stateTablePorts } from '../core/config/environment.js';
+import { stateTablePorts, tenantCpaas } from '../core/config/environment.js';
 import type { CpaasUsersApi } from '../core/cpaas/users-api.js';
 import type { DeletionBrake } from '../core/state/deletion-brake.js';
 import type { EmployeeLeases } from '../core/state/employee-lease.js';
@@ -17,15 +17,22 @@ import {
 import type { ScheduleStore } from '../core/state/schedule-store.js';
 import type { StateStore } from '../core/state/state-store.js';
 import { type Logger, powertoolsLogger, silentLogger } from '../core/telemetry/logger.js';
+import { type TenantLookup, type TenantPorts, withDefaultTenant } from '../core/tenants/tenant-ports.js';
 import { processFifoBatch } from './batch.js';
 import { type DeadLetterSink, SqsDeadLetterSink } from './dead-letter.js';
 import { noMetrics, powertoolsMetrics, type WorkerMetrics } from './metrics.js';
 import { createRecordProcessor } from './process-record.js';
 
-/** Everything the worker needs; the Lambda builds it from the environment, tests and local mode inject it. */
+/**
+ * Everything the worker needs; the Lambda builds it from the environment, tests and local mode
+ * inject it. `api`, `brake`, `policy` and `deleteGraceDays` are the default tenant's (the
+ * deployment's own account); `tenants` serves the registered ones.
+ */
 export interface WorkerDependencies {
   /** Should refresh the key on 401 (`withKeyRefresh`): converge does not. */
   readonly api: CpaasUsersApi;
+  /** The registered tenants' ports; without it an event of any tenant but the default is dead-lettered. */
+  readonly tenants?: TenantLookup<TenantPorts>;
   readonly store: StateStore;
   readonly deadLetters: DeadLetterSink;
   readonly brake: DeletionBrake;
@@ -61,21 +68,27 @@ export const DEFAULT_TIME_MARGIN_MS = 10_000;
 export function createWorkerHandler(deps: WorkerDependencies): WorkerHandler {
   const metrics = deps.metrics ?? noMetrics;
   const margin = deps.timeMarginMs ?? DEFAULT_TIME_MARGIN_MS;
+  const tenants = withDefaultTenant<TenantPorts>(
+    {
+      api: deps.api,
+      brake: deps.brake,
+      policy: deps.policy ?? DEFAULTS.terminationPolicy,
+      deleteGraceDays: deps.deleteGraceDays ?? DEFAULTS.deleteGraceDays,
+    },
+    deps.tenants,
+  );
   return async (event, context) => {
     const deadline = Date.now() + context.getRemainingTimeInMillis() - margin / 2;
     const processRecord = createRecordProcessor({
       ports: {
-        api: deps.api,
         store: deps.store,
         clock: deps.clock ?? (() => new Date()),
-        policy: deps.policy ?? DEFAULTS.terminationPolicy,
         dryRun: deps.dryRun ?? false,
         callOptions: () => ({ deadline }),
-        brake: deps.brake,
         holds: deps.holds,
         schedules: deps.schedules,
-        deleteGraceDays: deps.deleteGraceDays ?? DEFAULTS.deleteGraceDays,
       },
+      tenants,
       deadLetters: deps.deadLetters,
       leases: deps.leases,
       provisioning: deps.provisioning ?? noProvisioningStatus,
@@ -110,9 +123,16 @@ export function workerDependenciesFromEnv(
   const { brake, ...deprovisioning } = settings.deprovisioning;
   const dynamodb = new DynamoDBClient(clientConfig);
   const tableName = settings.stateTableName;
+  const onAttempt = (attempt: { durationMs: number }) => metrics.apiLatency(attempt.durationMs);
+  const { api, tenants, linkedUsers } = tenantCpaas(
+    { settings: settings.cpaas, clientConfig, logger, onAttempt },
+    dynamodb,
+    tableName,
+  );
   return {
-    api: cpaasApi(settings.cpaas, clientConfig, logger, (attempt) => metrics.apiLatency(attempt.durationMs)),
-    ...stateTablePorts(dynamodb, tableName, brake),
+    api,
+    tenants,
+    ...stateTablePorts(dynamodb, tableName, brake, linkedUsers),
     provisioning: new DynamoProvisioningStatusRecorder({ client: dynamodb, tableName }),
     deadLetters: new SqsDeadLetterSink(new SQSClient(clientConfig), settings.deadLetterQueueUrl),
     ...deprovisioning,

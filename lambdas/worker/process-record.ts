@@ -1,15 +1,18 @@
 import type { SQSRecord } from 'aws-lambda';
 import { MESSAGE_ATTRIBUTES } from '../contract/settings.js';
+import { TENANT_ID_PATTERN } from '../contract/tenants.js';
 import { type ConvergePorts, converge } from '../core/converge/converge.js';
 import {
   employeeKey,
   LIFECYCLE_DATA_SCHEMA,
   type LifecycleEvent,
   parseLifecycleEvent,
+  tenantOf,
 } from '../core/events/lifecycle-event.js';
 import type { EmployeeLeases } from '../core/state/employee-lease.js';
 import type { ProvisioningReport, ProvisioningStatusRecorder } from '../core/state/provisioning-status.js';
 import type { Logger } from '../core/telemetry/logger.js';
+import type { TenantLookup, TenantPorts } from '../core/tenants/tenant-ports.js';
 import type { DeadLetterSink } from './dead-letter.js';
 import { UnsupportedEventVersionError } from './errors.js';
 import { classifyFailure } from './failure.js';
@@ -17,7 +20,10 @@ import type { WorkerMetrics } from './metrics.js';
 import { provisioningReportFor } from './provisioning-report.js';
 
 export interface RecordProcessorDependencies {
-  readonly ports: ConvergePorts;
+  /** What every tenant shares: the state table, the clock, the dry-run switch, the deadline. */
+  readonly ports: Omit<ConvergePorts, keyof TenantPorts>;
+  /** Each event's own tenant's CPaaS access, deprovisioning settings and brake. */
+  readonly tenants: TenantLookup<TenantPorts>;
   readonly deadLetters: DeadLetterSink;
   readonly leases: EmployeeLeases;
   /** Told what became of each event, for the producers that show it (SCIM); ignores the rest. */
@@ -30,8 +36,12 @@ export interface RecordProcessorDependencies {
   readonly metrics: WorkerMetrics;
 }
 
-/** Best effort: the id and employee of a message that may not be a valid event, for logs and the DLQ. */
-function identify(body: string): { eventId?: string; employeeKey?: string } {
+/**
+ * Best effort: the id, employee and tenant of a message that may not be a valid event, for logs,
+ * the DLQ and the metrics. The tenant is a metric dimension, so one that is not a tenant id
+ * (a malformed body) is `unknown` rather than a new metric per stray value.
+ */
+function identify(body: string): { eventId?: string; employeeKey?: string; tenant: string } {
   try {
     const value = JSON.parse(body) as Record<string, unknown>;
     const eventId = typeof value.id === 'string' ? value.id : undefined;
@@ -40,9 +50,10 @@ function identify(body: string): { eventId?: string; employeeKey?: string } {
     return {
       ...(eventId === undefined ? {} : { eventId }),
       ...(subject === undefined ? {} : { employeeKey: employeeKey({ subject, tenant }) }),
+      tenant: tenant === undefined || TENANT_ID_PATTERN.test(tenant) ? tenantOf({ tenant }) : 'unknown',
     };
   } catch {
-    return {};
+    return { tenant: 'unknown' };
   }
 }
 
@@ -114,13 +125,15 @@ export function createRecordProcessor(
       const event = readEvent(record.body);
       const releasedHold =
         record.messageAttributes?.[MESSAGE_ATTRIBUTES.releasedHold]?.stringValue === 'true';
-      const apply = () => converge(event, deps.ports, { releasedHold });
+      // An unknown tenant rejects here (permanent): dead-lettered with the reason, nothing else waits.
+      const ports: ConvergePorts = { ...deps.ports, ...(await deps.tenants(tenantOf(event))) };
+      const apply = () => converge(event, ports, { releasedHold });
       // A dry run writes nothing to the table, the lease included.
       const result = deps.ports.dryRun
         ? await apply()
         : await deps.leases.withLease(employeeKey(event), deps.deadline, apply);
       metrics.outcome(result.outcome);
-      if (result.outcome === 'held' && !deps.ports.dryRun) metrics.terminationHeld();
+      if (result.outcome === 'held' && !deps.ports.dryRun) metrics.terminationHeld(identity.tenant);
       if (revokedAccess(event, result.outcome) && !deps.ports.dryRun) {
         // SQS stamps SentTimestamp with wall-clock time, so it is measured against the wall clock.
         metrics.revocationLatency(Date.now() - Number(record.attributes.SentTimestamp));
@@ -164,7 +177,7 @@ export function createRecordProcessor(
           attempts,
           failedAt: deps.ports.clock(),
         });
-        metrics.deadLetter(failureKind);
+        metrics.deadLetter(failureKind, identity.tenant);
       }
       metrics.outcome('dead-lettered');
       logger.error('event dead-lettered', { ...common, outcome: 'dead-lettered', failureKind });

@@ -786,15 +786,17 @@ describe('LifecycleStack with the committed cdk.json (bundled)', () => {
       );
       const emitted = emittedMetric(() => {
         const metrics = powertoolsMetrics();
-        metrics.terminationHeld();
+        metrics.terminationHeld('t1');
         metrics.publish();
       });
       const [directive] = emitted._aws.CloudWatchMetrics;
       expect(directive?.Namespace).toBe(alarm?.Properties.Namespace);
       expect(directive?.Metrics.map((m) => m.Name)).toContain(alarm?.Properties.MetricName);
       const dimensions = alarm?.Properties.Dimensions as { Name: string; Value: string }[];
-      // CloudWatch matches a metric only on its full dimension set.
-      expect(directive?.Dimensions).toEqual([dimensions.map((d) => d.Name)]);
+      // CloudWatch matches a metric only on its full dimension set: the alarm's is one of the line's
+      // sets, the per-tenant one is the other, so a tenant's hold still trips the one alarm.
+      expect(directive?.Dimensions).toEqual([dimensions.map((d) => d.Name), ['service', 'tenant']]);
+      expect(emitted.tenant).toBe('t1');
       for (const { Name, Value } of dimensions) expect(emitted[Name]).toBe(Value);
     });
 
