@@ -31,6 +31,7 @@ import { LifecycleFunction } from './lifecycle-function.js';
 import { LifecycleSecret } from './lifecycle-secret.js';
 import { addStateTable } from './state-table.js';
 import { SweepSchedule } from './sweep-schedule.js';
+import { grantTenantApiKeys } from './tenant-secrets.js';
 
 /** The stack name, also the synthesized template's file name (`cdk.out/<name>.template.json`). */
 export const STACK_NAME = 'CpaasLifecycle';
@@ -57,7 +58,8 @@ const SWEEP_INTERVAL = Duration.seconds(DEFAULTS.sweepIntervalSeconds);
 const SWEEP_TIMEOUT = Duration.seconds(DEFAULTS.sweepIntervalSeconds - 10);
 export const MEMORY_MB = 512;
 /**
- * What the worker does on the table: GetItem and conditional PutItem (links, processed events,
+ * What the worker does on the table: GetItem (also the tenant registry's `tenant#<id>` items) and
+ * conditional PutItem (links, processed events,
  * pending schedules, holds, the deletion brake's window; a transaction of two Puts needs PutItem),
  * DeleteItem (a newer event cancels a pending schedule), Scan (the brake counts linked users,
  * cached for minutes) and conditional UpdateItem (the provisioning status on a SCIM user's item).
@@ -72,12 +74,14 @@ export const WORKER_TABLE_ACTIONS = [
   'dynamodb:UpdateItem',
 ] as const;
 /**
- * What the sweep does on the table itself: conditional DeleteItem (a queued schedule),
+ * What the sweep does on the table itself: GetItem (the tenant registry: whose account a
+ * grace-period deletion is in), conditional DeleteItem (a queued schedule),
  * conditional PutItem (a grace-period deletion is recorded) and conditional UpdateItem (a queued
  * SCIM outbox is cleared). It finds its work with Query on the `due` index only, never a Scan of
  * the table.
  */
 export const SWEEP_TABLE_ACTIONS = [
+  'dynamodb:GetItem',
   'dynamodb:PutItem',
   'dynamodb:DeleteItem',
   'dynamodb:UpdateItem',
@@ -393,6 +397,7 @@ export class LifecycleStack extends Stack {
     );
     apiKey.grantRead(worker);
     bambooHr?.credentials.grantRead(worker);
+    grantTenantApiKeys(worker);
     // Item-level access plus the brake's counting Scan: no Query, no batch writes, no table management.
     grantTableActions(worker, WORKER_TABLE_ACTIONS, [table.tableArn]);
     // Permanent failures are dead-lettered by the worker itself, with the reason as attributes.
@@ -479,6 +484,8 @@ export class LifecycleStack extends Stack {
       }),
     }).function;
     apiKey.grantRead(sweep);
+    // A grace-period deletion is made in its tenant's account, with that tenant's key.
+    grantTenantApiKeys(sweep);
     grantTableActions(
       sweep,
       ['dynamodb:Query'],

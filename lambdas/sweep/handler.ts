@@ -4,7 +4,7 @@ import type { Context } from 'aws-lambda';
 import { sweepSettingsFromEnv } from '../contract/environment.js';
 import { SERVICE_NAMES } from '../contract/settings.js';
 import type { AwsClientConfig } from '../core/config/aws-client-config.js';
-import { cpaasApi } from '../core/config/environment.js';
+import { tenantCpaas } from '../core/config/environment.js';
 import type { LaneQueueUrls } from '../core/events/lane.js';
 import { DynamoScheduleStore } from '../core/state/schedule-store.js';
 import { DynamoScimOutboxes } from '../core/state/scim-outbox.js';
@@ -30,8 +30,14 @@ export function sweepPortsFromEnv(
   const { stateTableName: tableName } = settings;
   const queueUrls: LaneQueueUrls = { standard: settings.queueUrl, priority: settings.priorityQueueUrl };
   const sqs = new SQSClient(clientConfig);
+  const { api, tenants } = tenantCpaas(
+    { settings: settings.cpaas, clientConfig, logger },
+    dynamodb,
+    tableName,
+  );
   return {
-    api: cpaasApi(settings.cpaas, clientConfig, logger),
+    api,
+    tenants: async (tenantId) => (await tenants(tenantId)).api,
     schedules: new DynamoScheduleStore({ client: dynamodb, tableName }),
     deletions: new DynamoStateStore({ client: dynamodb, tableName }),
     outboxes: new DynamoScimOutboxes({ client: dynamodb, tableName }),

@@ -3,11 +3,18 @@ import { CpaasNotFoundError } from '../core/cpaas/errors.js';
 import type { User } from '../core/cpaas/schemas.js';
 import type { CallOptions, CpaasUsersApi } from '../core/cpaas/users-api.js';
 import { type Lane, laneFor } from '../core/events/lane.js';
-import { employeeKey, parseLifecycleEvent, toQueueMessage } from '../core/events/lifecycle-event.js';
+import {
+  employeeKey,
+  parseLifecycleEvent,
+  tenantOfEmployeeKey,
+  toQueueMessage,
+} from '../core/events/lifecycle-event.js';
 import type { ScheduledEvent, ScheduleStore } from '../core/state/schedule-store.js';
 import type { ScimOutbox, ScimOutboxes } from '../core/state/scim-outbox.js';
 import type { EmployeeLink } from '../core/state/state-store.js';
 import type { Logger } from '../core/telemetry/logger.js';
+import { TenantNotFoundError } from '../core/tenants/errors.js';
+import { type TenantLookup, withDefaultTenant } from '../core/tenants/tenant-ports.js';
 
 /** The disabled users whose grace period ended, and the record of their deletion. */
 export interface GraceDeletions {
@@ -17,7 +24,10 @@ export interface GraceDeletions {
 
 /** What the sweep needs; the Lambda, the local mode and the tests pass their own. */
 export interface SweepPorts {
+  /** The default tenant's CPaaS API (the deployment's own account). */
   readonly api: CpaasUsersApi;
+  /** The registered tenants' CPaaS APIs; without it only the default tenant's users are deleted. */
+  readonly tenants?: TenantLookup<CpaasUsersApi>;
   readonly schedules: Pick<ScheduleStore, 'listDue' | 'remove'>;
   readonly deletions: GraceDeletions;
   /** SCIM changes stored whose events no request put on the queue. */
@@ -61,9 +71,11 @@ type Counter = { -readonly [K in keyof SweepReport]: number };
 class Sweep {
   readonly report: Counter = { queued: 0, deleted: 0, skipped: 0, outboxes: 0, failed: 0 };
   readonly #now: Date;
+  readonly #apiOf: TenantLookup<CpaasUsersApi>;
 
   constructor(readonly ports: SweepPorts) {
     this.#now = ports.clock();
+    this.#apiOf = withDefaultTenant(ports.api, ports.tenants);
   }
 
   get #options(): CallOptions {
@@ -149,10 +161,19 @@ class Sweep {
   async #delete(link: EmployeeLink): Promise<void> {
     const userId = link.cpaasUserId;
     const attributes = { employeeKey: link.employeeKey, cpaasUserId: userId, deleteAfter: link.deleteAfter };
+    const api = await this.#tenantApi(link);
+    if (api === undefined) {
+      this.report.skipped += 1;
+      this.ports.logger.warn(
+        'sweep: the tenant is no longer registered; its disabled user is left',
+        attributes,
+      );
+      return;
+    }
     let user: User | undefined;
     if (userId !== undefined) {
       try {
-        user = await this.ports.api.getUser(userId, this.#options);
+        user = await api.getUser(userId, this.#options);
       } catch (error) {
         if (!(error instanceof CpaasNotFoundError)) throw error;
       }
@@ -171,7 +192,7 @@ class Sweep {
       });
       return;
     }
-    if (user !== undefined && userId !== undefined) await this.#deleteUser(userId);
+    if (user !== undefined && userId !== undefined) await this.#deleteUser(api, userId);
     if (await this.ports.deletions.endGracePeriod(link, true, this.ports.clock().toISOString())) {
       this.report.deleted += 1;
       this.ports.logger.info('sweep: deleted a user whose grace period ended', attributes);
@@ -181,9 +202,23 @@ class Sweep {
     }
   }
 
-  async #deleteUser(userId: string): Promise<void> {
+  /**
+   * The API of the link's own tenant, so a grace-period deletion uses that tenant's account and key
+   * only. Undefined for a tenant removed meanwhile: its users stay disabled (no access) in its
+   * account, which `tenants remove` said it leaves; the item is skipped, not failed every minute.
+   */
+  async #tenantApi(link: EmployeeLink): Promise<CpaasUsersApi | undefined> {
     try {
-      await this.ports.api.deleteUser(userId, this.#options);
+      return await this.#apiOf(tenantOfEmployeeKey(link.employeeKey));
+    } catch (error) {
+      if (error instanceof TenantNotFoundError) return undefined;
+      throw error;
+    }
+  }
+
+  async #deleteUser(api: CpaasUsersApi, userId: string): Promise<void> {
+    try {
+      await api.deleteUser(userId, this.#options);
     } catch (error) {
       if (!(error instanceof CpaasNotFoundError)) throw error;
     }

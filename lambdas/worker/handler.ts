@@ -5,7 +5,7 @@ import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { workerSettingsFromEnv } from '../contract/environment.js';
 import { DEFAULTS, SERVICE_NAMES, type TerminationPolicy } from '../contract/settings.js';
 import type { AwsClientConfig } from '../core/config/aws-client-config.js';
-import { cpaasApi, stateTablePorts } from '../core/config/environment.js';
+import { stateTablePorts, tenantCpaas } from '../core/config/environment.js';
 import type { CpaasUsersApi } from '../core/cpaas/users-api.js';
 import { bambooHrFetcherFromSecret } from '../core/hris/bamboohr-api.js';
 import type { EmployeeDetailsFetchers } from '../core/hris/employee-details.js';
@@ -19,15 +19,22 @@ import {
 import type { ScheduleStore } from '../core/state/schedule-store.js';
 import type { StateStore } from '../core/state/state-store.js';
 import { type Logger, powertoolsLogger, silentLogger } from '../core/telemetry/logger.js';
+import { type TenantLookup, type TenantPorts, withDefaultTenant } from '../core/tenants/tenant-ports.js';
 import { processFifoBatch } from './batch.js';
 import { type DeadLetterSink, SqsDeadLetterSink } from './dead-letter.js';
 import { noMetrics, powertoolsMetrics, type WorkerMetrics } from './metrics.js';
 import { createRecordProcessor } from './process-record.js';
 
-/** Everything the worker needs; the Lambda builds it from the environment, tests and local mode inject it. */
+/**
+ * Everything the worker needs; the Lambda builds it from the environment, tests and local mode
+ * inject it. `api`, `brake`, `policy` and `deleteGraceDays` are the default tenant's (the
+ * deployment's own account); `tenants` serves the registered ones.
+ */
 export interface WorkerDependencies {
   /** Should refresh the key on 401 (`withKeyRefresh`): converge does not. */
   readonly api: CpaasUsersApi;
+  /** The registered tenants' ports; without it an event of any tenant but the default is dead-lettered. */
+  readonly tenants?: TenantLookup<TenantPorts>;
   readonly store: StateStore;
   readonly deadLetters: DeadLetterSink;
   readonly brake: DeletionBrake;
@@ -63,23 +70,29 @@ export const DEFAULT_TIME_MARGIN_MS = 10_000;
 export function createWorkerHandler(deps: WorkerDependencies): WorkerHandler {
   const metrics = deps.metrics ?? noMetrics;
   const margin = deps.timeMarginMs ?? DEFAULT_TIME_MARGIN_MS;
+  const tenants = withDefaultTenant<TenantPorts>(
+    {
+      api: deps.api,
+      brake: deps.brake,
+      policy: deps.policy ?? DEFAULTS.terminationPolicy,
+      deleteGraceDays: deps.deleteGraceDays ?? DEFAULTS.deleteGraceDays,
+    },
+    deps.tenants,
+  );
   return async (event, context) => {
     const deadline = Date.now() + context.getRemainingTimeInMillis() - margin / 2;
     const processRecord = createRecordProcessor({
       ports: {
-        api: deps.api,
         store: deps.store,
         clock: deps.clock ?? (() => new Date()),
-        policy: deps.policy ?? DEFAULTS.terminationPolicy,
         dryRun: deps.dryRun ?? false,
         // Also the employee lease's expiry: it outlives no record, as no record starts within the
         // margin of the invocation's end.
         callOptions: () => ({ deadline }),
-        brake: deps.brake,
         holds: deps.holds,
         schedules: deps.schedules,
-        deleteGraceDays: deps.deleteGraceDays ?? DEFAULTS.deleteGraceDays,
       },
+      tenants,
       deadLetters: deps.deadLetters,
       provisioning: deps.provisioning ?? noProvisioningStatus,
       maxReceiveCount: deps.maxReceiveCount ?? DEFAULTS.maxReceiveCount,
@@ -115,9 +128,16 @@ export function workerDependenciesFromEnv(
   const tableName = settings.stateTableName;
   const bamboohr = settings.hrSources.bamboohr;
   const secrets = bamboohr === undefined ? undefined : new SecretsManagerClient(clientConfig);
+  const onAttempt = (attempt: { durationMs: number }) => metrics.apiLatency(attempt.durationMs);
+  const { api, tenants, linkedUsers } = tenantCpaas(
+    { settings: settings.cpaas, clientConfig, logger, onAttempt },
+    dynamodb,
+    tableName,
+  );
   return {
-    api: cpaasApi(settings.cpaas, clientConfig, logger, (attempt) => metrics.apiLatency(attempt.durationMs)),
-    ...stateTablePorts(dynamodb, tableName, brake),
+    api,
+    tenants,
+    ...stateTablePorts(dynamodb, tableName, brake, linkedUsers),
     provisioning: new DynamoProvisioningStatusRecorder({ client: dynamodb, tableName }),
     deadLetters: new SqsDeadLetterSink(new SQSClient(clientConfig), settings.deadLetterQueueUrl),
     ...deprovisioning,

@@ -1,5 +1,6 @@
 import type { SQSRecord } from 'aws-lambda';
 import { MESSAGE_ATTRIBUTES } from '../contract/settings.js';
+import { TENANT_ID_PATTERN } from '../contract/tenants.js';
 import { type ConvergePorts, converge } from '../core/converge/converge.js';
 import {
   isDetailsPending,
@@ -11,10 +12,12 @@ import {
   LIFECYCLE_DATA_SCHEMA,
   type LifecycleEvent,
   parseLifecycleEvent,
+  tenantOf,
 } from '../core/events/lifecycle-event.js';
 import type { EmployeeDetailsFetchers } from '../core/hris/employee-details.js';
 import type { ProvisioningReport, ProvisioningStatusRecorder } from '../core/state/provisioning-status.js';
 import type { Logger } from '../core/telemetry/logger.js';
+import type { TenantLookup, TenantPorts } from '../core/tenants/tenant-ports.js';
 import type { DeadLetterSink } from './dead-letter.js';
 import { withEmployeeDetails } from './employee-details.js';
 import { UnsupportedEventVersionError } from './errors.js';
@@ -23,7 +26,10 @@ import type { WorkerMetrics } from './metrics.js';
 import { provisioningReportFor } from './provisioning-report.js';
 
 export interface RecordProcessorDependencies {
-  readonly ports: ConvergePorts;
+  /** What every tenant shares: the state table, the clock, the dry-run switch, the deadline. */
+  readonly ports: Omit<ConvergePorts, keyof TenantPorts>;
+  /** Each event's own tenant's CPaaS access, deprovisioning settings and brake. */
+  readonly tenants: TenantLookup<TenantPorts>;
   readonly deadLetters: DeadLetterSink;
   /** Told what became of each event, for the producers that show it (SCIM); ignores the rest. */
   readonly provisioning: ProvisioningStatusRecorder;
@@ -37,8 +43,12 @@ export interface RecordProcessorDependencies {
   readonly deadline: number;
 }
 
-/** Best effort: the id and employee of a message that may not be a valid event, for logs and the DLQ. */
-function identify(body: string): { eventId?: string; employeeKey?: string } {
+/**
+ * Best effort: the id, employee and tenant of a message that may not be a valid event, for logs,
+ * the DLQ and the metrics. The tenant is a metric dimension, so one that is not a tenant id
+ * (a malformed body) is `unknown` rather than a new metric per stray value.
+ */
+function identify(body: string): { eventId?: string; employeeKey?: string; tenant: string } {
   try {
     const value = JSON.parse(body) as Record<string, unknown>;
     const eventId = typeof value.id === 'string' ? value.id : undefined;
@@ -47,9 +57,10 @@ function identify(body: string): { eventId?: string; employeeKey?: string } {
     return {
       ...(eventId === undefined ? {} : { eventId }),
       ...(subject === undefined ? {} : { employeeKey: employeeKey({ subject, tenant }) }),
+      tenant: tenant === undefined || TENANT_ID_PATTERN.test(tenant) ? tenantOf({ tenant }) : 'unknown',
     };
   } catch {
-    return {};
+    return { tenant: 'unknown' };
   }
 }
 
@@ -123,9 +134,11 @@ export function createRecordProcessor(
       const event = await withEmployeeDetails(readEvent(record.body), deps.details ?? {}, deps.deadline);
       const releasedHold =
         record.messageAttributes?.[MESSAGE_ATTRIBUTES.releasedHold]?.stringValue === 'true';
-      const result = await converge(event, deps.ports, { releasedHold });
+      // An unknown tenant rejects here (permanent): dead-lettered with the reason, nothing else waits.
+      const ports: ConvergePorts = { ...deps.ports, ...(await deps.tenants(tenantOf(event))) };
+      const result = await converge(event, ports, { releasedHold });
       metrics.outcome(result.outcome);
-      if (result.outcome === 'held' && !deps.ports.dryRun) metrics.terminationHeld();
+      if (result.outcome === 'held' && !deps.ports.dryRun) metrics.terminationHeld(identity.tenant);
       if (revokedAccess(event, result.outcome) && !deps.ports.dryRun) {
         // SQS stamps SentTimestamp with wall-clock time, so it is measured against the wall clock.
         metrics.revocationLatency(Date.now() - Number(record.attributes.SentTimestamp));
@@ -169,7 +182,7 @@ export function createRecordProcessor(
           attempts,
           failedAt: deps.ports.clock(),
         });
-        metrics.deadLetter(failureKind);
+        metrics.deadLetter(failureKind, identity.tenant);
       }
       metrics.outcome('dead-lettered');
       logger.error('event dead-lettered', { ...common, outcome: 'dead-lettered', failureKind });

@@ -18,6 +18,7 @@ import {
   SWEEP_TABLE_ACTIONS,
   WORKER_TABLE_ACTIONS,
 } from '../../infra/lifecycle-stack.js';
+import { TENANT_API_KEY_NAG_RESOURCE, TENANT_API_KEY_NAME_PATTERN } from '../../infra/tenant-secrets.js';
 import { ENV } from '../../lambdas/contract/environment.js';
 import {
   DEFAULTS,
@@ -112,6 +113,27 @@ function statementsOf(template: Template, functionDescription: RegExp): Statemen
   return policies.flatMap(
     (policy) => (policy.Properties.PolicyDocument as { Statement: Statement[] }).Statement,
   );
+}
+
+/** The one statement that lets a function read every tenant's API key: GetSecretValue on the name pattern. */
+const TENANT_KEYS = {
+  'Fn::Join': [
+    '',
+    [
+      'arn:',
+      { Ref: 'AWS::Partition' },
+      ':secretsmanager:',
+      { Ref: 'AWS::Region' },
+      ':',
+      { Ref: 'AWS::AccountId' },
+      `:secret:${TENANT_API_KEY_NAME_PATTERN}`,
+    ],
+  ],
+};
+
+/** The function's statements but the tenant-keys one, which alone may hold a wildcard. */
+function withoutTenantKeys(statements: Statement[]): Statement[] {
+  return statements.filter((s) => JSON.stringify(s.Resource) !== JSON.stringify(TENANT_KEYS));
 }
 
 const actionsOf = (statement: Statement) => [statement.Action].flat();
@@ -463,16 +485,19 @@ describe('LifecycleStack with the committed cdk.json (bundled)', () => {
   });
 
   describe('least privilege', () => {
-    it('the worker reads the API key only, consumes the queue, writes the table and sends only to the DLQ', () => {
+    it('the worker reads the API keys only, consumes the queue, writes the table and sends only to the DLQ', () => {
       const statements = statementsOf(template, WORKER);
       const onSecrets = statements.filter((s) => actionsOf(s).some((a) => a.startsWith('secretsmanager:')));
-      expect(onSecrets.map((s) => s.Resource)).toEqual([{ Ref: ids.apiKey }]);
+      expect(onSecrets.map((s) => s.Resource)).toEqual([{ Ref: ids.apiKey }, TENANT_KEYS]);
+      expect(onSecrets.map(actionsOf)[1]).toEqual(['secretsmanager:GetSecretValue']);
       expect(JSON.stringify(statements)).not.toContain(ids.webhookSecrets);
       const sends = statements.filter((s) => actionsOf(s).includes('sqs:SendMessage'));
       expect(sends.map((s) => s.Resource)).toEqual([{ 'Fn::GetAtt': [ids.deadLetterQueue, 'Arn'] }]);
       const consumes = statements.filter((s) => actionsOf(s).includes('sqs:DeleteMessage'));
       expect(consumes.map((s) => s.Resource)).toEqual([{ 'Fn::GetAtt': [ids.queue, 'Arn'] }]);
-      for (const statement of statements) expect(JSON.stringify(statement.Resource)).not.toContain('*');
+      for (const statement of withoutTenantKeys(statements)) {
+        expect(JSON.stringify(statement.Resource)).not.toContain('*');
+      }
       const tableActions = statements.flatMap(actionsOf).filter((a) => a.startsWith('dynamodb:'));
       expect(tableActions.sort()).toEqual([...WORKER_TABLE_ACTIONS].sort());
       const onTable = statements.filter((s) => actionsOf(s).some((a) => a.startsWith('dynamodb:')));
@@ -489,11 +514,13 @@ describe('LifecycleStack with the committed cdk.json (bundled)', () => {
       const tableActions = statements.flatMap(actionsOf).filter((a) => a.startsWith('dynamodb:'));
       expect(tableActions.sort()).toEqual([...WORKER_TABLE_ACTIONS].sort());
       const onSecrets = statements.filter((s) => actionsOf(s).some((a) => a.startsWith('secretsmanager:')));
-      expect(onSecrets.map((s) => s.Resource)).toEqual([{ Ref: ids.apiKey }]);
+      expect(onSecrets.map((s) => s.Resource)).toEqual([{ Ref: ids.apiKey }, TENANT_KEYS]);
       for (const id of [ids.queue, ids.deadLetterQueue, ids.webhookSecrets]) {
         expect(JSON.stringify(statements)).not.toContain(`"${id}"`);
       }
-      for (const statement of statements) expect(JSON.stringify(statement.Resource)).not.toContain('*');
+      for (const statement of withoutTenantKeys(statements)) {
+        expect(JSON.stringify(statement.Resource)).not.toContain('*');
+      }
     });
 
     it('the worker may Scan (the brake counts links) and DeleteItem (cancels a schedule), never Query', () => {
@@ -511,7 +538,7 @@ describe('LifecycleStack with the committed cdk.json (bundled)', () => {
       expect(tableActions).not.toContain('dynamodb:Query');
     });
 
-    it("the sweep Queries only the due index, writes items, reads the API key and sends only to the lanes' queues", () => {
+    it("the sweep Queries only the due index, reads and writes items, reads the API keys and sends only to the lanes' queues", () => {
       const statements = statementsOf(template, SWEEP);
       const services = new Set(statements.flatMap(actionsOf).map((a) => a.split(':')[0]));
       expect([...services].sort()).toEqual(['dynamodb', 'logs', 'secretsmanager', 'sqs']);
@@ -529,11 +556,32 @@ describe('LifecycleStack with the committed cdk.json (bundled)', () => {
       ]);
       expect(sqs.flatMap(actionsOf)).not.toContain('sqs:ReceiveMessage');
       const onSecrets = statements.filter((s) => actionsOf(s).some((a) => a.startsWith('secretsmanager:')));
-      expect(onSecrets.map((s) => s.Resource)).toEqual([{ Ref: ids.apiKey }]);
+      expect(onSecrets.map((s) => s.Resource)).toEqual([{ Ref: ids.apiKey }, TENANT_KEYS]);
       expect(JSON.stringify(statements)).not.toContain(ids.webhookSecrets);
       expect(JSON.stringify(statements)).not.toContain(`"${ids.deadLetterQueue}"`);
       expect(JSON.stringify(statements)).not.toContain(ids.priorityDeadLetterQueue);
-      for (const statement of statements) expect(JSON.stringify(statement.Resource)).not.toContain('*');
+      for (const statement of withoutTenantKeys(statements)) {
+        expect(JSON.stringify(statement.Resource)).not.toContain('*');
+      }
+    });
+
+    it("the workers and the sweep read the tenant registry and every tenant's API key, nothing else of a tenant's", () => {
+      expect(TENANT_API_KEY_NAME_PATTERN).toBe('cpaas-lifecycle/tenants/*/cpaas-api-key-??????');
+      for (const description of [WORKER, PRIORITY_WORKER, SWEEP]) {
+        const statements = statementsOf(template, description);
+        const onTenantKeys = statements.filter(
+          (s) => JSON.stringify(s.Resource) === JSON.stringify(TENANT_KEYS),
+        );
+        expect(onTenantKeys.map(actionsOf), String(description)).toEqual([['secretsmanager:GetSecretValue']]);
+        // The registry's tenant#<id> items are read with GetItem on the state table.
+        const onTable = statements.filter(
+          (s) => JSON.stringify(s.Resource) === JSON.stringify({ 'Fn::GetAtt': [ids.table, 'Arn'] }),
+        );
+        expect(onTable.flatMap(actionsOf), String(description)).toContain('dynamodb:GetItem');
+      }
+      for (const description of [INGEST, SCIM]) {
+        expect(JSON.stringify(statementsOf(template, description))).not.toContain('cpaas-api-key');
+      }
     });
 
     it("the ingest function reads the webhook secrets only and can only send to the lanes' queues", () => {
@@ -786,15 +834,17 @@ describe('LifecycleStack with the committed cdk.json (bundled)', () => {
       );
       const emitted = emittedMetric(() => {
         const metrics = powertoolsMetrics();
-        metrics.terminationHeld();
+        metrics.terminationHeld('t1');
         metrics.publish();
       });
       const [directive] = emitted._aws.CloudWatchMetrics;
       expect(directive?.Namespace).toBe(alarm?.Properties.Namespace);
       expect(directive?.Metrics.map((m) => m.Name)).toContain(alarm?.Properties.MetricName);
       const dimensions = alarm?.Properties.Dimensions as { Name: string; Value: string }[];
-      // CloudWatch matches a metric only on its full dimension set.
-      expect(directive?.Dimensions).toEqual([dimensions.map((d) => d.Name)]);
+      // CloudWatch matches a metric only on its full dimension set: the alarm's is one of the line's
+      // sets, the per-tenant one is the other, so a tenant's hold still trips the one alarm.
+      expect(directive?.Dimensions).toEqual([dimensions.map((d) => d.Name), ['service', 'tenant']]);
+      expect(emitted.tenant).toBe('t1');
       for (const { Name, Value } of dimensions) expect(emitted[Name]).toBe(Value);
     });
 
@@ -1095,11 +1145,15 @@ describe('LifecycleStack with every option set by -c (not bundled)', () => {
       ).Metadata;
       return (metadata?.cdk_nag?.rules_to_suppress ?? []).flatMap((rule) => rule.applies_to ?? []);
     });
-    // On the three roles that read the API key (both lanes' workers, sweep), for that one ARN pattern.
+    // On the three roles that read the API key (both lanes' workers, sweep), for that one ARN
+    // pattern, and for the tenants' API keys' name pattern.
     expect(suppressed).toEqual(
-      Array(3).fill(
-        'Resource::arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:hr/cpaas-key-??????',
-      ),
+      Array(3)
+        .fill([
+          'Resource::arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:hr/cpaas-key-??????',
+          TENANT_API_KEY_NAG_RESOURCE,
+        ])
+        .flat(),
     );
   });
 });

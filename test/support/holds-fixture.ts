@@ -39,6 +39,7 @@ export async function seedLinks(
   tableName: string,
   count: number,
   status: 'active' | 'disabled' | 'deleted',
+  tenant = 'default',
 ): Promise<void> {
   const prefix = uniqueName(status);
   await Promise.all(
@@ -47,7 +48,7 @@ export async function seedLinks(
         new PutItemCommand({
           TableName: tableName,
           Item: {
-            [STATE_TABLE_KEYS.partitionKey]: { S: `link#default:${prefix}-${index}` },
+            [STATE_TABLE_KEYS.partitionKey]: { S: `link#${tenant}:${prefix}-${index}` },
             status: { S: status },
           },
         }),

@@ -21,7 +21,7 @@ import type { Logger } from '../../lambdas/core/telemetry/logger.js';
 import { SqsDeadLetterSink } from '../../lambdas/worker/dead-letter.js';
 import { createWorkerHandler, type WorkerDependencies } from '../../lambdas/worker/handler.js';
 import { toSqsRecord } from '../../tools/local/event-source.js';
-import { type RunningSandbox, startSandbox } from '../../tools/sandbox/index.js';
+import { type RunningSandbox, type SandboxOptions, startSandbox } from '../../tools/sandbox/index.js';
 import { type AwsFixture, awsFixture } from './aws-fixture.js';
 import { eventRecord, lambdaContext } from './records.js';
 
@@ -98,8 +98,11 @@ export function lifecycleEvent(
   } as CreateLifecycleEventInput);
 }
 
-export async function workerFixture(maxReceiveCount = 3): Promise<WorkerFixture> {
-  const sandbox = await startSandbox();
+export async function workerFixture(
+  maxReceiveCount = 3,
+  sandboxOptions: SandboxOptions = {},
+): Promise<WorkerFixture> {
+  const sandbox = await startSandbox(sandboxOptions);
   const aws = await awsFixture(sandbox.apiKey, maxReceiveCount);
   const keys = new SecretsManagerApiKey({ client: aws.secrets, secretId: aws.resources.apiKeySecretId });
   const client = new CpaasClient({

@@ -1,4 +1,5 @@
-export type { SandboxControl } from './control.js';
+export { SandboxAccountError, type SandboxAccountOptions } from './accounts.js';
+export type { SandboxAccountControl, SandboxControl } from './control.js';
 export type { FaultSpec, ScriptedFault } from './faults.js';
 export type { SandboxRoute } from './routes.js';
 export { SANDBOX_ROUTES } from './routes.js';

@@ -71,17 +71,21 @@ function impersonate(store: UserStore, userId: string, raw: string): Reply {
   return ok({ data: { auth_token: randomBytes(32).toString('base64url') } });
 }
 
-/** Runs one authorized vendor operation against the store; another account's path is a 404. */
+/**
+ * Runs one authorized vendor operation against the caller's own account: the path must name the
+ * account the key belongs to (a path of an account not served is a 404), so no request ever
+ * reads or writes another account's users.
+ */
 export function operate(
-  store: UserStore,
-  accountId: string,
+  caller: { readonly accountId: string; readonly store: UserStore },
   matched: MatchedRoute,
   url: URL,
   raw: string,
 ): Reply {
-  if (matched.accountId !== accountId) {
+  if (matched.accountId !== caller.accountId) {
     return errorReply(404, CPAAS_ERROR_CODES.notFound, 'account not found');
   }
+  const { store } = caller;
   const userId = matched.userId ?? '';
   try {
     switch (matched.route) {

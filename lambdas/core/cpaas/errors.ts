@@ -25,6 +25,7 @@ export const CPAAS_ERROR_CODES = {
   validation: 1000,
   duplicateEmail: 1001,
   unauthorized: 1401,
+  forbidden: 1403,
   notFound: 1404,
   rateLimited: 1429,
   internal: 1500,

@@ -54,6 +54,24 @@ const TIMEOUT_CODES = new Set(['UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEO
 const PROGRAMMING_ERROR_CODES = new Set(['UND_ERR_INVALID_ARG', 'UND_ERR_NOT_SUPPORTED']);
 
 /**
+ * The keep-alive pool a transport makes for itself, for a caller to make once and share: the
+ * worker's tenants all call one origin, so their clients (one per account) share one pool and a
+ * warm function keeps one set of TLS connections, not one per tenant.
+ */
+export function apiPool(
+  options: Pick<HttpTransportOptions, 'origin' | 'timeouts' | 'maxConnections' | 'keepAliveMs'>,
+): Dispatcher {
+  const timeouts = { ...DEFAULT_TIMEOUTS, ...options.timeouts };
+  return new Pool(options.origin, {
+    connections: options.maxConnections ?? 16,
+    keepAliveTimeout: options.keepAliveMs ?? 10_000,
+    connect: { timeout: timeouts.connectMs },
+    headersTimeout: timeouts.headersMs,
+    bodyTimeout: timeouts.bodyMs,
+  });
+}
+
+/**
  * One keep-alive pool for the API's origin, so a warm Lambda reuses its TLS connections across
  * invocations. Turns undici's failures into the client's error hierarchy (timeout vs network) so
  * the retry policy and the worker branch on classes, not on undici error codes. Only undici's pool
@@ -69,15 +87,7 @@ export class HttpTransport {
     this.#origin = options.origin;
     this.#timeouts = { ...DEFAULT_TIMEOUTS, ...options.timeouts };
     this.#ownsDispatcher = options.dispatcher === undefined;
-    this.#dispatcher =
-      options.dispatcher ??
-      new Pool(options.origin, {
-        connections: options.maxConnections ?? 16,
-        keepAliveTimeout: options.keepAliveMs ?? 10_000,
-        connect: { timeout: this.#timeouts.connectMs },
-        headersTimeout: this.#timeouts.headersMs,
-        bodyTimeout: this.#timeouts.bodyMs,
-      });
+    this.#dispatcher = options.dispatcher ?? apiPool(options);
   }
 
   /** Sends one request and reads the whole body; never retries (that is the client's policy). */

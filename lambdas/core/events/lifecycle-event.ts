@@ -204,9 +204,28 @@ export function createLifecycleEvent(input: CreateLifecycleEventInput): Lifecycl
   });
 }
 
+/** The tenant an event belongs to: the one its route set, else the deployment's own. */
+export function tenantOf(event: Pick<LifecycleEvent, 'tenant'>): string {
+  return event.tenant ?? DEFAULT_TENANT_ID;
+}
+
+/**
+ * How every employee key of one tenant begins, so one tenant's state items (links, holds) are
+ * found by a key prefix. A tenant id holds no `:`, so the first `:` of a key ends its tenant.
+ */
+export function tenantKeyPrefix(tenantId: string): string {
+  return `${tenantId}:`;
+}
+
 /** The employee's identity across producers: tenant plus HRIS employee id. */
 export function employeeKey(event: Pick<LifecycleEvent, 'tenant' | 'subject'>): string {
-  return `${event.tenant ?? DEFAULT_TENANT_ID}:${event.subject}`;
+  return `${tenantKeyPrefix(tenantOf(event))}${event.subject}`;
+}
+
+/** The tenant of an employee key (`employeeKey`'s inverse half), for work found by key alone (the sweep). */
+export function tenantOfEmployeeKey(key: string): string {
+  const end = key.indexOf(':');
+  return end < 0 ? DEFAULT_TENANT_ID : key.slice(0, end);
 }
 
 const MAX_GROUP_ID_LENGTH = 128;

@@ -3,6 +3,8 @@ import { ConditionalCheckFailedException, type DynamoDBClient } from '@aws-sdk/c
 import { DynamoDBDocumentClient, GetCommand, PutCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { DEFAULTS } from '../../contract/settings.js';
 import { STATE_TABLE_KEYS } from '../../contract/state-table.js';
+import { DEFAULT_TENANT_ID } from '../../contract/tenants.js';
+import { tenantOfEmployeeKey } from '../events/lifecycle-event.js';
 import { DeletionBrakeContentionError } from './errors.js';
 import { LINK_PREFIX } from './link-item.js';
 
@@ -42,12 +44,82 @@ export interface DynamoDeletionBrakeOptions {
   readonly percent?: number;
   /** Optimistic-concurrency attempts before `DeletionBrakeContentionError` (default 10). */
   readonly maxAttempts?: number;
+  /** Whose terminations this brake counts, against whose linked users (default: the default tenant). */
+  readonly tenantId?: string;
+  /** The linked-user counts, shared by every tenant's brake of a process (default: a count of its own). */
+  readonly linkedUsers?: LinkedUserCounts;
   readonly now?: () => Date;
 }
 
-const WINDOW_KEY = 'brake#window';
+/**
+ * The window item of one tenant. The default tenant keeps the key it had before tenants existed,
+ * so an upgraded deployment's window carries on with no migration.
+ */
+export function brakeWindowKey(tenantId: string): string {
+  return tenantId === DEFAULT_TENANT_ID ? 'brake#window' : `brake#window#${tenantId}`;
+}
+
 /** Linked users change slowly; one Scan per five minutes per warm worker keeps the brake cheap. */
 const LINKED_USERS_CACHE_MS = 5 * 60_000;
+
+/**
+ * Linked (not deleted) users per tenant, counted by one Scan of the link items for every tenant
+ * at once and kept five minutes, shared by concurrent callers: with 100 tenants a burst of
+ * terminations costs one Scan per period, not one per tenant. A failed Scan is not kept.
+ */
+export class LinkedUserCounts {
+  readonly #documents: DynamoDBDocumentClient;
+  readonly #tableName: string;
+  readonly #now: () => Date;
+  #counts: { readonly byTenant: Promise<ReadonlyMap<string, number>>; readonly at: number } | undefined;
+
+  constructor(options: {
+    readonly client: DynamoDBClient;
+    readonly tableName: string;
+    readonly now?: () => Date;
+  }) {
+    this.#documents = DynamoDBDocumentClient.from(options.client);
+    this.#tableName = options.tableName;
+    this.#now = options.now ?? (() => new Date());
+  }
+
+  async count(tenantId: string): Promise<number> {
+    const now = this.#now().getTime();
+    if (this.#counts === undefined || now - this.#counts.at >= LINKED_USERS_CACHE_MS) {
+      const byTenant = this.#scan();
+      this.#counts = { byTenant, at: now };
+      byTenant.catch(() => {
+        if (this.#counts?.byTenant === byTenant) this.#counts = undefined;
+      });
+    }
+    return (await this.#counts.byTenant).get(tenantId) ?? 0;
+  }
+
+  async #scan(): Promise<ReadonlyMap<string, number>> {
+    const counts = new Map<string, number>();
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const page = await this.#documents.send(
+        new ScanCommand({
+          TableName: this.#tableName,
+          ProjectionExpression: '#pk',
+          // attribute_exists: an item holding only a new employee's lease is no linked user.
+          FilterExpression: 'begins_with(#pk, :prefix) AND attribute_exists(#status) AND #status <> :deleted',
+          ExpressionAttributeNames: { '#pk': STATE_TABLE_KEYS.partitionKey, '#status': 'status' },
+          ExpressionAttributeValues: { ':prefix': LINK_PREFIX, ':deleted': 'deleted' },
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      for (const item of page.Items ?? []) {
+        const key = String(item[STATE_TABLE_KEYS.partitionKey]).slice(LINK_PREFIX.length);
+        const tenant = tenantOfEmployeeKey(key);
+        counts.set(tenant, (counts.get(tenant) ?? 0) + 1);
+      }
+      startKey = page.LastEvaluatedKey;
+    } while (startKey !== undefined);
+    return counts;
+  }
+}
 
 interface WindowState {
   /** Epoch ms of the terminations counted, oldest first, already pruned to the window. */
@@ -57,8 +129,10 @@ interface WindowState {
 }
 
 /**
- * `DeletionBrake` over the state table. The window is exact, not bucketed, so an operator can
- * reason "the 11th termination within 60 minutes is held": one item `brake#window` holds the
+ * `DeletionBrake` over the state table, one per tenant: each tenant has its own window item and
+ * its own threshold from its own linked users, so one tenant's burst never holds another's
+ * terminations. The window is exact, not bucketed, so an operator can
+ * reason "the 11th termination within 60 minutes is held": one item (`brakeWindowKey`) holds the
  * epoch-ms time of every termination counted in the last window, pruned on each write and
  * updated with optimistic concurrency (a `version` attribute), so concurrent workers never admit
  * past the threshold together. The item's TTL lets an idle brake leave nothing behind.
@@ -74,7 +148,9 @@ export class DynamoDeletionBrake implements DeletionBrake {
   readonly #percent: number;
   readonly #maxAttempts: number;
   readonly #now: () => Date;
-  #linkedUsers: { readonly count: Promise<number>; readonly at: number } | undefined;
+  readonly #tenantId: string;
+  readonly #windowKey: string;
+  readonly #linkedUsers: LinkedUserCounts;
 
   constructor(options: DynamoDeletionBrakeOptions) {
     this.#documents = DynamoDBDocumentClient.from(options.client);
@@ -84,6 +160,11 @@ export class DynamoDeletionBrake implements DeletionBrake {
     this.#percent = options.percent ?? DEFAULTS.deletionBrake.percent;
     this.#maxAttempts = options.maxAttempts ?? 10;
     this.#now = options.now ?? (() => new Date());
+    this.#tenantId = options.tenantId ?? DEFAULT_TENANT_ID;
+    this.#windowKey = brakeWindowKey(this.#tenantId);
+    this.#linkedUsers =
+      options.linkedUsers ??
+      new LinkedUserCounts({ client: options.client, tableName: options.tableName, now: this.#now });
   }
 
   async admit(options: { readonly force?: boolean } = {}): Promise<BrakeDecision> {
@@ -93,7 +174,7 @@ export class DynamoDeletionBrake implements DeletionBrake {
       const recent = window.times.length;
       // Below the minimum no percentage can hold it, so the linked users need no counting: a cold
       // worker's first termination (the priority lane's, say) does not wait for a table Scan.
-      const limit = recent < this.#minimum ? this.#minimum : await this.#limit(now);
+      const limit = recent < this.#minimum ? this.#minimum : await this.#limit();
       if (recent >= limit && !options.force) return { admitted: false, recent, limit };
       if (await this.#writeWindow([...window.times, now], window.version, now)) {
         return { admitted: true, recent: recent + 1, limit };
@@ -109,7 +190,7 @@ export class DynamoDeletionBrake implements DeletionBrake {
   /** The decision `admit()` would return now (so `recent` includes this termination when admitted), recording nothing. */
   async inspect(): Promise<BrakeDecision> {
     const now = this.#now().getTime();
-    const [window, limit] = await Promise.all([this.#readWindow(now), this.#limit(now)]);
+    const [window, limit] = await Promise.all([this.#readWindow(now), this.#limit()]);
     const recent = window.times.length;
     return recent >= limit
       ? { admitted: false, recent, limit }
@@ -120,7 +201,7 @@ export class DynamoDeletionBrake implements DeletionBrake {
     const { Item } = await this.#documents.send(
       new GetCommand({
         TableName: this.#tableName,
-        Key: { [STATE_TABLE_KEYS.partitionKey]: WINDOW_KEY },
+        Key: { [STATE_TABLE_KEYS.partitionKey]: this.#windowKey },
         ConsistentRead: true,
       }),
     );
@@ -139,7 +220,7 @@ export class DynamoDeletionBrake implements DeletionBrake {
         new PutCommand({
           TableName: this.#tableName,
           Item: {
-            [STATE_TABLE_KEYS.partitionKey]: WINDOW_KEY,
+            [STATE_TABLE_KEYS.partitionKey]: this.#windowKey,
             times,
             version: (version ?? 0) + 1,
             [STATE_TABLE_KEYS.ttlAttribute]: Math.ceil((now + this.#windowMs) / 1000),
@@ -163,42 +244,8 @@ export class DynamoDeletionBrake implements DeletionBrake {
     }
   }
 
-  async #limit(now: number): Promise<number> {
-    const linkedUsers = await this.#linkedUserCount(now);
+  async #limit(): Promise<number> {
+    const linkedUsers = await this.#linkedUsers.count(this.#tenantId);
     return Math.max(this.#minimum, Math.ceil((this.#percent / 100) * linkedUsers));
-  }
-
-  /** Cached, and shared by concurrent callers, so a burst of terminations costs one Scan. */
-  #linkedUserCount(now: number): Promise<number> {
-    if (this.#linkedUsers === undefined || now - this.#linkedUsers.at >= LINKED_USERS_CACHE_MS) {
-      const count = this.#scanLinkedUsers();
-      this.#linkedUsers = { count, at: now };
-      // A failed Scan must not be cached for five minutes.
-      count.catch(() => {
-        if (this.#linkedUsers?.count === count) this.#linkedUsers = undefined;
-      });
-    }
-    return this.#linkedUsers.count;
-  }
-
-  async #scanLinkedUsers(): Promise<number> {
-    let count = 0;
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const page = await this.#documents.send(
-        new ScanCommand({
-          TableName: this.#tableName,
-          Select: 'COUNT',
-          // attribute_exists: an item holding only a new employee's lease is no linked user.
-          FilterExpression: 'begins_with(#pk, :prefix) AND attribute_exists(#status) AND #status <> :deleted',
-          ExpressionAttributeNames: { '#pk': STATE_TABLE_KEYS.partitionKey, '#status': 'status' },
-          ExpressionAttributeValues: { ':prefix': LINK_PREFIX, ':deleted': 'deleted' },
-          ExclusiveStartKey: startKey,
-        }),
-      );
-      count += page.Count ?? 0;
-      startKey = page.LastEvaluatedKey;
-    } while (startKey !== undefined);
-    return count;
   }
 }

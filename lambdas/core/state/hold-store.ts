@@ -1,6 +1,7 @@
 import { ConditionalCheckFailedException, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { STATE_TABLE_KEYS } from '../../contract/state-table.js';
+import { tenantKeyPrefix } from '../events/lifecycle-event.js';
 import { scanByPrefix } from './table-queries.js';
 
 /** A termination the deletion brake held: kept whole so a release re-sends exactly what arrived. */
@@ -20,7 +21,8 @@ export interface HeldTermination {
 export interface HoldStore {
   /** Idempotent: holding the same event again (a redelivery) keeps one hold. */
   hold(held: HeldTermination): Promise<void>;
-  list(): AsyncIterable<HeldTermination>;
+  /** Oldest first; with `tenantId`, that tenant's holds only (an operator acts on one tenant at a time). */
+  list(tenantId?: string): AsyncIterable<HeldTermination>;
   remove(employeeKey: string, eventId: string): Promise<void>;
 }
 
@@ -82,10 +84,15 @@ export class DynamoHoldStore implements HoldStore {
     }
   }
 
-  /** Oldest first, so releasing them in this order keeps each employee's events in order. */
-  async *list(): AsyncIterable<HeldTermination> {
+  /**
+   * Oldest first, so releasing them in this order keeps each employee's events in order. A
+   * tenant's holds are found by their key prefix (the employee key starts with the tenant), so
+   * the default tenant's holds from before tenants existed are its holds still.
+   */
+  async *list(tenantId?: string): AsyncIterable<HeldTermination> {
     const held: HeldTermination[] = [];
-    for await (const item of scanByPrefix(this.#documents, this.#tableName, HOLD_PREFIX)) {
+    const prefix = tenantId === undefined ? HOLD_PREFIX : `${HOLD_PREFIX}${tenantKeyPrefix(tenantId)}`;
+    for await (const item of scanByPrefix(this.#documents, this.#tableName, prefix)) {
       held.push(toHeld(item));
     }
     held.sort((a, b) => a.heldAt.localeCompare(b.heldAt) || a.eventId.localeCompare(b.eventId));

@@ -3,7 +3,7 @@ import { METRICS } from '../../../lambdas/contract/settings.js';
 import { powertoolsMetrics } from '../../../lambdas/worker/metrics.js';
 
 interface EmfLine {
-  readonly _aws: { CloudWatchMetrics: { Metrics: { Name: string }[] }[] };
+  readonly _aws: { CloudWatchMetrics: { Dimensions: string[][]; Metrics: { Name: string }[] }[] };
   readonly [key: string]: unknown;
 }
 
@@ -31,7 +31,7 @@ describe('powertoolsMetrics', () => {
       for (let i = 0; i < 10; i++) metrics.outcome('created');
       metrics.outcome('stale');
       metrics.outcome('stale');
-      metrics.deadLetter('permanent');
+      metrics.deadLetter('permanent', 'default');
     });
     expect(early).toEqual([]);
     const published = emfWrittenBy(() => metrics.publish());
@@ -43,6 +43,45 @@ describe('powertoolsMetrics', () => {
     expect(
       published.filter((doc) => doc.failureKind === 'permanent').map((doc) => doc[METRICS.deadLetterSends]),
     ).toEqual([1]);
+  });
+
+  it('counts dead letters and held terminations by tenant too, in the same lines as the totals', () => {
+    const metrics = powertoolsMetrics();
+    const published = emfWrittenBy(() => {
+      metrics.deadLetter('permanent', 'acme');
+      metrics.deadLetter('permanent', 'acme');
+      metrics.deadLetter('permanent', 'globex');
+      metrics.deadLetter('exhausted', 'acme');
+      metrics.terminationHeld('acme');
+      metrics.terminationHeld('acme');
+      metrics.outcome('created');
+      metrics.publish();
+    });
+    const of = (metric: string) =>
+      published
+        .filter((doc) => doc[metric] !== undefined)
+        .map((doc) => ({
+          sets: doc._aws.CloudWatchMetrics[0]?.Dimensions,
+          failureKind: doc.failureKind,
+          tenant: doc.tenant,
+          count: doc[metric],
+        }));
+    const byKindAndTenant = [
+      ['service', 'failureKind'],
+      ['service', 'tenant'],
+    ];
+    expect(of(METRICS.deadLetterSends)).toEqual([
+      { sets: byKindAndTenant, failureKind: 'permanent', tenant: 'acme', count: 2 },
+      { sets: byKindAndTenant, failureKind: 'permanent', tenant: 'globex', count: 1 },
+      { sets: byKindAndTenant, failureKind: 'exhausted', tenant: 'acme', count: 1 },
+    ]);
+    expect(of(METRICS.terminationsHeld)).toEqual([
+      { sets: [['service'], ['service', 'tenant']], failureKind: undefined, tenant: 'acme', count: 2 },
+    ]);
+    // The per-event counts carry no tenant: a tenant adds no series until it needs an operator.
+    expect(of(METRICS.eventOutcome)).toEqual([
+      { sets: [['service', 'outcome']], failureKind: undefined, tenant: undefined, count: 1 },
+    ]);
   });
 
   it('starts every invocation from zero', () => {

@@ -6,7 +6,12 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { afterAll, describe, expect, it } from 'vitest';
 import { STATE_TABLE_KEYS } from '../../../../lambdas/contract/state-table.js';
-import { type DeletionBrake, DynamoDeletionBrake } from '../../../../lambdas/core/state/deletion-brake.js';
+import {
+  brakeWindowKey,
+  type DeletionBrake,
+  DynamoDeletionBrake,
+  LinkedUserCounts,
+} from '../../../../lambdas/core/state/deletion-brake.js';
 import { DeletionBrakeContentionError } from '../../../../lambdas/core/state/errors.js';
 import { motoClientConfig } from '../../../support/aws.js';
 import { createStateTable, seedLinks } from '../../../support/holds-fixture.js';
@@ -123,6 +128,43 @@ describe('DynamoDeletionBrake (moto)', () => {
     // The minimum wins over a small percentage.
     const small = new DynamoDeletionBrake({ client: dynamodb, tableName: table, minimum: 10, percent: 10 });
     expect((await small.inspect()).limit).toBe(10);
+  });
+
+  it("keeps each tenant's window and threshold its own, the default tenant under its old key", async () => {
+    const table = await createStateTable(dynamodb);
+    await seedLinks(dynamodb, table, 40, 'active', 'acme');
+    await seedLinks(dynamodb, table, 10, 'active');
+    let scans = 0;
+    const counting = new DynamoDBClient(motoClientConfig());
+    counting.middlewareStack.add(
+      (next, context) => (args) => {
+        if (context.commandName === 'ScanCommand') scans += 1;
+        return next(args);
+      },
+      { step: 'initialize' },
+    );
+    const linkedUsers = new LinkedUserCounts({ client: counting, tableName: table });
+    const brakeOf = (tenantId?: string) =>
+      new DynamoDeletionBrake({
+        client: dynamodb,
+        tableName: table,
+        minimum: 1,
+        percent: 10,
+        linkedUsers,
+        ...(tenantId === undefined ? {} : { tenantId }),
+      });
+    const [acme, globex, mine] = [brakeOf('acme'), brakeOf('globex'), brakeOf()];
+    // 10% of each tenant's own linked users: 40 -> 4, none -> the minimum, 10 -> 1.
+    expect((await acme.inspect()).limit).toBe(4);
+    expect((await globex.inspect()).limit).toBe(1);
+    expect((await mine.inspect()).limit).toBe(1);
+    expect(scans).toBe(1);
+    expect((await admitMany(globex, 2)).map((decision) => decision.admitted)).toEqual([true, false]);
+    expect((await acme.admit()).admitted).toBe(true);
+    expect((await mine.admit()).admitted).toBe(true);
+    expect(brakeWindowKey('default')).toBe('brake#window');
+    expect((await windowItem(table))?.times?.L).toHaveLength(1);
+    counting.destroy();
   });
 
   it('never admits past the limit when workers admit concurrently', async () => {

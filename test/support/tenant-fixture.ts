@@ -1,0 +1,72 @@
+import { randomUUID } from 'node:crypto';
+import { CreateSecretCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import type { DeprovisioningSettings } from '../../lambdas/contract/environment.js';
+import { DEFAULTS } from '../../lambdas/contract/settings.js';
+import { tenantSecretName } from '../../lambdas/contract/tenants.js';
+import {
+  type CreateLifecycleEventInput,
+  createLifecycleEvent,
+  type LifecycleEvent,
+} from '../../lambdas/core/events/lifecycle-event.js';
+import type { Tenant } from '../../lambdas/core/tenants/tenant.js';
+import type { DynamoTenantRegistry } from '../../lambdas/core/tenants/tenant-registry.js';
+import type { RunningSandbox } from '../../tools/sandbox/index.js';
+
+/** A registered tenant with its own sandbox account and its own API key secret. */
+export interface TestTenant {
+  readonly tenant: Tenant;
+  readonly accountId: string;
+  readonly apiKey: string;
+}
+
+/** A tenant id no other test uses (lower-case, as `TENANT_ID_PATTERN` wants). */
+export function uniqueTenantId(prefix: string): string {
+  return `${prefix}-${randomUUID().slice(0, 8)}`;
+}
+
+export const DEFAULT_DEPROVISIONING: DeprovisioningSettings = {
+  policy: 'delete',
+  deleteGraceDays: DEFAULTS.deleteGraceDays,
+  brake: { ...DEFAULTS.deletionBrake },
+};
+
+/**
+ * Onboards a tenant as `tenants add` would: an account of its own in the sandbox, its key in
+ * Secrets Manager under the tenant's secret name, and its settings in the registry.
+ */
+export async function addTestTenant(
+  env: { sandbox: RunningSandbox; secrets: SecretsManagerClient; registry: DynamoTenantRegistry },
+  id: string,
+  deprovisioning: Partial<DeprovisioningSettings> = {},
+): Promise<TestTenant> {
+  const { accountId, apiKey } = env.sandbox.control.addAccount();
+  await env.secrets.send(
+    new CreateSecretCommand({ Name: tenantSecretName(id, 'cpaasApiKey'), SecretString: apiKey }),
+  );
+  const tenant = await env.registry.add({
+    id,
+    cpaasAccountId: accountId,
+    sources: ['standard'],
+    accountIds: [],
+    deprovisioning: { ...DEFAULT_DEPROVISIONING, ...deprovisioning },
+  });
+  return { tenant, accountId, apiKey };
+}
+
+let clock = Date.parse('2027-03-01T00:00:00Z');
+
+/** A canonical event of one tenant, each later than the one before. */
+export function tenantEvent(
+  tenant: string,
+  type: CreateLifecycleEventInput['type'],
+  data: CreateLifecycleEventInput['data'],
+): LifecycleEvent {
+  clock += 60_000;
+  return createLifecycleEvent({
+    type,
+    data,
+    source: 'test',
+    tenant,
+    time: new Date(clock).toISOString(),
+  } as CreateLifecycleEventInput);
+}
