@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import {
   CreateTableCommand,
   type CreateTableCommandInput,
@@ -82,10 +81,8 @@ export interface ProvisionedResources extends LaneResources {
   readonly visibilityTimeoutSeconds: number;
 }
 
-/** A fresh Standard Webhooks secret (`whsec_` + base64 of 24 random bytes, as the spec's examples). */
-export function generateWebhookSecret(): string {
-  return `whsec_${randomBytes(24).toString('base64')}`;
-}
+/** A fresh Standard Webhooks secret, as `tenants add` issues one. */
+export { generateStandardWebhookSecret as generateWebhookSecret } from '../../lambdas/ingest/sources/standard-webhooks.js';
 
 export function resolveNames(names: Partial<ResourceNames> = {}): ResourceNames {
   return {
@@ -265,6 +262,7 @@ export function handlerEnvironment(
       queueUrl: resources.queueUrl,
       priorityQueueUrl: resources.priority.queueUrl,
       webhookSecretsSecretId: resources.webhookSecretsSecretId,
+      stateTableName: resources.stateTableName,
     }),
     ...workerEnvironment({
       cpaas: cpaasValues,

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import {
   InvalidLifecycleEventError,
   LIFECYCLE_DATA_SCHEMA,
@@ -34,6 +35,14 @@ export function decodeStandardWebhookSecret(secret: string): Buffer {
     throw new TypeError('webhook secret must be whsec_ followed by base64');
   }
   return key;
+}
+
+/**
+ * A fresh secret, `whsec_` + base64 of 24 random bytes (the spec's minimum and its libraries'
+ * default): the receiver issues Standard Webhooks secrets and gives them to the sender.
+ */
+export function generateStandardWebhookSecret(): string {
+  return `${SECRET_PREFIX}${randomBytes(24).toString('base64')}`;
 }
 
 function signatureOf(key: Buffer, msgId: string, timestamp: string, body: Buffer | string): Buffer {
@@ -160,10 +169,11 @@ function toCanonicalEvents(body: unknown): LifecycleEvent[] {
 
 /**
  * `POST /webhooks/standard`: canonical lifecycle events, one or an array, signed per Standard
- * Webhooks. Each event's own `id` is the dedup id and its `tenant` attribute the tenant.
+ * Webhooks. Each event's own `id` is the dedup id; its `tenant` is the route's (a body's is overwritten).
  */
 export const standardWebhooksSource: SourceAdapter = {
   name: 'standard',
   verify: verifyStandardWebhook,
   toEvents: toCanonicalEvents,
+  newSecret: generateStandardWebhookSecret,
 };
