@@ -31,7 +31,7 @@ import { LifecycleFunction } from './lifecycle-function.js';
 import { LifecycleSecret } from './lifecycle-secret.js';
 import { addStateTable } from './state-table.js';
 import { SweepSchedule } from './sweep-schedule.js';
-import { grantTenantApiKeys } from './tenant-secrets.js';
+import { grantTenantSecretRead } from './tenant-secrets.js';
 
 /** The stack name, also the synthesized template's file name (`cdk.out/<name>.template.json`). */
 export const STACK_NAME = 'CpaasLifecycle';
@@ -88,7 +88,14 @@ export const SWEEP_TABLE_ACTIONS = [
 ] as const;
 
 /**
- * What the SCIM function does on the table (`DynamoScimUserStore`): GetItem (consistent reads of a
+ * What the ingest function does on the table: GetItem only, the tenant registry's consistent reads
+ * of a tenant (`/t/{tenant}/...`) and of a provider account's mapping (the shared Merge URL).
+ */
+export const INGEST_TABLE_ACTIONS = ['dynamodb:GetItem'] as const;
+
+/**
+ * What the SCIM function does on the table (`DynamoScimUserStore`, and the tenant registry's
+ * GetItem for `/t/{tenant}/scim/v2`): GetItem (consistent reads of a
  * user and of a `userName` claim), a transaction of Put (the user, a new claim) and Delete (a
  * released claim), which IAM authorizes as PutItem and DeleteItem, and conditional UpdateItem (the
  * outbox). It lists users with Query on the `scimUsers` index only, never a Scan.
@@ -226,7 +233,7 @@ export class LifecycleStack extends Stack {
     };
     const worker = this.worker(config, 'Worker', queues, workers);
     const priorityWorker = this.worker(config, 'PriorityWorker', queues.priority, workers);
-    const { ingest, url } = this.ingest(queues, secrets.webhookSecrets);
+    const { ingest, url } = this.ingest(queues, table, secrets.webhookSecrets);
     const sweep = this.sweep(config, cpaas, queues, table, secrets.apiKey);
     const scim = this.scim(queues, table, secrets.scimTokens);
     const watched = {
@@ -397,7 +404,7 @@ export class LifecycleStack extends Stack {
     );
     apiKey.grantRead(worker);
     bambooHr?.credentials.grantRead(worker);
-    grantTenantApiKeys(worker);
+    grantTenantSecretRead(worker, 'cpaasApiKey');
     // Item-level access plus the brake's counting Scan: no Query, no batch writes, no table management.
     grantTableActions(worker, WORKER_TABLE_ACTIONS, [table.tableArn]);
     // Permanent failures are dead-lettered by the worker itself, with the reason as attributes.
@@ -405,7 +412,11 @@ export class LifecycleStack extends Stack {
     return worker;
   }
 
-  private ingest(queues: Queues, webhookSecrets: LifecycleSecret): { ingest: IFunction; url: FunctionUrl } {
+  private ingest(
+    queues: Queues,
+    table: Table,
+    webhookSecrets: LifecycleSecret,
+  ): { ingest: IFunction; url: FunctionUrl } {
     const ingest = new LifecycleFunction(this, 'Ingest', {
       entry: 'lambdas/ingest/handler.ts',
       description: 'Verifies HRIS webhooks and queues them as lifecycle events',
@@ -415,14 +426,19 @@ export class LifecycleStack extends Stack {
         queueUrl: queues.queue.queueUrl,
         priorityQueueUrl: queues.priority.queue.queueUrl,
         webhookSecretsSecretId: webhookSecrets.secret.secretArn,
+        stateTableName: table.tableName,
         secretCacheSeconds: DEFAULTS.secretCacheSeconds,
       }),
     }).function;
     webhookSecrets.grantRead(ingest);
+    // The registered tenants: their registry items, and their own signing secrets (not their API keys).
+    grantTableActions(ingest, INGEST_TABLE_ACTIONS, [table.tableArn]);
+    grantTenantSecretRead(ingest, 'webhookSecrets');
     // Each event goes on its lane's queue.
     grantSendToLanes(queues, ingest);
-    // A Function URL rather than an HTTP API: the handler routes POST /webhooks/{source} and
-    // GET /healthz itself, and a URL costs nothing per request.
+    // A Function URL rather than an HTTP API: the handler routes POST /webhooks/{source},
+    // POST /t/{tenant}/webhooks/{source} and GET /healthz itself (a Function URL passes any path),
+    // and a URL costs nothing per request.
     return { ingest, url: addPublicUrl(ingest, PUBLIC_URL_REASON) };
   }
 
@@ -451,6 +467,8 @@ export class LifecycleStack extends Stack {
       }),
     }).function;
     scimTokens.grantRead(scim);
+    // Each registered tenant's own tokens, for /t/{tenant}/scim/v2 (its registry item is a GetItem).
+    grantTenantSecretRead(scim, 'scimTokens');
     grantTableActions(scim, SCIM_TABLE_ACTIONS, [table.tableArn]);
     grantTableActions(
       scim,
@@ -485,7 +503,7 @@ export class LifecycleStack extends Stack {
     }).function;
     apiKey.grantRead(sweep);
     // A grace-period deletion is made in its tenant's account, with that tenant's key.
-    grantTenantApiKeys(sweep);
+    grantTenantSecretRead(sweep, 'cpaasApiKey');
     grantTableActions(
       sweep,
       ['dynamodb:Query'],

@@ -2,31 +2,33 @@ import { ArnFormat, Stack } from 'aws-cdk-lib';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { NagSuppressions } from 'cdk-nag';
-import { tenantSecretName } from '../lambdas/contract/tenants.js';
+import {
+  TENANT_SECRET_KINDS,
+  TENANT_SECRETS_PREFIX,
+  type TenantSecretKind,
+} from '../lambdas/contract/tenants.js';
 
 /**
- * The name pattern of every registered tenant's CPaaS API key: `cpaas-lifecycle/tenants/<id>/
- * cpaas-api-key`, then the random 6-character suffix Secrets Manager appends in the ARN. Only
- * the API key: a function that calls the CPaaS API may not read a tenant's webhook secrets or
- * SCIM tokens through this grant.
+ * The secret name pattern of one kind of secret of every registered tenant: the tenant id is not
+ * known at deploy time (`tenants add` needs no redeploy), and Secrets Manager appends `-` and 6
+ * random characters to every secret's name in its ARN.
  */
-export const TENANT_API_KEY_NAME_PATTERN = `${tenantSecretName('*', 'cpaasApiKey')}-??????`;
-
-/** As cdk-nag names the resource in a finding (and so in a suppression's `appliesTo`). */
-export const TENANT_API_KEY_NAG_RESOURCE = `Resource::arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:${TENANT_API_KEY_NAME_PATTERN}`;
+export function tenantSecretNamePattern(kind: TenantSecretKind): string {
+  return `${TENANT_SECRETS_PREFIX}*/${TENANT_SECRET_KINDS[kind]}-??????`;
+}
 
 /**
- * Lets `fn` read every tenant's CPaaS API key, present and future: tenants are onboarded without
- * a redeploy (`tenants add` creates the secret), so the grant is on the name pattern, not on ARNs
- * the stack could list. Its two wildcards (the tenant id, the suffix) are suppressed for
- * AwsSolutions-IAM5 on this role and this resource only. Secrets encrypted with the account's
- * default `aws/secretsmanager` key need no KMS grant.
+ * Lets `fn` read one kind of secret of every registered tenant and nothing else: GetSecretValue on
+ * `cpaas-lifecycle/tenants/*\/<kind>-??????`, so the ingest function reads the tenants' signing
+ * secrets but no tenant's API key. The secrets are created by the CLI with the account's default
+ * Secrets Manager key, so no KMS grant is needed. The one wildcard is suppressed on this role,
+ * for exactly that pattern.
  */
-export function grantTenantApiKeys(fn: IFunction): void {
+export function grantTenantSecretRead(fn: IFunction, kind: TenantSecretKind): void {
   const resource = Stack.of(fn).formatArn({
     service: 'secretsmanager',
     resource: 'secret',
-    resourceName: TENANT_API_KEY_NAME_PATTERN,
+    resourceName: tenantSecretNamePattern(kind),
     arnFormat: ArnFormat.COLON_RESOURCE_NAME,
   });
   fn.addToRolePolicy(
@@ -39,11 +41,12 @@ export function grantTenantApiKeys(fn: IFunction): void {
       {
         id: 'AwsSolutions-IAM5',
         reason:
-          'Tenants are added without a redeploy, each with its API key secret named ' +
-          'cpaas-lifecycle/tenants/<tenant>/cpaas-api-key: the grant is GetSecretValue on that name ' +
-          'pattern only (the tenant id, and the random suffix Secrets Manager appends), never on ' +
-          "another secret or a tenant's webhook secrets or SCIM tokens.",
-        appliesTo: [TENANT_API_KEY_NAG_RESOURCE],
+          'Tenant secrets are created per tenant by `cpaas-lifecycle tenants add` without a redeploy, so ' +
+          'their names are matched by pattern: the tenant id (*) and the random 6-character suffix Secrets ' +
+          `Manager appends (-??????), for the ${TENANT_SECRET_KINDS[kind]} secrets only.`,
+        appliesTo: [
+          `Resource::arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:${tenantSecretNamePattern(kind)}`,
+        ],
       },
     ],
     true,

@@ -179,11 +179,15 @@ function deprovisioningEnvironment(values: DeprovisioningEnvironmentValues = {})
   });
 }
 
-/** What the ingest function reads: where it queues events (one queue per lane) and where its webhook secrets are. */
+/**
+ * What the ingest function reads: where it queues events (one queue per lane), where the default
+ * tenant's webhook secrets are, and the state table that holds the tenant registry.
+ */
 export interface IngestSettings {
   readonly queueUrl: string;
   readonly priorityQueueUrl: string;
   readonly webhookSecretsSecretId: string;
+  readonly stateTableName: string;
   /** How long the webhook secrets are cached: a rotated secret is accepted within this. */
   readonly secretCacheSeconds: number;
 }
@@ -195,6 +199,7 @@ export function ingestSettingsFromEnv(env: Environment): IngestSettings {
     queueUrl: requiredText(env, ENV.queueUrl),
     priorityQueueUrl: requiredText(env, ENV.priorityQueueUrl),
     webhookSecretsSecretId: requiredText(env, ENV.webhookSecretsSecretId),
+    stateTableName: requiredText(env, ENV.stateTableName),
     secretCacheSeconds: positiveInteger(env, ENV.secretCacheSeconds, DEFAULTS.secretCacheSeconds),
   };
 }
@@ -205,6 +210,7 @@ export function ingestEnvironment(values: IngestEnvironmentValues): EnvironmentM
     [ENV.queueUrl]: values.queueUrl,
     [ENV.priorityQueueUrl]: values.priorityQueueUrl,
     [ENV.webhookSecretsSecretId]: values.webhookSecretsSecretId,
+    [ENV.stateTableName]: values.stateTableName,
     [ENV.secretCacheSeconds]: values.secretCacheSeconds,
   });
 }

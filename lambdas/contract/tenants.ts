@@ -15,6 +15,17 @@ export const DEFAULT_TENANT_ID = 'default';
  */
 export const TENANT_ID_PATTERN = /^[a-z0-9][a-z0-9-]{0,31}$/;
 
+/**
+ * The path segment that opens a registered tenant's routes: `/t/{tenant}/webhooks/{source}` on the
+ * ingest URL, `/t/{tenant}/scim/v2` on the SCIM URL. The default tenant's routes have no prefix.
+ */
+export const TENANT_ROUTE_SEGMENT = 't';
+
+/** The path prefix of a registered tenant's routes (no leading slash, as a Function URL ends in one). */
+export function tenantRoutePrefix(tenantId: string): string {
+  return `${TENANT_ROUTE_SEGMENT}/${tenantId}/`;
+}
+
 /** Every tenant's secrets live under this Secrets Manager name prefix. */
 export const TENANT_SECRETS_PREFIX = 'cpaas-lifecycle/tenants/';
 
@@ -37,10 +48,10 @@ export function tenantSecretName(tenantId: string, kind: TenantSecretKind): stri
 
 /** A registered tenant's webhook route for one source, under the ingest's base URL. */
 export function tenantWebhookPath(tenantId: string, source: string): string {
-  return `/t/${tenantId}/webhooks/${source}`;
+  return `/${tenantRoutePrefix(tenantId)}webhooks/${source}`;
 }
 
 /** A registered tenant's SCIM root (an identity provider's tenant URL), under the SCIM base URL. */
 export function tenantScimPath(tenantId: string): string {
-  return `/t/${tenantId}/scim/v2`;
+  return `/${tenantRoutePrefix(tenantId)}scim/v2`;
 }

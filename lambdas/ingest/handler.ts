@@ -1,14 +1,22 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { ingestSettingsFromEnv } from '../contract/environment.js';
 import { SERVICE_NAMES } from '../contract/settings.js';
+import { DEFAULT_TENANT_ID } from '../contract/tenants.js';
 import type { AwsClientConfig } from '../core/config/aws-client-config.js';
+import type { QueuedEvent } from '../core/events/details-pending-event.js';
 import { QueueUnavailableError } from '../core/events/errors.js';
 import type { EventQueue } from '../core/events/event-queue.js';
 import { sqsLaneRoutedQueue } from '../core/events/lane-routed-queue.js';
 import { InvalidLifecycleEventError } from '../core/events/lifecycle-event.js';
 import { type Logger, powertoolsLogger, silentLogger } from '../core/telemetry/logger.js';
+import { cachedTenantRegistry } from '../core/tenants/cached-tenant-registry.js';
+import { TenantNotFoundError, TenantRegistryUnavailableError } from '../core/tenants/errors.js';
+import { routedTenant, tenantOfAccount, tenantOfPrefix } from '../core/tenants/routed-tenant.js';
+import type { Tenant } from '../core/tenants/tenant.js';
+import { DynamoTenantRegistry, type TenantRegistry } from '../core/tenants/tenant-registry.js';
 import {
   SourceNotConfiguredError,
   WebhookSecretsUnavailableError,
@@ -18,7 +26,12 @@ import { bambooHrSource } from './sources/bamboohr.js';
 import { mergeSource } from './sources/merge.js';
 import type { SourceAdapter } from './sources/source-adapter.js';
 import { standardWebhooksSource } from './sources/standard-webhooks.js';
-import { secretsManagerWebhookSecrets, type WebhookSecretsProvider } from './webhook-secrets.js';
+import {
+  secretsManagerTenantWebhookSecrets,
+  secretsManagerWebhookSecrets,
+  type TenantWebhookSecrets,
+  type WebhookSecretsProvider,
+} from './webhook-secrets.js';
 
 /** Largest webhook body accepted (1 MiB, SQS's message limit); larger answers 413 before any work. */
 export const MAX_WEBHOOK_BODY_BYTES = 1024 * 1024;
@@ -31,16 +44,26 @@ export const MAX_WEBHOOK_BODY_BYTES = 1024 * 1024;
  */
 export const MAX_EVENTS_PER_REQUEST = 1000;
 
-/** Every source served at `POST /webhooks/{name}`. */
+/** Every source served at `POST /webhooks/{name}` and `POST /t/{tenant}/webhooks/{name}`. */
 export const DEFAULT_SOURCES: readonly SourceAdapter[] = [
   standardWebhooksSource,
   mergeSource,
   bambooHrSource,
 ];
 
+/** The registered tenants: their own URLs, and the shared URLs' routing by a provider's account id. */
+export interface IngestTenants {
+  /** Cache it (`cachedTenantRegistry`): it is read on every request to a tenant's URL. */
+  readonly registry: TenantRegistry;
+  readonly secrets: TenantWebhookSecrets;
+}
+
 export interface IngestDependencies {
   sources?: readonly SourceAdapter[];
+  /** The default tenant's signing secrets: the deployment's own, for `/webhooks/{name}`. */
   secrets: WebhookSecretsProvider;
+  /** Without it only the default tenant is served, and `/t/{tenant}/...` answers 404. */
+  tenants?: IngestTenants;
   queue: EventQueue;
   /** Injected so the spec's fixed-timestamp test vectors verify. */
   now?: () => Date;
@@ -70,7 +93,27 @@ function lowerCaseHeaders(headers: APIGatewayProxyEventV2['headers']): Record<st
   return result;
 }
 
-const WEBHOOK_PATH = /(?:^|\/)webhooks\/([^/]+)\/?$/;
+/** What a webhook path names: the source, and the registered tenant when it is `/t/{tenant}/...`. */
+interface WebhookRoute {
+  readonly source: string;
+  readonly tenant?: string;
+}
+
+/** `[/stage]/webhooks/{source}` or `[/stage]/t/{tenant}/webhooks/{source}`, with or without a trailing slash. */
+function webhookRoute(path: string): WebhookRoute | undefined {
+  const segments = path.split('/').filter((segment) => segment !== '');
+  const source = segments.at(-1);
+  if (source === undefined || segments.at(-2) !== 'webhooks') return undefined;
+  const prefix = tenantOfPrefix(segments.slice(0, -2));
+  return prefix === undefined ? undefined : { source, ...prefix };
+}
+
+/** A registered tenant a request is for, with the secrets its webhooks are signed with. */
+interface RoutedTenant {
+  readonly id: string;
+  readonly secrets: WebhookSecretsProvider;
+}
+
 const HEALTH_PATH = /(?:^|\/)healthz\/?$/;
 /** `application/json` or any `+json` type, with or without parameters such as a charset. */
 const JSON_MEDIA_TYPE = /^\s*application\/(?:[\w.-]+\+)?json\s*(?:;|$)/i;
@@ -78,9 +121,15 @@ const STRICT_UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
 
 /**
  * Builds the ingest handler from its ports, so the Lambda, the local HTTP server and the tests
- * run the same code. Order matters: size, then signature on the raw bytes, then JSON, then schema,
- * then the event count, then the queue; a 202 is only sent once SQS holds every event of the
- * request. The count is checked on the mapped events, so the cap is the same for every source.
+ * run the same code. Order matters: the tenant (a registry read, before any of its secrets), size,
+ * then signature on the raw bytes with that tenant's secrets, then JSON, then schema, then the
+ * event count, then the queue; a 202 is only sent once SQS holds every event of the request. The
+ * count is checked on the mapped events, so the cap is the same for every source.
+ *
+ * Every event's `tenant` is the route's, whatever the body says: a sender can only ever write to
+ * the tenant whose secret signed its request. On the shared `/webhooks/{name}` URL (the default
+ * tenant's secrets) a source that names its provider account (`accountIdOf`) is routed to the
+ * tenant that account is mapped to, else to the default tenant.
  */
 export function createIngestHandler(deps: IngestDependencies): IngestHandler {
   const sources = new Map<string, SourceAdapter>(
@@ -89,9 +138,35 @@ export function createIngestHandler(deps: IngestDependencies): IngestHandler {
   const now = deps.now ?? (() => new Date());
   const logger = deps.logger ?? silentLogger;
 
+  /** The registered tenant a `/t/{tenant}/` URL names, refused (404) unless it uses this source. */
+  async function registeredTenant(segment: string, source: SourceAdapter): Promise<RoutedTenant> {
+    const tenants = deps.tenants;
+    if (tenants === undefined) throw new TenantNotFoundError('this deployment serves no registered tenants');
+    let tenant: Tenant;
+    try {
+      tenant = await routedTenant(tenants.registry, segment);
+    } catch (error) {
+      if (error instanceof TenantNotFoundError) tenants.secrets.forget(segment);
+      throw error;
+    }
+    if (!tenant.sources.includes(source.name)) {
+      throw new SourceNotConfiguredError(`tenant ${tenant.id} does not use source ${source.name}`);
+    }
+    return { id: tenant.id, secrets: tenants.secrets.forTenant(tenant.id) };
+  }
+
+  /** The tenant of a webhook on the shared URL: the one its provider account is mapped to, else the default. */
+  async function sharedUrlTenant(source: SourceAdapter, body: unknown, events: readonly QueuedEvent[]) {
+    const accountId = events.length === 0 ? undefined : source.accountIdOf?.(body);
+    if (accountId === undefined || deps.tenants === undefined) return DEFAULT_TENANT_ID;
+    const tenant = await tenantOfAccount(deps.tenants.registry, source.name, accountId);
+    return tenant?.id ?? DEFAULT_TENANT_ID;
+  }
+
   async function ingest(
     source: SourceAdapter,
     event: APIGatewayProxyEventV2,
+    tenant: RoutedTenant | undefined,
   ): Promise<APIGatewayProxyStructuredResultV2> {
     const rawBody = Buffer.from(event.body ?? '', event.isBase64Encoded ? 'base64' : 'utf8');
     if (rawBody.length > MAX_WEBHOOK_BODY_BYTES) {
@@ -102,7 +177,8 @@ export function createIngestHandler(deps: IngestDependencies): IngestHandler {
       return reply(415, { error: 'content-type must be application/json' });
     }
     const at = now();
-    source.verify(rawBody, headers, await deps.secrets.secretsFor(source.name), at);
+    const secrets = (tenant?.secrets ?? deps.secrets).secretsFor(source.name);
+    source.verify(rawBody, headers, await secrets, at);
 
     let text: string;
     try {
@@ -121,9 +197,10 @@ export function createIngestHandler(deps: IngestDependencies): IngestHandler {
     if (events.length > MAX_EVENTS_PER_REQUEST) {
       return reply(413, { error: 'too many events in one request', limit: MAX_EVENTS_PER_REQUEST });
     }
-    await deps.queue.enqueue(events);
-    const accepted = events.map((event) => event.id);
-    logger.info('webhook accepted', { source: source.name, eventIds: accepted });
+    const tenantId = tenant?.id ?? (await sharedUrlTenant(source, body, events));
+    await deps.queue.enqueue(events.map((mapped) => ({ ...mapped, tenant: tenantId })));
+    const accepted = events.map((mapped) => mapped.id);
+    logger.info('webhook accepted', { source: source.name, tenant: tenantId, eventIds: accepted });
     return reply(202, { accepted });
   }
 
@@ -135,20 +212,25 @@ export function createIngestHandler(deps: IngestDependencies): IngestHandler {
         ? reply(200, { status: 'ok' })
         : reply(405, { error: 'method not allowed' }, { allow: 'GET' });
     }
-    const name = WEBHOOK_PATH.exec(path)?.[1];
-    if (name === undefined) return reply(404, { error: 'not found' });
-    const source = sources.get(name);
+    const route = webhookRoute(path);
+    if (route === undefined) return reply(404, { error: 'not found' });
+    const source = sources.get(route.source);
     if (!source) return reply(404, { error: 'unknown source' });
     if (method !== 'POST') return reply(405, { error: 'method not allowed' }, { allow: 'POST' });
 
     try {
-      return await ingest(source, event);
+      const tenant = route.tenant === undefined ? undefined : await registeredTenant(route.tenant, source);
+      return await ingest(source, event, tenant);
     } catch (error) {
       const attributes = {
         source: source.name,
         errorName: (error as Error).name,
         reason: (error as Error).message,
       };
+      if (error instanceof TenantNotFoundError) {
+        logger.warn('webhook for a tenant that is not registered', attributes);
+        return reply(404, { error: 'unknown tenant', reason: error.message });
+      }
       if (error instanceof WebhookVerificationError) {
         logger.warn('webhook rejected', attributes);
         return reply(401, { error: 'signature verification failed', reason: error.failure });
@@ -164,7 +246,11 @@ export function createIngestHandler(deps: IngestDependencies): IngestHandler {
         });
         return reply(422, { error: 'invalid payload', issues: error.issues });
       }
-      if (error instanceof QueueUnavailableError || error instanceof WebhookSecretsUnavailableError) {
+      if (
+        error instanceof QueueUnavailableError ||
+        error instanceof WebhookSecretsUnavailableError ||
+        error instanceof TenantRegistryUnavailableError
+      ) {
         logger.error('webhook not accepted, sender should retry', attributes);
         return reply(503, { error: 'temporarily unavailable, retry later' });
       }
@@ -176,19 +262,31 @@ export function createIngestHandler(deps: IngestDependencies): IngestHandler {
 
 /**
  * The production wiring from the Lambda's environment (`ingestSettingsFromEnv`: the lanes' queue
- * URLs, secrets id, cache age); a missing or malformed variable throws `ConfigurationError` naming it.
+ * URLs, secrets id, state table, cache age); a missing or malformed variable throws
+ * `ConfigurationError` naming it. The registry and every tenant's secrets are cached for the
+ * secret cache period: a tenant added is served at once, a `tenants update` within that period.
  */
 export function ingestDependenciesFromEnv(
   env: NodeJS.ProcessEnv = process.env,
   clientConfig: AwsClientConfig = {},
 ): IngestDependencies {
   const settings = ingestSettingsFromEnv(env);
+  const client = new SecretsManagerClient(clientConfig);
+  const maxAgeSeconds = settings.secretCacheSeconds;
+  const registry = new DynamoTenantRegistry({
+    client: new DynamoDBClient(clientConfig),
+    tableName: settings.stateTableName,
+  });
   return {
     secrets: secretsManagerWebhookSecrets({
-      client: new SecretsManagerClient(clientConfig),
+      client,
       secretId: settings.webhookSecretsSecretId,
-      maxAgeSeconds: settings.secretCacheSeconds,
+      maxAgeSeconds,
     }),
+    tenants: {
+      registry: cachedTenantRegistry(registry, { maxAgeSeconds }),
+      secrets: secretsManagerTenantWebhookSecrets({ client, maxAgeSeconds }),
+    },
     queue: sqsLaneRoutedQueue(new SQSClient(clientConfig), {
       standard: settings.queueUrl,
       priority: settings.priorityQueueUrl,

@@ -1,4 +1,5 @@
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { tenantSecretName } from '../contract/tenants.js';
 import { cachedSecretJson } from '../core/config/cached-secret.js';
 import * as z from '../core/validation/zod.js';
 import { SourceNotConfiguredError, WebhookSecretsUnavailableError } from './errors.js';
@@ -47,5 +48,40 @@ export function secretsManagerWebhookSecrets(
       if (!secrets) throw new SourceNotConfiguredError(`no webhook secret configured for source ${source}`);
       return secrets;
     },
+  };
+}
+
+/** Each registered tenant's signing secrets, from its own `webhook-secrets` secret. */
+export interface TenantWebhookSecrets {
+  /** The tenant's provider, kept for the process; call only for a tenant the registry returned. */
+  forTenant(tenantId: string): WebhookSecretsProvider;
+  /** Drops a tenant's provider (it is no longer registered), so memory follows the registry. */
+  forget(tenantId: string): void;
+}
+
+export type SecretsManagerTenantWebhookSecretsOptions = Omit<SecretsManagerWebhookSecretsOptions, 'secretId'>;
+
+/**
+ * One `secretsManagerWebhookSecrets` per tenant, found by name (`tenantSecretName`), so each tenant
+ * costs one GetSecretValue per cache period whatever its traffic. Built only for a tenant the
+ * registry knows: ids probed from outside are refused before this, and never add an entry.
+ */
+export function secretsManagerTenantWebhookSecrets(
+  options: SecretsManagerTenantWebhookSecretsOptions,
+): TenantWebhookSecrets {
+  const providers = new Map<string, WebhookSecretsProvider>();
+  return {
+    forTenant(tenantId) {
+      let provider = providers.get(tenantId);
+      if (provider === undefined) {
+        provider = secretsManagerWebhookSecrets({
+          ...options,
+          secretId: tenantSecretName(tenantId, 'webhookSecrets'),
+        });
+        providers.set(tenantId, provider);
+      }
+      return provider;
+    },
+    forget: (tenantId) => providers.delete(tenantId),
   };
 }

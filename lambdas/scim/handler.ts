@@ -4,15 +4,19 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import { scimSettingsFromEnv } from '../contract/environment.js';
 import { SERVICE_NAMES } from '../contract/settings.js';
-import { DEFAULT_TENANT_ID } from '../contract/tenants.js';
+import { DEFAULT_TENANT_ID, tenantSecretName } from '../contract/tenants.js';
 import type { AwsClientConfig } from '../core/config/aws-client-config.js';
 import type { EventQueue } from '../core/events/event-queue.js';
 import { sqsLaneRoutedQueue } from '../core/events/lane-routed-queue.js';
 import { type Logger, powertoolsLogger, silentLogger } from '../core/telemetry/logger.js';
+import { cachedTenantRegistry } from '../core/tenants/cached-tenant-registry.js';
+import { TenantNotFoundError, TenantRegistryUnavailableError } from '../core/tenants/errors.js';
+import { routedTenant, tenantOfPrefix } from '../core/tenants/routed-tenant.js';
+import { DynamoTenantRegistry, type TenantRegistry } from '../core/tenants/tenant-registry.js';
 import { type AttributeSelection, attributeList, selectAttributes } from './attribute-selection.js';
 import { type ScimTokenVerifier, secretsManagerScimTokens } from './bearer-tokens.js';
 import { resourceTypeDocuments, schemaDocuments, serviceProviderConfig } from './discovery.js';
-import { ScimError, ScimMethodNotAllowedError, ScimNotFoundError } from './errors.js';
+import { ScimError, ScimMethodNotAllowedError, ScimNotFoundError, ScimUnavailableError } from './errors.js';
 import {
   bearerToken,
   internalErrorReply,
@@ -28,12 +32,21 @@ import { scimUsers, type WriteConditions } from './user-operations.js';
 import { etagOf, renderUser } from './user-resource.js';
 import { DynamoScimUserStore, type ScimUserRecord, type ScimUserStore } from './user-store.js';
 
+/** The registered tenants, each served under `/t/{tenant}/scim/v2` with its own tokens. */
+export interface ScimTenants {
+  /** Cache it (`cachedTenantRegistry`): it is read on every request to a tenant's URL. */
+  readonly registry: TenantRegistry;
+  /** A verifier of the tenant's own tokens; called once per tenant the registry returned, kept by the handler. */
+  readonly tokens: (tenantId: string) => ScimTokenVerifier;
+}
+
 export interface ScimDependencies {
   readonly store: ScimUserStore;
   readonly queue: EventQueue;
+  /** The default tenant's tokens: the deployment's own, for `/scim/v2`. */
   readonly tokens: ScimTokenVerifier;
-  /** The tenant every user belongs to; one for now (tenants come with their own issue). */
-  readonly tenant?: string;
+  /** Without it only the default tenant is served, and `/t/{tenant}/scim/v2` answers 404. */
+  readonly tenants?: ScimTenants;
   readonly now?: () => Date;
   readonly logger?: Logger;
   /**
@@ -48,8 +61,10 @@ export type ScimHandler = (event: APIGatewayProxyEventV2, context?: Context) => 
 /** Everything under this prefix is SCIM; what comes before it (a stage, a mount point) is kept in URLs. */
 const SCIM_ROOT = '/scim/v2';
 
-/** A request as the routes see it: its path below `/scim/v2`, its base URL and what it carries. */
+/** A request as the routes see it: its tenant, its path below `/scim/v2`, its base URL and what it carries. */
 interface ScimRequest {
+  /** The registered tenant of a `/t/{tenant}/scim/v2` URL; absent for the default tenant's. */
+  readonly tenant?: string;
   readonly method: string;
   readonly segments: readonly string[];
   /** `https://host/prefix/scim/v2`, the base of every `meta.location`. */
@@ -71,10 +86,18 @@ function scimRequest(event: APIGatewayProxyEventV2, urlScheme: string): ScimRequ
   const at = path.indexOf(SCIM_ROOT);
   const rest = at === -1 ? undefined : path.slice(at + SCIM_ROOT.length);
   if (rest === undefined || (rest !== '' && !rest.startsWith('/'))) return undefined;
+  const prefix = tenantOfPrefix(
+    path
+      .slice(0, at)
+      .split('/')
+      .filter((segment) => segment !== ''),
+  );
+  if (prefix === undefined) return undefined;
   const headers = lowerCaseHeaders(event.headers);
   const protocol = headers['x-forwarded-proto'] ?? urlScheme;
   const host = headers.host ?? event.requestContext.domainName;
   return {
+    ...prefix,
     method: event.requestContext.http.method.toUpperCase(),
     segments: rest
       .split('/')
@@ -123,21 +146,53 @@ function selectionOf(event: APIGatewayProxyEventV2): AttributeSelection {
   };
 }
 
+type ScimUsers = ReturnType<typeof scimUsers>;
+
+/** What one tenant's requests are served with: its tokens, and its users (its own store keys and index partition). */
+interface TenantScope {
+  readonly tokens: ScimTokenVerifier;
+  readonly users: ScimUsers;
+}
+
 /**
  * Builds the SCIM 2.0 service provider's handler from its ports, so the Lambda, the local mode and
- * the tests run the same code. Every request under `/scim/v2` needs a current bearer token; then
- * the route. A 2xx for a change means the user is stored and its lifecycle event is on the queue.
- * Logs carry the route, status, user id and error class: never a body, a token or a filter.
+ * the tests run the same code. A request is first given its tenant: the default one under
+ * `/scim/v2`, a registered one under `/t/{tenant}/scim/v2` (404 for an unknown tenant, before
+ * any of its secrets is read). Then it needs one of that tenant's current bearer tokens (401
+ * otherwise: another tenant's token is no token here); then the route, which reads and writes
+ * that tenant's users only. A 2xx for a change means the user is stored and its lifecycle event
+ * is on the queue. Logs carry the tenant, route, status, user id and error class: never a body, a
+ * token or a filter.
  */
 export function createScimHandler(deps: ScimDependencies): ScimHandler {
   const logger = deps.logger ?? silentLogger;
-  const users = scimUsers({
-    store: deps.store,
-    queue: deps.queue,
-    tenant: deps.tenant ?? DEFAULT_TENANT_ID,
-    now: deps.now ?? (() => new Date()),
-    logger,
-  });
+  const usersOf = (tenant: string) =>
+    scimUsers({ store: deps.store, queue: deps.queue, tenant, now: deps.now ?? (() => new Date()), logger });
+  const defaultScope: TenantScope = { tokens: deps.tokens, users: usersOf(DEFAULT_TENANT_ID) };
+  /** Registered tenants seen, bounded by the registry: an unknown id adds nothing and a removed one is dropped. */
+  const scopes = new Map<string, TenantScope>();
+
+  async function scopeOf(request: ScimRequest): Promise<TenantScope> {
+    if (request.tenant === undefined) return defaultScope;
+    const tenants = deps.tenants;
+    if (tenants === undefined) throw new ScimNotFoundError('this deployment serves no registered tenants');
+    try {
+      const tenant = await routedTenant(tenants.registry, request.tenant);
+      let scope = scopes.get(tenant.id);
+      if (scope === undefined) {
+        scope = { tokens: tenants.tokens(tenant.id), users: usersOf(tenant.id) };
+        scopes.set(tenant.id, scope);
+      }
+      return scope;
+    } catch (error) {
+      if (error instanceof TenantNotFoundError) {
+        scopes.delete(request.tenant);
+        throw new ScimNotFoundError(error.message);
+      }
+      if (error instanceof TenantRegistryUnavailableError) throw new ScimUnavailableError(error.message);
+      throw error;
+    }
+  }
 
   function userReply(
     status: number,
@@ -153,7 +208,7 @@ export function createScimHandler(deps: ScimDependencies): ScimHandler {
     });
   }
 
-  async function list(request: ScimRequest, query: ListRequest): Promise<ScimResult> {
+  async function list(request: ScimRequest, users: ScimUsers, query: ListRequest): Promise<ScimResult> {
     const usersUrl = `${request.baseUrl}/Users`;
     const page = await users.list(query.filter, usersUrl, query.startIndex, query.count);
     const resources = page.users.map((record) =>
@@ -162,19 +217,20 @@ export function createScimHandler(deps: ScimDependencies): ScimHandler {
     return scimReply(200, listResponse(resources, page.totalResults, query.startIndex));
   }
 
-  async function usersRoute(request: ScimRequest): Promise<ScimResult> {
+  async function usersRoute(request: ScimRequest, users: ScimUsers): Promise<ScimResult> {
     const { event, segments } = request;
     const id = segments[1];
     if (segments.length > 2) throw new ScimNotFoundError('no such resource');
     if (id === undefined) {
       only(request, 'GET', 'POST');
-      if (request.method === 'GET') return list(request, listRequest(event.queryStringParameters ?? {}));
+      if (request.method === 'GET')
+        return list(request, users, listRequest(event.queryStringParameters ?? {}));
       const { record } = await users.create(jsonBody(event));
       return userReply(201, record, request, selectionOf(event));
     }
     if (id === '.search') {
       only(request, 'POST');
-      return list(request, searchRequest(jsonBody(event)));
+      return list(request, users, searchRequest(jsonBody(event)));
     }
     only(request, 'GET', 'PUT', 'PATCH', 'DELETE');
     const selection = selectionOf(event);
@@ -200,7 +256,8 @@ export function createScimHandler(deps: ScimDependencies): ScimHandler {
   }
 
   async function route(request: ScimRequest): Promise<ScimResult> {
-    await deps.tokens.verify(bearerToken(request.event));
+    const scope = await scopeOf(request);
+    await scope.tokens.verify(bearerToken(request.event));
     switch (request.segments[0]) {
       case 'ServiceProviderConfig':
         only(request, 'GET');
@@ -210,7 +267,7 @@ export function createScimHandler(deps: ScimDependencies): ScimHandler {
       case 'Schemas':
         return discoveryList(request, schemaDocuments(request.baseUrl));
       case 'Users':
-        return usersRoute(request);
+        return usersRoute(request, scope.users);
       case 'Groups':
         throw new ScimNotFoundError('Groups are not supported: this service provider serves Users only');
       default:
@@ -221,7 +278,12 @@ export function createScimHandler(deps: ScimDependencies): ScimHandler {
   return async (event) => {
     const request = scimRequest(event, deps.urlScheme ?? 'https');
     if (request === undefined) return scimErrorReply(new ScimNotFoundError('not a SCIM path'));
-    const attributes = { method: request.method, resource: request.segments[0], userId: request.segments[1] };
+    const attributes = {
+      tenant: request.tenant ?? DEFAULT_TENANT_ID,
+      method: request.method,
+      resource: request.segments[0],
+      userId: request.segments[1],
+    };
     try {
       const result = await route(request);
       logger.info('scim request', { ...attributes, status: result.statusCode });
@@ -247,27 +309,34 @@ export function createScimHandler(deps: ScimDependencies): ScimHandler {
  * The production wiring from the Lambda's environment (`scimSettingsFromEnv`: state table, the
  * lanes' queue URLs, tokens secret, cache age); a missing or malformed variable throws
  * `ConfigurationError` naming it. Events go through `sqsLaneRoutedQueue`, so a deactivation or a
- * DELETE (a termination) is queued on the priority lane, as a terminating webhook is.
+ * DELETE (a termination) is queued on the priority lane, as a terminating webhook is. The tenant
+ * registry (in the same table) and every tenant's tokens are cached for the secret cache period.
  */
 export function scimDependenciesFromEnv(
   env: NodeJS.ProcessEnv = process.env,
   clientConfig: AwsClientConfig = {},
 ): ScimDependencies {
   const settings = scimSettingsFromEnv(env);
+  const dynamodb = new DynamoDBClient(clientConfig);
+  const secrets = new SecretsManagerClient(clientConfig);
+  const maxAgeSeconds = settings.secretCacheSeconds;
+  const registry = new DynamoTenantRegistry({ client: dynamodb, tableName: settings.stateTableName });
   return {
-    store: new DynamoScimUserStore({
-      client: new DynamoDBClient(clientConfig),
-      tableName: settings.stateTableName,
-    }),
+    store: new DynamoScimUserStore({ client: dynamodb, tableName: settings.stateTableName }),
     queue: sqsLaneRoutedQueue(new SQSClient(clientConfig), {
       standard: settings.queueUrl,
       priority: settings.priorityQueueUrl,
     }),
-    tokens: secretsManagerScimTokens({
-      client: new SecretsManagerClient(clientConfig),
-      secretId: settings.tokensSecretId,
-      maxAgeSeconds: settings.secretCacheSeconds,
-    }),
+    tokens: secretsManagerScimTokens({ client: secrets, secretId: settings.tokensSecretId, maxAgeSeconds }),
+    tenants: {
+      registry: cachedTenantRegistry(registry, { maxAgeSeconds }),
+      tokens: (tenantId) =>
+        secretsManagerScimTokens({
+          client: secrets,
+          secretId: tenantSecretName(tenantId, 'scimTokens'),
+          maxAgeSeconds,
+        }),
+    },
     logger: powertoolsLogger(SERVICE_NAMES.scim),
   };
 }

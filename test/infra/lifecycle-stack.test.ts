@@ -12,13 +12,14 @@ import {
 } from '../../infra/config.js';
 import {
   addLifecycleStack,
+  INGEST_TABLE_ACTIONS,
   type LifecycleStack,
   PUBLIC_URL_RULES,
   SCIM_TABLE_ACTIONS,
   SWEEP_TABLE_ACTIONS,
   WORKER_TABLE_ACTIONS,
 } from '../../infra/lifecycle-stack.js';
-import { TENANT_API_KEY_NAG_RESOURCE, TENANT_API_KEY_NAME_PATTERN } from '../../infra/tenant-secrets.js';
+import { tenantSecretNamePattern } from '../../infra/tenant-secrets.js';
 import { ENV } from '../../lambdas/contract/environment.js';
 import {
   DEFAULTS,
@@ -27,6 +28,7 @@ import {
   SERVICE_NAMES,
 } from '../../lambdas/contract/settings.js';
 import { STATE_TABLE_KEYS } from '../../lambdas/contract/state-table.js';
+import type { TenantSecretKind } from '../../lambdas/contract/tenants.js';
 import { DEFAULT_SOURCES } from '../../lambdas/ingest/handler.js';
 import { powertoolsMetrics } from '../../lambdas/worker/metrics.js';
 
@@ -116,6 +118,9 @@ function statementsOf(template: Template, functionDescription: RegExp): Statemen
 }
 
 /** The one statement that lets a function read every tenant's API key: GetSecretValue on the name pattern. */
+/** Every tenant's CPaaS API key by name pattern: what the workers and the sweep may read. */
+const TENANT_API_KEY_NAME_PATTERN = tenantSecretNamePattern('cpaasApiKey');
+
 const TENANT_KEYS = {
   'Fn::Join': [
     '',
@@ -137,6 +142,25 @@ function withoutTenantKeys(statements: Statement[]): Statement[] {
 }
 
 const actionsOf = (statement: Statement) => [statement.Action].flat();
+
+/** Every registered tenant's secrets of one kind, by name: the tenant id and the random suffix matched. */
+const tenantSecretsArn = (kind: TenantSecretKind) => ({
+  'Fn::Join': [
+    '',
+    [
+      'arn:',
+      { Ref: 'AWS::Partition' },
+      ':secretsmanager:',
+      { Ref: 'AWS::Region' },
+      ':',
+      { Ref: 'AWS::AccountId' },
+      `:secret:${tenantSecretNamePattern(kind)}`,
+    ],
+  ],
+});
+/** The statement granting it: GetSecretValue only. */
+const isTenantSecretsGrant = (statement: Statement) =>
+  JSON.stringify(statement.Resource).includes(':secret:cpaas-lifecycle/tenants/');
 const WORKER = /lifecycle events from the FIFO queue/;
 const PRIORITY_WORKER = /terminations from the priority FIFO queue/;
 const INGEST = /Verifies HRIS webhooks/;
@@ -449,13 +473,14 @@ describe('LifecycleStack with the committed cdk.json (bundled)', () => {
       });
     });
 
-    it('give the ingest function only the queue and the webhook secrets', () => {
+    it('give the ingest function only the queue, the webhook secrets and the table (the tenant registry)', () => {
       template.hasResourceProperties('AWS::Lambda::Function', {
         Description: Match.stringLikeRegexp(INGEST.source),
         Environment: {
           Variables: {
             [ENV.queueUrl]: { Ref: ids.queue },
             [ENV.webhookSecretsSecretId]: { Ref: ids.webhookSecrets },
+            [ENV.stateTableName]: { Ref: ids.table },
             [ENV.secretCacheSeconds]: String(DEFAULTS.secretCacheSeconds),
           },
         },
@@ -584,10 +609,14 @@ describe('LifecycleStack with the committed cdk.json (bundled)', () => {
       }
     });
 
-    it("the ingest function reads the webhook secrets only and can only send to the lanes' queues", () => {
+    it("the ingest function reads the webhook secrets only (its own and the tenants'), GetItems the registry and can only send to the lanes' queues", () => {
       const statements = statementsOf(template, INGEST);
       const services = new Set(statements.flatMap(actionsOf).map((a) => a.split(':')[0]));
-      expect([...services].sort()).toEqual(['logs', 'secretsmanager', 'sqs']);
+      expect([...services].sort()).toEqual(['dynamodb', 'logs', 'secretsmanager', 'sqs']);
+      const onTable = statements.filter((s) => actionsOf(s).some((a) => a.startsWith('dynamodb:')));
+      expect(onTable.map((s) => [actionsOf(s), s.Resource])).toEqual([
+        [[...INGEST_TABLE_ACTIONS], { 'Fn::GetAtt': [ids.table, 'Arn'] }],
+      ]);
       const sqsActions = statements.flatMap(actionsOf).filter((a) => a.startsWith('sqs:'));
       expect([...new Set(sqsActions)].sort()).toEqual([
         'sqs:GetQueueAttributes',
@@ -600,8 +629,16 @@ describe('LifecycleStack with the committed cdk.json (bundled)', () => {
         { 'Fn::GetAtt': [ids.priorityQueue, 'Arn'] },
       ]);
       const onSecrets = statements.filter((s) => actionsOf(s).some((a) => a.startsWith('secretsmanager:')));
-      expect(onSecrets.map((s) => s.Resource)).toEqual([{ Ref: ids.webhookSecrets }]);
+      expect(onSecrets.map((s) => s.Resource)).toEqual([
+        { Ref: ids.webhookSecrets },
+        tenantSecretsArn('webhookSecrets'),
+      ]);
+      // Read only: a tenant's signing secrets, never its API key or its SCIM tokens.
+      expect(onSecrets.filter(isTenantSecretsGrant).flatMap(actionsOf)).toEqual([
+        'secretsmanager:GetSecretValue',
+      ]);
       expect(JSON.stringify(statements)).not.toContain(ids.apiKey);
+      expect(JSON.stringify(statements)).not.toMatch(/cpaas-api-key|scim-tokens/);
     });
   });
 
@@ -643,11 +680,21 @@ describe('LifecycleStack with the committed cdk.json (bundled)', () => {
       { 'Fn::GetAtt': [ids.priorityQueue, 'Arn'] },
     ]);
     const onSecrets = statements.filter((s) => actionsOf(s).some((a) => a.startsWith('secretsmanager:')));
-    expect(onSecrets.map((s) => s.Resource)).toEqual([{ Ref: ids.scimTokens }]);
+    expect(onSecrets.map((s) => s.Resource)).toEqual([
+      { Ref: ids.scimTokens },
+      tenantSecretsArn('scimTokens'),
+    ]);
+    expect(onSecrets.filter(isTenantSecretsGrant).flatMap(actionsOf)).toEqual([
+      'secretsmanager:GetSecretValue',
+    ]);
+    expect(JSON.stringify(statements)).not.toMatch(/cpaas-api-key|webhook-secrets/);
     for (const id of [ids.apiKey, ids.webhookSecrets, ids.deadLetterQueue, ids.priorityDeadLetterQueue]) {
       expect(JSON.stringify(statements)).not.toContain(`"${id}"`);
     }
-    for (const statement of statements) expect(JSON.stringify(statement.Resource)).not.toContain('*');
+    // The one wildcard is the tenants' secret name pattern.
+    for (const statement of statements.filter((s) => !isTenantSecretsGrant(s))) {
+      expect(JSON.stringify(statement.Resource)).not.toContain('*');
+    }
   });
 
   describe('sweep schedule', () => {
@@ -972,6 +1019,7 @@ describe('LifecycleStack with the committed cdk.json (bundled)', () => {
       process.env[ENV.queueUrl] = 'https://sqs.us-east-1.amazonaws.com/123456789012/q.fifo';
       process.env[ENV.priorityQueueUrl] = 'https://sqs.us-east-1.amazonaws.com/123456789012/t.fifo';
       process.env[ENV.webhookSecretsSecretId] = 'unused-by-healthz';
+      process.env[ENV.stateTableName] = 'unused-by-healthz';
       process.env.AWS_REGION = 'us-east-1';
       try {
         const ingest = await import(pathToFileURL(bundlePath(INGEST)).href);
@@ -1034,7 +1082,7 @@ describe('LifecycleStack with every option set by -c (not bundled)', () => {
     const ingest = statementsOf(template, INGEST).filter((s) =>
       actionsOf(s).includes('secretsmanager:GetSecretValue'),
     );
-    expect(ingest.map((s) => s.Resource)).toEqual([WEBHOOK_ARN]);
+    expect(ingest.map((s) => s.Resource)).toEqual([WEBHOOK_ARN, tenantSecretsArn('webhookSecrets')]);
     const sweep = statementsOf(template, SWEEP).filter((s) =>
       actionsOf(s).includes('secretsmanager:GetSecretValue'),
     );
@@ -1045,7 +1093,7 @@ describe('LifecycleStack with every option set by -c (not bundled)', () => {
     const scim = statementsOf(template, SCIM).filter((s) =>
       actionsOf(s).includes('secretsmanager:GetSecretValue'),
     );
-    expect(scim.map((s) => s.Resource)).toEqual([SCIM_TOKENS_ARN]);
+    expect(scim.map((s) => s.Resource)).toEqual([SCIM_TOKENS_ARN, tenantSecretsArn('scimTokens')]);
     template.hasResourceProperties('AWS::Lambda::Function', {
       Environment: { Variables: Match.objectLike({ [ENV.scimTokensSecretId]: SCIM_TOKENS_ARN }) },
     });
@@ -1135,7 +1183,7 @@ describe('LifecycleStack with every option set by -c (not bundled)', () => {
     expect(PUBLIC_URL_RULES).toContain('NIST.800.53.R5-LambdaFunctionPublicAccessProhibited');
   });
 
-  it('stays clean under cdk-nag, with the by-name wildcard suppressed on that resource only', () => {
+  it('stays clean under cdk-nag, with the by-name wildcards suppressed on those resources only', () => {
     const annotations = Annotations.fromStack(synthesized.stack);
     expect(annotations.findError('*', Match.stringLikeRegexp('AwsSolutions-'))).toEqual([]);
     const roles = Object.values(template.findResources('AWS::IAM::Role') as Resources);
@@ -1146,14 +1194,17 @@ describe('LifecycleStack with every option set by -c (not bundled)', () => {
       return (metadata?.cdk_nag?.rules_to_suppress ?? []).flatMap((rule) => rule.applies_to ?? []);
     });
     // On the three roles that read the API key (both lanes' workers, sweep), for that one ARN
-    // pattern, and for the tenants' API keys' name pattern.
-    expect(suppressed).toEqual(
-      Array(3)
-        .fill([
-          'Resource::arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:hr/cpaas-key-??????',
-          TENANT_API_KEY_NAG_RESOURCE,
-        ])
-        .flat(),
+    // pattern and the tenants' API keys' name pattern; on the ingest and SCIM roles, for their
+    // kind of the tenants' secrets.
+    const byName = (name: string) =>
+      `Resource::arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:${name}`;
+    expect(suppressed.sort()).toEqual(
+      [
+        ...Array(3).fill(byName('hr/cpaas-key-??????')),
+        ...Array(3).fill(byName(tenantSecretNamePattern('cpaasApiKey'))),
+        byName(tenantSecretNamePattern('webhookSecrets')),
+        byName(tenantSecretNamePattern('scimTokens')),
+      ].sort(),
     );
   });
 });

@@ -9,15 +9,16 @@ import {
 import { createLifecycleEvent, type LifecycleEvent } from '../../lambdas/core/events/lifecycle-event.js';
 import { sqsEventQueue } from '../../lambdas/core/events/sqs-event-queue.js';
 import { createIngestHandler } from '../../lambdas/ingest/handler.js';
-import { signStandardWebhook } from '../../lambdas/ingest/sources/standard-webhooks.js';
+import {
+  generateStandardWebhookSecret,
+  signStandardWebhook,
+} from '../../lambdas/ingest/sources/standard-webhooks.js';
 import { secretsManagerWebhookSecrets, type WebhookSecrets } from '../../lambdas/ingest/webhook-secrets.js';
 import { type IngestServer, startIngestServer } from '../../tools/local/http-server.js';
 import { motoClientConfig, uniqueName } from './aws.js';
 
-/** A freshly generated `whsec_` secret (24 random bytes, the spec's minimum). */
-export function newStandardSecret(): string {
-  return `whsec_${Buffer.from(crypto.getRandomValues(new Uint8Array(24))).toString('base64')}`;
-}
+/** A freshly generated `whsec_` secret, as the local mode and `tenants add` issue them. */
+export const newStandardSecret = generateStandardWebhookSecret;
 
 /**
  * A SQS client against moto that counts its SendMessageBatch calls and how many are in flight at

@@ -11,7 +11,7 @@ import {
 } from '../../lambdas/core/events/lifecycle-event.js';
 import { sqsEventQueue } from '../../lambdas/core/events/sqs-event-queue.js';
 import { createIngestHandler, ingestDependenciesFromEnv } from '../../lambdas/ingest/handler.js';
-import { generateWebhookSecret } from '../../lambdas/ingest/sources/standard-webhooks.js';
+import { generateStandardWebhookSecret } from '../../lambdas/ingest/sources/standard-webhooks.js';
 import {
   createWorkerHandler,
   type WorkerHandler,
@@ -111,7 +111,7 @@ export async function startWorkerHarness(): Promise<WorkerHarness> {
     credentials: { accessKeyId: 'bench', secretAccessKey: 'bench' },
   };
   const suffix = uniqueSuffix();
-  const webhookSecret = generateWebhookSecret();
+  const webhookSecret = generateStandardWebhookSecret();
   const resources = await provisionLocalResources(aws, {
     apiKey: sandbox.apiKey,
     webhookSecrets: { standard: [webhookSecret] },

@@ -3,7 +3,7 @@ import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { DEFAULTS } from '../../lambdas/contract/settings.js';
 import { LANES, type Lane } from '../../lambdas/core/events/lane.js';
 import { createIngestHandler, ingestDependenciesFromEnv } from '../../lambdas/ingest/handler.js';
-import { generateWebhookSecret } from '../../lambdas/ingest/sources/standard-webhooks.js';
+import { generateStandardWebhookSecret } from '../../lambdas/ingest/sources/standard-webhooks.js';
 import { generateScimToken } from '../../lambdas/scim/bearer-tokens.js';
 import { ScimUnavailableError } from '../../lambdas/scim/errors.js';
 import { createScimHandler, scimDependenciesFromEnv } from '../../lambdas/scim/handler.js';
@@ -204,7 +204,7 @@ export async function startLocalMode(options: LocalModeOptions): Promise<Running
     stoppers.push(() => bambooHr.close());
     const bambooHrWebhookSecret = randomBytes(32).toString('hex');
 
-    const webhookSecret = generateWebhookSecret();
+    const webhookSecret = generateStandardWebhookSecret();
     const scimToken = generateScimToken();
     const visibilityTimeoutSeconds = options.visibilityTimeoutSeconds ?? LOCAL_VISIBILITY_TIMEOUT_SECONDS;
     const resources = await provisionLocalResources(aws, {

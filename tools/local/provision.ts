@@ -271,6 +271,7 @@ export function handlerEnvironment(
       queueUrl: resources.queueUrl,
       priorityQueueUrl: resources.priority.queueUrl,
       webhookSecretsSecretId: resources.webhookSecretsSecretId,
+      stateTableName: resources.stateTableName,
     }),
     ...workerEnvironment({
       cpaas: cpaasValues,

@@ -14,7 +14,7 @@ import { scanByPrefix } from '../../lambdas/core/state/table-queries.js';
 import { TenantExistsError } from '../../lambdas/core/tenants/errors.js';
 import type { Tenant, TenantSettings } from '../../lambdas/core/tenants/tenant.js';
 import type { TenantAdministration } from '../../lambdas/core/tenants/tenant-registry.js';
-import { generateWebhookSecret } from '../../lambdas/ingest/sources/standard-webhooks.js';
+import { generateStandardWebhookSecret } from '../../lambdas/ingest/sources/standard-webhooks.js';
 import { generateScimToken, scimTokensSecretString } from '../../lambdas/scim/bearer-tokens.js';
 import { OperationError } from './errors.js';
 import { createOrReplaceSecret } from './secrets.js';
@@ -61,7 +61,7 @@ export async function addTenant(
   }
   const webhookSecrets: Record<string, string> = {};
   for (const source of settings.sources) {
-    const secret = source === 'standard' ? generateWebhookSecret() : sourceSecrets[source];
+    const secret = source === 'standard' ? generateStandardWebhookSecret() : sourceSecrets[source];
     if (secret === undefined) {
       throw new MissingSourceSecretError(
         `source ${source} needs its provider's signing secret (--source-secret)`,

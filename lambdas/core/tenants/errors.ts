@@ -38,3 +38,12 @@ export class InvalidTenantError extends TenantError {
   override readonly name = 'InvalidTenantError';
   readonly permanent = true;
 }
+
+/**
+ * The registry could not be read (the table throttled or unreachable): a request naming a tenant
+ * is answered 503, so the sender retries instead of taking a 404 as final.
+ */
+export class TenantRegistryUnavailableError extends TenantError {
+  override readonly name = 'TenantRegistryUnavailableError';
+  readonly permanent = false;
+}

@@ -1,10 +1,8 @@
 import { type DynamoDBClient, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { STATE_TABLE_KEYS } from '../../contract/state-table.js';
-import { DEFAULT_TENANT_ID } from '../../contract/tenants.js';
 import { scanByPrefix } from '../state/table-queries.js';
 import {
-  InvalidTenantError,
   TenantAccountIdClaimedError,
   TenantExistsError,
   TenantNotFoundError,
@@ -99,7 +97,7 @@ export class DynamoTenantRegistry implements TenantAdministration {
   }
 
   async add(settings: TenantSettings): Promise<Tenant> {
-    const valid = checked(settings);
+    const valid = parseTenantSettings(settings);
     const time = this.#now().toISOString();
     const tenant: Tenant = { ...valid, version: 1, createdAt: time, updatedAt: time };
     await this.#transact(
@@ -112,7 +110,7 @@ export class DynamoTenantRegistry implements TenantAdministration {
   }
 
   async update(settings: TenantSettings, expectedVersion: number): Promise<Tenant> {
-    const valid = checked(settings);
+    const valid = parseTenantSettings(settings);
     const current = await this.get(valid.id);
     if (current === undefined) throw new TenantNotFoundError(`no tenant ${valid.id} is registered`);
     if (current.version !== expectedVersion) throw versionConflict(valid.id);
@@ -197,16 +195,6 @@ export class DynamoTenantRegistry implements TenantAdministration {
       throw error;
     }
   }
-}
-
-function checked(settings: TenantSettings): TenantSettings {
-  const valid = parseTenantSettings(settings);
-  if (valid.id === DEFAULT_TENANT_ID) {
-    throw new InvalidTenantError(
-      `id: ${DEFAULT_TENANT_ID} is the deployment's own tenant and is not registered`,
-    );
-  }
-  return valid;
 }
 
 function versionConflict(tenantId: string): TenantVersionConflictError {

@@ -1,6 +1,6 @@
 import type { DeprovisioningSettings } from '../../contract/environment.js';
 import { TERMINATION_POLICIES } from '../../contract/settings.js';
-import { TENANT_ID_PATTERN } from '../../contract/tenants.js';
+import { DEFAULT_TENANT_ID, TENANT_ID_PATTERN } from '../../contract/tenants.js';
 import { fieldIssues } from '../validation/field-issues.js';
 import * as z from '../validation/zod.js';
 import { InvalidTenantError } from './errors.js';
@@ -39,7 +39,7 @@ export type TenantSettings = Omit<Tenant, 'version' | 'createdAt' | 'updatedAt'>
 
 const positiveInteger = () => z.number().check(z.int(), z.minimum(1));
 
-const TenantSettingsSchema = z.object({
+const TenantFieldsSchema = z.object({
   id: z.string().check(z.regex(TENANT_ID_PATTERN, 'must be 1 to 32 lower-case letters, digits or dashes')),
   cpaasAccountId: z.string().check(z.regex(/^[A-Za-z0-9._-]{1,128}$/, 'must be a CPaaS account id')),
   sources: z.array(z.string().check(z.regex(/^[a-z0-9-]{1,32}$/, 'must be a source name'))),
@@ -60,7 +60,30 @@ const TenantSettingsSchema = z.object({
   }),
 });
 
-const TenantSchema = z.extend(TenantSettingsSchema, {
+/**
+ * What may be registered: never `default` (the deployment's own tenant, served from its
+ * environment), and an account id only for a source the tenant uses, since the shared URL routes
+ * by it to that tenant's events of that source.
+ */
+const TenantSettingsSchema = TenantFieldsSchema.check(
+  z.refine((tenant) => tenant.id !== DEFAULT_TENANT_ID, {
+    message: `${DEFAULT_TENANT_ID} is the deployment's own tenant and is not registered`,
+    path: ['id'],
+  }),
+  z.superRefine((tenant, context) => {
+    tenant.accountIds.forEach((account, index) => {
+      if (!tenant.sources.includes(account.source)) {
+        context.addIssue({
+          code: 'custom',
+          message: `source ${account.source} is not one of the tenant's sources`,
+          path: ['accountIds', index, 'source'],
+        });
+      }
+    });
+  }),
+);
+
+const TenantSchema = z.extend(TenantFieldsSchema, {
   version: positiveInteger(),
   createdAt: z.iso.datetime(),
   updatedAt: z.iso.datetime(),

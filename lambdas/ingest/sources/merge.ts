@@ -91,7 +91,6 @@ const MERGE_FIELD_OF: Readonly<Record<string, string>> = {
   'data.firstName': 'data.first_name',
   'data.lastName': 'data.last_name',
   time: 'data.modified_at',
-  tenant: 'linked_account.id',
 };
 
 /**
@@ -141,7 +140,6 @@ function toEvents(body: unknown, now: Date): LifecycleEvent[] {
     id: mergeDedupId(hook.event, employee.id, employee.modified_at),
     source: `merge/${account.integration_slug ?? 'hris'}`,
     time: employee.modified_at,
-    tenant: account.id,
   };
   const person = {
     employeeId: employee.id,
@@ -187,9 +185,20 @@ function toEvents(body: unknown, now: Date): LifecycleEvent[] {
   }
 }
 
-/** `POST /webhooks/merge`; the tenant is the Merge linked account id. */
+/** The linked account (one customer's HR system connection) a webhook body is about. */
+function linkedAccountId(body: unknown): string | undefined {
+  const account = (body as { linked_account?: { id?: unknown } } | null)?.linked_account;
+  return typeof account?.id === 'string' ? account.id : undefined;
+}
+
+/**
+ * `POST /webhooks/merge` and `/t/{tenant}/webhooks/merge`. Merge signs with one key per Merge
+ * organisation and sends every linked account to the organisation's one URL, so on the shared URL
+ * the linked account id picks the tenant; the key is Merge's (no `newSecret`).
+ */
 export const mergeSource: SourceAdapter<LifecycleEvent> = {
   name: 'merge',
   verify: (rawBody, headers, secrets) => verifyMergeWebhook(rawBody, headers, secrets),
   toEvents,
+  accountIdOf: linkedAccountId,
 };

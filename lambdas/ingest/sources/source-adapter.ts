@@ -5,9 +5,11 @@ import type { QueuedEvent } from '../../core/events/details-pending-event.js';
 export type WebhookHeaders = Readonly<Record<string, string | undefined>>;
 
 /**
- * One HRIS (or the project's own `standard` format) behind `POST /webhooks/{name}`. Adding a
+ * One HRIS (or the project's own `standard` format) behind `POST /webhooks/{name}` (the default
+ * tenant) and `POST /t/{tenant}/webhooks/{name}`. Adding a
  * provider is one file implementing this and its tests; the handler does the HTTP, size limit,
- * JSON parsing and queueing for every source alike.
+ * JSON parsing, the tenant and queueing for every source alike: an adapter never sets
+ * an event's `tenant`, the route does.
  */
 export interface SourceAdapter<Event extends QueuedEvent = QueuedEvent> {
   /** The `{source}` path segment and the key of its secrets in the webhook secrets JSON; named in the contract so the stack outputs its URL. */
@@ -29,4 +31,17 @@ export interface SourceAdapter<Event extends QueuedEvent = QueuedEvent> {
    *   only there (BambooHR's global webhooks)
    */
   toEvents(body: unknown, now: Date, headers?: WebhookHeaders): Event[];
+  /**
+   * The provider's own account id in a body `toEvents` accepted, for a provider that posts every
+   * account to one URL: on the shared `/webhooks/{name}` URL it picks the registered tenant that
+   * account is mapped to (`tenants add --<name>-account-id`). Absent for a source whose sender
+   * is configured per tenant with the tenant's own URL.
+   */
+  accountIdOf?(body: unknown): string | undefined;
+  /**
+   * A fresh signing secret in this source's format, for a source whose secret this deployment
+   * issues and the sender is given (`tenants add` creates one per tenant). Absent when the
+   * provider issues it (Merge's signature key), which the operator then hands over.
+   */
+  newSecret?(): string;
 }

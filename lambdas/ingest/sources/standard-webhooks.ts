@@ -37,6 +37,14 @@ export function decodeStandardWebhookSecret(secret: string): Buffer {
   return key;
 }
 
+/**
+ * A fresh secret, `whsec_` + base64 of 24 random bytes (the spec's minimum and its libraries'
+ * default): the receiver issues Standard Webhooks secrets and gives them to the sender.
+ */
+export function generateStandardWebhookSecret(): string {
+  return `${SECRET_PREFIX}${randomBytes(24).toString('base64')}`;
+}
+
 function signatureOf(key: Buffer, msgId: string, timestamp: string, body: Buffer | string): Buffer {
   return hmacSha256(key, `${msgId}.${timestamp}.`, body);
 }
@@ -84,11 +92,6 @@ function receivedSignatures(header: string): Buffer[] {
     if (mac.length === SIGNATURE_BYTES) signatures.push(mac);
   }
   return signatures;
-}
-
-/** A fresh Standard Webhooks secret (`whsec_` + base64 of 24 random bytes, as the spec's examples). */
-export function generateWebhookSecret(): string {
-  return `whsec_${randomBytes(24).toString('base64')}`;
 }
 
 /**
@@ -166,10 +169,11 @@ function toCanonicalEvents(body: unknown): LifecycleEvent[] {
 
 /**
  * `POST /webhooks/standard`: canonical lifecycle events, one or an array, signed per Standard
- * Webhooks. Each event's own `id` is the dedup id and its `tenant` attribute the tenant.
+ * Webhooks. Each event's own `id` is the dedup id; its `tenant` is the route's (a body's is overwritten).
  */
 export const standardWebhooksSource: SourceAdapter<LifecycleEvent> = {
   name: 'standard',
   verify: verifyStandardWebhook,
   toEvents: toCanonicalEvents,
+  newSecret: generateStandardWebhookSecret,
 };

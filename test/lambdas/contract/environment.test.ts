@@ -31,6 +31,7 @@ const ingest: IngestSettings = {
   queueUrl: 'queue-url',
   priorityQueueUrl: 'priority-queue-url',
   webhookSecretsSecretId: 'hooks',
+  stateTableName: 'state',
   secretCacheSeconds: 7,
 };
 const worker: WorkerSettings = {

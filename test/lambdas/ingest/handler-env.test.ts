@@ -27,6 +27,7 @@ describe('the Lambda entry point', () => {
       [ENV.queueUrl]: 'https://sqs.us-east-1.amazonaws.com/123456789012/q.fifo',
       [ENV.priorityQueueUrl]: 'https://sqs.us-east-1.amazonaws.com/123456789012/terminations.fifo',
       [ENV.webhookSecretsSecretId]: 'webhook-secrets',
+      [ENV.stateTableName]: 'state',
     };
     for (const bad of ['soon', '0', '-5', '1.5']) {
       const wiring = () => ingestDependenciesFromEnv({ ...env, [ENV.secretCacheSeconds]: bad });
@@ -50,7 +51,12 @@ describe('the Lambda entry point', () => {
       const sign = () =>
         signStandardWebhook({ secret, msgId: 'msg_env', timestamp: Date.now() / 1000, body });
 
-      for (const name of [ENV.queueUrl, ENV.priorityQueueUrl, ENV.webhookSecretsSecretId]) {
+      for (const name of [
+        ENV.queueUrl,
+        ENV.priorityQueueUrl,
+        ENV.webhookSecretsSecretId,
+        ENV.stateTableName,
+      ]) {
         delete process.env[name];
       }
       expect((await post(`${server.url}/webhooks/standard`, body, sign())).status).toBe(500);
@@ -63,6 +69,7 @@ describe('the Lambda entry point', () => {
         [ENV.queueUrl]: queueUrl,
         [ENV.priorityQueueUrl]: priorityQueueUrl,
         [ENV.webhookSecretsSecretId]: await createSecretsJson({ standard: [secret] }),
+        [ENV.stateTableName]: 'no-tenant-is-read-for-the-default-route',
         AWS_ENDPOINT_URL: config.endpoint,
         AWS_REGION: config.region,
         AWS_ACCESS_KEY_ID: config.credentials.accessKeyId,
@@ -70,9 +77,12 @@ describe('the Lambda entry point', () => {
         POWERTOOLS_LOG_LEVEL: 'ERROR',
       });
       expect((await post(`${server.url}/webhooks/standard`, body, sign())).status).toBe(202);
-      expect((await drainQueue(client, queueUrl)).map((message) => message.groupId)).toEqual(['acme:env-1']);
+      // The body's tenant is not trusted: the default route's events are the default tenant's.
+      expect((await drainQueue(client, queueUrl)).map((message) => message.groupId)).toEqual([
+        'default:env-1',
+      ]);
       expect((await drainQueue(client, priorityQueueUrl)).map((message) => message.groupId)).toEqual([
-        'acme:env-2',
+        'default:env-2',
       ]);
     } finally {
       await server.close();

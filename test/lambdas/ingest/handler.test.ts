@@ -1,5 +1,6 @@
 import { createServer } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { DEFAULT_TENANT_ID } from '../../../lambdas/contract/tenants.js';
 import { toQueueMessage } from '../../../lambdas/core/events/lifecycle-event.js';
 import {
   createIngestHandler,
@@ -200,21 +201,33 @@ describe('Standard Webhooks body handling', () => {
 
 describe('queueing', () => {
   it('queues one event with the employee group and the canonical dedup id, answering its id', async () => {
-    const event = hireEvent('acme', { employeeId: 'E-100' });
+    const event = hireEvent(DEFAULT_TENANT_ID, { employeeId: 'E-100' });
     const response = await postStandard(fixture, JSON.stringify(event), secret);
     expect(response).toMatchObject({ status: 202, json: { accepted: [event.id] } });
     const messages = await drainQueue(fixture.sqs, fixture.queueUrl);
     expect(messages).toEqual([
       {
         body: JSON.stringify(event),
-        groupId: 'acme:E-100',
+        groupId: 'default:E-100',
         dedupId: toQueueMessage(event).MessageDeduplicationId,
       },
     ]);
   });
 
+  it("sets every event's tenant to the route's: a tenant in the body is overwritten, never trusted", async () => {
+    const event = hireEvent('acme', { employeeId: 'E-101' });
+    expect((await postStandard(fixture, JSON.stringify(event), secret)).status).toBe(202);
+    const [message] = await drainQueue(fixture.sqs, fixture.queueUrl);
+    const routed = { ...event, tenant: DEFAULT_TENANT_ID };
+    expect(message).toEqual({
+      body: JSON.stringify(routed),
+      groupId: 'default:E-101',
+      dedupId: toQueueMessage(routed).MessageDeduplicationId,
+    });
+  });
+
   it('sends an array of 12 events in 2 SendMessageBatch calls, every one on the queue', async () => {
-    const events = Array.from({ length: 12 }, (_, index) => hireEvent(index % 2 ? 'acme' : 'globex'));
+    const events = Array.from({ length: 12 }, () => hireEvent(DEFAULT_TENANT_ID));
     const before = fixture.batchCalls();
     const response = await postStandard(fixture, JSON.stringify(events), secret);
     expect(response).toMatchObject({ status: 202, json: { accepted: events.map((event) => event.id) } });

@@ -54,7 +54,8 @@ describe('startLocalMode', () => {
     expect(response.status).toBe(202);
     await until(() => delivered.length > 0, 'a delivered batch');
     const record = delivered[0]?.Records[0];
-    expect(JSON.parse(record?.body ?? '{}')).toEqual(event);
+    // The route sets the tenant: the default route queues the event as the default tenant's.
+    expect(JSON.parse(record?.body ?? '{}')).toEqual({ ...event, tenant: 'default' });
     expect(record?.attributes.MessageGroupId).toBe(messageGroupIdFor(event));
     await until(() => lines.some((line) => line.startsWith('handled')), 'the handled line');
     expect(lines.find((line) => line.startsWith('handled'))).toContain(

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { ENV } from '../../../lambdas/contract/environment.js';
 import { DEFAULTS } from '../../../lambdas/contract/settings.js';
 import { STATE_TABLE_KEYS } from '../../../lambdas/contract/state-table.js';
-import { generateWebhookSecret } from '../../../lambdas/ingest/sources/standard-webhooks.js';
+import { generateStandardWebhookSecret } from '../../../lambdas/ingest/sources/standard-webhooks.js';
 import { generateScimToken } from '../../../lambdas/scim/bearer-tokens.js';
 import { handlerEnvironment, provisionLocalResources } from '../../../tools/local/provision.js';
 import { motoClientConfig, uniqueResourceNames } from '../../support/aws.js';
@@ -38,7 +38,7 @@ describe('provisionLocalResources', () => {
 
   it('creates the state table with the shared key and TTL attribute, and stores the secrets', async () => {
     const aws = motoClientConfig();
-    const webhookSecret = generateWebhookSecret();
+    const webhookSecret = generateStandardWebhookSecret();
     const scimToken = generateScimToken();
     const resources = await provisionLocalResources(aws, {
       names: uniqueResourceNames('prov'),

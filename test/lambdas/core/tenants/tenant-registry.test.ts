@@ -66,6 +66,14 @@ describe('DynamoTenantRegistry (moto)', () => {
     const bad = settings('Acme Corp', { cpaasAccountId: '' });
     await expect(registry.add(bad)).rejects.toThrow(/id: .*cpaasAccountId: /);
     await expect(registry.add(settings('default'))).rejects.toThrow(InvalidTenantError);
+    // An account id routes the shared URL's webhooks of its source: only for a source the tenant uses.
+    const stray = settings('acme', {
+      sources: ['standard'],
+      accountIds: [{ source: 'merge', accountId: 'la_1' }],
+    });
+    await expect(registry.add(stray)).rejects.toThrow(
+      "accountIds.0.source: source merge is not one of the tenant's sources",
+    );
     expect(await listed(registry)).toEqual([]);
   });
 

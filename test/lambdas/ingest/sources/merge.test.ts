@@ -45,7 +45,6 @@ describe('Merge mapping', () => {
         id: mergeDedupId('Employee.added', 'a1b2c3', '2026-11-20T08:30:00Z'),
         source: 'merge/bamboohr',
         subject: 'a1b2c3',
-        tenant: 'la-7f3c',
         time: '2026-11-20T08:30:00Z',
         data: { employeeId: 'a1b2c3', workEmail: 'greg@merge.dev', firstName: 'Greg', lastName: 'Hirsch' },
       });
@@ -193,7 +192,7 @@ describe('Merge over HTTP onto the FIFO queue', () => {
     expect(await drainQueue(fixture.sqs, fixture.queueUrl)).toEqual([]);
   });
 
-  it('queues each mapping in the employee group of the linked account, once per change', async () => {
+  it('queues each mapping in the employee group of the default tenant (no linked account is mapped), once per change', async () => {
     const bodies = [
       mergeWebhook('Employee.added', { id: 'm-1' }),
       mergeWebhook('Employee.changed', { id: 'm-2', termination_date: '2099-01-01T00:00:00Z' }),
@@ -225,7 +224,8 @@ describe('Merge over HTTP onto the FIFO queue', () => {
     ]);
     for (const message of messages) {
       const event = JSON.parse(message.body);
-      expect(message.groupId).toBe(`la-7f3c:${event.subject}`);
+      expect(event.tenant).toBe('default');
+      expect(message.groupId).toBe(`default:${event.subject}`);
       expect(message.dedupId).toBe(toQueueMessage(event).MessageDeduplicationId);
     }
   });
