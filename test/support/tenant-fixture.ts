@@ -10,7 +10,6 @@ import {
 } from '../../lambdas/core/events/lifecycle-event.js';
 import type { Tenant } from '../../lambdas/core/tenants/tenant.js';
 import type { DynamoTenantRegistry } from '../../lambdas/core/tenants/tenant-registry.js';
-import type { RunningSandbox } from '../../tools/sandbox/index.js';
 
 /** A registered tenant with its own sandbox account and its own API key secret. */
 export interface TestTenant {
@@ -30,16 +29,31 @@ export const DEFAULT_DEPROVISIONING: DeprovisioningSettings = {
   brake: { ...DEFAULTS.deletionBrake },
 };
 
+/** Where a test tenant's pieces go: a new sandbox account (in process or over HTTP), its secret, the registry. */
+export interface TenantOnboarding {
+  addAccount(): { accountId: string; apiKey: string } | Promise<{ accountId: string; apiKey: string }>;
+  readonly secrets: SecretsManagerClient;
+  readonly registry: DynamoTenantRegistry;
+}
+
+/** A sandbox in another process (the local mode's): its accounts are added through its HTTP control. */
+export function accountsOverHttp(sandboxUrl: string): TenantOnboarding['addAccount'] {
+  return async () => {
+    const response = await fetch(`${sandboxUrl}/_sandbox/accounts`, { method: 'POST', body: '{}' });
+    return (await response.json()) as { accountId: string; apiKey: string };
+  };
+}
+
 /**
  * Onboards a tenant as `tenants add` would: an account of its own in the sandbox, its key in
  * Secrets Manager under the tenant's secret name, and its settings in the registry.
  */
 export async function addTestTenant(
-  env: { sandbox: RunningSandbox; secrets: SecretsManagerClient; registry: DynamoTenantRegistry },
+  env: TenantOnboarding,
   id: string,
   deprovisioning: Partial<DeprovisioningSettings> = {},
 ): Promise<TestTenant> {
-  const { accountId, apiKey } = env.sandbox.control.addAccount();
+  const { accountId, apiKey } = await env.addAccount();
   await env.secrets.send(
     new CreateSecretCommand({ Name: tenantSecretName(id, 'cpaasApiKey'), SecretString: apiKey }),
   );

@@ -3,7 +3,6 @@ import type { Command } from 'commander';
 import { ENV } from '../../lambdas/contract/environment.js';
 import { escapeUnsafeText } from '../../lambdas/core/events/clean-text.js';
 import {
-  countDeadLetters,
   type DeadLetter,
   findDeadLetter,
   listDeadLetters,
@@ -25,8 +24,9 @@ import {
 } from './options.js';
 import { print } from './output.js';
 import { withSqs } from './sqs-client.js';
+import { type TenantFlags, tenantOption } from './tenant-option.js';
 
-interface QueueFlags {
+interface QueueFlags extends TenantFlags {
   queueUrl?: string;
   json?: boolean;
 }
@@ -39,9 +39,15 @@ interface RedriveFlags extends QueueFlags {
 
 const DEAD_LETTER_QUEUE: FlagOrEnv = { flag: '--queue-url', env: ENV.deadLetterQueueUrl };
 const queueOption = () => flagOrEnvOption(DEAD_LETTER_QUEUE, 'url', 'dead-letter queue URL');
+const lettersTenantOption = () => tenantOption('dead letters to act on');
 
 function queueUrlOf(command: Command, flags: QueueFlags): string {
   return requiredString(command, flags.queueUrl, DEAD_LETTER_QUEUE);
+}
+
+/** The queue and the tenant whose dead letters a command acts on. */
+function tenantQueue(sqs: SQSClient, command: Command, flags: QueueFlags) {
+  return { sqs, deadLetterQueueUrl: queueUrlOf(command, flags), tenant: flags.tenant };
 }
 
 function describeLine(letter: DeadLetter): string {
@@ -60,8 +66,10 @@ function withoutBody(letter: DeadLetter): Omit<DeadLetter, 'body'> {
 
 /**
  * `cpaas-lifecycle dlq ...`: what an operator does with dead letters on a bad day: see why each
- * one failed, send them back once the cause is fixed, or drop them. The AWS endpoint, region and
- * credentials come from the usual AWS SDK environment (`AWS_ENDPOINT_URL` for the local mode).
+ * one failed, send them back once the cause is fixed, or drop them. Every tenant's dead letters
+ * share the lane's DLQ; each command acts on one tenant's (`--tenant`, default `default`) and never
+ * moves or drops another's. The AWS endpoint, region and credentials come from the usual AWS SDK
+ * environment (`AWS_ENDPOINT_URL` for the local mode).
  */
 export function registerDlqCommands(program: Command): void {
   const dlq = program.command('dlq').description(COMMAND_SUMMARIES.dlq);
@@ -76,14 +84,14 @@ function registerList(dlq: Command): void {
     .command('list')
     .description('List dead letters with their failure reason, without consuming them.')
     .addOption(queueOption())
+    .addOption(lettersTenantOption())
     .option('--json', 'print JSON')
     .action(async (flags: QueueFlags, command: Command) => {
-      const listing = await withSqs((sqs) =>
-        listDeadLetters({ sqs, deadLetterQueueUrl: queueUrlOf(command, flags) }),
-      );
+      const listing = await withSqs((sqs) => listDeadLetters(tenantQueue(sqs, command, flags)));
       if (flags.json) {
         print(
           JSON.stringify({
+            tenant: flags.tenant,
             approximateTotal: listing.approximateTotal,
             messages: listing.messages.map(withoutBody),
           }),
@@ -91,9 +99,10 @@ function registerList(dlq: Command): void {
         return;
       }
       print(
-        `${listing.messages.length} dead letter(s) listed; SQS reports about ${listing.approximateTotal}.`,
+        `${listing.messages.length} dead letter(s) of tenant ${flags.tenant} listed; ` +
+          `SQS reports about ${listing.approximateTotal} in the queue, every tenant's.`,
       );
-      if (listing.messages.length < listing.approximateTotal) {
+      if (listing.reached < listing.approximateTotal) {
         print('Some are in flight or hidden behind a FIFO group lock; list again in 30 s to see them.');
       }
       for (const letter of listing.messages) print(describeLine(letter));
@@ -106,13 +115,18 @@ function registerShow(dlq: Command): void {
     .description('Show one dead letter: reason, attempts and the event (email and names masked).')
     .argument('<message-id>', 'SQS message id, as printed by `dlq list`')
     .addOption(queueOption())
+    .addOption(lettersTenantOption())
     .option('--json', 'print JSON')
     .option('--reveal', 'print the body as is, personal data included')
     .action(async (messageId: string, flags: QueueFlags & { reveal?: boolean }, command: Command) => {
       const letter = await withSqs((sqs) =>
-        findDeadLetter({ sqs, deadLetterQueueUrl: queueUrlOf(command, flags), messageId }),
+        findDeadLetter({ ...tenantQueue(sqs, command, flags), messageId }),
       );
-      if (!letter) throw new Error(`no dead letter ${messageId} (already redriven or purged?)`);
+      if (!letter) {
+        throw new Error(
+          `no dead letter ${messageId} of tenant ${flags.tenant} (already redriven or purged, or another tenant's?)`,
+        );
+      }
       const body = flags.reveal ? letter.body : redactBody(letter.body);
       if (flags.json) {
         print(JSON.stringify({ ...letter, body }));
@@ -148,6 +162,7 @@ function registerRedrive(dlq: Command): void {
     .command('redrive')
     .description('Move dead letters back to the source queue (same body and group) once the cause is fixed.')
     .addOption(queueOption())
+    .addOption(lettersTenantOption())
     .option(
       '--source-queue-url <url>',
       'queue to send them to (default: the queue that redrives to this DLQ)',
@@ -161,8 +176,7 @@ function registerRedrive(dlq: Command): void {
       await withSqs(async (sqs) => {
         const sourceQueueUrl = await sourceQueueUrlOf(command, sqs, deadLetterQueueUrl, flags.sourceQueueUrl);
         const result = await redriveDeadLetters({
-          sqs,
-          deadLetterQueueUrl,
+          ...tenantQueue(sqs, command, flags),
           sourceQueueUrl,
           ...('ids' in selection ? { messageIds: selection.ids } : {}),
           ...(flags.json
@@ -173,7 +187,7 @@ function registerRedrive(dlq: Command): void {
         else print(`${result.moved.length} dead letter(s) sent back to ${sourceQueueUrl}.`);
         if (result.notFound.length > 0) {
           throw new Error(
-            `not redriven, not found (already moved, or behind a FIFO group lock): ${result.notFound.join(', ')}`,
+            `not redriven, not found (already moved, behind a FIFO group lock, or not tenant ${flags.tenant}'s): ${result.notFound.join(', ')}`,
           );
         }
       });
@@ -183,23 +197,29 @@ function registerRedrive(dlq: Command): void {
 function registerPurge(dlq: Command): void {
   dlq
     .command('purge')
-    .description('Delete every dead letter. Asks first unless --yes.')
+    .description("Delete every dead letter of the tenant (never another tenant's). Asks first unless --yes.")
     .addOption(queueOption())
+    .addOption(lettersTenantOption())
     .option('--yes', 'do not ask')
     .option('--json', 'print JSON')
     .action(async (flags: QueueFlags & { yes?: boolean }, command: Command) => {
-      const deadLetterQueueUrl = queueUrlOf(command, flags);
       await withSqs(async (sqs) => {
+        const queue = tenantQueue(sqs, command, flags);
         if (!flags.yes) {
           refuseUnattended(command, 'purge');
-          const count = await countDeadLetters({ sqs, deadLetterQueueUrl });
-          if (!(await confirm(`Delete all ${count} dead letter(s) in ${deadLetterQueueUrl}? [y/N] `))) {
+          const count = (await listDeadLetters(queue)).messages.length;
+          const question = `Delete all ${count} dead letter(s) of tenant ${flags.tenant} in ${queue.deadLetterQueueUrl}? [y/N] `;
+          if (!(await confirm(question))) {
             print('Nothing deleted.');
             return;
           }
         }
-        const purged = await purgeDeadLetters({ sqs, deadLetterQueueUrl });
-        print(flags.json ? JSON.stringify({ purged }) : `Purged about ${purged} dead letter(s).`);
+        const purged = await purgeDeadLetters(queue);
+        print(
+          flags.json
+            ? JSON.stringify({ tenant: flags.tenant, purged })
+            : `Deleted ${purged} dead letter(s) of tenant ${flags.tenant}.`,
+        );
       });
     });
 }

@@ -16,8 +16,9 @@ import { type LaneQueueFlags, laneQueueOptions, requiredLaneQueueUrls } from './
 import { allOrIds, flagOrEnvOption, refuseUnattended, requiredString, SHARED_SETTINGS } from './options.js';
 import { print } from './output.js';
 import { withSqs } from './sqs-client.js';
+import { type TenantFlags, tenantOption } from './tenant-option.js';
 
-interface TableFlags {
+interface TableFlags extends TenantFlags {
   table?: string;
   json?: boolean;
 }
@@ -29,6 +30,7 @@ interface SelectionFlags extends TableFlags {
 
 const ID_USAGE = '--id <event-id...>';
 const tableOption = () => flagOrEnvOption(SHARED_SETTINGS.stateTable, 'name', 'state table');
+const holdsTenantOption = () => tenantOption('holds to act on');
 const idOption = () => new Option(ID_USAGE, 'only these holds (event id, or employeeKey/eventId)');
 
 function describeLine(hold: HoldSummary): string {
@@ -57,8 +59,10 @@ async function withHolds<T>(
  * terminations were held, then release them (they go through the worker as if just arrived,
  * past the brake) or discard them (a bad export). Holds are named by event id, or by
  * `employeeKey/eventId` when two employees' events share an id. Output shows ids, type and the
- * brake's window, never the event body. The AWS endpoint, region and credentials come from the
- * usual AWS SDK environment (`AWS_ENDPOINT_URL` for the local mode).
+ * brake's window, never the event body. Each tenant has its own brake and so its own holds:
+ * `--tenant` (default `default`) says whose, and no command touches another tenant's. The AWS
+ * endpoint, region and credentials come from the usual AWS SDK environment (`AWS_ENDPOINT_URL`
+ * for the local mode).
  */
 export function registerHoldsCommands(program: Command): void {
   const holds = program.command('holds').description(COMMAND_SUMMARIES.holds);
@@ -72,9 +76,12 @@ function registerList(holds: Command): void {
     .command('list')
     .description('List held terminations, oldest first, with the window count and threshold when held.')
     .addOption(tableOption())
+    .addOption(holdsTenantOption())
     .option('--json', 'print JSON')
     .action(async (flags: TableFlags, command: Command) => {
-      const summaries = (await withHolds(command, flags, listHolds)).map(summarizeHold);
+      const summaries = (await withHolds(command, flags, (store) => listHolds(store, flags.tenant))).map(
+        summarizeHold,
+      );
       if (flags.json) {
         print(JSON.stringify({ holds: summaries }));
         return;
@@ -90,7 +97,8 @@ function registerRelease(holds: Command): void {
     .description(
       "Send held terminations back to their lane's lifecycle queue; the worker applies them past the brake.",
     )
-    .addOption(tableOption());
+    .addOption(tableOption())
+    .addOption(holdsTenantOption());
   for (const option of laneQueueOptions('to release to')) release.addOption(option);
   release
     .option('--all', 'every hold')
@@ -106,6 +114,7 @@ function registerRelease(holds: Command): void {
             sqs,
             queueUrls,
             selection,
+            tenantId: flags.tenant,
             ...(flags.json
               ? {}
               : {
@@ -127,6 +136,7 @@ function registerDiscard(holds: Command): void {
     .command('discard')
     .description('Drop held terminations: they are never executed. Asks first unless --yes.')
     .addOption(tableOption())
+    .addOption(holdsTenantOption())
     .option('--all', 'every hold')
     .addOption(idOption())
     .option('--yes', 'do not ask')
@@ -136,14 +146,14 @@ function registerDiscard(holds: Command): void {
       if (!flags.yes) refuseUnattended(command, 'discard');
       await withHolds(command, flags, async (store) => {
         if (!flags.yes) {
-          const selected = await selectHolds(store, selection);
+          const selected = await selectHolds(store, selection, flags.tenant);
           const question = `Discard ${selected.length} held termination(s)? They will never be executed. [y/N] `;
           if (selected.length === 0 || !(await confirm(question))) {
             print('Nothing discarded.');
             return;
           }
         }
-        const discarded = (await discardHolds(store, selection)).map(summarizeHold);
+        const discarded = (await discardHolds(store, selection, flags.tenant)).map(summarizeHold);
         if (flags.json) {
           print(JSON.stringify({ discarded }));
           return;

@@ -15,12 +15,16 @@ import {
   InvalidLifecycleEventError,
   type LifecycleEvent,
   parseLifecycleEvent,
+  tenantOf,
 } from '../../lambdas/core/events/lifecycle-event.js';
+import { DynamoDeletionBrake } from '../../lambdas/core/state/deletion-brake.js';
+import type { Tenant } from '../../lambdas/core/tenants/tenant.js';
 import { type PlanPreview, type PreviewMatch, previewEvent } from '../operations/plan-preview.js';
 import { COMMAND_SUMMARIES } from './command-summaries.js';
-import { addConnectionOptions, type ConnectionFlags, clientFor } from './cpaas-connection.js';
+import { addConnectionOptions, type ConnectionFlags, connect } from './cpaas-connection.js';
 import { flagOrEnvOption, requiredString, SHARED_SETTINGS, usageError } from './options.js';
 import { print } from './output.js';
+import { tenantGiven } from './tenant-option.js';
 
 interface PlanFlags extends ConnectionFlags {
   event: string;
@@ -46,15 +50,37 @@ async function readEvent(command: Command, path: string): Promise<LifecycleEvent
   }
 }
 
-/** The worker's settings that change its decision, read from the same variables the worker reads. */
-function workerSettings(command: Command, flags: PlanFlags): DeprovisioningSettings {
+/**
+ * The worker's settings that change its decision: a registered tenant's own, else those the
+ * worker reads from its environment (the same variables); `--policy` overrides either.
+ */
+function workerSettings(
+  command: Command,
+  flags: PlanFlags,
+  tenant: Tenant | undefined,
+): DeprovisioningSettings {
   try {
-    const settings = deprovisioningSettingsFromEnv(process.env);
+    const settings = tenant?.deprovisioning ?? deprovisioningSettingsFromEnv(process.env);
     return flags.policy === undefined ? settings : { ...settings, policy: flags.policy };
   } catch (error) {
     if (error instanceof ConfigurationError) usageError(command, error.message);
     throw error;
   }
+}
+
+/**
+ * The event's tenant is the one the plan is for: `--tenant` when given (an event naming another
+ * is refused, it would be planned against the wrong account), else the event's own.
+ */
+function withTenant(command: Command, flags: PlanFlags, event: LifecycleEvent): LifecycleEvent {
+  if (!tenantGiven(command)) {
+    flags.tenant = tenantOf(event);
+    return event;
+  }
+  if (event.tenant !== undefined && event.tenant !== flags.tenant) {
+    usageError(command, `the event is tenant ${event.tenant}'s, not ${flags.tenant}'s`);
+  }
+  return tenantOf(event) === flags.tenant ? event : { ...event, tenant: flags.tenant };
 }
 
 function describeMatch(match: PreviewMatch): string[] {
@@ -137,7 +163,8 @@ export function registerPlanCommands(program: Command): void {
       'after',
       `
 The worker's settings that change a decision come from the same variables the worker reads:
-$${ENV.deleteGraceDays}, $${ENV.deletionBrakeWindowMinutes}, $${ENV.deletionBrakeMinimum}, $${ENV.deletionBrakePercent}.
+$${ENV.deleteGraceDays}, $${ENV.deletionBrakeWindowMinutes}, $${ENV.deletionBrakeMinimum}, $${ENV.deletionBrakePercent};
+for a registered tenant (--tenant, or the event's own tenant) from the registry, with its account and key.
 AWS endpoint, region and credentials: the usual AWS SDK environment (AWS_ENDPOINT_URL for the local mode).
 
 Example:
@@ -145,14 +172,16 @@ Example:
     );
   addConnectionOptions(command).action(async (flags: PlanFlags, self: Command) => {
     const tableName = requiredString(self, flags.table, SHARED_SETTINGS.stateTable);
-    const settings = workerSettings(self, flags);
-    const event = await readEvent(self, flags.event);
-    const api = clientFor(self, flags);
+    const event = withTenant(self, flags, await readEvent(self, flags.event));
+    const { client: api, tenant } = await connect(self, flags);
+    const settings = workerSettings(self, flags, tenant);
     const client = new DynamoDBClient({});
     try {
       const preview = await previewEvent(event, {
         api,
         ...stateTablePorts(client, tableName, settings.brake),
+        // The tenant's own window and threshold, as its worker counts them.
+        brake: new DynamoDeletionBrake({ client, tableName, ...settings.brake, tenantId: flags.tenant }),
         clock: () => new Date(),
         policy: settings.policy,
         deleteGraceDays: settings.deleteGraceDays,

@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { type Command, Option } from 'commander';
+import { DEFAULT_TENANT_ID } from '../../lambdas/contract/tenants.js';
 import type { CpaasClient } from '../../lambdas/core/cpaas/client.js';
 import type { LaneQueueUrls } from '../../lambdas/core/events/lane.js';
 import { sqsLaneRoutedQueue } from '../../lambdas/core/events/lane-routed-queue.js';
@@ -19,7 +20,7 @@ import {
 } from '../operations/reconcile.js';
 import { parseRoster, rosterFormatOf } from '../operations/roster.js';
 import { COMMAND_SUMMARIES } from './command-summaries.js';
-import { addConnectionOptions, type ConnectionFlags, clientFor } from './cpaas-connection.js';
+import { addConnectionOptions, type ConnectionFlags, connect } from './cpaas-connection.js';
 import { type LaneQueueFlags, laneQueueOptions, requiredLaneQueueUrls } from './lane-queue-options.js';
 import { flagOrEnvOption, integerArgument, requiredString, SHARED_SETTINGS, usageError } from './options.js';
 import { print } from './output.js';
@@ -29,7 +30,11 @@ interface ReconcileFlags extends ConnectionFlags, LaneQueueFlags {
   apply?: boolean;
   allowDeletes: number;
   table?: string;
-  tenant?: string;
+}
+
+/** The events' `tenant`: none for the default tenant, so its events are exactly what they were before tenants. */
+function eventTenant(flags: ReconcileFlags): string | undefined {
+  return flags.tenant === DEFAULT_TENANT_ID ? undefined : flags.tenant;
 }
 
 const count = integerArgument(0, Number.POSITIVE_INFINITY, 'must be a whole number >= 0');
@@ -73,7 +78,7 @@ async function enqueuePlan(
       // Deprovisions on the priority lane, the rest on the standard one, as ingest routes them.
       queue: sqsLaneRoutedQueue(sqs, queueUrls),
       allowDeletes: flags.allowDeletes,
-      ...(flags.tenant === undefined ? {} : { tenant: flags.tenant }),
+      ...(eventTenant(flags) === undefined ? {} : { tenant: flags.tenant }),
       onProgress: (sent, total) => sending.update(sent, total),
     });
     return events.length;
@@ -108,7 +113,8 @@ function printOutcome(
 /**
  * `cpaas-lifecycle reconcile --roster FILE [--apply]`: the safety net for lost or never-sent
  * webhooks. Plans from the roster, the CPaaS users and the state table; applies by enqueueing
- * events, so the worker stays the only writer.
+ * events, so the worker stays the only writer. `--tenant` names whose roster it is: that tenant's
+ * account and key, its links only, and its events.
  */
 export function registerReconcileCommands(program: Command): void {
   const command = program
@@ -121,19 +127,18 @@ export function registerReconcileCommands(program: Command): void {
         .argParser(count)
         .default(DEFAULT_ALLOWED_DELETES),
     )
-    .addOption(flagOrEnvOption(SHARED_SETTINGS.stateTable, 'name', 'state table'))
-    .option('--tenant <tenant>', 'HR tenant of the roster (default: "default")');
+    .addOption(flagOrEnvOption(SHARED_SETTINGS.stateTable, 'name', 'state table'));
   for (const option of laneQueueOptions('for --apply')) command.addOption(option);
   addConnectionOptions(command).action(async (flags: ReconcileFlags, self: Command) => {
     const tableName = requiredString(self, flags.table, SHARED_SETTINGS.stateTable);
     const queueUrls = flags.apply ? requiredLaneQueueUrls(self, flags) : undefined;
     const roster = await readRoster(self, flags.roster);
-    const api = clientFor(self, flags);
+    const { client: api } = await connect(self, flags);
     const dynamodb = new DynamoDBClient({});
     const sqs = new SQSClient({});
     try {
       const store = new DynamoStateStore({ client: dynamodb, tableName });
-      const plan = await planFromState(roster, api, store, flags.tenant);
+      const plan = await planFromState(roster, api, store, eventTenant(flags));
       const enqueued = queueUrls ? await enqueuePlan(plan, sqs, queueUrls, flags) : 0;
       printOutcome(plan, Boolean(queueUrls), enqueued, flags.json);
     } finally {

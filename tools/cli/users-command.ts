@@ -11,8 +11,8 @@ import {
 import { mergeUserFields, mergeUserUpdate } from '../../lambdas/core/cpaas/user-merge.js';
 import { escapeUnsafeText } from '../../lambdas/core/events/clean-text.js';
 import { COMMAND_SUMMARIES } from './command-summaries.js';
-import { API_KEY_ENV, addConnectionOptions, type ConnectionFlags, clientFor } from './cpaas-connection.js';
-import { integerArgument, usageError } from './options.js';
+import { API_KEY_ENV, addConnectionOptions, type ConnectionFlags, connect } from './cpaas-connection.js';
+import { flagOrEnvOption, integerArgument, SHARED_SETTINGS, usageError } from './options.js';
 import { print } from './output.js';
 
 interface UserFlags extends ConnectionFlags {
@@ -149,7 +149,7 @@ async function withClient(
   flags: ConnectionFlags,
   run: (client: CpaasClient) => Promise<void>,
 ): Promise<void> {
-  const client = clientFor(command, flags);
+  const { client } = await connect(command, flags);
   try {
     await run(client);
   } catch (error) {
@@ -158,6 +158,13 @@ async function withClient(
   } finally {
     await client.close();
   }
+}
+
+/** The connection flags, and the state table a tenant other than `default` is registered in. */
+function addUserConnectionOptions(command: Command): Command {
+  return addConnectionOptions(command).addOption(
+    flagOrEnvOption(SHARED_SETTINGS.stateTable, 'name', 'state table, for --tenant'),
+  );
 }
 
 const pageSize = integerArgument(
@@ -179,10 +186,12 @@ export function registerUsersCommands(program: Command): void {
       'after',
       `
 Connection: --base-url/$${ENV.cpaasBaseUrl}, --account/$${ENV.cpaasAccountId}, and the key from $${API_KEY_ENV}
-or --secret-id (Secrets Manager; AWS_ENDPOINT_URL and AWS_REGION apply).
+or --secret-id (Secrets Manager; AWS_ENDPOINT_URL and AWS_REGION apply). With --tenant <id> (and
+--table/$${ENV.stateTableName}): that tenant's account from the registry and its key from its own secret.
 
 Examples:
   cpaas-lifecycle users list --json
+  cpaas-lifecycle users list --tenant acme --table cpaas-lifecycle-state
   cpaas-lifecycle users create --email ada@example.com --first-name Ada --last-name Lovelace --presence-id 1001
   cpaas-lifecycle users update <id> --no-enabled
   cpaas-lifecycle users delete <id>`,
@@ -196,7 +205,7 @@ Examples:
 }
 
 function registerList(users: Command): void {
-  addConnectionOptions(
+  addUserConnectionOptions(
     users
       .command('list')
       .description('List every user of the account (all pages).')
@@ -220,7 +229,7 @@ function registerList(users: Command): void {
 }
 
 function registerGet(users: Command): void {
-  addConnectionOptions(
+  addUserConnectionOptions(
     users
       .command('get')
       .description('Show one user, every field.')
@@ -231,7 +240,7 @@ function registerGet(users: Command): void {
 }
 
 function registerCreate(users: Command): void {
-  addConnectionOptions(
+  addUserConnectionOptions(
     addUserFieldOptions(
       users.command('create').description('Create a user (email, first name and last name are required).'),
     ),
@@ -242,7 +251,7 @@ function registerCreate(users: Command): void {
 }
 
 function registerUpdate(users: Command): void {
-  addConnectionOptions(
+  addUserConnectionOptions(
     addUserFieldOptions(
       users
         .command('update')
@@ -263,7 +272,7 @@ function registerUpdate(users: Command): void {
 }
 
 function registerDelete(users: Command): void {
-  addConnectionOptions(
+  addUserConnectionOptions(
     users.command('delete').description('Delete a user.').argument('<id>', 'user id (32 alphanumeric)'),
   ).action(async (id: string, flags: ConnectionFlags, command: Command) => {
     await withClient(command, flags, async (client) => {
@@ -274,7 +283,7 @@ function registerDelete(users: Command): void {
 }
 
 function registerImpersonate(users: Command): void {
-  addConnectionOptions(
+  addUserConnectionOptions(
     users
       .command('impersonate')
       .description('Get an auth token for presence calls as this user (the userauth endpoint).')

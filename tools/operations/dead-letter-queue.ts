@@ -6,12 +6,12 @@ import {
   ListDeadLetterSourceQueuesCommand,
   type Message,
   type MessageAttributeValue,
-  PurgeQueueCommand,
   ReceiveMessageCommand,
   SendMessageCommand,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
 import { DEAD_LETTER_ATTRIBUTES } from '../../lambdas/contract/settings.js';
+import { DEFAULT_TENANT_ID } from '../../lambdas/contract/tenants.js';
 import { SourceQueueUnknownError } from './errors.js';
 
 /** Why a message is in the DLQ, from the worker's reason attributes or, failing those, from SQS. */
@@ -36,6 +36,11 @@ export interface DeadLetter {
   readonly eventId?: string;
   readonly eventType?: string;
   readonly employeeId?: string;
+  /**
+   * The event's tenant; `default` for an event that names none and for a body that is no event
+   * at all (a single-account deployment's, or one no tenant can be told from).
+   */
+  readonly tenant: string;
   /**
    * SQS's ApproximateReceiveCount. It counts the DLQ's own receives too, so every inspection
    * (list, show) adds one: read it as "at least".
@@ -81,16 +86,22 @@ function reasonOf(message: Message, receiveCount: number): DeadLetterReason {
   };
 }
 
-function eventFieldsOf(body: string): { eventId?: string; eventType?: string; employeeId?: string } {
+function eventFieldsOf(body: string): {
+  eventId?: string;
+  eventType?: string;
+  employeeId?: string;
+  tenant: string;
+} {
   try {
-    const event = JSON.parse(body) as { id?: unknown; type?: unknown; subject?: unknown };
+    const event = JSON.parse(body) as { id?: unknown; type?: unknown; subject?: unknown; tenant?: unknown };
     return {
       ...(typeof event.id === 'string' ? { eventId: event.id } : {}),
       ...(typeof event.type === 'string' ? { eventType: event.type } : {}),
       ...(typeof event.subject === 'string' ? { employeeId: event.subject } : {}),
+      tenant: typeof event.tenant === 'string' ? event.tenant : DEFAULT_TENANT_ID,
     };
   } catch {
-    return {};
+    return { tenant: DEFAULT_TENANT_ID };
   }
 }
 
@@ -109,6 +120,7 @@ export function describeDeadLetter(message: Message): DeadLetter {
     ...(eventId === undefined ? {} : { eventId }),
     ...(fromBody.eventType === undefined ? {} : { eventType: fromBody.eventType }),
     ...(fromBody.employeeId === undefined ? {} : { employeeId: fromBody.employeeId }),
+    tenant: fromBody.tenant,
     receiveCount,
     ...(Number.isFinite(sentTimestamp) ? { sentAt: new Date(sentTimestamp).toISOString() } : {}),
     reason: reasonOf(message, receiveCount),
@@ -142,6 +154,17 @@ export interface DeadLetterQueueOptions {
   readonly sqs: SQSClient;
   readonly deadLetterQueueUrl: string;
 }
+
+/**
+ * One tenant's dead letters (default: the default tenant's). Every tenant's land in the lane's one
+ * DLQ; an operator acts on one tenant's at a time and never moves or drops another's.
+ */
+export interface TenantDeadLetterOptions extends DeadLetterQueueOptions {
+  readonly tenant?: string;
+}
+
+const isOfTenant = (message: Message, options: TenantDeadLetterOptions) =>
+  eventFieldsOf(message.Body ?? '').tenant === (options.tenant ?? DEFAULT_TENANT_ID);
 
 /** Long enough to page through a big DLQ, short enough that an interrupted listing heals itself. */
 const INSPECTION_HOLD_SECONDS = 30;
@@ -227,28 +250,33 @@ export async function countDeadLetters({ sqs, deadLetterQueueUrl }: DeadLetterQu
 }
 
 export interface DeadLetterListing {
+  /** The tenant's dead letters. */
   readonly messages: DeadLetter[];
-  /** What SQS says the queue holds; more than `messages.length` when FIFO group locks hid some. */
+  /** Messages of every tenant the listing reached. */
+  readonly reached: number;
+  /** What SQS says the queue holds, every tenant's; more than `reached` when FIFO group locks hid some. */
   readonly approximateTotal: number;
 }
 
 /**
- * Lists the DLQ without consuming it: every message is received, described and released again
- * (visibility 0), so it stays in the queue for a later redrive.
+ * Lists the tenant's dead letters without consuming any: every message is received, described
+ * and released again (visibility 0), so it stays in the queue for a later redrive.
  */
-export async function listDeadLetters(options: DeadLetterQueueOptions): Promise<DeadLetterListing> {
+export async function listDeadLetters(options: TenantDeadLetterOptions): Promise<DeadLetterListing> {
   const approximateTotal = await countDeadLetters(options);
   const messages: DeadLetter[] = [];
+  let reached = 0;
   await sweep(options, async (message) => {
-    messages.push(describeDeadLetter(message));
+    reached += 1;
+    if (isOfTenant(message, options)) messages.push(describeDeadLetter(message));
     return false;
   });
-  return { messages, approximateTotal };
+  return { messages, reached, approximateTotal };
 }
 
-/** One DLQ message by its SQS message id, without consuming it; undefined when not reachable. */
+/** One of the tenant's DLQ messages by its SQS message id, without consuming it; undefined when not reachable. */
 export async function findDeadLetter(
-  options: DeadLetterQueueOptions & { readonly messageId: string },
+  options: TenantDeadLetterOptions & { readonly messageId: string },
 ): Promise<DeadLetter | undefined> {
   const { messages } = await listDeadLetters(options);
   return messages.find((message) => message.messageId === options.messageId);
@@ -273,7 +301,7 @@ export async function resolveSourceQueueUrl(options: DeadLetterQueueOptions): Pr
   return only;
 }
 
-export interface RedriveOptions extends DeadLetterQueueOptions {
+export interface RedriveOptions extends TenantDeadLetterOptions {
   readonly sourceQueueUrl: string;
   /** Message ids to move; every reachable message when absent. */
   readonly messageIds?: readonly string[];
@@ -300,7 +328,7 @@ function withoutReasonAttributes(
 }
 
 /**
- * Moves dead letters back to the source queue: send (same body and message group, the reason
+ * Moves the tenant's dead letters back to the source queue: send (same body and message group, the reason
  * attributes dropped, a fresh deduplication id so SQS does not discard it as a repeat of the
  * original), then delete from the DLQ. Done by hand because moto answers StartMessageMoveTask
  * with a 500; a crash between send and delete leaves a duplicate, which the worker's
@@ -313,6 +341,7 @@ export async function redriveDeadLetters(options: RedriveOptions): Promise<Redri
   const startedAt = Date.now();
   await sweep(options, async (message) => {
     const messageId = message.MessageId ?? '';
+    if (!isOfTenant(message, options)) return false;
     if (wanted && !wanted.has(messageId)) return false;
     // One that failed again after being redriven by this very run is left for the operator.
     if (Number(message.Attributes?.SentTimestamp) > startedAt) return false;
@@ -346,9 +375,23 @@ export async function redriveDeadLetters(options: RedriveOptions): Promise<Redri
   return { moved, notFound: [...(wanted ?? [])].filter((id) => !movedIds.has(id)) };
 }
 
-/** Deletes every message in the DLQ (SQS PurgeQueue); returns how many SQS said it held. */
-export async function purgeDeadLetters(options: DeadLetterQueueOptions): Promise<number> {
-  const count = await countDeadLetters(options);
-  await options.sqs.send(new PurgeQueueCommand({ QueueUrl: options.deadLetterQueueUrl }));
-  return count;
+/**
+ * Deletes the tenant's dead letters, one by one as they are reached; returns how many. Not SQS's
+ * PurgeQueue: that drops every tenant's. One in flight (another inspection holds it) is not
+ * reached: `dlq list` shows it afterwards.
+ */
+export async function purgeDeadLetters(options: TenantDeadLetterOptions): Promise<number> {
+  let deleted = 0;
+  await sweep(options, async (message) => {
+    if (!isOfTenant(message, options)) return false;
+    await options.sqs.send(
+      new DeleteMessageCommand({
+        QueueUrl: options.deadLetterQueueUrl,
+        ReceiptHandle: message.ReceiptHandle,
+      }),
+    );
+    deleted += 1;
+    return true;
+  });
+  return deleted;
 }

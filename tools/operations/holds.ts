@@ -1,5 +1,6 @@
 import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { MESSAGE_ATTRIBUTES } from '../../lambdas/contract/settings.js';
+import { DEFAULT_TENANT_ID } from '../../lambdas/contract/tenants.js';
 import { type LaneQueueUrls, queueUrlFor } from '../../lambdas/core/events/lane.js';
 import { parseLifecycleEvent, toQueueMessage } from '../../lambdas/core/events/lifecycle-event.js';
 import type { HeldTermination, HoldStore } from '../../lambdas/core/state/hold-store.js';
@@ -30,10 +31,13 @@ export function summarizeHold(held: HeldTermination): HoldSummary {
   return { employeeKey, eventId, eventType, heldAt, recent, limit };
 }
 
-/** Every hold, oldest first. */
-export async function listHolds(holds: HoldStore): Promise<HeldTermination[]> {
+/** Every hold of the tenant, oldest first: an operator acts on one tenant's holds at a time. */
+export async function listHolds(
+  holds: HoldStore,
+  tenantId: string = DEFAULT_TENANT_ID,
+): Promise<HeldTermination[]> {
   const all: HeldTermination[] = [];
-  for await (const held of holds.list()) all.push(held);
+  for await (const held of holds.list(tenantId)) all.push(held);
   return all;
 }
 
@@ -56,12 +60,17 @@ function matching(all: readonly HeldTermination[], id: string): HeldTermination 
 }
 
 /**
- * Resolves a selection to holds, oldest first, before anything is done: one unknown or ambiguous
- * id fails the whole command, so an operator never half-applies a list with a typo in it. An id
- * is an event id, or `employeeKey/eventId` when the event id alone is ambiguous.
+ * Resolves a selection to the tenant's holds, oldest first, before anything is done: one unknown
+ * or ambiguous id fails the whole command, so an operator never half-applies a list with a typo
+ * in it, and another tenant's hold is as unknown as one that never was. An id is an event id, or
+ * `employeeKey/eventId` when the event id alone is ambiguous.
  */
-export async function selectHolds(holds: HoldStore, selection: HoldSelection): Promise<HeldTermination[]> {
-  const all = await listHolds(holds);
+export async function selectHolds(
+  holds: HoldStore,
+  selection: HoldSelection,
+  tenantId: string = DEFAULT_TENANT_ID,
+): Promise<HeldTermination[]> {
+  const all = await listHolds(holds, tenantId);
   if ('all' in selection) return all;
   const chosen = new Set(selection.ids.map((id) => matching(all, id)));
   return all.filter((held) => chosen.has(held));
@@ -73,6 +82,8 @@ export interface ReleaseHoldsOptions {
   /** The lifecycle queues the workers consume: each hold goes back on its event's lane (a termination: priority). */
   readonly queueUrls: LaneQueueUrls;
   readonly selection: HoldSelection;
+  /** Whose holds: only this tenant's are released (default: the default tenant's). */
+  readonly tenantId?: string;
   readonly onReleased?: (released: ReleasedHold) => void;
 }
 
@@ -94,7 +105,7 @@ export interface ReleasedHold {
  */
 export async function releaseHolds(options: ReleaseHoldsOptions): Promise<ReleasedHold[]> {
   const released: ReleasedHold[] = [];
-  for (const held of await selectHolds(options.holds, options.selection)) {
+  for (const held of await selectHolds(options.holds, options.selection, options.tenantId)) {
     const event = parseLifecycleEvent(held.body);
     const message = toQueueMessage(event, `release:${held.heldAt}`);
     const queueUrl = queueUrlFor(options.queueUrls, event);
@@ -121,9 +132,13 @@ export async function releaseHolds(options: ReleaseHoldsOptions): Promise<Releas
   return released;
 }
 
-/** Drops the selected holds: those terminations are never executed (the burst was a bad export, say). */
-export async function discardHolds(holds: HoldStore, selection: HoldSelection): Promise<HeldTermination[]> {
-  const selected = await selectHolds(holds, selection);
+/** Drops the tenant's selected holds: those terminations are never executed (the burst was a bad export, say). */
+export async function discardHolds(
+  holds: HoldStore,
+  selection: HoldSelection,
+  tenantId: string = DEFAULT_TENANT_ID,
+): Promise<HeldTermination[]> {
+  const selected = await selectHolds(holds, selection, tenantId);
   for (const held of selected) await holds.remove(held.employeeKey, held.eventId);
   return selected;
 }

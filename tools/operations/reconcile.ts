@@ -7,6 +7,7 @@ import {
   createLifecycleEvent,
   type EmployeeData,
   type LifecycleEvent,
+  tenantKeyPrefix,
 } from '../../lambdas/core/events/lifecycle-event.js';
 import type { EmployeeLink, StateStore } from '../../lambdas/core/state/state-store.js';
 import { DeletionThresholdError } from './errors.js';
@@ -65,13 +66,14 @@ export function planReconcile(input: PlanInput): ReconcilePlan {
   const tenant = input.tenant ?? DEFAULT_TENANT_ID;
   const usersById = new Map(input.users.map((user) => [user.id, user]));
   // Links of this tenant that still point at a user (a `deleted` link is a finished termination).
-  const prefix = `${tenant}:`;
+  const prefix = tenantKeyPrefix(tenant);
   const links = input.links.flatMap((link) =>
     link.cpaasUserId !== undefined && link.status !== 'deleted' && link.employeeKey.startsWith(prefix)
       ? [{ employeeId: link.employeeKey.slice(prefix.length), userId: link.cpaasUserId }]
       : [],
   );
   const linkByEmployee = new Map(links.map((link) => [link.employeeId, link]));
+  // Any tenant's: two tenants may share one CPaaS account, and a user linked by either is managed.
   const linkedUserIds = new Set(
     input.links.flatMap((link) =>
       link.cpaasUserId !== undefined && link.status !== 'deleted' ? [link.cpaasUserId] : [],

@@ -60,7 +60,11 @@ function tenantPorts() {
 }
 
 const addTenant = (prefix: string, deprovisioning = {}) =>
-  addTestTenant({ sandbox: fx.sandbox, secrets, registry }, uniqueTenantId(prefix), deprovisioning);
+  addTestTenant(
+    { addAccount: () => fx.sandbox.control.addAccount(), secrets, registry },
+    uniqueTenantId(prefix),
+    deprovisioning,
+  );
 
 const usersOf = (tenant: TestTenant) => fx.sandbox.control.account(tenant.accountId)?.users() ?? [];
 
