@@ -15,7 +15,7 @@ export const COMMAND_SUMMARIES = {
   sandbox: 'Run the CPaaS VoIP User API sandbox (test double with fault injection) on 127.0.0.1.',
   soak: 'Drive a seeded HR history through the local pipeline with injected CPaaS faults and check the result.',
   bench:
-    'Measure throughput, API and secret calls, cold start, memory, cost per event, revoke and SCIM latency.',
+    'Measure throughput, API and secret calls, cold start, memory, cost per event, revoke and SCIM latency, tenants.',
 } as const;
 
 export type CommandName = keyof typeof COMMAND_SUMMARIES;
