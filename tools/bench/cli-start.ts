@@ -3,7 +3,8 @@ import { promisify } from 'node:util';
 import { median } from './throughput.js';
 
 const run = promisify(execFile);
-const BIN = new URL('../cli/bin.js', import.meta.url).pathname;
+/** From the repository root, which is `../../` both from this source and from its compiled chunk in dist/cli. */
+const BIN = new URL('../../tools/cli/bin.js', import.meta.url).pathname;
 
 export interface CliStartFigures {
   readonly helpMs: number;
