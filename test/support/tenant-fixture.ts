@@ -1,15 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import { CreateSecretCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { DeprovisioningSettings } from '../../lambdas/contract/environment.js';
 import { DEFAULTS } from '../../lambdas/contract/settings.js';
-import { tenantSecretName } from '../../lambdas/contract/tenants.js';
 import {
   type CreateLifecycleEventInput,
   createLifecycleEvent,
   type LifecycleEvent,
 } from '../../lambdas/core/events/lifecycle-event.js';
 import type { Tenant } from '../../lambdas/core/tenants/tenant.js';
-import type { DynamoTenantRegistry } from '../../lambdas/core/tenants/tenant-registry.js';
+import { addTenant, type TenantPorts as TenantAdministrationPorts } from '../../tools/operations/tenants.js';
 
 /** A registered tenant with its own sandbox account and its own API key secret. */
 export interface TestTenant {
@@ -29,11 +27,10 @@ export const DEFAULT_DEPROVISIONING: DeprovisioningSettings = {
   brake: { ...DEFAULTS.deletionBrake },
 };
 
-/** Where a test tenant's pieces go: a new sandbox account (in process or over HTTP), its secret, the registry. */
+/** Where a test tenant's pieces go: a new sandbox account (in process or over HTTP), then `tenants add`'s ports. */
 export interface TenantOnboarding {
   addAccount(): { accountId: string; apiKey: string } | Promise<{ accountId: string; apiKey: string }>;
-  readonly secrets: SecretsManagerClient;
-  readonly registry: DynamoTenantRegistry;
+  readonly tenants: TenantAdministrationPorts;
 }
 
 /** A sandbox in another process (the local mode's): its accounts are added through its HTTP control. */
@@ -45,8 +42,8 @@ export function accountsOverHttp(sandboxUrl: string): TenantOnboarding['addAccou
 }
 
 /**
- * Onboards a tenant as `tenants add` would: an account of its own in the sandbox, its key in
- * Secrets Manager under the tenant's secret name, and its settings in the registry.
+ * Onboards a tenant with `tenants add`'s own operation (its secrets by name, then its registry
+ * item), on an account of its own in the sandbox.
  */
 export async function addTestTenant(
   env: TenantOnboarding,
@@ -54,16 +51,17 @@ export async function addTestTenant(
   deprovisioning: Partial<DeprovisioningSettings> = {},
 ): Promise<TestTenant> {
   const { accountId, apiKey } = await env.addAccount();
-  await env.secrets.send(
-    new CreateSecretCommand({ Name: tenantSecretName(id, 'cpaasApiKey'), SecretString: apiKey }),
+  const { tenant } = await addTenant(
+    env.tenants,
+    {
+      id,
+      cpaasAccountId: accountId,
+      sources: ['standard'],
+      accountIds: [],
+      deprovisioning: { ...DEFAULT_DEPROVISIONING, ...deprovisioning },
+    },
+    apiKey,
   );
-  const tenant = await env.registry.add({
-    id,
-    cpaasAccountId: accountId,
-    sources: ['standard'],
-    accountIds: [],
-    deprovisioning: { ...DEFAULT_DEPROVISIONING, ...deprovisioning },
-  });
   return { tenant, accountId, apiKey };
 }
 

@@ -1,13 +1,14 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { ENV } from '../../lambdas/contract/environment.js';
 import { DEFAULTS } from '../../lambdas/contract/settings.js';
-import { tenantSecretName } from '../../lambdas/contract/tenants.js';
 import { createLifecycleEvent, type LifecycleEvent } from '../../lambdas/core/events/lifecycle-event.js';
 import { DynamoTenantRegistry } from '../../lambdas/core/tenants/tenant-registry.js';
 import { createWorkerHandler, workerDependenciesFromEnv } from '../../lambdas/worker/handler.js';
+import { addTenant } from '../operations/tenants.js';
 import { countAwsCalls } from './http-call-counter.js';
-import { MemoryEmployeeLeases, MemoryScheduleStore, MemoryStateStore } from './memory-state-store.js';
+import { MemoryScheduleStore, MemoryStateStore } from './memory-state-store.js';
 import { uniqueSuffix } from './unique-suffix.js';
 import { newEmployee, type WorkerHarness } from './worker-harness.js';
 
@@ -30,33 +31,32 @@ export interface TenantThroughputFigures {
   readonly registryReads: number;
 }
 
-/** Registers `count` tenants as `tenants add` does: a sandbox account, its key's secret, its registry item. */
+/** Registers `count` tenants with `tenants add`'s operation, each on a sandbox account of its own. */
 async function registerTenants(harness: WorkerHarness, count: number): Promise<string[]> {
   const dynamodb = new DynamoDBClient(harness.aws);
   const secrets = new SecretsManagerClient(harness.aws);
-  const registry = new DynamoTenantRegistry({
-    client: dynamodb,
-    tableName: harness.env[ENV.stateTableName] as string,
-  });
+  const tableName = harness.env[ENV.stateTableName] as string;
+  const ports = {
+    registry: new DynamoTenantRegistry({ client: dynamodb, tableName }),
+    secrets,
+    documents: DynamoDBDocumentClient.from(dynamodb),
+    tableName,
+  };
   const suffix = uniqueSuffix();
   const ids = Array.from({ length: count }, (_, index) => `bench-${suffix}-${index}`);
   try {
     for (const id of ids) {
       const { accountId, apiKey } = harness.sandbox.control.addAccount();
-      await secrets.send(
-        new CreateSecretCommand({ Name: tenantSecretName(id, 'cpaasApiKey'), SecretString: apiKey }),
+      const deprovisioning = {
+        policy: DEFAULTS.terminationPolicy,
+        deleteGraceDays: DEFAULTS.deleteGraceDays,
+        brake: { ...DEFAULTS.deletionBrake },
+      };
+      await addTenant(
+        ports,
+        { id, cpaasAccountId: accountId, sources: ['standard'], accountIds: [], deprovisioning },
+        apiKey,
       );
-      await registry.add({
-        id,
-        cpaasAccountId: accountId,
-        sources: ['standard'],
-        accountIds: [],
-        deprovisioning: {
-          policy: DEFAULTS.terminationPolicy,
-          deleteGraceDays: DEFAULTS.deleteGraceDays,
-          brake: { ...DEFAULTS.deletionBrake },
-        },
-      });
     }
     return ids;
   } finally {
@@ -87,7 +87,6 @@ async function eventsPerSecond(harness: WorkerHarness, events: readonly Lifecycl
     ...workerDependenciesFromEnv(harness.env, harness.aws),
     store: new MemoryStateStore(),
     schedules: new MemoryScheduleStore(),
-    leases: new MemoryEmployeeLeases(),
   });
   let ms = 0;
   for (let start = 0; start < events.length; start += BATCH) {

@@ -1,6 +1,7 @@
 import { GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEAD_LETTER_ATTRIBUTES } from '../../../lambdas/contract/settings.js';
 import { STATE_TABLE_KEYS } from '../../../lambdas/contract/state-table.js';
@@ -61,7 +62,15 @@ function tenantPorts() {
 
 const addTenant = (prefix: string, deprovisioning = {}) =>
   addTestTenant(
-    { addAccount: () => fx.sandbox.control.addAccount(), secrets, registry },
+    {
+      addAccount: () => fx.sandbox.control.addAccount(),
+      tenants: {
+        registry,
+        secrets,
+        documents: DynamoDBDocumentClient.from(fx.aws.dynamodb),
+        tableName: fx.aws.resources.stateTableName,
+      },
+    },
     uniqueTenantId(prefix),
     deprovisioning,
   );

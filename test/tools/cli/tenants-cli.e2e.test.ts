@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SQSClient } from '@aws-sdk/client-sqs';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ENV } from '../../../lambdas/contract/environment.js';
 import { DEFAULTS } from '../../../lambdas/contract/settings.js';
@@ -88,7 +89,13 @@ beforeAll(async () => {
   sqs = new SQSClient(aws);
   const registry = new DynamoTenantRegistry({ client: dynamodb, tableName: DEFAULTS.stateTableName });
   const addAccount = accountsOverHttp(local.ready.cpaasBaseUrl);
-  acme = await addTestTenant({ addAccount, secrets, registry }, uniqueTenantId('acme'), {
+  const tenants = {
+    registry,
+    secrets,
+    documents: DynamoDBDocumentClient.from(dynamodb),
+    tableName: DEFAULTS.stateTableName,
+  };
+  acme = await addTestTenant({ addAccount, tenants }, uniqueTenantId('acme'), {
     brake: { windowMinutes: 60, minimum: 1, percent: 0 },
   });
 }, 90_000);
