@@ -117,32 +117,6 @@ function statementsOf(template: Template, functionDescription: RegExp): Statemen
   );
 }
 
-/** The one statement that lets a function read every tenant's API key: GetSecretValue on the name pattern. */
-/** Every tenant's CPaaS API key by name pattern: what the workers and the sweep may read. */
-const TENANT_API_KEY_NAME_PATTERN = tenantSecretNamePattern('cpaasApiKey');
-
-const TENANT_KEYS = {
-  'Fn::Join': [
-    '',
-    [
-      'arn:',
-      { Ref: 'AWS::Partition' },
-      ':secretsmanager:',
-      { Ref: 'AWS::Region' },
-      ':',
-      { Ref: 'AWS::AccountId' },
-      `:secret:${TENANT_API_KEY_NAME_PATTERN}`,
-    ],
-  ],
-};
-
-/** The function's statements but the tenant-keys one, which alone may hold a wildcard. */
-function withoutTenantKeys(statements: Statement[]): Statement[] {
-  return statements.filter((s) => JSON.stringify(s.Resource) !== JSON.stringify(TENANT_KEYS));
-}
-
-const actionsOf = (statement: Statement) => [statement.Action].flat();
-
 /** Every registered tenant's secrets of one kind, by name: the tenant id and the random suffix matched. */
 const tenantSecretsArn = (kind: TenantSecretKind) => ({
   'Fn::Join': [
@@ -158,6 +132,17 @@ const tenantSecretsArn = (kind: TenantSecretKind) => ({
     ],
   ],
 });
+
+/** The one statement that lets a function read every tenant's API key: GetSecretValue on the name pattern. */
+const TENANT_KEYS = tenantSecretsArn('cpaasApiKey');
+
+/** The function's statements but the tenant-keys one, which alone may hold a wildcard. */
+function withoutTenantKeys(statements: Statement[]): Statement[] {
+  return statements.filter((s) => JSON.stringify(s.Resource) !== JSON.stringify(TENANT_KEYS));
+}
+
+const actionsOf = (statement: Statement) => [statement.Action].flat();
+
 /** The statement granting it: GetSecretValue only. */
 const isTenantSecretsGrant = (statement: Statement) =>
   JSON.stringify(statement.Resource).includes(':secret:cpaas-lifecycle/tenants/');
@@ -591,7 +576,7 @@ describe('LifecycleStack with the committed cdk.json (bundled)', () => {
     });
 
     it("the workers and the sweep read the tenant registry and every tenant's API key, nothing else of a tenant's", () => {
-      expect(TENANT_API_KEY_NAME_PATTERN).toBe('cpaas-lifecycle/tenants/*/cpaas-api-key-??????');
+      expect(tenantSecretNamePattern('cpaasApiKey')).toBe('cpaas-lifecycle/tenants/*/cpaas-api-key-??????');
       for (const description of [WORKER, PRIORITY_WORKER, SWEEP]) {
         const statements = statementsOf(template, description);
         const onTenantKeys = statements.filter(

@@ -7,7 +7,10 @@ import {
   type LifecycleEvent,
 } from '../../lambdas/core/events/lifecycle-event.js';
 import type { Tenant } from '../../lambdas/core/tenants/tenant.js';
-import { addTenant, type TenantPorts as TenantAdministrationPorts } from '../../tools/operations/tenants.js';
+import {
+  addTenant,
+  type TenantAdminPorts as TenantAdministrationPorts,
+} from '../../tools/operations/tenants.js';
 
 /** A registered tenant with its own sandbox account and its own API key secret. */
 export interface TestTenant {

@@ -7,7 +7,7 @@ import { DEFAULTS, TERMINATION_POLICIES, type TerminationPolicy } from '../../la
 import { tenantScimPath, tenantWebhookPath } from '../../lambdas/contract/tenants.js';
 import type { Tenant, TenantSettings } from '../../lambdas/core/tenants/tenant.js';
 import { DynamoTenantRegistry } from '../../lambdas/core/tenants/tenant-registry.js';
-import { addTenant, removeTenant, type TenantPorts } from '../operations/tenants.js';
+import { addTenant, removeTenant, type TenantAdminPorts } from '../operations/tenants.js';
 import { COMMAND_SUMMARIES } from './command-summaries.js';
 import { flagOrEnvOption, integerFlag, requiredString, SHARED_SETTINGS, usageError } from './options.js';
 import { print } from './output.js';
@@ -36,7 +36,7 @@ interface AddFlags extends SettingFlags {
 async function withTenants<T>(
   command: Command,
   table: string | undefined,
-  action: (ports: TenantPorts) => Promise<T>,
+  action: (ports: TenantAdminPorts) => Promise<T>,
 ) {
   const tableName = requiredString(command, table, SHARED_SETTINGS.stateTable);
   const dynamodb = new DynamoDBClient({});

@@ -9,6 +9,7 @@ import {
   type TenantSecretKind,
   tenantSecretName,
 } from '../../lambdas/contract/tenants.js';
+import { tenantKeyPrefix } from '../../lambdas/core/events/lifecycle-event.js';
 import { LINK_PREFIX } from '../../lambdas/core/state/link-item.js';
 import { scanByPrefix } from '../../lambdas/core/state/table-queries.js';
 import { TenantExistsError } from '../../lambdas/core/tenants/errors.js';
@@ -29,7 +30,7 @@ export class MissingSourceSecretError extends OperationError {
   override readonly name = 'MissingSourceSecretError';
 }
 
-export interface TenantPorts {
+export interface TenantAdminPorts {
   readonly registry: TenantAdministration;
   readonly secrets: SecretsManagerClient;
   readonly documents: DynamoDBDocumentClient;
@@ -51,7 +52,7 @@ export interface OnboardedTenant {
  * provider issued (`sourceSecrets`), as Merge, for example, signs with a key of its own.
  */
 export async function addTenant(
-  ports: TenantPorts,
+  ports: TenantAdminPorts,
   settings: TenantSettings,
   apiKey: string,
   sourceSecrets: Readonly<Record<string, string>> = {},
@@ -86,9 +87,13 @@ export async function addTenant(
 }
 
 /** How many employees of the tenant are linked (or were: deleted links count too). */
-export async function linkedEmployees(ports: TenantPorts, tenantId: string): Promise<number> {
+export async function linkedEmployees(ports: TenantAdminPorts, tenantId: string): Promise<number> {
   let count = 0;
-  for await (const _ of scanByPrefix(ports.documents, ports.tableName, `${LINK_PREFIX}${tenantId}:`))
+  for await (const _ of scanByPrefix(
+    ports.documents,
+    ports.tableName,
+    `${LINK_PREFIX}${tenantKeyPrefix(tenantId)}`,
+  ))
     count += 1;
   return count;
 }
@@ -107,7 +112,7 @@ export interface RemovedTenant {
  * the CPaaS account for its owner to keep or remove.
  */
 export async function removeTenant(
-  ports: TenantPorts,
+  ports: TenantAdminPorts,
   tenantId: string,
   options: { readonly force?: boolean; readonly recoveryWindowDays?: number } = {},
 ): Promise<RemovedTenant> {

@@ -20,7 +20,7 @@ import {
   addTenant,
   MissingSourceSecretError,
   removeTenant,
-  type TenantPorts,
+  type TenantAdminPorts,
   TenantStillLinkedError,
 } from '../../../tools/operations/tenants.js';
 import { motoClientConfig, uniqueName } from '../../support/aws.js';
@@ -33,7 +33,7 @@ afterAll(() => {
   secrets.destroy();
 });
 
-async function freshPorts(): Promise<TenantPorts> {
+async function freshPorts(): Promise<TenantAdminPorts> {
   const tableName = await createStateTable(dynamodb);
   return {
     registry: new DynamoTenantRegistry({ client: dynamodb, tableName }),
