@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { DEFAULTS, TERMINATION_POLICIES } from '../lambdas/contract/settings.js';
+import { DEFAULTS, HR_API_SOURCES, TERMINATION_POLICIES } from '../lambdas/contract/settings.js';
 
 /**
  * `-c key=value` always arrives as a string while `cdk.json` holds typed JSON; turning numeric and
@@ -31,6 +31,18 @@ const percent = (() => {
 
 const flag = z.preprocess(fromContextString, z.boolean());
 
+/** `-c key='{"a": 1}'` arrives as text; `cdk.json` holds the object itself. Text that is not JSON fails the schema as a string. */
+function fromContextJson(value: unknown): unknown {
+  if (typeof value !== 'string') return value;
+  try {
+    return JSON.parse(value);
+  } catch {
+    return value;
+  }
+}
+
+const httpsUrl = z.url({ protocol: /^https$/, error: 'must be an https:// URL' });
+
 /** Secrets Manager's own name alphabet, so a typo fails at synth rather than as AccessDenied at runtime. */
 const secretName = z
   .string()
@@ -56,7 +68,7 @@ export const DEFAULT_PRIORITY_OLDEST_MESSAGE_AGE_ALARM_SECONDS = 60;
  */
 export const StackConfigSchema = z
   .object({
-    cpaasBaseUrl: z.url({ protocol: /^https$/, error: 'must be an https:// URL' }),
+    cpaasBaseUrl: httpsUrl,
     /** Optional: when absent the stack asks for it as the `CpaasAccountId` deploy parameter. */
     cpaasAccountId: z
       .string()
@@ -73,13 +85,21 @@ export const StackConfigSchema = z
      */
     scimTokensSecretArn: secretArn.optional(),
     /**
-     * BambooHR's API up to the company (`https://api.bamboohr.com/api/gateway.php/<company>`): set,
-     * the workers fetch BambooHR people with the key in the BambooHR credentials secret; absent,
-     * BambooHR events are dead-lettered as not configured.
+     * The HR APIs the workers fetch people from, per source of `HR_APIS`: its API root and,
+     * optionally, an existing credentials secret (absent, the stack creates one to fill in), e.g.
+     * `{"bamboohr": {"apiBaseUrl": "https://api.bamboohr.com/api/gateway.php/acme"}}`. A source
+     * left out has its details-pending events retried and dead-lettered as not configured.
      */
-    bambooHrApiBaseUrl: z.url({ protocol: /^https$/, error: 'must be an https:// URL' }).optional(),
-    /** An existing BambooHR credentials secret (`{"apiKey": ...}`); absent, the stack creates one to fill in. */
-    bambooHrCredentialsSecretArn: secretArn.optional(),
+    hrApis: z
+      .preprocess(
+        fromContextJson,
+        z.partialRecord(
+          z.enum(HR_API_SOURCES),
+          z.strictObject({ apiBaseUrl: httpsUrl, credentialsSecretArn: secretArn.optional() }),
+          { error: `must be a JSON object keyed by ${HR_API_SOURCES.join(', ')}` },
+        ),
+      )
+      .default({}),
     terminationPolicy: z.enum(TERMINATION_POLICIES).default(DEFAULTS.terminationPolicy),
     /** `disable-then-delete` only: days a disabled user is kept; up to ten years, never zero (that is `delete`). */
     deleteGraceDays: integer(1, 3650).default(DEFAULTS.deleteGraceDays),

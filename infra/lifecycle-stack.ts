@@ -22,7 +22,16 @@ import {
   sweepEnvironment,
   workerEnvironment,
 } from '../lambdas/contract/environment.js';
-import { DEFAULTS, SCIM_TOKENS_SECRET_FIELDS, SOURCE_NAMES } from '../lambdas/contract/settings.js';
+import {
+  DEFAULTS,
+  HR_API_SOURCES,
+  HR_APIS,
+  type HrApiFacts,
+  type HrApiSource,
+  hrCredentialsSecretName,
+  SCIM_TOKENS_SECRET_FIELDS,
+  SOURCE_NAMES,
+} from '../lambdas/contract/settings.js';
 import { STATE_TABLE_KEYS } from '../lambdas/contract/state-table.js';
 import { parseStackConfig, type StackConfig } from './config.js';
 import { LifecycleAlarms } from './lifecycle-alarms.js';
@@ -173,8 +182,15 @@ interface WorkerResources {
   readonly cpaas: CpaasEnvironmentValues;
   readonly table: Table;
   readonly apiKey: LifecycleSecret;
-  /** BambooHR's API and credentials, when the deployment uses that source. */
-  readonly bambooHr?: { readonly apiBaseUrl: string; readonly credentials: LifecycleSecret };
+  /** The HR APIs the deployment fetches people from, each with its credentials secret. */
+  readonly hrApis: readonly HrApiResources[];
+}
+
+/** One configured HR API (`hrApis` context) and the secret its credentials are in. */
+interface HrApiResources {
+  readonly source: HrApiSource;
+  readonly apiBaseUrl: string;
+  readonly credentials: LifecycleSecret;
 }
 
 /** The CPaaS API key (worker, sweep), the webhook signing secrets (ingest) and the SCIM bearer tokens (SCIM). */
@@ -182,7 +198,7 @@ interface Secrets {
   readonly apiKey: LifecycleSecret;
   readonly webhookSecrets: LifecycleSecret;
   readonly scimTokens: LifecycleSecret;
-  readonly bambooHrCredentials?: LifecycleSecret;
+  readonly hrApis: readonly HrApiResources[];
 }
 
 /** What the stack outputs: the endpoints to give the HRIS, and the ids an operator needs. */
@@ -227,9 +243,7 @@ export class LifecycleStack extends Stack {
       cpaas,
       table,
       apiKey: secrets.apiKey,
-      ...(config.bambooHrApiBaseUrl === undefined || secrets.bambooHrCredentials === undefined
-        ? {}
-        : { bambooHr: { apiBaseUrl: config.bambooHrApiBaseUrl, credentials: secrets.bambooHrCredentials } }),
+      hrApis: secrets.hrApis,
     };
     const worker = this.worker(config, 'Worker', queues, workers);
     const priorityWorker = this.worker(config, 'PriorityWorker', queues.priority, workers);
@@ -334,15 +348,20 @@ export class LifecycleStack extends Stack {
         'SCIM bearer tokens, JSON: {"current":"<token>","previous":"<token, during rotation>"}; current is ' +
         'generated at deploy. Give it to the identity provider as its secret token (docs/scim.md).',
     });
-    if (config.bambooHrApiBaseUrl === undefined) return { apiKey, webhookSecrets, scimTokens };
-    const bambooHrCredentials = new LifecycleSecret(this, 'BambooHrCredentials', {
-      arn: config.bambooHrCredentialsSecretArn,
-      defaultName: DEFAULTS.bambooHrCredentialsSecretName,
-      instructions:
-        'BambooHR API key of a user who may read employees, JSON: {"apiKey":"..."}; the workers fetch ' +
-        'each person from BambooHR with it (docs/sources/bamboohr.md).',
+    const hrApis = HR_API_SOURCES.flatMap((source): HrApiResources[] => {
+      const api = config.hrApis[source];
+      if (api === undefined) return [];
+      const { title, constructId, credentials } = HR_APIS[source];
+      const secret = new LifecycleSecret(this, `${constructId}Credentials`, {
+        arn: api.credentialsSecretArn,
+        defaultName: hrCredentialsSecretName(source),
+        instructions:
+          `${title} API credentials, JSON: ${credentials}; the workers fetch each person from ${title} ` +
+          `with them (docs/sources/${source}.md).`,
+      });
+      return [{ source, apiBaseUrl: api.apiBaseUrl, credentials: secret }];
     });
-    return { apiKey, webhookSecrets, scimTokens, bambooHrCredentials };
+    return { apiKey, webhookSecrets, scimTokens, hrApis };
   }
 
   /**
@@ -355,7 +374,7 @@ export class LifecycleStack extends Stack {
     config: StackConfig,
     id: 'Worker' | 'PriorityWorker',
     { queue, deadLetterQueue }: LaneQueues,
-    { cpaas, table, apiKey, bambooHr }: WorkerResources,
+    { cpaas, table, apiKey, hrApis }: WorkerResources,
   ): IFunction {
     const priority = id === 'PriorityWorker';
     const reserved =
@@ -383,16 +402,12 @@ export class LifecycleStack extends Stack {
             percent: config.deletionBrakePercent,
           },
         },
-        ...(bambooHr === undefined
-          ? {}
-          : {
-              hrSources: {
-                bamboohr: {
-                  apiBaseUrl: bambooHr.apiBaseUrl,
-                  credentialsSecretId: bambooHr.credentials.secret.secretArn,
-                },
-              },
-            }),
+        hrApis: Object.fromEntries(
+          hrApis.map(({ source, apiBaseUrl, credentials }) => [
+            source,
+            { apiBaseUrl, credentialsSecretId: credentials.secret.secretArn },
+          ]),
+        ),
       }),
     }).function;
     worker.addEventSource(
@@ -403,7 +418,12 @@ export class LifecycleStack extends Stack {
       }),
     );
     apiKey.grantRead(worker);
-    bambooHr?.credentials.grantRead(worker);
+    for (const { source, credentials } of hrApis) {
+      const facts: HrApiFacts = HR_APIS[source];
+      credentials.grantRead(worker);
+      // Imported by complete ARN or created here, never by name, so the grant names exactly this secret.
+      if (facts.rotatesCredentials === true) credentials.secret.grantWrite(worker);
+    }
     grantTenantSecretRead(worker, 'cpaasApiKey');
     // Item-level access plus the brake's counting Scan: no Query, no batch writes, no table management.
     grantTableActions(worker, WORKER_TABLE_ACTIONS, [table.tableArn]);
@@ -529,7 +549,7 @@ export class LifecycleStack extends Stack {
     webhookSecrets,
     scimUrl,
     scimTokens,
-    bambooHrCredentials,
+    hrApis,
   }: Outputs): void {
     new CfnOutput(this, 'IngestUrl', {
       value: url.url,
@@ -573,10 +593,11 @@ export class LifecycleStack extends Stack {
     });
     new CfnOutput(this, 'ApiKeySecretArn', { value: apiKey.secret.secretArn });
     new CfnOutput(this, 'WebhookSecretsSecretArn', { value: webhookSecrets.secret.secretArn });
-    if (bambooHrCredentials !== undefined) {
-      new CfnOutput(this, 'BambooHrCredentialsSecretArn', {
-        value: bambooHrCredentials.secret.secretArn,
-        description: 'The BambooHR API key the workers fetch people with: {"apiKey": "..."}',
+    for (const { source, credentials } of hrApis) {
+      const { title, constructId, credentials: shape } = HR_APIS[source];
+      new CfnOutput(this, `${constructId}CredentialsSecretArn`, {
+        value: credentials.secret.secretArn,
+        description: `The ${title} API credentials the workers fetch people with: ${shape}`,
       });
     }
     new CfnOutput(this, 'ScimTokensSecretArn', {

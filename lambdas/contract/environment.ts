@@ -1,5 +1,11 @@
 import { ConfigurationError } from './errors.js';
-import { DEFAULTS, TERMINATION_POLICIES, type TerminationPolicy } from './settings.js';
+import {
+  DEFAULTS,
+  HR_APIS,
+  type HrApiSource,
+  TERMINATION_POLICIES,
+  type TerminationPolicy,
+} from './settings.js';
 
 /**
  * Each deployed function's environment, defined once. Per function there is a reader, which the
@@ -33,10 +39,12 @@ export const ENV = {
   deletionBrakeWindowMinutes: 'DELETION_BRAKE_WINDOW_MINUTES',
   deletionBrakeMinimum: 'DELETION_BRAKE_MINIMUM',
   deletionBrakePercent: 'DELETION_BRAKE_PERCENT',
-  /** BambooHR's API up to the company (`https://api.bamboohr.com/api/gateway.php/<company>`); unset: no BambooHR. */
-  bambooHrApiBaseUrl: 'BAMBOOHR_API_BASE_URL',
-  /** Secrets Manager id of `{"apiKey": "..."}` for the BambooHR API. */
-  bambooHrCredentialsSecretId: 'BAMBOOHR_CREDENTIALS_SECRET_ID',
+  /**
+   * The HR APIs the worker fetches people from, JSON `{"<source>": {"apiBaseUrl": "...",
+   * "credentialsSecretId": "..."}}` (sources of `HR_APIS`); unset: none, and their events are
+   * redelivered as not configured.
+   */
+  hrApis: 'HR_APIS',
 } as const;
 
 /** What a reader reads: `process.env` in Lambda, a builder's map in the local mode and the tests. */
@@ -228,16 +236,16 @@ export interface WorkerSettings {
   readonly dryRun: boolean;
   readonly deprovisioning: DeprovisioningSettings;
   /** The HR APIs details-pending events are completed from; only the configured ones. */
-  readonly hrSources: HrSourceSettings;
+  readonly hrApis: HrApiSettingsBySource;
 }
 
 export interface WorkerEnvironmentValues
   extends WithDefaults<
-    Omit<WorkerSettings, 'cpaas' | 'deprovisioning' | 'hrSources'>,
+    Omit<WorkerSettings, 'cpaas' | 'deprovisioning' | 'hrApis'>,
     'maxReceiveCount' | 'dryRun'
   > {
   readonly cpaas: CpaasEnvironmentValues;
-  readonly hrSources?: HrSourceSettings;
+  readonly hrApis?: HrApiSettingsBySource;
   readonly deprovisioning?: DeprovisioningEnvironmentValues;
 }
 
@@ -249,38 +257,59 @@ export function workerSettingsFromEnv(env: Environment): WorkerSettings {
     maxReceiveCount: positiveInteger(env, ENV.maxReceiveCount, DEFAULTS.maxReceiveCount),
     dryRun: flag(env, ENV.dryRun),
     deprovisioning: deprovisioningSettingsFromEnv(env),
-    hrSources: hrSourceSettingsFromEnv(env),
+    hrApis: hrApiSettingsFromEnv(env),
   };
 }
 
-/** An HR system's API the worker fetches people from (issue 15: BambooHR first). */
+/** One HR system's API the worker fetches people from. */
 export interface HrApiSettings {
+  /** The provider's API root (its sandbox's, or a fake's in tests); each fetcher appends its paths. */
   readonly apiBaseUrl: string;
   readonly credentialsSecretId: string;
 }
 
-export interface HrSourceSettings {
-  readonly bamboohr?: HrApiSettings;
+export type HrApiSettingsBySource = Partial<Readonly<Record<HrApiSource, HrApiSettings>>>;
+
+function isObject(value: unknown): value is Readonly<Record<string, unknown>> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-/** Both variables or neither: one without the other is a half-configured source, named as such. */
-export function hrSourceSettingsFromEnv(env: Environment): HrSourceSettings {
-  const apiBaseUrl = env[ENV.bambooHrApiBaseUrl];
-  const credentialsSecretId = env[ENV.bambooHrCredentialsSecretId];
-  if (!apiBaseUrl && !credentialsSecretId) return {};
-  return {
-    bamboohr: {
-      apiBaseUrl: requiredText(env, ENV.bambooHrApiBaseUrl),
-      credentialsSecretId: requiredText(env, ENV.bambooHrCredentialsSecretId),
-    },
-  };
+/**
+ * Every entry complete, or the variable is named as wrong: a source with a URL but no secret, or
+ * one this build does not know, is a deployment mistake better caught on the first invocation.
+ */
+export function hrApiSettingsFromEnv(env: Environment): HrApiSettingsBySource {
+  const text = env[ENV.hrApis];
+  if (!text) return {};
+  const wrong = (why: string) => new ConfigurationError(`environment variable ${ENV.hrApis} ${why}`);
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    throw wrong('must be JSON');
+  }
+  if (!isObject(parsed)) throw wrong('must be a JSON object of sources');
+  const settings: Partial<Record<HrApiSource, HrApiSettings>> = {};
+  for (const [source, value] of Object.entries(parsed)) {
+    if (!Object.hasOwn(HR_APIS, source)) {
+      throw wrong(`names ${source}, which is not one of ${Object.keys(HR_APIS).join(', ')}`);
+    }
+    const { apiBaseUrl, credentialsSecretId } = isObject(value) ? value : {};
+    if (
+      typeof apiBaseUrl !== 'string' ||
+      !apiBaseUrl ||
+      typeof credentialsSecretId !== 'string' ||
+      !credentialsSecretId
+    ) {
+      throw wrong(`must give ${source} an apiBaseUrl and a credentialsSecretId`);
+    }
+    settings[source as HrApiSource] = { apiBaseUrl, credentialsSecretId };
+  }
+  return settings;
 }
 
-export function hrSourceEnvironment(values: HrSourceSettings = {}): EnvironmentMap {
-  return environmentMap({
-    [ENV.bambooHrApiBaseUrl]: values.bamboohr?.apiBaseUrl,
-    [ENV.bambooHrCredentialsSecretId]: values.bamboohr?.credentialsSecretId,
-  });
+export function hrApiEnvironment(values: HrApiSettingsBySource = {}): EnvironmentMap {
+  return Object.keys(values).length === 0 ? {} : { [ENV.hrApis]: JSON.stringify(values) };
 }
 
 /** The worker's environment; `workerSettingsFromEnv` reads it back. */
@@ -294,7 +323,7 @@ export function workerEnvironment(values: WorkerEnvironmentValues): EnvironmentM
       [ENV.maxReceiveCount]: values.maxReceiveCount,
     }),
     ...deprovisioningEnvironment(values.deprovisioning),
-    ...hrSourceEnvironment(values.hrSources),
+    ...hrApiEnvironment(values.hrApis),
   };
 }
 

@@ -25,8 +25,6 @@ export const DEFAULTS = {
   webhookSecretsSecretName: 'cpaas-lifecycle/webhook-secrets',
   /** JSON object of the SCIM bearer tokens (`SCIM_TOKENS_SECRET_FIELDS`): `{"current": ..., "previous": ...}`. */
   scimTokensSecretName: 'cpaas-lifecycle/scim-tokens',
-  /** JSON `{"apiKey": "..."}`: the BambooHR API key the worker fetches people with. */
-  bambooHrCredentialsSecretName: 'cpaas-lifecycle/bamboohr-credentials',
   maxReceiveCount: 5,
   workerTimeoutSeconds: 60,
   /** At least 6x the worker timeout, as AWS recommends for SQS event sources. */
@@ -75,6 +73,35 @@ export const SCIM_TOKENS_SECRET_FIELDS = { current: 'current', previous: 'previo
 /** Ingest sources served at `POST /webhooks/{name}`; the stack outputs one webhook URL for each. */
 export const SOURCE_NAMES = ['standard', 'merge', 'bamboohr'] as const;
 export type SourceName = (typeof SOURCE_NAMES)[number];
+
+/** What the stack, the docs and the local mode need to know of one HR system the worker fetches people from. */
+export interface HrApiFacts {
+  /** The provider's name as people write it, for descriptions and messages. */
+  readonly title: string;
+  /** The stack's construct id stem of its credentials secret; stable, since renaming it would replace a filled-in secret. */
+  readonly constructId: string;
+  /** The JSON the credentials secret holds, as the stack's description of it tells the operator. */
+  readonly credentials: string;
+  /** The worker writes rotated credentials back (OAuth refresh tokens that change on use), so it may also put the secret. */
+  readonly rotatesCredentials?: boolean;
+}
+
+/**
+ * The HR systems whose webhooks carry only ids and changed-field names (issue 15): ingest queues
+ * a details-pending event and the worker fetches the person from the provider's API, with the
+ * credentials in the provider's own secret. Adding a provider is one entry here plus its adapter,
+ * its fetcher and its fake; the settings, the stack's secret and grants and the local mode follow.
+ */
+export const HR_APIS = {
+  bamboohr: { title: 'BambooHR', constructId: 'BambooHr', credentials: '{"apiKey":"..."}' },
+} as const satisfies Partial<Record<SourceName, HrApiFacts>>;
+export type HrApiSource = keyof typeof HR_APIS;
+export const HR_API_SOURCES = Object.keys(HR_APIS) as readonly HrApiSource[];
+
+/** The default name of a provider's credentials secret (JSON, `HR_APIS[source].credentials`). */
+export function hrCredentialsSecretName(source: HrApiSource): string {
+  return `cpaas-lifecycle/${source}-credentials`;
+}
 
 /** CloudWatch metrics (EMF) the worker emits and the stack alarms on: one namespace, one name each. */
 export const METRICS = {

@@ -7,8 +7,8 @@ import { DEFAULTS, SERVICE_NAMES, type TerminationPolicy } from '../contract/set
 import type { AwsClientConfig } from '../core/config/aws-client-config.js';
 import { stateTablePorts, tenantCpaas } from '../core/config/environment.js';
 import type { CpaasUsersApi } from '../core/cpaas/users-api.js';
-import { bambooHrFetcherFromSecret } from '../core/hris/bamboohr-api.js';
 import type { EmployeeDetailsFetchers } from '../core/hris/employee-details.js';
+import { hrApiFetchers } from '../core/hris/hr-api-fetchers.js';
 import type { DeletionBrake } from '../core/state/deletion-brake.js';
 import type { HoldStore } from '../core/state/hold-store.js';
 import {
@@ -126,8 +126,7 @@ export function workerDependenciesFromEnv(
   const { brake, ...deprovisioning } = settings.deprovisioning;
   const dynamodb = new DynamoDBClient(clientConfig);
   const tableName = settings.stateTableName;
-  const bamboohr = settings.hrSources.bamboohr;
-  const secrets = bamboohr === undefined ? undefined : new SecretsManagerClient(clientConfig);
+  const hrApis = settings.hrApis;
   const onAttempt = (attempt: { durationMs: number }) => metrics.apiLatency(attempt.durationMs);
   const { api, tenants, linkedUsers } = tenantCpaas(
     { settings: settings.cpaas, clientConfig, logger, onAttempt },
@@ -145,17 +144,13 @@ export function workerDependenciesFromEnv(
     maxReceiveCount: settings.maxReceiveCount,
     logger,
     metrics,
-    ...(bamboohr === undefined || secrets === undefined
+    ...(Object.keys(hrApis).length === 0
       ? {}
       : {
-          details: {
-            bamboohr: bambooHrFetcherFromSecret({
-              client: secrets,
-              secretId: bamboohr.credentialsSecretId,
-              apiBaseUrl: bamboohr.apiBaseUrl,
-              cacheSeconds: settings.cpaas.secretCacheSeconds,
-            }),
-          },
+          details: hrApiFetchers(hrApis, {
+            client: new SecretsManagerClient(clientConfig),
+            cacheSeconds: settings.cpaas.secretCacheSeconds,
+          }),
         }),
   };
 }

@@ -114,11 +114,39 @@ describe('parseStackConfig', () => {
     ['deletionBrakePercent', '-1'],
     ['deletionBrakePercent', 100.5],
     ['deletionBrakePercent', 'five'],
+    ['hrApis', '{"bamboohr": '],
+    ['hrApis', '{"workday": {"apiBaseUrl": "https://workday.example"}}'],
   ])('rejects %s = %j and names the key', (key, value) => {
     const error = errorOf({ [key]: value });
     expect(error.issues.map((issue) => issue.key)).toEqual([key]);
     expect(error.message).toContain(`- ${key}: `);
     expect(error.message).toContain('-c key=value');
+  });
+
+  it.each([
+    [
+      'hrApis.bamboohr.apiBaseUrl',
+      { bamboohr: { apiBaseUrl: 'http://api.bamboohr.com/api/gateway.php/acme' } },
+    ],
+    [
+      'hrApis.bamboohr.credentialsSecretArn',
+      { bamboohr: { apiBaseUrl: 'https://x.example', credentialsSecretArn: 'hr/bamboohr' } },
+    ],
+    ['hrApis.bamboohr', { bamboohr: { apiBaseUrl: 'https://x.example', apiKey: 'a key in context' } }],
+  ])('rejects a wrong HR API setting and names it as %s', (key, hrApis) => {
+    expect(errorOf({ hrApis }).issues.map((issue) => issue.key)).toEqual([key]);
+  });
+
+  it('reads hrApis from -c text as from a cdk.json object, and none when absent', () => {
+    const apis = {
+      bamboohr: {
+        apiBaseUrl: 'https://api.bamboohr.com/api/gateway.php/acme',
+        credentialsSecretArn: SECRET_ARN,
+      },
+    };
+    expect(parse({ hrApis: JSON.stringify(apis) }).hrApis).toEqual(apis);
+    expect(parse({ hrApis: apis }).hrApis).toEqual(apis);
+    expect(parse({}).hrApis).toEqual({});
   });
 
   it.each(TERMINATION_POLICIES)('accepts the termination policy %s', (policy) => {

@@ -23,6 +23,7 @@ import { tenantSecretNamePattern } from '../../infra/tenant-secrets.js';
 import { ENV } from '../../lambdas/contract/environment.js';
 import {
   DEFAULTS,
+  hrCredentialsSecretName,
   METRICS,
   SCIM_TOKENS_SECRET_FIELDS,
   SERVICE_NAMES,
@@ -1038,8 +1039,9 @@ describe('LifecycleStack with every option set by -c (not bundled)', () => {
         apiKeySecretName: 'hr/cpaas-key',
         webhookSecretsSecretArn: WEBHOOK_ARN,
         scimTokensSecretArn: SCIM_TOKENS_ARN,
-        bambooHrApiBaseUrl: BAMBOOHR_API,
-        bambooHrCredentialsSecretArn: BAMBOOHR_ARN,
+        hrApis: JSON.stringify({
+          bamboohr: { apiBaseUrl: BAMBOOHR_API, credentialsSecretArn: BAMBOOHR_ARN },
+        }),
         terminationPolicy: 'disable',
         maxConcurrency: '20',
         maxReceiveCount: '3',
@@ -1088,9 +1090,9 @@ describe('LifecycleStack with every option set by -c (not bundled)', () => {
   it('gives both workers BambooHR API and its credentials secret, and nothing else that secret', () => {
     for (const description of [WORKER, PRIORITY_WORKER]) {
       const fn = functionWith(template, description);
-      expect((fn.Properties.Environment as { Variables: Record<string, unknown> }).Variables).toMatchObject({
-        [ENV.bambooHrApiBaseUrl]: BAMBOOHR_API,
-        [ENV.bambooHrCredentialsSecretId]: BAMBOOHR_ARN,
+      const variables = (fn.Properties.Environment as { Variables: Record<string, string> }).Variables;
+      expect(JSON.parse(variables[ENV.hrApis] ?? '{}')).toEqual({
+        bamboohr: { apiBaseUrl: BAMBOOHR_API, credentialsSecretId: BAMBOOHR_ARN },
       });
       const reads = statementsOf(template, description).filter((s) =>
         actionsOf(s).includes('secretsmanager:GetSecretValue'),
@@ -1191,5 +1193,34 @@ describe('LifecycleStack with every option set by -c (not bundled)', () => {
         byName(tenantSecretNamePattern('scimTokens')),
       ].sort(),
     );
+  });
+});
+
+describe('LifecycleStack with an HR API and no credentials secret given (not bundled)', () => {
+  const API = 'https://api.bamboohr.com/api/gateway.php/acme';
+  let template: Template;
+
+  beforeAll(() => {
+    template = synthesize({ hrApis: { bamboohr: { apiBaseUrl: API } } }, { bundle: false }).template;
+  });
+
+  it('creates the credentials secret to fill in, kept on destroy, and names it in both workers and an output', () => {
+    const created = template.findResources('AWS::SecretsManager::Secret', {
+      Properties: { Name: hrCredentialsSecretName('bamboohr') },
+    });
+    const [logicalId, secret] = Object.entries(created)[0] ?? [];
+    expect(secret?.DeletionPolicy).toBe('Retain');
+    expect(secret?.Properties.Description).toContain('{"apiKey":"..."}');
+    for (const description of [WORKER, PRIORITY_WORKER]) {
+      const variables = (functionWith(template, description).Properties.Environment as { Variables: object })
+        .Variables as Record<string, unknown>;
+      expect(JSON.stringify(variables[ENV.hrApis])).toContain(API);
+      expect(JSON.stringify(variables[ENV.hrApis])).toContain(String(logicalId));
+      const reads = statementsOf(template, description).filter((s) =>
+        actionsOf(s).includes('secretsmanager:GetSecretValue'),
+      );
+      expect(JSON.stringify(reads)).toContain(String(logicalId));
+    }
+    template.hasOutput('BambooHrCredentialsSecretArn', {});
   });
 });

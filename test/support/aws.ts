@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { inject } from 'vitest';
+import { HR_API_SOURCES, type HrApiSource } from '../../lambdas/contract/settings.js';
 import type { ResourceNames } from '../../tools/local/provision.js';
 
 /**
@@ -31,6 +32,8 @@ export function uniqueResourceNames(prefix: string): ResourceNames {
     apiKeySecretName: `${unique}/api-key`,
     webhookSecretsSecretName: `${unique}/webhook-secrets`,
     scimTokensSecretName: `${unique}/scim-tokens`,
-    bambooHrCredentialsSecretName: `${unique}/bamboohr-credentials`,
+    hrCredentialsSecretNames: Object.fromEntries(
+      HR_API_SOURCES.map((source) => [source, `${unique}/${source}-credentials`]),
+    ) as Record<HrApiSource, string>,
   };
 }

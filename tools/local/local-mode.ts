@@ -1,6 +1,5 @@
-import { randomBytes } from 'node:crypto';
 import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { DEFAULTS } from '../../lambdas/contract/settings.js';
+import { DEFAULTS, type HrApiSource } from '../../lambdas/contract/settings.js';
 import { LANES, type Lane } from '../../lambdas/core/events/lane.js';
 import { createIngestHandler, ingestDependenciesFromEnv } from '../../lambdas/ingest/handler.js';
 import { generateStandardWebhookSecret } from '../../lambdas/ingest/sources/standard-webhooks.js';
@@ -11,6 +10,7 @@ import { scimErrorReply } from '../../lambdas/scim/http.js';
 import { sweepPortsFromEnv } from '../../lambdas/sweep/handler.js';
 import { type SweepReport, sweep } from '../../lambdas/sweep/sweep.js';
 import { createWorkerHandler, workerDependenciesFromEnv } from '../../lambdas/worker/handler.js';
+import { type RunningHrFake, startHrFakes } from '../fakes/hr-fakes.js';
 import { createDependencyHealth } from './dependency-health.js';
 import { DependencyExitedError } from './errors.js';
 import { type SqsBatchHandler, startEventSource } from './event-source.js';
@@ -198,25 +198,25 @@ export async function startLocalMode(options: LocalModeOptions): Promise<Running
     }
 
     // The native HR sources' fakes (webhook sender and API), so every source is served locally.
-    const { startBambooHrFake } = await import('../fakes/bamboohr/server.js');
-    const bambooHrApiKey = randomBytes(16).toString('hex');
-    const bambooHr = await startBambooHrFake({ apiKey: bambooHrApiKey });
-    stoppers.push(() => bambooHr.close());
-    const bambooHrWebhookSecret = randomBytes(32).toString('hex');
+    const hrFakes = Object.entries(await startHrFakes()) as [HrApiSource, RunningHrFake][];
+    for (const [, fake] of hrFakes) stoppers.push(() => fake.close());
 
     const webhookSecret = generateStandardWebhookSecret();
     const scimToken = generateScimToken();
     const visibilityTimeoutSeconds = options.visibilityTimeoutSeconds ?? LOCAL_VISIBILITY_TIMEOUT_SECONDS;
     const resources = await provisionLocalResources(aws, {
       apiKey: cpaas.apiKey,
-      webhookSecrets: { standard: [webhookSecret], bamboohr: [bambooHrWebhookSecret] },
-      bambooHrApiKey,
+      webhookSecrets: {
+        standard: [webhookSecret],
+        ...Object.fromEntries(hrFakes.map(([source, fake]) => [source, [fake.webhookSecret]])),
+      },
+      hrCredentials: Object.fromEntries(hrFakes.map(([source, fake]) => [source, fake.credentials])),
       scimToken,
       visibilityTimeoutSeconds,
       ...(options.resourceNames === undefined ? {} : { names: options.resourceNames }),
       ...(options.maxReceiveCount === undefined ? {} : { maxReceiveCount: options.maxReceiveCount }),
     });
-    const hrApis = { bamboohr: bambooHr.apiBaseUrl };
+    const hrApis = Object.fromEntries(hrFakes.map(([source, fake]) => [source, fake.apiBaseUrl]));
     const environment = handlerEnvironment(aws, resources, cpaas, 'standard', hrApis);
     // The handlers are wired from this environment exactly as in Lambda; it also goes into
     // process.env for anything that reads the AWS SDK's own variables.
@@ -310,14 +310,12 @@ export async function startLocalMode(options: LocalModeOptions): Promise<Running
         priorityDlqUrl: resources.priority.deadLetterQueueUrl,
         scimUrl: `${ingest.url}/scim/v2`,
         scimToken,
-        sources: {
-          bamboohr: {
-            webhookUrl: `${ingest.url}/webhooks/bamboohr`,
-            webhookSecret: bambooHrWebhookSecret,
-            apiBaseUrl: bambooHr.apiBaseUrl,
-            controlUrl: bambooHr.controlUrl,
-          },
-        },
+        sources: Object.fromEntries(
+          hrFakes.map(([source, { webhookSecret, apiBaseUrl, controlUrl }]) => [
+            source,
+            { webhookUrl: `${ingest.url}/webhooks/${source}`, webhookSecret, apiBaseUrl, controlUrl },
+          ]),
+        ),
       },
       stop,
     };

@@ -9,12 +9,18 @@ import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import {
   type CpaasEnvironmentValues,
+  type HrApiSettingsBySource,
   ingestEnvironment,
   scimEnvironment,
   sweepEnvironment,
   workerEnvironment,
 } from '../../lambdas/contract/environment.js';
-import { DEFAULTS } from '../../lambdas/contract/settings.js';
+import {
+  DEFAULTS,
+  HR_API_SOURCES,
+  type HrApiSource,
+  hrCredentialsSecretName,
+} from '../../lambdas/contract/settings.js';
 import { type KeyAttribute, STATE_TABLE } from '../../lambdas/contract/state-table.js';
 import type { Lane } from '../../lambdas/core/events/lane.js';
 import { generateScimToken, scimTokensSecretString } from '../../lambdas/scim/bearer-tokens.js';
@@ -37,7 +43,8 @@ export interface ResourceNames {
   readonly apiKeySecretName: string;
   readonly webhookSecretsSecretName: string;
   readonly scimTokensSecretName: string;
-  readonly bambooHrCredentialsSecretName: string;
+  /** Each HR API's credentials secret. */
+  readonly hrCredentialsSecretNames: Readonly<Record<HrApiSource, string>>;
 }
 
 export interface ProvisionOptions {
@@ -54,8 +61,8 @@ export interface ProvisionOptions {
   readonly webhookSecrets: Readonly<Record<string, readonly string[]>>;
   /** The SCIM bearer token an identity provider (or a test) sends; a generated one when absent. */
   readonly scimToken?: string;
-  /** The BambooHR API key the worker fetches people with; no credentials secret when absent. */
-  readonly bambooHrApiKey?: string;
+  /** Per HR API, the credentials secret's JSON the worker fetches people with; no secret for a source left out. */
+  readonly hrCredentials?: Partial<Readonly<Record<HrApiSource, string>>>;
 }
 
 /** One lane's FIFO queue and the DLQ it redrives to. */
@@ -76,8 +83,8 @@ export interface ProvisionedResources extends LaneResources {
   readonly apiKeySecretId: string;
   readonly webhookSecretsSecretId: string;
   readonly scimTokensSecretId: string;
-  /** Present when `bambooHrApiKey` was given. */
-  readonly bambooHrCredentialsSecretId?: string;
+  /** The credentials secrets created, for the sources `hrCredentials` named. */
+  readonly hrCredentialsSecretIds: Partial<Readonly<Record<HrApiSource, string>>>;
   readonly maxReceiveCount: number;
   readonly visibilityTimeoutSeconds: number;
 }
@@ -92,8 +99,11 @@ export function resolveNames(names: Partial<ResourceNames> = {}): ResourceNames 
     apiKeySecretName: names.apiKeySecretName ?? DEFAULTS.apiKeySecretName,
     webhookSecretsSecretName: names.webhookSecretsSecretName ?? DEFAULTS.webhookSecretsSecretName,
     scimTokensSecretName: names.scimTokensSecretName ?? DEFAULTS.scimTokensSecretName,
-    bambooHrCredentialsSecretName:
-      names.bambooHrCredentialsSecretName ?? DEFAULTS.bambooHrCredentialsSecretName,
+    hrCredentialsSecretNames:
+      names.hrCredentialsSecretNames ??
+      (Object.fromEntries(
+        HR_API_SOURCES.map((source) => [source, hrCredentialsSecretName(source)]),
+      ) as Record<HrApiSource, string>),
   };
 }
 
@@ -199,8 +209,8 @@ export async function provisionLocalResources(
       lane(names.priorityQueueName, names.priorityDeadLetterQueueName),
     ]);
     const scimTokens = scimTokensSecretString(options.scimToken ?? generateScimToken());
-    const bambooHr = options.bambooHrApiKey;
-    const [, apiKeySecretId, webhookSecretsSecretId, scimTokensSecretId, bambooHrCredentialsSecretId] =
+    const hrCredentials = Object.entries(options.hrCredentials ?? {}) as [HrApiSource, string][];
+    const [, apiKeySecretId, webhookSecretsSecretId, scimTokensSecretId, hrCredentialsSecretIds] =
       await Promise.all([
         createStateTable(dynamodb, names.stateTableName),
         createOrReplaceSecret(secrets, names.apiKeySecretName, options.apiKey),
@@ -210,13 +220,12 @@ export async function provisionLocalResources(
           JSON.stringify(options.webhookSecrets),
         ),
         createOrReplaceSecret(secrets, names.scimTokensSecretName, scimTokens),
-        bambooHr === undefined
-          ? undefined
-          : createOrReplaceSecret(
-              secrets,
-              names.bambooHrCredentialsSecretName,
-              JSON.stringify({ apiKey: bambooHr }),
-            ),
+        Promise.all(
+          hrCredentials.map(async ([source, credentials]) => [
+            source,
+            await createOrReplaceSecret(secrets, names.hrCredentialsSecretNames[source], credentials),
+          ]),
+        ).then((ids) => Object.fromEntries(ids) as Partial<Record<HrApiSource, string>>),
       ]);
     return {
       ...standard,
@@ -225,7 +234,7 @@ export async function provisionLocalResources(
       apiKeySecretId,
       webhookSecretsSecretId,
       scimTokensSecretId,
-      ...(bambooHrCredentialsSecretId === undefined ? {} : { bambooHrCredentialsSecretId }),
+      hrCredentialsSecretIds,
       maxReceiveCount,
       visibilityTimeoutSeconds,
     };
@@ -253,13 +262,14 @@ export function handlerEnvironment(
   resources: ProvisionedResources,
   cpaas: CpaasTarget,
   lane: Lane = 'standard',
-  /** Where the HR APIs the worker fetches from are (the bundled fakes in local mode). */
-  hrApis: { readonly bamboohr?: string } = {},
+  /** Where the HR APIs the worker fetches from are (the bundled fakes in local mode); each needs its credentials secret. */
+  hrApiBaseUrls: Partial<Readonly<Record<HrApiSource, string>>> = {},
 ): Record<string, string> {
-  const bamboohr =
-    hrApis.bamboohr === undefined || resources.bambooHrCredentialsSecretId === undefined
-      ? undefined
-      : { apiBaseUrl: hrApis.bamboohr, credentialsSecretId: resources.bambooHrCredentialsSecretId };
+  const hrApis: Partial<Record<HrApiSource, { apiBaseUrl: string; credentialsSecretId: string }>> = {};
+  for (const [source, apiBaseUrl] of Object.entries(hrApiBaseUrls) as [HrApiSource, string][]) {
+    const credentialsSecretId = resources.hrCredentialsSecretIds[source];
+    if (credentialsSecretId !== undefined) hrApis[source] = { apiBaseUrl, credentialsSecretId };
+  }
   const cpaasValues: CpaasEnvironmentValues = {
     baseUrl: cpaas.baseUrl,
     accountId: cpaas.accountId,
@@ -278,7 +288,7 @@ export function handlerEnvironment(
       stateTableName: resources.stateTableName,
       deadLetterQueueUrl: (lane === 'priority' ? resources.priority : resources).deadLetterQueueUrl,
       maxReceiveCount: resources.maxReceiveCount,
-      ...(bamboohr === undefined ? {} : { hrSources: { bamboohr } }),
+      hrApis: hrApis satisfies HrApiSettingsBySource,
     }),
     ...sweepEnvironment({
       cpaas: cpaasValues,

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { SourceName } from '../../contract/settings.js';
+import { HR_API_SOURCES, type HrApiSource } from '../../contract/settings.js';
 import * as z from '../validation/zod.js';
 import {
   envelope,
@@ -21,10 +21,6 @@ import {
  * event valid before stays valid and means what it meant.
  */
 
-/** The sources whose events may ask the worker to fetch the person. */
-export const DETAILS_SOURCES = ['bamboohr'] as const satisfies readonly SourceName[];
-export type DetailsSource = (typeof DETAILS_SOURCES)[number];
-
 /** What the webhook said; the fetched record decides the rest (a change may turn out to be a termination). */
 export const PENDING_EVENT_TYPES = ['employee.hired', 'employee.changed'] as const;
 
@@ -38,7 +34,7 @@ export const DetailsPendingEventSchema = z
   .strictObject({
     ...envelope,
     type: z.enum(PENDING_EVENT_TYPES),
-    detailsfrom: z.enum(DETAILS_SOURCES),
+    detailsfrom: z.enum(HR_API_SOURCES),
     data: DetailsPendingDataSchema,
   })
   .check(
@@ -59,7 +55,7 @@ export function isDetailsPending(event: QueuedEvent): event is DetailsPendingEve
 
 export interface CreateDetailsPendingEventInput {
   readonly type: DetailsPendingEvent['type'];
-  readonly detailsFrom: DetailsSource;
+  readonly detailsFrom: HrApiSource;
   readonly employeeId: string;
   readonly changedFields?: readonly string[];
   readonly source: string;

@@ -1,8 +1,11 @@
-import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { DEFAULTS } from '../../contract/settings.js';
 import { cachedSecretJson } from '../config/cached-secret.js';
 import * as z from '../validation/zod.js';
-import type { EmployeeDetails, EmployeeDetailsFetcher } from './employee-details.js';
+import type {
+  EmployeeDetails,
+  EmployeeDetailsFetcher,
+  FetcherFromSecretOptions,
+} from './employee-details.js';
 import { HrApiError } from './errors.js';
 import { type GetJsonOptions, getJsonWithRetry } from './get-json.js';
 
@@ -76,11 +79,9 @@ export function bambooHrFetcher(options: BambooHrFetcherOptions): EmployeeDetail
 /** The BambooHR credentials secret: JSON `{"apiKey": "..."}` (an API key of a user who may read the employees). */
 export const BambooHrCredentialsSchema = z.object({ apiKey: z.string().check(z.minLength(1)) });
 
-export interface BambooHrFromSecretOptions extends Omit<BambooHrFetcherOptions, 'apiKey'> {
-  readonly client: SecretsManagerClient;
-  readonly secretId: string;
-  readonly cacheSeconds?: number;
-}
+export interface BambooHrFromSecretOptions
+  extends FetcherFromSecretOptions,
+    Omit<BambooHrFetcherOptions, 'apiKey'> {}
 
 /**
  * The fetcher with its API key read from Secrets Manager and cached like the CPaaS key, so a

@@ -1,4 +1,6 @@
-import type { DetailsPendingEvent, DetailsSource } from '../events/details-pending-event.js';
+import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import type { HrApiSource } from '../../contract/settings.js';
+import type { DetailsPendingEvent } from '../events/details-pending-event.js';
 import {
   createLifecycleEvent,
   InvalidLifecycleEventError,
@@ -28,7 +30,18 @@ export interface EmployeeDetailsFetcher {
   ): Promise<EmployeeDetails>;
 }
 
-export type EmployeeDetailsFetchers = Partial<Readonly<Record<DetailsSource, EmployeeDetailsFetcher>>>;
+/**
+ * What every provider's fetcher is built from in the worker: its API root and its credentials
+ * secret, read through the one cache period the CPaaS key uses, so a burst costs one GetSecretValue.
+ */
+export interface FetcherFromSecretOptions {
+  readonly client: SecretsManagerClient;
+  readonly secretId: string;
+  readonly apiBaseUrl: string;
+  readonly cacheSeconds?: number;
+}
+
+export type EmployeeDetailsFetchers = Partial<Readonly<Record<HrApiSource, EmployeeDetailsFetcher>>>;
 
 /**
  * Turns a details-pending event into the complete event converge applies, from the fetched
@@ -72,7 +85,7 @@ export function completeEvent(event: DetailsPendingEvent, details: EmployeeDetai
 }
 
 /** A source named by an event but not configured in this worker: a deployment fault, redelivered until fixed. */
-export function fetcherFor(fetchers: EmployeeDetailsFetchers, source: DetailsSource): EmployeeDetailsFetcher {
+export function fetcherFor(fetchers: EmployeeDetailsFetchers, source: HrApiSource): EmployeeDetailsFetcher {
   const fetcher = fetchers[source];
   if (fetcher === undefined)
     throw new MissingFetcherError(`no employee details fetcher configured for ${source}`);

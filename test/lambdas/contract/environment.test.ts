@@ -45,7 +45,7 @@ const worker: WorkerSettings = {
     deleteGraceDays: 14,
     brake: { windowMinutes: 30, minimum: 3, percent: 2.5 },
   },
-  hrSources: {
+  hrApis: {
     bamboohr: { apiBaseUrl: 'https://api.bamboohr.com/api/gateway.php/acme', credentialsSecretId: 'bamboo' },
   },
 };
@@ -155,7 +155,7 @@ describe('builders and defaults', () => {
         deleteGraceDays: DEFAULTS.deleteGraceDays,
         brake: DEFAULTS.deletionBrake,
       },
-      hrSources: {},
+      hrApis: {},
     });
   });
 
@@ -190,14 +190,31 @@ describe('strict readers', () => {
   });
 });
 
-describe('HR sources of the worker', () => {
+describe('HR APIs of the worker', () => {
   const env = workerEnvironment(worker);
 
-  it('a source is configured by both of its variables or not at all', () => {
-    const { [ENV.bambooHrApiBaseUrl]: _, [ENV.bambooHrCredentialsSecretId]: __, ...without } = env;
-    expect(workerSettingsFromEnv(without).hrSources).toEqual({});
-    expect(() => workerSettingsFromEnv({ ...without, [ENV.bambooHrApiBaseUrl]: 'https://x' })).toThrow(
-      new ConfigurationError(`environment variable ${ENV.bambooHrCredentialsSecretId} is not set`),
+  it.each([
+    ['not JSON', '{bamboohr', 'must be JSON'],
+    ['not an object', '["bamboohr"]', 'must be a JSON object of sources'],
+    [
+      'an unknown source',
+      '{"workday": {"apiBaseUrl": "https://x", "credentialsSecretId": "s"}}',
+      'names workday, which is not one of',
+    ],
+    [
+      'a source without its secret',
+      '{"bamboohr": {"apiBaseUrl": "https://x"}}',
+      'must give bamboohr an apiBaseUrl and a credentialsSecretId',
+    ],
+  ])('reject %s, naming the variable', (_, value, expected) => {
+    expect(() => workerSettingsFromEnv({ ...env, [ENV.hrApis]: value })).toThrow(
+      new RegExp(`environment variable ${ENV.hrApis} ${expected}`),
     );
+  });
+
+  it('configure none when the variable is unset', () => {
+    const { [ENV.hrApis]: _, ...without } = env;
+    expect(workerSettingsFromEnv(without).hrApis).toEqual({});
+    expect(workerEnvironment({ ...worker, hrApis: {} })).not.toHaveProperty(ENV.hrApis);
   });
 });

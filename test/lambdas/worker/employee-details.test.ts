@@ -180,8 +180,9 @@ describe('worker: details-pending events completed from BambooHR (fake over a re
         baseUrl: fx.sandbox.url,
         accountId: fx.sandbox.accountId,
       }),
-      [ENV.bambooHrApiBaseUrl]: bamboo.apiBaseUrl,
-      [ENV.bambooHrCredentialsSecretId]: secretId,
+      [ENV.hrApis]: JSON.stringify({
+        bamboohr: { apiBaseUrl: bamboo.apiBaseUrl, credentialsSecretId: secretId },
+      }),
     };
     const handler = createWorkerHandler(workerDependenciesFromEnv(environment, motoClientConfig()));
     const { data, event } = known();

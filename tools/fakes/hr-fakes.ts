@@ -1,0 +1,48 @@
+import { randomBytes } from 'node:crypto';
+import type { HrApiSource } from '../../lambdas/contract/settings.js';
+
+/** One HR system's fake as the local mode runs it: its API, its webhook signing secret, and the credentials the worker reads. */
+export interface RunningHrFake {
+  /** The fetcher's `apiBaseUrl` for this fake. */
+  readonly apiBaseUrl: string;
+  /** `PUT|DELETE <controlUrl>/employees/{id}` (the provider's own field names): who exists, from another process. */
+  readonly controlUrl: string;
+  /** What the fake's webhook sender signs with, and ingest verifies with. */
+  readonly webhookSecret: string;
+  /** The credentials secret's JSON (`HR_APIS[source].credentials`), which the fake accepts. */
+  readonly credentials: string;
+  close(): Promise<void>;
+}
+
+/** Each provider's fake, loaded only when started: the one place a new provider's fake joins the local mode. */
+const START_FAKE: { readonly [Source in HrApiSource]: () => Promise<RunningHrFake> } = {
+  bamboohr: async () => {
+    const { startBambooHrFake } = await import('./bamboohr/server.js');
+    const apiKey = randomBytes(16).toString('hex');
+    const fake = await startBambooHrFake({ apiKey });
+    return {
+      apiBaseUrl: fake.apiBaseUrl,
+      controlUrl: fake.controlUrl,
+      webhookSecret: randomBytes(32).toString('hex'),
+      credentials: JSON.stringify({ apiKey }),
+      close: () => fake.close(),
+    };
+  },
+};
+
+/**
+ * Starts every provider's fake, so the local mode serves every source. If one fails to start, the
+ * ones already running are closed before the error propagates.
+ */
+export async function startHrFakes(): Promise<Readonly<Record<HrApiSource, RunningHrFake>>> {
+  const started: [HrApiSource, RunningHrFake][] = [];
+  try {
+    for (const source of Object.keys(START_FAKE) as HrApiSource[]) {
+      started.push([source, await START_FAKE[source]()]);
+    }
+  } catch (error) {
+    await Promise.allSettled(started.map(([, fake]) => fake.close()));
+    throw error;
+  }
+  return Object.fromEntries(started) as Record<HrApiSource, RunningHrFake>;
+}
