@@ -5,6 +5,7 @@ import { deliverFault } from '../../sandbox/fault-delivery.js';
 import { FaultTable } from '../../sandbox/faults.js';
 import { listen } from '../../sandbox/listener.js';
 import { seededRandom } from '../../sandbox/random.js';
+import { handleFakeControl, replyJson } from '../fake-control.js';
 
 /** A BambooHR employee as the fake stores it, in BambooHR's field names. */
 export interface FakeBambooHrEmployee {
@@ -22,7 +23,7 @@ export type BambooHrRoute = 'getEmployee';
 export interface BambooHrFake {
   /** The adapter's `apiBaseUrl`: up to and including the company, like BambooHR's gateway URL. */
   readonly apiBaseUrl: string;
-  /** `PUT|DELETE <controlUrl>/employees/{id}`: who exists, from another process. */
+  /** The control routes (`handleFakeControl`): who exists, faults, requests, from another process. */
   readonly controlUrl: string;
   readonly employees: Map<string, FakeBambooHrEmployee>;
   readonly faults: FaultTable<BambooHrRoute>;
@@ -35,12 +36,6 @@ export interface BambooHrFakeOptions {
   readonly company?: string;
   readonly apiKey: string;
   readonly seed?: number;
-}
-
-const CONTROL_ROUTE = /^\/_fake\/employees\/([^/]+)$/;
-
-function reply(res: ServerResponse, status: number, body: unknown): void {
-  res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
 }
 
 /**
@@ -60,53 +55,27 @@ export async function startBambooHrFake(options: BambooHrFakeOptions): Promise<B
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://fake');
-    const control = CONTROL_ROUTE.exec(url.pathname);
-    if (control?.[1] !== undefined) return handleControl(req, res, decodeURIComponent(control[1]));
+    if (await handleFakeControl(req, res, url.pathname, { employees, faults, requests })) return;
     const match = route.exec(url.pathname);
-    if (req.method !== 'GET' || !match?.[1]) return reply(res, 404, { error: 'not found' });
+    if (req.method !== 'GET' || !match?.[1]) return replyJson(res, 404, { error: 'not found' });
     const id = decodeURIComponent(match[1]);
     requests.set(id, (requests.get(id) ?? 0) + 1);
     const plan = faults.plan('getEmployee');
     if (plan.delayMs > 0) await new Promise((resolve) => setTimeout(resolve, plan.delayMs));
     if (plan.decision.kind !== 'none') return deliverFault(res, randomUUID(), plan.decision);
-    if (req.headers.authorization !== expectedAuth) return reply(res, 401, { error: 'unauthorized' });
-    if (!req.headers.accept?.includes('application/json')) return reply(res, 406, { error: 'xml only' });
+    if (req.headers.authorization !== expectedAuth) return replyJson(res, 401, { error: 'unauthorized' });
+    if (!req.headers.accept?.includes('application/json')) return replyJson(res, 406, { error: 'xml only' });
     const employee = employees.get(id);
-    if (employee === undefined) return reply(res, 404, { error: 'employee not found' });
+    if (employee === undefined) return replyJson(res, 404, { error: 'employee not found' });
     const fields = (url.searchParams.get('fields') ?? '').split(',').filter(Boolean);
     const record: Record<string, unknown> = { id };
     const stored: Record<string, unknown> = { status: 'Active', terminationDate: '0000-00-00', ...employee };
     for (const field of fields) record[field] = stored[field] ?? null;
-    reply(res, 200, record);
-  }
-
-  /**
-   * `PUT /_fake/employees/{id}` with the employee's fields (BambooHR's names) adds or replaces
-   * the person the API answers for; `DELETE` removes it: a test or a person in another process
-   * (local mode's `sources.bamboohr.apiBaseUrl`) sets up who exists before sending a webhook.
-   */
-  async function handleControl(req: IncomingMessage, res: ServerResponse, id: string): Promise<void> {
-    if (req.method === 'DELETE') {
-      return reply(res, 200, { id, deleted: employees.delete(id) });
-    }
-    if (req.method !== 'PUT') return reply(res, 405, { error: 'PUT or DELETE' });
-    const chunks: Buffer[] = [];
-    for await (const chunk of req) chunks.push(chunk as Buffer);
-    let employee: unknown;
-    try {
-      employee = JSON.parse(Buffer.concat(chunks).toString('utf8'));
-    } catch {
-      return reply(res, 400, { error: 'body must be JSON' });
-    }
-    if (typeof employee !== 'object' || employee === null || Array.isArray(employee)) {
-      return reply(res, 400, { error: 'body must be an object of employee fields' });
-    }
-    employees.set(id, employee as FakeBambooHrEmployee);
-    return reply(res, 200, { id, ...employee });
+    replyJson(res, 200, record);
   }
 
   const server = createServer((req, res) => {
-    handle(req, res).catch(() => reply(res, 500, { error: 'fake failed' }));
+    handle(req, res).catch(() => replyJson(res, 500, { error: 'fake failed' }));
   });
   const listening = await listen(server, 0, '127.0.0.1');
   return {

@@ -1,0 +1,104 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { HR_API_SOURCES, type HrApiSource } from '../../../lambdas/contract/settings.js';
+import { silencePowertools } from '../../../tools/bench/quiet-powertools.js';
+import {
+  clearFakeFaults,
+  type FakePerson,
+  fakeApiRequests,
+  HR_FAKE_DRIVERS,
+  putFakePerson,
+  setFakeFaults,
+} from '../../../tools/fakes/hr-fake-driver.js';
+import { type RunningLocalMode, startLocalMode } from '../../../tools/local/local-mode.js';
+import { type RunningSandbox, startSandbox } from '../../../tools/sandbox/index.js';
+import { motoClientConfig, uniqueResourceNames } from '../../support/aws.js';
+import { until } from '../../support/until.js';
+
+/**
+ * What a person does with the ready line's `sources.<name>` for every native HR source: set up who
+ * exists in the bundled fake (its control URL), send the webhook the provider would (signed with
+ * `webhookSecret`), and watch the VoIP user follow the record the worker fetched from `apiBaseUrl`.
+ */
+describe('local mode: HR webhook -> ingest -> queue -> fetch -> CPaaS, every source (real sockets)', () => {
+  let sandbox: RunningSandbox;
+  let mode: RunningLocalMode;
+  const quiet = silencePowertools();
+  beforeAll(async () => {
+    sandbox = await startSandbox();
+    mode = await startLocalMode({
+      port: 0,
+      awsEndpoint: motoClientConfig().endpoint,
+      resourceNames: uniqueResourceNames('hr-sources'),
+      cpaas: { baseUrl: sandbox.url, apiKey: sandbox.apiKey, accountId: sandbox.accountId },
+      log: () => {},
+    });
+  });
+  afterAll(async () => {
+    await mode.stop();
+    await sandbox.close();
+    quiet.restore();
+  });
+
+  it('advertises every source in the ready line', () => {
+    expect(Object.keys(mode.ready.sources).sort()).toEqual([...HR_API_SOURCES].sort());
+  });
+
+  const endpoints = (source: HrApiSource) => {
+    const served = mode.ready.sources[source];
+    if (served === undefined) throw new Error(`the ready line has no sources.${source}`);
+    return served;
+  };
+  const userOf = (email: string) => sandbox.control.users().find((user) => user.email === email);
+  const person = (source: HrApiSource, name: string): FakePerson => ({
+    workEmail: `${name.toLowerCase()}.${source}@example.com`,
+    firstName: name,
+    lastName: source,
+  });
+
+  describe.each(HR_API_SOURCES)('%s', (source) => {
+    const driver = HR_FAKE_DRIVERS[source];
+
+    it('hires from the fetched record, follows a change, then revokes when the record says terminated', async () => {
+      const ada = person(source, 'Ada');
+      await putFakePerson(source, endpoints(source), '501', ada);
+      expect((await driver.sendWebhook(endpoints(source), 'hired', '501')).status).toBeLessThan(300);
+      const user = await until(() => userOf(ada.workEmail), 'the hire provisioned from the fetched record');
+      expect(user).toMatchObject({ first_name: 'Ada', last_name: source });
+
+      await putFakePerson(source, endpoints(source), '501', { ...ada, firstName: 'Augusta' });
+      expect((await driver.sendWebhook(endpoints(source), 'changed', '501')).status).toBeLessThan(300);
+      await until(() => userOf(ada.workEmail)?.first_name === 'Augusta', 'the change applied');
+
+      await putFakePerson(source, endpoints(source), '501', { ...ada, terminated: true });
+      expect((await driver.sendWebhook(endpoints(source), 'terminated', '501')).status).toBeLessThan(300);
+      await until(() => !userOf(ada.workEmail), 'the leaver revoked (policy delete)');
+    });
+
+    it('refuses a webhook signed with another secret (401), and nothing is applied', async () => {
+      const eve = person(source, 'Eve');
+      await putFakePerson(source, endpoints(source), '502', eve);
+      const forged = await driver.sendWebhook(endpoints(source), 'hired', '502', 'not-the-secret');
+      expect(forged.status).toBe(401);
+      expect(userOf(eve.workEmail)).toBeUndefined();
+    });
+
+    it('rides out an HR API outage: the event waits, then applies once the API heals', async () => {
+      const grace = person(source, 'Grace');
+      await putFakePerson(source, endpoints(source), '503', grace);
+      const before = await fakeApiRequests(endpoints(source));
+      await setFakeFaults(endpoints(source), { errorRate: 1, errorStatuses: [503] });
+      try {
+        expect((await driver.sendWebhook(endpoints(source), 'hired', '503')).status).toBeLessThan(300);
+        await until(
+          async () => (await fakeApiRequests(endpoints(source))) >= before + 2,
+          'the worker retrying the failing API',
+        );
+        expect(userOf(grace.workEmail)).toBeUndefined();
+      } finally {
+        await clearFakeFaults(endpoints(source));
+      }
+      await until(() => userOf(grace.workEmail), 'the hire applied after the outage');
+      expect(sandbox.control.users().filter((user) => user.email === grace.workEmail)).toHaveLength(1);
+    });
+  });
+});
