@@ -40,7 +40,7 @@ import { LifecycleFunction } from './lifecycle-function.js';
 import { LifecycleSecret } from './lifecycle-secret.js';
 import { addStateTable } from './state-table.js';
 import { SweepSchedule } from './sweep-schedule.js';
-import { grantTenantSecretRead } from './tenant-secrets.js';
+import { grantTenantHrCredentials, grantTenantSecretRead } from './tenant-secrets.js';
 
 /** The stack name, also the synthesized template's file name (`cdk.out/<name>.template.json`). */
 export const STACK_NAME = 'CpaasLifecycle';
@@ -425,6 +425,7 @@ export class LifecycleStack extends Stack {
       if (facts.rotatesCredentials === true) credentials.secret.grantWrite(worker);
     }
     grantTenantSecretRead(worker, 'cpaasApiKey');
+    grantTenantHrCredentials(worker, HR_API_SOURCES);
     // Item-level access plus the brake's counting Scan: no Query, no batch writes, no table management.
     grantTableActions(worker, WORKER_TABLE_ACTIONS, [table.tableArn]);
     // Permanent failures are dead-lettered by the worker itself, with the reason as attributes.

@@ -98,9 +98,14 @@ export const HR_APIS = {
 export type HrApiSource = keyof typeof HR_APIS;
 export const HR_API_SOURCES = Object.keys(HR_APIS) as readonly HrApiSource[];
 
+/** The last part of a provider's credentials secret name, for the deployment's own and for each tenant's. */
+export function hrCredentialsSecretKind(source: HrApiSource): string {
+  return `${source}-credentials`;
+}
+
 /** The default name of a provider's credentials secret (JSON, `HR_APIS[source].credentials`). */
 export function hrCredentialsSecretName(source: HrApiSource): string {
-  return `cpaas-lifecycle/${source}-credentials`;
+  return `cpaas-lifecycle/${hrCredentialsSecretKind(source)}`;
 }
 
 /** CloudWatch metrics (EMF) the worker emits and the stack alarms on: one namespace, one name each. */

@@ -1,3 +1,5 @@
+import { type HrApiSource, hrCredentialsSecretKind } from './settings.js';
+
 /**
  * Tenants: one deployment serves many CPaaS accounts (an MSP's customers). A tenant's secrets
  * are named by convention under one prefix, so the stack grants the functions read on that prefix
@@ -44,6 +46,15 @@ export type TenantSecretKind = keyof typeof TENANT_SECRET_KINDS;
 /** The Secrets Manager name of one of a registered tenant's secrets (never of `default`'s). */
 export function tenantSecretName(tenantId: string, kind: TenantSecretKind): string {
   return `${TENANT_SECRETS_PREFIX}${tenantId}/${TENANT_SECRET_KINDS[kind]}`;
+}
+
+/**
+ * The Secrets Manager name of a registered tenant's credentials for one HR API (JSON as
+ * `HR_APIS[source].credentials`), beside its other secrets: each tenant fetches its people from its
+ * own HR account.
+ */
+export function tenantHrCredentialsSecretName(tenantId: string, source: HrApiSource): string {
+  return `${TENANT_SECRETS_PREFIX}${tenantId}/${hrCredentialsSecretKind(source)}`;
 }
 
 /** A registered tenant's webhook route for one source, under the ingest's base URL. */

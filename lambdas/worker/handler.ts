@@ -1,5 +1,4 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { workerSettingsFromEnv } from '../contract/environment.js';
@@ -126,9 +125,8 @@ export function workerDependenciesFromEnv(
   const { brake, ...deprovisioning } = settings.deprovisioning;
   const dynamodb = new DynamoDBClient(clientConfig);
   const tableName = settings.stateTableName;
-  const hrApis = settings.hrApis;
   const onAttempt = (attempt: { durationMs: number }) => metrics.apiLatency(attempt.durationMs);
-  const { api, tenants, linkedUsers } = tenantCpaas(
+  const { api, tenants, linkedUsers, registry, secrets } = tenantCpaas(
     { settings: settings.cpaas, clientConfig, logger, onAttempt },
     dynamodb,
     tableName,
@@ -144,14 +142,11 @@ export function workerDependenciesFromEnv(
     maxReceiveCount: settings.maxReceiveCount,
     logger,
     metrics,
-    ...(Object.keys(hrApis).length === 0
-      ? {}
-      : {
-          details: hrApiFetchers(hrApis, {
-            client: new SecretsManagerClient(clientConfig),
-            cacheSeconds: settings.cpaas.secretCacheSeconds,
-          }),
-        }),
+    details: hrApiFetchers(settings.hrApis, {
+      client: secrets,
+      cacheSeconds: settings.cpaas.secretCacheSeconds,
+      tenants: async (tenantId) => (await registry.get(tenantId))?.hrApis,
+    }),
   };
 }
 

@@ -131,11 +131,13 @@ export function createRecordProcessor(
     const identity = identify(record.body);
     const elapsed = () => Math.round(performance.now() - started);
     try {
-      const event = await withEmployeeDetails(readEvent(record.body), deps.details ?? {}, deps.deadline);
+      const queued = readEvent(record.body);
+      // An unknown tenant rejects here (permanent): dead-lettered with the reason, nothing else
+      // waits, and no HR API is asked about a person of a tenant that is not served.
+      const ports: ConvergePorts = { ...deps.ports, ...(await deps.tenants(tenantOf(queued))) };
+      const event = await withEmployeeDetails(queued, deps.details ?? {}, deps.deadline);
       const releasedHold =
         record.messageAttributes?.[MESSAGE_ATTRIBUTES.releasedHold]?.stringValue === 'true';
-      // An unknown tenant rejects here (permanent): dead-lettered with the reason, nothing else waits.
-      const ports: ConvergePorts = { ...deps.ports, ...(await deps.tenants(tenantOf(event))) };
       const result = await converge(event, ports, { releasedHold });
       metrics.outcome(result.outcome);
       if (result.outcome === 'held' && !deps.ports.dryRun) metrics.terminationHeld(identity.tenant);

@@ -19,10 +19,13 @@ import {
   SWEEP_TABLE_ACTIONS,
   WORKER_TABLE_ACTIONS,
 } from '../../infra/lifecycle-stack.js';
-import { tenantSecretNamePattern } from '../../infra/tenant-secrets.js';
+import { tenantHrCredentialsNamePattern, tenantSecretNamePattern } from '../../infra/tenant-secrets.js';
 import { ENV } from '../../lambdas/contract/environment.js';
 import {
   DEFAULTS,
+  HR_API_SOURCES,
+  HR_APIS,
+  type HrApiFacts,
   hrCredentialsSecretName,
   METRICS,
   SCIM_TOKENS_SECRET_FIELDS,
@@ -118,8 +121,8 @@ function statementsOf(template: Template, functionDescription: RegExp): Statemen
   );
 }
 
-/** Every registered tenant's secrets of one kind, by name: the tenant id and the random suffix matched. */
-const tenantSecretsArn = (kind: TenantSecretKind) => ({
+/** A secret name pattern as the stack writes it into an ARN. */
+const secretPatternArn = (pattern: string) => ({
   'Fn::Join': [
     '',
     [
@@ -129,17 +132,26 @@ const tenantSecretsArn = (kind: TenantSecretKind) => ({
       { Ref: 'AWS::Region' },
       ':',
       { Ref: 'AWS::AccountId' },
-      `:secret:${tenantSecretNamePattern(kind)}`,
+      `:secret:${pattern}`,
     ],
   ],
 });
 
+/** Every registered tenant's secrets of one kind, by name: the tenant id and the random suffix matched. */
+const tenantSecretsArn = (kind: TenantSecretKind) => secretPatternArn(tenantSecretNamePattern(kind));
+
+/** Every registered tenant's credentials of each HR API, which only the workers read. */
+const TENANT_HR_CREDENTIALS = HR_API_SOURCES.map((source) =>
+  secretPatternArn(tenantHrCredentialsNamePattern(source)),
+);
+
 /** The one statement that lets a function read every tenant's API key: GetSecretValue on the name pattern. */
 const TENANT_KEYS = tenantSecretsArn('cpaasApiKey');
 
-/** The function's statements but the tenant-keys one, which alone may hold a wildcard. */
+/** The function's statements but those on tenants' secrets by name pattern, which alone may hold a wildcard. */
 function withoutTenantKeys(statements: Statement[]): Statement[] {
-  return statements.filter((s) => JSON.stringify(s.Resource) !== JSON.stringify(TENANT_KEYS));
+  const patterns = [TENANT_KEYS, ...TENANT_HR_CREDENTIALS].map((arn) => JSON.stringify(arn));
+  return statements.filter((s) => !patterns.includes(JSON.stringify(s.Resource)));
 }
 
 const actionsOf = (statement: Statement) => [statement.Action].flat();
@@ -499,8 +511,20 @@ describe('LifecycleStack with the committed cdk.json (bundled)', () => {
     it('the worker reads the API keys only, consumes the queue, writes the table and sends only to the DLQ', () => {
       const statements = statementsOf(template, WORKER);
       const onSecrets = statements.filter((s) => actionsOf(s).some((a) => a.startsWith('secretsmanager:')));
-      expect(onSecrets.map((s) => s.Resource)).toEqual([{ Ref: ids.apiKey }, TENANT_KEYS]);
+      expect(onSecrets.map((s) => s.Resource)).toEqual([
+        { Ref: ids.apiKey },
+        TENANT_KEYS,
+        ...TENANT_HR_CREDENTIALS,
+      ]);
       expect(onSecrets.map(actionsOf)[1]).toEqual(['secretsmanager:GetSecretValue']);
+      // Each tenant's HR credentials: read, and written back only for a provider whose tokens rotate.
+      HR_API_SOURCES.forEach((source, index) => {
+        const facts: HrApiFacts = HR_APIS[source];
+        expect(onSecrets.map(actionsOf)[2 + index]).toEqual([
+          'secretsmanager:GetSecretValue',
+          ...(facts.rotatesCredentials === true ? ['secretsmanager:PutSecretValue'] : []),
+        ]);
+      });
       expect(JSON.stringify(statements)).not.toContain(ids.webhookSecrets);
       const sends = statements.filter((s) => actionsOf(s).includes('sqs:SendMessage'));
       expect(sends.map((s) => s.Resource)).toEqual([{ 'Fn::GetAtt': [ids.deadLetterQueue, 'Arn'] }]);
@@ -525,7 +549,11 @@ describe('LifecycleStack with the committed cdk.json (bundled)', () => {
       const tableActions = statements.flatMap(actionsOf).filter((a) => a.startsWith('dynamodb:'));
       expect(tableActions.sort()).toEqual([...WORKER_TABLE_ACTIONS].sort());
       const onSecrets = statements.filter((s) => actionsOf(s).some((a) => a.startsWith('secretsmanager:')));
-      expect(onSecrets.map((s) => s.Resource)).toEqual([{ Ref: ids.apiKey }, TENANT_KEYS]);
+      expect(onSecrets.map((s) => s.Resource)).toEqual([
+        { Ref: ids.apiKey },
+        TENANT_KEYS,
+        ...TENANT_HR_CREDENTIALS,
+      ]);
       for (const id of [ids.queue, ids.deadLetterQueue, ids.webhookSecrets]) {
         expect(JSON.stringify(statements)).not.toContain(`"${id}"`);
       }
@@ -1074,8 +1102,9 @@ describe('LifecycleStack with every option set by -c (not bundled)', () => {
       actionsOf(s).includes('secretsmanager:GetSecretValue'),
     );
     // The sweep reads the CPaaS key as the worker does, but not BambooHR's: it never fetches people.
+    const hrOnly = [BAMBOOHR_ARN, ...TENANT_HR_CREDENTIALS].map((arn) => JSON.stringify(arn));
     expect(sweep.map((s) => s.Resource)).toEqual(
-      worker.map((s) => s.Resource).filter((resource) => resource !== BAMBOOHR_ARN),
+      worker.map((s) => s.Resource).filter((resource) => !hrOnly.includes(JSON.stringify(resource))),
     );
     const scim = statementsOf(template, SCIM).filter((s) =>
       actionsOf(s).includes('secretsmanager:GetSecretValue'),
@@ -1189,6 +1218,7 @@ describe('LifecycleStack with every option set by -c (not bundled)', () => {
       [
         ...Array(3).fill(byName('hr/cpaas-key-??????')),
         ...Array(3).fill(byName(tenantSecretNamePattern('cpaasApiKey'))),
+        ...HR_API_SOURCES.flatMap((source) => Array(2).fill(byName(tenantHrCredentialsNamePattern(source)))),
         byName(tenantSecretNamePattern('webhookSecrets')),
         byName(tenantSecretNamePattern('scimTokens')),
       ].sort(),

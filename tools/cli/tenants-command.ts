@@ -3,11 +3,23 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Command } from 'commander';
-import { DEFAULTS, TERMINATION_POLICIES, type TerminationPolicy } from '../../lambdas/contract/settings.js';
+import {
+  DEFAULTS,
+  HR_API_SOURCES,
+  type HrApiSource,
+  TERMINATION_POLICIES,
+  type TerminationPolicy,
+} from '../../lambdas/contract/settings.js';
 import { tenantScimPath, tenantWebhookPath } from '../../lambdas/contract/tenants.js';
 import type { Tenant, TenantSettings } from '../../lambdas/core/tenants/tenant.js';
 import { DynamoTenantRegistry } from '../../lambdas/core/tenants/tenant-registry.js';
-import { addTenant, removeTenant, type TenantAdminPorts } from '../operations/tenants.js';
+import {
+  addTenant,
+  type HrCredentials,
+  removeTenant,
+  setTenantHrCredentials,
+  type TenantAdminPorts,
+} from '../operations/tenants.js';
 import { COMMAND_SUMMARIES } from './command-summaries.js';
 import { flagOrEnvOption, integerFlag, requiredString, SHARED_SETTINGS, usageError } from './options.js';
 import { print } from './output.js';
@@ -22,6 +34,8 @@ interface SettingFlags {
   brakePercent?: string;
   brakeWindowMinutes?: string;
   mergeAccountId?: string[];
+  hrApi?: string[];
+  hrCredentials?: string[];
   json?: boolean;
 }
 
@@ -76,6 +90,27 @@ function sourceSecretsFrom(command: Command, pairs: readonly string[] = []): Rec
   return secrets;
 }
 
+function hrSource(command: Command, flag: string, pair: string): [HrApiSource, string] {
+  const at = pair.indexOf('=');
+  const source = pair.slice(0, at);
+  const value = pair.slice(at + 1);
+  if (at < 1 || !value) usageError(command, `${flag} must be <source>=<value>, got ${pair}`);
+  if (!(HR_API_SOURCES as readonly string[]).includes(source)) {
+    usageError(command, `${flag}: ${source} is not one of ${HR_API_SOURCES.join(', ')}`);
+  }
+  return [source as HrApiSource, value];
+}
+
+/** `source=file` pairs: each HR API's credentials JSON, read from its file (never a flag value). */
+function hrCredentialsFrom(command: Command, pairs: readonly string[] = []): HrCredentials {
+  return Object.fromEntries(
+    pairs.map((pair) => {
+      const [source, path] = hrSource(command, '--hr-credentials', pair);
+      return [source, readFileSync(path === '-' ? 0 : path, 'utf8').trim()];
+    }),
+  );
+}
+
 /** The settings from the flags over `base` (a tenant's current ones, or the defaults for a new one). */
 function settingsFrom(command: Command, id: string, flags: SettingFlags, base?: Tenant): TenantSettings {
   const cpaasAccountId = flags.cpaasAccountId ?? base?.cpaasAccountId;
@@ -96,6 +131,15 @@ function settingsFrom(command: Command, id: string, flags: SettingFlags, base?: 
     accountIds: flags.mergeAccountId?.map((accountId) => ({ source: 'merge', accountId })) ?? [
       ...(base?.accountIds ?? []),
     ],
+    hrApis: {
+      ...base?.hrApis,
+      ...Object.fromEntries(
+        (flags.hrApi ?? []).map((pair) => {
+          const [source, apiBaseUrl] = hrSource(command, '--hr-api', pair);
+          return [source, { apiBaseUrl }];
+        }),
+      ),
+    },
     deprovisioning: {
       policy,
       deleteGraceDays: int(
@@ -120,6 +164,11 @@ function describe(tenant: Tenant): string[] {
     `  CPaaS account   ${tenant.cpaasAccountId}`,
     `  sources         ${tenant.sources.join(', ')}`,
     `  account ids     ${tenant.accountIds.map((a) => `${a.source}:${a.accountId}`).join(', ') || '-'}`,
+    `  HR APIs         ${
+      Object.entries(tenant.hrApis ?? {})
+        .map(([source, api]) => `${source} ${api.apiBaseUrl}`)
+        .join(', ') || '-'
+    }`,
     `  termination     ${policy}, grace ${deleteGraceDays} days`,
     `  deletion brake  ${brake.minimum} minimum or ${brake.percent}% of linked users per ${brake.windowMinutes} min`,
   ];
@@ -138,6 +187,14 @@ function settingOptions(command: Command): Command {
     .option(
       '--merge-account-id <id...>',
       'Merge linked_account ids that route to this tenant on the shared /webhooks/merge URL',
+    )
+    .option(
+      '--hr-api <source=url...>',
+      `the tenant's own HR API root per source (${HR_API_SOURCES.join(', ')}), e.g. bamboohr=https://api.bamboohr.com/api/gateway.php/acme`,
+    )
+    .option(
+      '--hr-credentials <source=file...>',
+      "file with the tenant's credentials JSON for that HR API (- for stdin); stored in its own secret",
     )
     .option('--json', 'print JSON');
 }
@@ -165,8 +222,9 @@ export function registerTenantsCommands(program: Command): void {
       const settings = settingsFrom(command, id, flags);
       const apiKey = apiKeyFrom(command, flags.apiKeyFile);
       const sourceSecrets = sourceSecretsFrom(command, flags.sourceSecret);
+      const hrCredentials = hrCredentialsFrom(command, flags.hrCredentials);
       const onboarded = await withTenants(command, flags.table, (ports) =>
-        addTenant(ports, settings, apiKey, sourceSecrets),
+        addTenant(ports, settings, apiKey, sourceSecrets, hrCredentials),
       );
       const base = (url: string | undefined) => url?.replace(/\/+$/, '');
       const webhookUrls = Object.fromEntries(
@@ -218,10 +276,15 @@ export function registerTenantsCommands(program: Command): void {
   settingOptions(
     tenants.command('update <id>').description("Change a tenant's settings (refused if changed meanwhile)."),
   ).action(async (id: string, flags: SettingFlags, command: Command) => {
-    const tenant = await withTenants(command, flags.table, async ({ registry }) => {
-      const current = await registry.get(id);
+    const hrCredentials = hrCredentialsFrom(command, flags.hrCredentials);
+    const tenant = await withTenants(command, flags.table, async (ports) => {
+      const current = await ports.registry.get(id);
       if (current === undefined) usageError(command, `no tenant ${id} is registered`);
-      return registry.update(settingsFrom(command, id, flags, current), current.version);
+      // Credentials first: an API the registry names is then never without them.
+      for (const [source, credentials] of Object.entries(hrCredentials) as [HrApiSource, string][]) {
+        await setTenantHrCredentials(ports, id, source, credentials);
+      }
+      return ports.registry.update(settingsFrom(command, id, flags, current), current.version);
     });
     print(flags.json ? JSON.stringify(tenant) : describe(tenant).join('\n'));
   });

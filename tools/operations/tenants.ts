@@ -4,9 +4,11 @@ import {
   type SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { HR_API_SOURCES, HR_APIS, type HrApiSource } from '../../lambdas/contract/settings.js';
 import {
   TENANT_SECRET_KINDS,
   type TenantSecretKind,
+  tenantHrCredentialsSecretName,
   tenantSecretName,
 } from '../../lambdas/contract/tenants.js';
 import { tenantKeyPrefix } from '../../lambdas/core/events/lifecycle-event.js';
@@ -29,6 +31,14 @@ export class TenantStillLinkedError extends OperationError {
 export class MissingSourceSecretError extends OperationError {
   override readonly name = 'MissingSourceSecretError';
 }
+
+/** A tenant names an HR API without its credentials, or with credentials that are not a JSON object. */
+export class InvalidHrCredentialsError extends OperationError {
+  override readonly name = 'InvalidHrCredentialsError';
+}
+
+/** Per HR API, its credentials secret's JSON (`HR_APIS[source].credentials`). */
+export type HrCredentials = Partial<Readonly<Record<HrApiSource, string>>>;
 
 export interface TenantAdminPorts {
   readonly registry: TenantAdministration;
@@ -56,9 +66,17 @@ export async function addTenant(
   settings: TenantSettings,
   apiKey: string,
   sourceSecrets: Readonly<Record<string, string>> = {},
+  hrCredentials: HrCredentials = {},
 ): Promise<OnboardedTenant> {
   if ((await ports.registry.get(settings.id)) !== undefined) {
     throw new TenantExistsError(`tenant ${settings.id} already exists: use tenants update`);
+  }
+  for (const source of Object.keys(settings.hrApis ?? {}) as HrApiSource[]) {
+    if (hrCredentials[source] === undefined) {
+      throw new InvalidHrCredentialsError(
+        `the ${HR_APIS[source].title} API needs its credentials (--hr-credentials ${source}=<file> with ${HR_APIS[source].credentials})`,
+      );
+    }
   }
   const webhookSecrets: Record<string, string> = {};
   for (const source of settings.sources) {
@@ -82,8 +100,40 @@ export async function addTenant(
   );
   await createOrReplaceSecret(ports.secrets, name('webhookSecrets'), JSON.stringify(secretLists), labels);
   await createOrReplaceSecret(ports.secrets, name('scimTokens'), scimTokensSecretString(scimToken), labels);
+  for (const [source, credentials] of Object.entries(hrCredentials) as [HrApiSource, string][]) {
+    await setTenantHrCredentials(ports, settings.id, source, credentials);
+  }
   const tenant = await ports.registry.add(settings);
   return { tenant, webhookSecrets, scimToken };
+}
+
+/**
+ * Stores (or replaces) a tenant's credentials for one HR API, where the worker finds them by name
+ * (`tenantHrCredentialsSecretName`); the worker's cache picks up a replaced value within its
+ * cache period. Only a JSON object is accepted, so a pasted key without its field name fails here,
+ * not as a 401 from the HR API later.
+ */
+export async function setTenantHrCredentials(
+  ports: Pick<TenantAdminPorts, 'secrets'>,
+  tenantId: string,
+  source: HrApiSource,
+  credentials: string,
+): Promise<void> {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(credentials);
+  } catch {
+    parsed = undefined;
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw new InvalidHrCredentialsError(
+      `${HR_APIS[source].title} credentials must be JSON like ${HR_APIS[source].credentials}`,
+    );
+  }
+  await createOrReplaceSecret(ports.secrets, tenantHrCredentialsSecretName(tenantId, source), credentials, {
+    description: `cpaas-lifecycle tenant ${tenantId}: ${HR_APIS[source].title} API credentials`,
+    tags: [{ Key: 'cpaas-lifecycle:tenant', Value: tenantId }],
+  });
 }
 
 /** How many employees of the tenant are linked (or were: deleted links count too). */
@@ -125,13 +175,16 @@ export async function removeTenant(
   }
   await ports.registry.remove(tenantId);
   const recoveryWindowDays = options.recoveryWindowDays ?? 30;
-  for (const kind of Object.keys(TENANT_SECRET_KINDS) as TenantSecretKind[]) {
+  const names = [
+    ...(Object.keys(TENANT_SECRET_KINDS) as TenantSecretKind[]).map((kind) =>
+      tenantSecretName(tenantId, kind),
+    ),
+    ...HR_API_SOURCES.map((source) => tenantHrCredentialsSecretName(tenantId, source)),
+  ];
+  for (const secretId of names) {
     try {
       await ports.secrets.send(
-        new DeleteSecretCommand({
-          SecretId: tenantSecretName(tenantId, kind),
-          RecoveryWindowInDays: recoveryWindowDays,
-        }),
+        new DeleteSecretCommand({ SecretId: secretId, RecoveryWindowInDays: recoveryWindowDays }),
       );
     } catch (error) {
       if (!(error instanceof ResourceNotFoundException)) throw error;

@@ -14,7 +14,7 @@ import { DynamoStateStore } from '../state/state-store.js';
 import type { Logger } from '../telemetry/logger.js';
 import { cachedTenantRegistry } from '../tenants/cached-tenant-registry.js';
 import { registeredTenantPorts, type TenantLookup, type TenantPorts } from '../tenants/tenant-ports.js';
-import { DynamoTenantRegistry } from '../tenants/tenant-registry.js';
+import { DynamoTenantRegistry, type TenantRegistry } from '../tenants/tenant-registry.js';
 import type { AwsClientConfig } from './aws-client-config.js';
 
 /**
@@ -95,6 +95,9 @@ export function tenantCpaas(
   readonly api: CpaasUsersApi;
   readonly tenants: TenantLookup<TenantPorts>;
   readonly linkedUsers: LinkedUserCounts;
+  /** The cached registry the ports read, for the worker's other per-tenant settings (HR APIs). */
+  readonly registry: TenantRegistry;
+  readonly secrets: SecretsManagerClient;
 } {
   const { settings } = wiring;
   const secrets = new SecretsManagerClient(wiring.clientConfig);
@@ -106,6 +109,8 @@ export function tenantCpaas(
   return {
     api: defaultTenantApi(wiring, { secrets, dispatcher }),
     linkedUsers,
+    registry,
+    secrets,
     tenants: registeredTenantPorts({
       registry,
       cpaas: settings,

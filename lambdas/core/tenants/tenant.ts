@@ -1,5 +1,5 @@
 import type { DeprovisioningSettings } from '../../contract/environment.js';
-import { TERMINATION_POLICIES } from '../../contract/settings.js';
+import { HR_API_SOURCES, type HrApiSource, TERMINATION_POLICIES } from '../../contract/settings.js';
 import { DEFAULT_TENANT_ID, TENANT_ID_PATTERN } from '../../contract/tenants.js';
 import { fieldIssues } from '../validation/field-issues.js';
 import * as z from '../validation/zod.js';
@@ -28,16 +28,37 @@ export interface Tenant {
   readonly accountIds: readonly TenantAccountId[];
   /** What a termination does for this tenant, and its own deletion-brake limits. */
   readonly deprovisioning: DeprovisioningSettings;
+  /**
+   * The HR APIs this tenant's people are fetched from: its own company's API root per source
+   * (BambooHR's URL names the company). The credentials are found by name, like every secret of
+   * a tenant (`tenantHrCredentialsSecretName`). Absent in records written before HR APIs existed.
+   */
+  readonly hrApis?: Partial<Readonly<Record<HrApiSource, TenantHrApi>>>;
   /** Incremented on every write; an update names the version it read (optimistic locking). */
   readonly version: number;
   readonly createdAt: string;
   readonly updatedAt: string;
 }
 
+export interface TenantHrApi {
+  readonly apiBaseUrl: string;
+}
+
 /** What an operator sets; the registry adds version and times. */
 export type TenantSettings = Omit<Tenant, 'version' | 'createdAt' | 'updatedAt'>;
 
 const positiveInteger = () => z.number().check(z.int(), z.minimum(1));
+
+/** Credentials travel to this URL, so https, except to a sandbox or fake on this machine. */
+const hrApiBaseUrl = z.url().check(
+  z.refine((text) => {
+    const url = new URL(text);
+    return (
+      url.protocol === 'https:' ||
+      (url.protocol === 'http:' && ['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname))
+    );
+  }, 'must be an https:// URL (http only to this machine)'),
+);
 
 const TenantFieldsSchema = z.object({
   id: z.string().check(z.regex(TENANT_ID_PATTERN, 'must be 1 to 32 lower-case letters, digits or dashes')),
@@ -58,6 +79,7 @@ const TenantFieldsSchema = z.object({
       percent: z.number().check(z.minimum(0)),
     }),
   }),
+  hrApis: z.optional(z.partialRecord(z.enum(HR_API_SOURCES), z.object({ apiBaseUrl: hrApiBaseUrl }))),
 });
 
 /**
@@ -80,6 +102,15 @@ const TenantSettingsSchema = TenantFieldsSchema.check(
         });
       }
     });
+    for (const source of Object.keys(tenant.hrApis ?? {})) {
+      if (!tenant.sources.includes(source)) {
+        context.addIssue({
+          code: 'custom',
+          message: `source ${source} is not one of the tenant's sources`,
+          path: ['hrApis', source],
+        });
+      }
+    }
   }),
 );
 

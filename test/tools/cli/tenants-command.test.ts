@@ -70,4 +70,42 @@ describe('cpaas-lifecycle tenants (moto)', () => {
     expect(run.code).toBe(EXIT.usage);
     expect(run.stderr).toContain('--api-key-file');
   });
+
+  it('update gives a tenant its own HR API and credentials; show names the API, never the credentials', async () => {
+    const id = newId();
+    const keyFile = join(tmpdir(), `${id}.key`);
+    writeFileSync(keyFile, 'the-api-key\n');
+    const add = [
+      'tenants',
+      'add',
+      id,
+      '--table',
+      table,
+      '--cpaas-account-id',
+      'a',
+      '--api-key-file',
+      keyFile,
+    ];
+    expect((await runCli(...add)).code).toBe(EXIT.ok);
+    const credentials = join(tmpdir(), `${id}.bamboohr.json`);
+    writeFileSync(credentials, '{"apiKey": "their-bamboohr-key"}');
+    const api = 'https://api.bamboohr.com/api/gateway.php/acme';
+    const update = ['tenants', 'update', id, '--table', table, '--sources', 'standard,bamboohr'];
+    const updated = await runCli(
+      ...update,
+      '--hr-api',
+      `bamboohr=${api}`,
+      '--hr-credentials',
+      `bamboohr=${credentials}`,
+      '--json',
+    );
+    expect(updated.code).toBe(EXIT.ok);
+    expect(JSON.parse(updated.stdout)).toMatchObject({ hrApis: { bamboohr: { apiBaseUrl: api } } });
+    const shown = await runCli('tenants', 'show', id, '--table', table);
+    expect(shown.stdout).toContain(`HR APIs         bamboohr ${api}`);
+    expect(shown.stdout + updated.stdout).not.toContain('their-bamboohr-key');
+    const unknown = await runCli(...update, '--hr-api', 'workday=https://x.example');
+    expect(unknown.code).toBe(EXIT.usage);
+    expect(unknown.stderr).toContain('workday is not one of');
+  });
 });

@@ -8,7 +8,7 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DEFAULTS } from '../../../lambdas/contract/settings.js';
 import { STATE_TABLE_KEYS } from '../../../lambdas/contract/state-table.js';
-import { tenantSecretName } from '../../../lambdas/contract/tenants.js';
+import { tenantHrCredentialsSecretName, tenantSecretName } from '../../../lambdas/contract/tenants.js';
 import { TenantExistsError } from '../../../lambdas/core/tenants/errors.js';
 import type { TenantSettings } from '../../../lambdas/core/tenants/tenant.js';
 import { DynamoTenantRegistry } from '../../../lambdas/core/tenants/tenant-registry.js';
@@ -18,8 +18,10 @@ import {
 } from '../../../lambdas/ingest/sources/standard-webhooks.js';
 import {
   addTenant,
+  InvalidHrCredentialsError,
   MissingSourceSecretError,
   removeTenant,
+  setTenantHrCredentials,
   type TenantAdminPorts,
   TenantStillLinkedError,
 } from '../../../tools/operations/tenants.js';
@@ -117,5 +119,28 @@ describe('tenants add and remove (moto)', () => {
     expect(removed.linksLeft).toBe(1);
     expect(await ports.registry.get(a)).toBeUndefined();
     await expect(secretValue(tenantSecretName(a, 'cpaasApiKey'))).rejects.toThrow();
+  });
+
+  it("stores a tenant's HR API credentials in its own secret, refuses an API without them, and removes them with the tenant", async () => {
+    const ports = await freshPorts();
+    const id = uniqueName('t').toLowerCase().slice(0, 30);
+    const withApi: TenantSettings = {
+      ...settings(id, ['standard', 'bamboohr']),
+      hrApis: { bamboohr: { apiBaseUrl: 'https://api.bamboohr.com/api/gateway.php/acme' } },
+    };
+    const sourceSecrets = { bamboohr: 'bamboohr-private-key' };
+    await expect(addTenant(ports, withApi, 'key', sourceSecrets)).rejects.toThrow(InvalidHrCredentialsError);
+    expect(await ports.registry.get(id)).toBeUndefined();
+    await expect(
+      setTenantHrCredentials(ports, id, 'bamboohr', 'a-bare-key-without-its-field-name'),
+    ).rejects.toThrow(InvalidHrCredentialsError);
+
+    const credentials = JSON.stringify({ apiKey: 'their-bamboohr-key' });
+    await addTenant(ports, withApi, 'key', sourceSecrets, { bamboohr: credentials });
+    expect(await secretValue(tenantHrCredentialsSecretName(id, 'bamboohr'))).toBe(credentials);
+    expect((await ports.registry.get(id))?.hrApis).toEqual(withApi.hrApis);
+
+    await removeTenant(ports, id);
+    await expect(secretValue(tenantHrCredentialsSecretName(id, 'bamboohr'))).rejects.toThrow();
   });
 });

@@ -74,7 +74,19 @@ describe('DynamoTenantRegistry (moto)', () => {
     await expect(registry.add(stray)).rejects.toThrow(
       "accountIds.0.source: source merge is not one of the tenant's sources",
     );
+    // An HR API only for a source the tenant uses, and never over plain http to another machine.
+    const api = { apiBaseUrl: 'https://api.bamboohr.com/api/gateway.php/acme' };
+    await expect(registry.add(settings('acme', { hrApis: { bamboohr: api } }))).rejects.toThrow(
+      "hrApis.bamboohr: source bamboohr is not one of the tenant's sources",
+    );
+    const plain = { apiBaseUrl: 'http://api.bamboohr.com/api/gateway.php/acme' };
+    await expect(
+      registry.add(settings('acme', { sources: ['bamboohr'], hrApis: { bamboohr: plain } })),
+    ).rejects.toThrow('hrApis.bamboohr.apiBaseUrl: must be an https:// URL (http only to this machine)');
     expect(await listed(registry)).toEqual([]);
+    const local = { apiBaseUrl: 'http://127.0.0.1:4000/api/gateway.php/acme' };
+    await registry.add(settings('acme', { sources: ['bamboohr'], hrApis: { bamboohr: local } }));
+    expect((await registry.get('acme'))?.hrApis).toEqual({ bamboohr: local });
   });
 
   it('maps a provider account id to exactly one tenant', async () => {
