@@ -1,9 +1,10 @@
 import { type Command, Option } from 'commander';
-import { DEFAULTS } from '../../lambdas/contract/settings.js';
+import { DEFAULTS, HR_API_SOURCES, type HrApiSource } from '../../lambdas/contract/settings.js';
 import { escapeUnsafeLines } from '../../lambdas/core/events/clean-text.js';
-import { startLocalMode } from '../local/local-mode.js';
+import { type ExternalHrApi, startLocalMode } from '../local/local-mode.js';
 import { COMMAND_SUMMARIES } from './command-summaries.js';
 import { EXIT } from './exit-codes.js';
+import { hrSourceFiles, hrSourcePairs } from './hr-source-pairs.js';
 import { awsEndpointFromEnv, integerFlag, positiveSecondsFlag, usageError } from './options.js';
 import { listenForStop } from './process-signals.js';
 
@@ -14,6 +15,36 @@ interface LocalFlags {
   account?: string;
   visibilityTimeout: string;
   sweepInterval: string;
+  hrisUrl?: string[];
+  hrisCredentials?: string[];
+}
+
+/** `CPAAS_LIFECYCLE_BAMBOOHR_CREDENTIALS` and the like: a source's credentials JSON, or its webhook secret. */
+function hrisEnv(source: HrApiSource, what: 'CREDENTIALS' | 'WEBHOOK_SECRET'): string {
+  return `CPAAS_LIFECYCLE_${source.toUpperCase()}_${what}`;
+}
+
+/**
+ * The sources `--hris-url` points at another API than their bundled fake, each with its
+ * credentials from `--hris-credentials` (a file) or the environment, and the signing secret the
+ * provider issued from the environment (else local mode generates one).
+ */
+function externalHrApis(command: Command, flags: LocalFlags): Partial<Record<HrApiSource, ExternalHrApi>> {
+  const urls = hrSourcePairs(command, '--hris-url', flags.hrisUrl);
+  const files = hrSourceFiles(command, '--hris-credentials', flags.hrisCredentials);
+  const apis: Partial<Record<HrApiSource, ExternalHrApi>> = {};
+  for (const [source, apiBaseUrl] of Object.entries(urls) as [HrApiSource, string][]) {
+    const credentials = files[source] ?? process.env[hrisEnv(source, 'CREDENTIALS')];
+    if (!credentials) {
+      usageError(
+        command,
+        `--hris-url ${source} needs its credentials: --hris-credentials ${source}=<file> or ${hrisEnv(source, 'CREDENTIALS')}`,
+      );
+    }
+    const webhookSecret = process.env[hrisEnv(source, 'WEBHOOK_SECRET')];
+    apis[source] = { apiBaseUrl, credentials, ...(webhookSecret ? { webhookSecret } : {}) };
+  }
+  return apis;
 }
 
 /**
@@ -40,6 +71,14 @@ export function registerLocalCommands(program: Command): void {
       'how often the sweep queues due events and deletes users past their grace period',
       String(DEFAULTS.sweepIntervalSeconds),
     )
+    .option(
+      '--hris-url <source=url...>',
+      `fetch that source's people from this API (e.g. the provider's sandbox) instead of its bundled fake (${HR_API_SOURCES.join(', ')})`,
+    )
+    .option(
+      '--hris-credentials <source=file...>',
+      "that API's credentials JSON (default: $CPAAS_LIFECYCLE_<SOURCE>_CREDENTIALS)",
+    )
     .action(async (flags: LocalFlags, command: Command) => {
       const port = integerFlag(command, '--port', flags.port, 0, 65_535);
       const sweepIntervalSeconds = integerFlag(command, '--sweep-interval', flags.sweepInterval, 1, 86_400);
@@ -52,6 +91,7 @@ export function registerLocalCommands(program: Command): void {
         '--visibility-timeout',
         flags.visibilityTimeout,
       );
+      const hrApis = externalHrApis(command, flags);
       const log = (line: string) => process.stderr.write(`${escapeUnsafeLines(line)}\n`);
       const stopRequest = listenForStop();
       const running = await startLocalMode({
@@ -59,6 +99,7 @@ export function registerLocalCommands(program: Command): void {
         log,
         visibilityTimeoutSeconds,
         sweepIntervalSeconds,
+        hrApis,
         ...awsEndpointFromEnv(),
         ...(flags.cpaasUrl && flags.apiKey && flags.account
           ? { cpaas: { baseUrl: flags.cpaasUrl, apiKey: flags.apiKey, accountId: flags.account } }

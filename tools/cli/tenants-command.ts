@@ -15,12 +15,12 @@ import type { Tenant, TenantSettings } from '../../lambdas/core/tenants/tenant.j
 import { DynamoTenantRegistry } from '../../lambdas/core/tenants/tenant-registry.js';
 import {
   addTenant,
-  type HrCredentials,
   removeTenant,
   setTenantHrCredentials,
   type TenantAdminPorts,
 } from '../operations/tenants.js';
 import { COMMAND_SUMMARIES } from './command-summaries.js';
+import { hrSourceFiles, hrSourcePairs } from './hr-source-pairs.js';
 import { flagOrEnvOption, integerFlag, requiredString, SHARED_SETTINGS, usageError } from './options.js';
 import { print } from './output.js';
 
@@ -90,27 +90,6 @@ function sourceSecretsFrom(command: Command, pairs: readonly string[] = []): Rec
   return secrets;
 }
 
-function hrSource(command: Command, flag: string, pair: string): [HrApiSource, string] {
-  const at = pair.indexOf('=');
-  const source = pair.slice(0, at);
-  const value = pair.slice(at + 1);
-  if (at < 1 || !value) usageError(command, `${flag} must be <source>=<value>, got ${pair}`);
-  if (!(HR_API_SOURCES as readonly string[]).includes(source)) {
-    usageError(command, `${flag}: ${source} is not one of ${HR_API_SOURCES.join(', ')}`);
-  }
-  return [source as HrApiSource, value];
-}
-
-/** `source=file` pairs: each HR API's credentials JSON, read from its file (never a flag value). */
-function hrCredentialsFrom(command: Command, pairs: readonly string[] = []): HrCredentials {
-  return Object.fromEntries(
-    pairs.map((pair) => {
-      const [source, path] = hrSource(command, '--hr-credentials', pair);
-      return [source, readFileSync(path === '-' ? 0 : path, 'utf8').trim()];
-    }),
-  );
-}
-
 /** The settings from the flags over `base` (a tenant's current ones, or the defaults for a new one). */
 function settingsFrom(command: Command, id: string, flags: SettingFlags, base?: Tenant): TenantSettings {
   const cpaasAccountId = flags.cpaasAccountId ?? base?.cpaasAccountId;
@@ -134,10 +113,10 @@ function settingsFrom(command: Command, id: string, flags: SettingFlags, base?: 
     hrApis: {
       ...base?.hrApis,
       ...Object.fromEntries(
-        (flags.hrApi ?? []).map((pair) => {
-          const [source, apiBaseUrl] = hrSource(command, '--hr-api', pair);
-          return [source, { apiBaseUrl }];
-        }),
+        Object.entries(hrSourcePairs(command, '--hr-api', flags.hrApi)).map(([source, apiBaseUrl]) => [
+          source,
+          { apiBaseUrl },
+        ]),
       ),
     },
     deprovisioning: {
@@ -222,7 +201,7 @@ export function registerTenantsCommands(program: Command): void {
       const settings = settingsFrom(command, id, flags);
       const apiKey = apiKeyFrom(command, flags.apiKeyFile);
       const sourceSecrets = sourceSecretsFrom(command, flags.sourceSecret);
-      const hrCredentials = hrCredentialsFrom(command, flags.hrCredentials);
+      const hrCredentials = hrSourceFiles(command, '--hr-credentials', flags.hrCredentials);
       const onboarded = await withTenants(command, flags.table, (ports) =>
         addTenant(ports, settings, apiKey, sourceSecrets, hrCredentials),
       );
@@ -276,7 +255,7 @@ export function registerTenantsCommands(program: Command): void {
   settingOptions(
     tenants.command('update <id>').description("Change a tenant's settings (refused if changed meanwhile)."),
   ).action(async (id: string, flags: SettingFlags, command: Command) => {
-    const hrCredentials = hrCredentialsFrom(command, flags.hrCredentials);
+    const hrCredentials = hrSourceFiles(command, '--hr-credentials', flags.hrCredentials);
     const tenant = await withTenants(command, flags.table, async (ports) => {
       const current = await ports.registry.get(id);
       if (current === undefined) usageError(command, `no tenant ${id} is registered`);

@@ -32,7 +32,7 @@ export interface HrFakeDriver {
   toProviderFields(person: FakePerson): Record<string, unknown>;
   /** Sends the webhook the provider sends for `change` of `employeeId`, signed with `secret`. */
   sendWebhook(
-    source: FakeSourceEndpoints,
+    source: Pick<FakeSourceEndpoints, 'webhookUrl' | 'webhookSecret'>,
     change: FakeChange,
     employeeId: string,
     secret?: string,

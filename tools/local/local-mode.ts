@@ -1,5 +1,6 @@
+import { randomBytes } from 'node:crypto';
 import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { DEFAULTS, type HrApiSource } from '../../lambdas/contract/settings.js';
+import { DEFAULTS, HR_API_SOURCES, type HrApiSource } from '../../lambdas/contract/settings.js';
 import { LANES, type Lane } from '../../lambdas/core/events/lane.js';
 import { createIngestHandler, ingestDependenciesFromEnv } from '../../lambdas/ingest/handler.js';
 import { generateStandardWebhookSecret } from '../../lambdas/ingest/sources/standard-webhooks.js';
@@ -32,6 +33,19 @@ export interface CpaasEndpoint {
   readonly accountId: string;
 }
 
+/**
+ * A provider's real API (its sandbox, say) to fetch people from instead of the bundled fake
+ * (`--hris-url <source>=<url>`); its webhooks then come from the provider, signed with the secret
+ * it issued.
+ */
+export interface ExternalHrApi {
+  readonly apiBaseUrl: string;
+  /** The credentials secret's JSON (`HR_APIS[source].credentials`). */
+  readonly credentials: string;
+  /** The signing secret the provider issued; a generated one when absent (for a sender you control). */
+  readonly webhookSecret?: string;
+}
+
 export interface LocalModeOptions {
   /** Webhook port; 0 picks a free one. */
   readonly port: number;
@@ -52,6 +66,8 @@ export interface LocalModeOptions {
   readonly resourceNames?: Partial<ResourceNames>;
   /** Human-readable progress and outcome lines. */
   readonly log: (line: string) => void;
+  /** Sources served by another API than their bundled fake. */
+  readonly hrApis?: Partial<Readonly<Record<HrApiSource, ExternalHrApi>>>;
   /**
    * The SQS-triggered handler to run on both lanes; unless a test swaps it, each lane runs the
    * worker Lambda's entry point with that lane's environment (its own DLQ), as the stack does.
@@ -93,8 +109,14 @@ export interface LocalSource {
   readonly webhookUrl: string;
   readonly webhookSecret: string;
   readonly apiBaseUrl: string;
-  readonly controlUrl: string;
+  /** The bundled fake's control routes; absent for a source pointed at another API (`--hris-url`). */
+  readonly controlUrl?: string;
 }
+
+/** What local mode needs of a source's API, a bundled fake's or another. */
+type ServedHrApi = Pick<RunningHrFake, 'apiBaseUrl' | 'webhookSecret' | 'credentials'> & {
+  readonly controlUrl?: string;
+};
 
 /** One lane's queue and DLQ, and what its poller logs lines with. */
 interface LaneQueues {
@@ -198,8 +220,16 @@ export async function startLocalMode(options: LocalModeOptions): Promise<Running
     }
 
     // The native HR sources' fakes (webhook sender and API), so every source is served locally.
-    const hrFakes = Object.entries(await startHrFakes()) as [HrApiSource, RunningHrFake][];
-    for (const [, fake] of hrFakes) stoppers.push(() => fake.close());
+    const external = options.hrApis ?? {};
+    const fakes = await startHrFakes(HR_API_SOURCES.filter((source) => external[source] === undefined));
+    for (const fake of Object.values(fakes)) stoppers.push(() => fake.close());
+    const hrFakes = HR_API_SOURCES.map((source): [HrApiSource, ServedHrApi] => {
+      const api = external[source];
+      const fake = fakes[source];
+      if (api === undefined && fake !== undefined) return [source, fake];
+      if (api === undefined) throw new Error(`the ${source} fake did not start`);
+      return [source, { ...api, webhookSecret: api.webhookSecret ?? randomBytes(32).toString('hex') }];
+    });
 
     const webhookSecret = generateStandardWebhookSecret();
     const scimToken = generateScimToken();
@@ -313,7 +343,12 @@ export async function startLocalMode(options: LocalModeOptions): Promise<Running
         sources: Object.fromEntries(
           hrFakes.map(([source, { webhookSecret, apiBaseUrl, controlUrl }]) => [
             source,
-            { webhookUrl: `${ingest.url}/webhooks/${source}`, webhookSecret, apiBaseUrl, controlUrl },
+            {
+              webhookUrl: `${ingest.url}/webhooks/${source}`,
+              webhookSecret,
+              apiBaseUrl,
+              ...(controlUrl === undefined ? {} : { controlUrl }),
+            },
           ]),
         ),
       },

@@ -38,4 +38,16 @@ describe('cpaas-lifecycle local', () => {
   it('rejects a port out of range', async () => {
     expect((await run('--port', '70000')).code).toBe(EXIT.usage);
   });
+
+  it('wants credentials for a source pointed at another API, from a file or the environment', async () => {
+    delete process.env.CPAAS_LIFECYCLE_BAMBOOHR_CREDENTIALS;
+    const result = await run('--hris-url', 'bamboohr=https://sandbox.bamboohr.example/api/gateway.php/acme');
+    expect(result.code).toBe(EXIT.usage);
+    expect(result.stderr).toContain(
+      '--hris-credentials bamboohr=<file> or CPAAS_LIFECYCLE_BAMBOOHR_CREDENTIALS',
+    );
+    const unknown = await run('--hris-url', 'workday=https://x.example');
+    expect(unknown.code).toBe(EXIT.usage);
+    expect(unknown.stderr).toContain('workday is not one of');
+  });
 });

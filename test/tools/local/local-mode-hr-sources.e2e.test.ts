@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HR_API_SOURCES, type HrApiSource } from '../../../lambdas/contract/settings.js';
 import { silencePowertools } from '../../../tools/bench/quiet-powertools.js';
+import { type BambooHrFake, startBambooHrFake } from '../../../tools/fakes/bamboohr/server.js';
 import {
   clearFakeFaults,
   type FakePerson,
@@ -45,8 +46,11 @@ describe('local mode: HR webhook -> ingest -> queue -> fetch -> CPaaS, every sou
 
   const endpoints = (source: HrApiSource) => {
     const served = mode.ready.sources[source];
-    if (served === undefined) throw new Error(`the ready line has no sources.${source}`);
-    return served;
+    const controlUrl = served?.controlUrl;
+    if (served === undefined || controlUrl === undefined) {
+      throw new Error(`the ready line has no sources.${source} served by its bundled fake`);
+    }
+    return { ...served, controlUrl };
   };
   const userOf = (email: string) => sandbox.control.users().find((user) => user.email === email);
   const person = (source: HrApiSource, name: string): FakePerson => ({
@@ -100,5 +104,62 @@ describe('local mode: HR webhook -> ingest -> queue -> fetch -> CPaaS, every sou
       await until(() => userOf(grace.workEmail), 'the hire applied after the outage');
       expect(sandbox.control.users().filter((user) => user.email === grace.workEmail)).toHaveLength(1);
     });
+  });
+});
+
+/** `--hris-url`: a source's people fetched from another API (a provider's sandbox), its webhooks signed with the secret the provider issued. */
+describe('local mode: a source pointed at another API than its bundled fake', () => {
+  let sandbox: RunningSandbox;
+  let providerSandbox: BambooHrFake;
+  let mode: RunningLocalMode;
+  const quiet = silencePowertools();
+  beforeAll(async () => {
+    sandbox = await startSandbox();
+    providerSandbox = await startBambooHrFake({ apiKey: 'sandbox-key', company: 'sandbox' });
+    mode = await startLocalMode({
+      port: 0,
+      awsEndpoint: motoClientConfig().endpoint,
+      resourceNames: uniqueResourceNames('hris-url'),
+      cpaas: { baseUrl: sandbox.url, apiKey: sandbox.apiKey, accountId: sandbox.accountId },
+      hrApis: {
+        bamboohr: {
+          apiBaseUrl: providerSandbox.apiBaseUrl,
+          credentials: JSON.stringify({ apiKey: 'sandbox-key' }),
+          webhookSecret: 'the-key-the-provider-issued',
+        },
+      },
+      log: () => {},
+    });
+  });
+  afterAll(async () => {
+    await mode.stop();
+    await providerSandbox.close();
+    await sandbox.close();
+    quiet.restore();
+  });
+
+  it('advertises that API without a control URL and applies what it answers', async () => {
+    const served = mode.ready.sources.bamboohr;
+    expect(served).toEqual({
+      webhookUrl: expect.stringMatching(/\/webhooks\/bamboohr$/),
+      webhookSecret: 'the-key-the-provider-issued',
+      apiBaseUrl: providerSandbox.apiBaseUrl,
+    });
+    providerSandbox.employees.set('900', {
+      workEmail: 'sandboxed@example.com',
+      firstName: 'San',
+      lastName: 'Box',
+    });
+    const sent = await HR_FAKE_DRIVERS.bamboohr.sendWebhook(
+      { webhookUrl: served?.webhookUrl ?? '', webhookSecret: 'the-key-the-provider-issued' },
+      'hired',
+      '900',
+    );
+    expect(sent.status).toBe(202);
+    await until(
+      () => sandbox.control.users().find((user) => user.email === 'sandboxed@example.com'),
+      'the hire fetched from the other API',
+    );
+    expect(providerSandbox.requests.get('900')).toBeGreaterThanOrEqual(1);
   });
 });
