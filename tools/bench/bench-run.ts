@@ -6,6 +6,7 @@ import { type ApiCallsPerEvent, measureApiCalls } from './api-calls.js';
 import { type CliStartFigures, measureCliStart } from './cli-start.js';
 import { type ColdStartFigures, measureColdStart } from './cold-start.js';
 import { type CostInputs, costPerMillionEvents } from './cost.js';
+import { HR_SOURCE_EMPLOYEES, type HrSourceFigures, measureHrSources } from './hr-sources.js';
 import { countAwsCalls } from './http-call-counter.js';
 import { measureIngest, measureIngestRequest } from './ingest-latency.js';
 import { type LogBytesFigures, measureLogBytes } from './log-bytes.js';
@@ -384,6 +385,38 @@ function tenantRows(figures: readonly TenantThroughputFigures[]): BenchRow[] {
   });
 }
 
+/** Personio answers a webhook's sender within 3 s; every source's ingest must stay well under a second. */
+const HR_INGEST_P99_TARGET_MS = 1000;
+
+/**
+ * Row 14: per native HR source, the webhook's answer time as its provider's sender sees it, and
+ * the API calls per event the pipeline makes (fetches from the provider's API + CPaaS calls).
+ */
+export function hrSourceRows(figures: readonly HrSourceFigures[]): BenchRow[] {
+  return figures.flatMap((figure) => {
+    const p99 = percentile(figure.ingestMs, 0.99);
+    const perEvent = (calls: number) => calls / figure.events;
+    return [
+      {
+        figure: `14. ${figure.source} webhook answered (local mode), ${figure.events} webhooks: ${HR_SOURCE_EMPLOYEES} hires, changes, terminations`,
+        measured: msText(figure.ingestMs),
+        target: `p99 <= ${HR_INGEST_P99_TARGET_MS} ms`,
+        met: p99 <= HR_INGEST_P99_TARGET_MS,
+        json: { key: `hrIngestP99Ms.${figure.source}`, value: p99 },
+      },
+      {
+        figure: `14. ${figure.source} API calls per event (${figure.source} fetches + CPaaS calls)`,
+        measured: `${perEvent(figure.hrApiCalls + figure.cpaasCalls).toFixed(2)} = ${perEvent(figure.hrApiCalls).toFixed(2)} + ${perEvent(figure.cpaasCalls).toFixed(2)}`,
+        target: '',
+        json: {
+          key: `hrApiCallsPerEvent.${figure.source}`,
+          value: perEvent(figure.hrApiCalls + figure.cpaasCalls),
+        },
+      },
+    ];
+  });
+}
+
 function contextRow(sustained: SustainedRunFigures, retriedRecords: number): BenchRow {
   return {
     figure: 'context: worker ms per event, batches of 10, 0 ms latency (moto DynamoDB)',
@@ -448,6 +481,8 @@ export async function runBench(options: BenchOptions): Promise<BenchRow[]> {
     rows.push(...scimRows(await measureScim(options.log)));
     options.log(`bench: ${MANY_TENANTS} tenants x ${EVENTS_PER_TENANT} events against one tenant`);
     rows.push(...tenantRows(await measureTenantThroughput(harness, [0, 50])));
+    options.log('bench: native HR sources');
+    rows.push(...hrSourceRows(await measureHrSources(options.log)));
     return rows;
   } finally {
     awsCalls.stop();
