@@ -12,6 +12,7 @@ import type { Table } from 'aws-cdk-lib/aws-dynamodb';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { type FunctionUrl, FunctionUrlAuthType, type IFunction } from 'aws-cdk-lib/aws-lambda';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
+import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { type DeadLetterQueue, Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { AwsSolutionsChecks, NagSuppressions } from 'cdk-nag';
 import type { Construct } from 'constructs';
@@ -255,7 +256,11 @@ export class LifecycleStack extends Stack {
       oldestMessageAgeAlarmSeconds: config.oldestMessageAgeAlarmSeconds,
     };
     const alarms = new LifecycleAlarms(this, 'Alarms', { ...watched, alarmEmail: config.alarmEmail });
-    const dashboard = new LifecycleDashboard(this, 'Dashboard', { ...watched, alarms: alarms.alarms });
+    const dashboard = new LifecycleDashboard(this, 'Dashboard', {
+      ...watched,
+      alarms: alarms.alarms,
+      workerLogGroups: [worker.logGroup, priorityWorker.logGroup],
+    });
     this.outputs({ ...queues, ...secrets, url, scimUrl: scim.url, table, sweep, alarms, dashboard });
   }
 
@@ -360,7 +365,7 @@ export class LifecycleStack extends Stack {
     id: 'Worker' | 'PriorityWorker',
     { queue, deadLetterQueue }: LaneQueues,
     { cpaas, table, apiKey, bambooHr }: WorkerResources,
-  ): IFunction {
+  ): NodejsFunction {
     const priority = id === 'PriorityWorker';
     const reserved =
       priority && config.priorityReservedConcurrency > 0 ? config.priorityReservedConcurrency : undefined;
