@@ -5,22 +5,29 @@ import {
   Dashboard,
   GraphWidget,
   type IMetric,
+  LogQueryVisualizationType,
+  LogQueryWidget,
   MathExpression,
   Metric,
   TextWidget,
 } from 'aws-cdk-lib/aws-cloudwatch';
+import type { ILogGroup } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { METRICS, SERVICE_NAMES } from '../lambdas/contract/settings.js';
+import { METRICS, SERVICE_NAMES, TENANT_DIMENSION } from '../lambdas/contract/settings.js';
 import type { LifecycleAlarmsProps } from './lifecycle-alarms.js';
 
 export interface LifecycleDashboardProps extends Omit<LifecycleAlarmsProps, 'alarmEmail'> {
   readonly alarms: readonly Alarm[];
+  /** Both lanes' workers' log groups: their outcome lines name each failed event's tenant. */
+  readonly workerLogGroups: readonly ILogGroup[];
 }
 
 const PERIOD = Duration.minutes(5);
 const WIDE = 24;
 const HALF = 12;
 const HEIGHT = 6;
+/** Tenants per top-tenants widget: the ones an operator looks at first. */
+const TOP_TENANTS = 10;
 
 /** A metric the worker emits through Powertools (EMF), where `service` is always a dimension. */
 function workerMetric(metricName: string, statistic: string, label: string): Metric {
@@ -46,6 +53,40 @@ function searchByDimension(metricName: string, dimension: string, statistic: str
     period: PERIOD,
   });
 }
+
+/**
+ * A count's tenants with the most in each period, from its per-tenant dimension set (`service`,
+ * `tenant`): a Metrics Insights query, so a new tenant shows up without a change here, and the
+ * series exist only in the hours a tenant had a failure (the worker adds the dimension to no
+ * per-event metric).
+ */
+export function topTenantsQuery(metricName: string, limit = TOP_TENANTS): string {
+  return (
+    `SELECT SUM(${metricName}) FROM SCHEMA(${METRICS.namespace}, service, ${TENANT_DIMENSION}) ` +
+    `GROUP BY ${TENANT_DIMENSION} ORDER BY SUM() DESC LIMIT ${limit}`
+  );
+}
+
+/**
+ * The worker's failed outcome lines (`event dead-lettered`, `event failed, will be retried`), which
+ * carry the tenant, counted by tenant: retries as well as dead letters, which no per-tenant metric
+ * counts. A Logs Insights widget is billed only for the bytes it scans when the dashboard is open.
+ */
+export const FAILURES_BY_TENANT_QUERY = [
+  `fields @timestamp, ${TENANT_DIMENSION}, outcome, errorClass`,
+  `filter outcome in ["dead-lettered", "retrying"]`,
+  `stats count(*) as failures by ${TENANT_DIMENSION}, outcome`,
+  'sort failures desc',
+  `limit ${TOP_TENANTS}`,
+].join('\n| ');
+
+const topTenants = (metricName: string) =>
+  new MathExpression({
+    expression: topTenantsQuery(metricName),
+    usingMetrics: {},
+    label: '',
+    period: PERIOD,
+  });
 
 const graph = (title: string, left: IMetric[], width = HALF, leftLabel?: string) =>
   new GraphWidget({
@@ -132,6 +173,24 @@ export class LifecycleDashboard extends Construct {
           graph('Dead-lettered by failure kind', [
             searchByDimension(METRICS.deadLetterSends, 'failureKind', 'Sum'),
           ]),
+        ],
+        [
+          graph('Top tenants by dead letters (`cpaas-lifecycle dlq list --tenant`)', [
+            topTenants(METRICS.deadLetterSends),
+          ]),
+          graph('Top tenants by terminations held (`cpaas-lifecycle holds list --tenant`)', [
+            topTenants(METRICS.terminationsHeld),
+          ]),
+        ],
+        [
+          new LogQueryWidget({
+            title: 'Failures by tenant: dead-lettered and retrying (worker logs)',
+            logGroupNames: props.workerLogGroups.map((group) => group.logGroupName),
+            queryString: FAILURES_BY_TENANT_QUERY,
+            view: LogQueryVisualizationType.TABLE,
+            width: WIDE,
+            height: HEIGHT,
+          }),
         ],
         [
           graph(

@@ -12,6 +12,7 @@ import type { Table } from 'aws-cdk-lib/aws-dynamodb';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { type FunctionUrl, FunctionUrlAuthType, type IFunction } from 'aws-cdk-lib/aws-lambda';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
+import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { type DeadLetterQueue, Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { AwsSolutionsChecks, NagSuppressions } from 'cdk-nag';
 import type { Construct } from 'constructs';
@@ -71,7 +72,8 @@ export const MEMORY_MB = 512;
  * conditional PutItem (links, processed events,
  * pending schedules, holds, the deletion brake's window; a transaction of two Puts needs PutItem),
  * DeleteItem (a newer event cancels a pending schedule), Scan (the brake counts linked users,
- * cached for minutes) and conditional UpdateItem (the provisioning status on a SCIM user's item).
+ * cached for minutes; the once-per-deployment re-key of pre-tenant items) and conditional
+ * UpdateItem (the provisioning status on a SCIM user's item; a transaction's claim update).
  * No Query: nothing in the worker sends one. A new call needs its action here, or it is
  * AccessDenied in AWS (moto does not check IAM, so only the deployed stack would tell).
  */
@@ -86,14 +88,17 @@ export const WORKER_TABLE_ACTIONS = [
  * What the sweep does on the table itself: GetItem (the tenant registry: whose account a
  * grace-period deletion is in), conditional DeleteItem (a queued schedule),
  * conditional PutItem (a grace-period deletion is recorded) and conditional UpdateItem (a queued
- * SCIM outbox is cleared). It finds its work with Query on the `due` index only, never a Scan of
- * the table.
+ * SCIM outbox is cleared). It finds its work with Query on the `due` index only; its one Scan is
+ * the once-per-deployment re-key of a pre-tenant deployment's items (until the marker
+ * `upgrade#tenant-keys` exists, then a GetItem per cold start), with a transaction of Puts, Deletes
+ * and Updates: a schedule it queues must already be under its route-set key.
  */
 export const SWEEP_TABLE_ACTIONS = [
   'dynamodb:GetItem',
   'dynamodb:PutItem',
   'dynamodb:DeleteItem',
   'dynamodb:UpdateItem',
+  'dynamodb:Scan',
 ] as const;
 
 /**
@@ -265,7 +270,11 @@ export class LifecycleStack extends Stack {
       oldestMessageAgeAlarmSeconds: config.oldestMessageAgeAlarmSeconds,
     };
     const alarms = new LifecycleAlarms(this, 'Alarms', { ...watched, alarmEmail: config.alarmEmail });
-    const dashboard = new LifecycleDashboard(this, 'Dashboard', { ...watched, alarms: alarms.alarms });
+    const dashboard = new LifecycleDashboard(this, 'Dashboard', {
+      ...watched,
+      alarms: alarms.alarms,
+      workerLogGroups: [worker.logGroup, priorityWorker.logGroup],
+    });
     this.outputs({ ...queues, ...secrets, url, scimUrl: scim.url, table, sweep, alarms, dashboard });
   }
 
@@ -375,7 +384,7 @@ export class LifecycleStack extends Stack {
     id: 'Worker' | 'PriorityWorker',
     { queue, deadLetterQueue }: LaneQueues,
     { cpaas, table, apiKey, hrApis }: WorkerResources,
-  ): IFunction {
+  ): NodejsFunction {
     const priority = id === 'PriorityWorker';
     const reserved =
       priority && config.priorityReservedConcurrency > 0 ? config.priorityReservedConcurrency : undefined;

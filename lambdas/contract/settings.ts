@@ -126,6 +126,12 @@ export const METRICS = {
   revocationLatency: 'RevocationLatency',
 } as const;
 
+/**
+ * The metric dimension that names a tenant, on `DeadLetterSends` and `TerminationsHeld` only (a
+ * second dimension set beside their usual one); the dashboard's top-tenants queries group by it.
+ */
+export const TENANT_DIMENSION = 'tenant';
+
 /** SQS message attributes the pipeline itself sets (never the HRIS). */
 export const MESSAGE_ATTRIBUTES = {
   /** `true` on a termination an operator released from the deletion brake: it skips the brake. */

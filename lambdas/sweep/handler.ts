@@ -4,7 +4,7 @@ import type { Context } from 'aws-lambda';
 import { sweepSettingsFromEnv } from '../contract/environment.js';
 import { SERVICE_NAMES } from '../contract/settings.js';
 import type { AwsClientConfig } from '../core/config/aws-client-config.js';
-import { tenantCpaas } from '../core/config/environment.js';
+import { tenantCpaas, upgradeTenantKeys } from '../core/config/environment.js';
 import type { LaneQueueUrls } from '../core/events/lane.js';
 import { DynamoScheduleStore } from '../core/state/schedule-store.js';
 import { DynamoScimOutboxes } from '../core/state/scim-outbox.js';
@@ -47,6 +47,8 @@ export function sweepPortsFromEnv(
     clock: () => new Date(),
     logger,
     dryRun: settings.dryRun,
+    // A dry run writes nothing, the re-key included.
+    ...(settings.dryRun ? {} : { upgrade: upgradeTenantKeys(dynamodb, tableName, logger) }),
   };
 }
 

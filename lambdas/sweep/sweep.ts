@@ -39,6 +39,8 @@ export interface SweepPorts {
   /** Log what would be done; send, delete and write nothing. */
   readonly dryRun: boolean;
   readonly callOptions?: () => CallOptions;
+  /** Awaited before the run: the re-key of a pre-tenant deployment's items, so due work is found under its key. */
+  readonly upgrade?: () => Promise<void>;
 }
 
 export interface SweepReport {
@@ -233,6 +235,7 @@ class Sweep {
  * throws `SweepIncompleteError` so the failure shows on the Lambda's error alarm.
  */
 export async function sweep(ports: SweepPorts): Promise<SweepReport> {
+  await ports.upgrade?.();
   const report = await new Sweep(ports).run();
   if (report.failed > 0) throw new SweepIncompleteError(report);
   return report;

@@ -4,7 +4,7 @@ import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { workerSettingsFromEnv } from '../contract/environment.js';
 import { DEFAULTS, SERVICE_NAMES, type TerminationPolicy } from '../contract/settings.js';
 import type { AwsClientConfig } from '../core/config/aws-client-config.js';
-import { stateTablePorts, tenantCpaas } from '../core/config/environment.js';
+import { stateTablePorts, tenantCpaas, upgradeTenantKeys } from '../core/config/environment.js';
 import type { CpaasUsersApi } from '../core/cpaas/users-api.js';
 import type { EmployeeDetailsFetchers } from '../core/hris/employee-details.js';
 import { hrApiFetchers } from '../core/hris/hr-api-fetchers.js';
@@ -54,6 +54,11 @@ export interface WorkerDependencies {
   readonly timeMarginMs?: number;
   /** HR APIs that complete details-pending events (BambooHR...); see docs/ingest-sources.md. */
   readonly details?: EmployeeDetailsFetchers;
+  /**
+   * Awaited before each batch (cheap once done): the re-key of a pre-tenant deployment's items
+   * (`upgradeTenantKeys`), so no event reads a key it has yet to move. A failure fails the batch.
+   */
+  readonly upgrade?: () => Promise<void>;
 }
 
 export type WorkerHandler = (event: SQSEvent, context: Context) => Promise<SQSBatchResponse>;
@@ -79,6 +84,7 @@ export function createWorkerHandler(deps: WorkerDependencies): WorkerHandler {
     deps.tenants,
   );
   return async (event, context) => {
+    await deps.upgrade?.();
     const deadline = Date.now() + context.getRemainingTimeInMillis() - margin / 2;
     const processRecord = createRecordProcessor({
       ports: {
@@ -136,6 +142,8 @@ export function workerDependenciesFromEnv(
     tenants,
     ...stateTablePorts(dynamodb, tableName, brake, linkedUsers),
     provisioning: new DynamoProvisioningStatusRecorder({ client: dynamodb, tableName }),
+    // A dry run writes nothing, the re-key included.
+    ...(settings.dryRun ? {} : { upgrade: upgradeTenantKeys(dynamodb, tableName, logger) }),
     deadLetters: new SqsDeadLetterSink(new SQSClient(clientConfig), settings.deadLetterQueueUrl),
     ...deprovisioning,
     dryRun: settings.dryRun,

@@ -1,5 +1,5 @@
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
-import { METRICS, SERVICE_NAMES } from '../contract/settings.js';
+import { METRICS, SERVICE_NAMES, TENANT_DIMENSION } from '../contract/settings.js';
 
 /** What the worker measures; the Lambda publishes it as CloudWatch EMF. */
 export interface WorkerMetrics {
@@ -23,9 +23,6 @@ export const noMetrics: WorkerMetrics = {
   revocationLatency() {},
   publish() {},
 };
-
-/** The metric dimension that names a tenant (`DeadLetterSends`, `TerminationsHeld`). */
-export const TENANT_DIMENSION = 'tenant';
 
 interface Count {
   readonly metric: string;

@@ -10,6 +10,7 @@ import {
   DEFAULT_OLDEST_MESSAGE_AGE_ALARM_SECONDS,
   DEFAULT_PRIORITY_OLDEST_MESSAGE_AGE_ALARM_SECONDS,
 } from '../../infra/config.js';
+import { FAILURES_BY_TENANT_QUERY, topTenantsQuery } from '../../infra/lifecycle-dashboard.js';
 import {
   addLifecycleStack,
   INGEST_TABLE_ACTIONS,
@@ -30,6 +31,7 @@ import {
   METRICS,
   SCIM_TOKENS_SECRET_FIELDS,
   SERVICE_NAMES,
+  TENANT_DIMENSION,
 } from '../../lambdas/contract/settings.js';
 import { STATE_TABLE_KEYS } from '../../lambdas/contract/state-table.js';
 import type { TenantSecretKind } from '../../lambdas/contract/tenants.js';
@@ -577,7 +579,7 @@ describe('LifecycleStack with the committed cdk.json (bundled)', () => {
       expect(tableActions).not.toContain('dynamodb:Query');
     });
 
-    it("the sweep Queries only the due index, reads and writes items, reads the API keys and sends only to the lanes' queues", () => {
+    it("the sweep Queries the due index, reads and writes items (Scan: the one-time tenant re-key), reads the API keys and sends only to the lanes' queues", () => {
       const statements = statementsOf(template, SWEEP);
       const services = new Set(statements.flatMap(actionsOf).map((a) => a.split(':')[0]));
       expect([...services].sort()).toEqual(['dynamodb', 'logs', 'secretsmanager', 'sqs']);
@@ -587,7 +589,6 @@ describe('LifecycleStack with the committed cdk.json (bundled)', () => {
         [['dynamodb:Query'], { 'Fn::Join': ['', [tableArn, `/index/${STATE_TABLE_KEYS.dueIndexName}`]] }],
         [[...SWEEP_TABLE_ACTIONS].sort(), tableArn],
       ]);
-      expect(SWEEP_TABLE_ACTIONS).not.toContain('dynamodb:Scan');
       const sqs = statements.filter((s) => actionsOf(s).some((a) => a.startsWith('sqs:')));
       expect(sqs.map((s) => s.Resource)).toEqual([
         { 'Fn::GetAtt': [ids.queue, 'Arn'] },
@@ -762,6 +763,14 @@ describe('LifecycleStack with the committed cdk.json (bundled)', () => {
       const [dashboard] = Object.values(template.findResources('AWS::CloudWatch::Dashboard') as Resources);
       return JSON.stringify(dashboard?.Properties.DashboardBody);
     };
+    /** The body as the dashboard's JSON, each CloudFormation reference in it as `{{<logical id>}}`. */
+    const dashboardJson = () => {
+      const [dashboard] = Object.values(template.findResources('AWS::CloudWatch::Dashboard') as Resources);
+      const join = dashboard?.Properties.DashboardBody as { 'Fn::Join': [string, unknown[]] } | undefined;
+      return (join?.['Fn::Join'][1] ?? [])
+        .map((part) => (typeof part === 'string' ? part : `{{${Object.values(part as object).flat()[0]}}}`))
+        .join('');
+    };
 
     it('is one dashboard showing every alarm and the operator signals, from the metrics the worker emits', () => {
       expect(Object.keys(template.findResources('AWS::CloudWatch::Dashboard'))).toHaveLength(1);
@@ -785,6 +794,38 @@ describe('LifecycleStack with the committed cdk.json (bundled)', () => {
       const alarms = Object.keys(template.findResources('AWS::CloudWatch::Alarm'));
       for (const alarm of alarms) expect(text).toContain(alarm);
       template.hasOutput('DashboardName', {});
+    });
+
+    it("ranks tenants by the tenant dimension set the worker really emits, and counts failed outcome lines by tenant in both workers' logs", () => {
+      const emitted = emittedMetric(() => {
+        const metrics = powertoolsMetrics();
+        metrics.deadLetter('permanent', 'acme');
+        metrics.publish();
+      });
+      const [directive] = emitted._aws.CloudWatchMetrics;
+      expect(directive?.Dimensions).toContainEqual(['service', TENANT_DIMENSION]);
+      const text = body();
+      for (const metric of [METRICS.deadLetterSends, METRICS.terminationsHeld]) {
+        const query = topTenantsQuery(metric);
+        expect(query).toContain(`FROM SCHEMA(${directive?.Namespace}, service, ${TENANT_DIMENSION})`);
+        expect(query).toContain(`GROUP BY ${TENANT_DIMENSION} ORDER BY SUM() DESC`);
+        expect(text).toContain(query);
+      }
+      const widgets = JSON.parse(dashboardJson()).widgets as {
+        type: string;
+        properties: Record<string, string>;
+      }[];
+      const logs = widgets.filter((each) => each.type === 'log');
+      expect(logs).toHaveLength(1);
+      const query = String(logs[0]?.properties.query);
+      expect(query).toContain(FAILURES_BY_TENANT_QUERY);
+      expect(logs[0]?.properties.view).toBe('table');
+      const logGroups = Object.keys(template.findResources('AWS::Logs::LogGroup'));
+      for (const lane of ['WorkerLogs', 'PriorityWorkerLogs']) {
+        const id = logGroups.find((each) => each.startsWith(lane));
+        expect(id).toBeDefined();
+        expect(query).toContain(`SOURCE '{{${id}}}'`);
+      }
     });
 
     it('graphs the revocation latency the worker really emits (namespace, name, service dimension)', () => {

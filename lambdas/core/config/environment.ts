@@ -9,6 +9,7 @@ import { apiPool } from '../cpaas/http-transport.js';
 import type { CpaasUsersApi } from '../cpaas/users-api.js';
 import { DynamoDeletionBrake, LinkedUserCounts } from '../state/deletion-brake.js';
 import { DynamoHoldStore } from '../state/hold-store.js';
+import { tenantKeysUpgrade } from '../state/legacy-tenant-keys.js';
 import { DynamoScheduleStore } from '../state/schedule-store.js';
 import { DynamoStateStore } from '../state/state-store.js';
 import type { Logger } from '../telemetry/logger.js';
@@ -123,4 +124,20 @@ export function tenantCpaas(
       ...(wiring.onAttempt === undefined ? {} : { onAttempt: wiring.onAttempt }),
     }),
   };
+}
+
+/**
+ * The one-time re-key of items a pre-tenant deployment wrote under its events' own tenant values
+ * (`docs/tenants.md#upgrading-from-one-account`), against the registry itself (uncached): a
+ * tenant registered a moment ago keeps its items. The worker and the sweep both await it before
+ * their first work, so neither reads a key the upgrade has yet to move.
+ */
+export function upgradeTenantKeys(dynamodb: DynamoDBClient, tableName: string, logger: Logger) {
+  const registry = new DynamoTenantRegistry({ client: dynamodb, tableName });
+  return tenantKeysUpgrade({
+    client: dynamodb,
+    tableName,
+    logger,
+    isRegistered: async (tenantId) => (await registry.get(tenantId)) !== undefined,
+  });
 }

@@ -82,6 +82,11 @@ export interface DynamoEmployeeStateOptions {
 }
 
 const USER_PREFIX = 'user#';
+
+/** `user#<id>`: which one employee a CPaaS user is linked to (attribute `employeeKey`). */
+export const userClaimKey = (cpaasUserId: string) => ({
+  [STATE_TABLE_KEYS.partitionKey]: `${USER_PREFIX}${cpaasUserId}`,
+});
 /** A state-less item (a new employee's lease or marker) outlives the invocation by a day. */
 const STATELESS_TTL_SECONDS = 86_400;
 
@@ -224,7 +229,7 @@ export class DynamoEmployeeState implements EmployeeState {
       await documents.send(
         new PutCommand({
           TableName: tableName,
-          Item: { [STATE_TABLE_KEYS.partitionKey]: `${USER_PREFIX}${cpaasUserId}`, employeeKey },
+          Item: { ...userClaimKey(cpaasUserId), employeeKey },
           ConditionExpression: 'attribute_not_exists(#pk) OR #employee = :employee',
           ExpressionAttributeNames: { '#pk': STATE_TABLE_KEYS.partitionKey, '#employee': 'employeeKey' },
           ExpressionAttributeValues: { ':employee': employeeKey },
@@ -235,7 +240,7 @@ export class DynamoEmployeeState implements EmployeeState {
       const { Item } = await documents.send(
         new GetCommand({
           TableName: tableName,
-          Key: { [STATE_TABLE_KEYS.partitionKey]: `${USER_PREFIX}${cpaasUserId}` },
+          Key: userClaimKey(cpaasUserId),
           ConsistentRead: true,
         }),
       );

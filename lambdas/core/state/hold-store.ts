@@ -31,9 +31,12 @@ export interface DynamoHoldStoreOptions {
   readonly tableName: string;
 }
 
-const HOLD_PREFIX = 'hold#';
+export const HOLD_PREFIX = 'hold#';
 
-const holdKey = (employeeKey: string, eventId: string) => `${HOLD_PREFIX}${employeeKey}#${eventId}`;
+/** The key of one held termination, `hold#<employee>#<event id>`. */
+export const holdKey = (employeeKey: string, eventId: string) => ({
+  [STATE_TABLE_KEYS.partitionKey]: `${HOLD_PREFIX}${employeeKey}#${eventId}`,
+});
 
 function toHeld(item: Record<string, unknown>): HeldTermination {
   return {
@@ -67,7 +70,7 @@ export class DynamoHoldStore implements HoldStore {
         new PutCommand({
           TableName: this.#tableName,
           Item: {
-            [STATE_TABLE_KEYS.partitionKey]: holdKey(held.employeeKey, held.eventId),
+            ...holdKey(held.employeeKey, held.eventId),
             employeeKey: held.employeeKey,
             eventId: held.eventId,
             body: held.body,
@@ -103,7 +106,7 @@ export class DynamoHoldStore implements HoldStore {
     await this.#documents.send(
       new DeleteCommand({
         TableName: this.#tableName,
-        Key: { [STATE_TABLE_KEYS.partitionKey]: holdKey(employeeKey, eventId) },
+        Key: holdKey(employeeKey, eventId),
       }),
     );
   }

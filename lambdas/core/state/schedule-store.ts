@@ -30,7 +30,12 @@ export interface ScheduleStore {
   listDue(now: Date): AsyncIterable<ScheduledEvent>;
 }
 
-const SCHEDULE_PREFIX = 'schedule#';
+export const SCHEDULE_PREFIX = 'schedule#';
+
+/** The key of an employee's pending event, `schedule#<employee>`. */
+export const scheduleKey = (employeeKey: string) => ({
+  [STATE_TABLE_KEYS.partitionKey]: `${SCHEDULE_PREFIX}${employeeKey}`,
+});
 
 function toScheduledEvent(item: Record<string, unknown>): ScheduledEvent {
   return {
@@ -52,10 +57,6 @@ export class DynamoScheduleStore implements ScheduleStore {
     this.#tableName = options.tableName;
   }
 
-  #key(employeeKey: string) {
-    return { [STATE_TABLE_KEYS.partitionKey]: `${SCHEDULE_PREFIX}${employeeKey}` };
-  }
-
   async schedule(event: ScheduledEvent): Promise<boolean> {
     const eventTime = new Date(event.eventTime).toISOString();
     try {
@@ -63,7 +64,7 @@ export class DynamoScheduleStore implements ScheduleStore {
         new PutCommand({
           TableName: this.#tableName,
           Item: {
-            ...this.#key(event.employeeKey),
+            ...scheduleKey(event.employeeKey),
             eventId: event.eventId,
             eventTime,
             body: event.body,
@@ -83,7 +84,7 @@ export class DynamoScheduleStore implements ScheduleStore {
 
   async get(employeeKey: string): Promise<ScheduledEvent | undefined> {
     const { Item } = await this.#documents.send(
-      new GetCommand({ TableName: this.#tableName, Key: this.#key(employeeKey), ConsistentRead: true }),
+      new GetCommand({ TableName: this.#tableName, Key: scheduleKey(employeeKey), ConsistentRead: true }),
     );
     return Item === undefined ? undefined : toScheduledEvent(Item);
   }
@@ -93,7 +94,7 @@ export class DynamoScheduleStore implements ScheduleStore {
       await this.#documents.send(
         new DeleteCommand({
           TableName: this.#tableName,
-          Key: this.#key(employeeKey),
+          Key: scheduleKey(employeeKey),
           ConditionExpression: '#eventId = :eventId',
           ExpressionAttributeNames: { '#eventId': 'eventId' },
           ExpressionAttributeValues: { ':eventId': eventId },
