@@ -11,16 +11,25 @@ import {
 } from '../core/events/lifecycle-event.js';
 import type { ScheduledEvent, ScheduleStore } from '../core/state/schedule-store.js';
 import type { ScimOutbox, ScimOutboxes } from '../core/state/scim-outbox.js';
-import type { EmployeeLink } from '../core/state/state-store.js';
+import type { DynamoStateStore, EmployeeLink } from '../core/state/state-store.js';
 import type { Logger } from '../core/telemetry/logger.js';
 import { TenantNotFoundError } from '../core/tenants/errors.js';
 import { type TenantLookup, withDefaultTenant } from '../core/tenants/tenant-ports.js';
 
-/** The disabled users whose grace period ended, and the record of their deletion. */
-export interface GraceDeletions {
-  listDueDeletions(now: Date): AsyncIterable<EmployeeLink>;
-  endGracePeriod(link: EmployeeLink, deleted: boolean, updatedAt: string): Promise<boolean>;
-}
+/**
+ * The disabled users whose grace period ended, and the record of their deletion, made while the
+ * sweep holds the employee as an event would (`DynamoStateStore.holdForDeletion`).
+ */
+export type GraceDeletions = Pick<
+  DynamoStateStore,
+  'listDueDeletions' | 'holdForDeletion' | 'endGracePeriod' | 'releaseHold'
+>;
+
+/**
+ * How long a deletion holds its employee at most: longer than the sweep's own run (its timeout is
+ * the sweep period less 10 s), so a crashed run frees the employee soon after.
+ */
+export const DELETION_HOLD_MS = 60_000;
 
 /** What the sweep needs; the Lambda, the local mode and the tests pass their own. */
 export interface SweepPorts {
@@ -172,6 +181,36 @@ class Sweep {
       );
       return;
     }
+    // Held like an event holds it: a rehire arriving now waits, then finds the deletion and
+    // creates the user anew, instead of re-enabling a user this run is about to delete.
+    let hold: string | undefined;
+    if (!this.ports.dryRun) {
+      hold = await this.ports.deletions.holdForDeletion(link, Date.now() + DELETION_HOLD_MS);
+      if (hold === undefined) {
+        this.report.skipped += 1;
+        this.ports.logger.warn(
+          'sweep: an event holds the employee or was applied meanwhile; not deleted',
+          attributes,
+        );
+        return;
+      }
+    }
+    try {
+      await this.#deleteHeld(api, link, hold, attributes);
+    } catch (error) {
+      if (hold !== undefined) await this.ports.deletions.releaseHold(link, hold).catch(() => {});
+      throw error;
+    }
+  }
+
+  /** The deletion itself, holding the employee; without a hold (a dry run) it only says what it would do. */
+  async #deleteHeld(
+    api: CpaasUsersApi,
+    link: EmployeeLink,
+    hold: string | undefined,
+    attributes: Record<string, unknown>,
+  ): Promise<void> {
+    const userId = link.cpaasUserId;
     let user: User | undefined;
     if (userId !== undefined) {
       try {
@@ -180,14 +219,15 @@ class Sweep {
         if (!(error instanceof CpaasNotFoundError)) throw error;
       }
     }
+    const now = this.ports.clock().toISOString();
     if (user?.enabled === true) {
       this.report.skipped += 1;
-      if (this.ports.dryRun) return;
-      await this.ports.deletions.endGracePeriod(link, false, this.ports.clock().toISOString());
+      if (hold === undefined) return;
+      await this.ports.deletions.endGracePeriod(link, false, now, hold);
       this.ports.logger.warn('sweep: user enabled again during its grace period; not deleted', attributes);
       return;
     }
-    if (this.ports.dryRun) {
+    if (hold === undefined) {
       this.ports.logger.info('sweep: would delete a user whose grace period ended', {
         ...attributes,
         dryRun: true,
@@ -195,12 +235,15 @@ class Sweep {
       return;
     }
     if (user !== undefined && userId !== undefined) await this.#deleteUser(api, userId);
-    if (await this.ports.deletions.endGracePeriod(link, true, this.ports.clock().toISOString())) {
+    if (await this.ports.deletions.endGracePeriod(link, true, now, hold)) {
       this.report.deleted += 1;
       this.ports.logger.info('sweep: deleted a user whose grace period ended', attributes);
     } else {
       this.report.skipped += 1;
-      this.ports.logger.warn('sweep: a newer event for the employee was applied meanwhile', attributes);
+      this.ports.logger.warn(
+        'sweep: the hold on the employee expired before the deletion was recorded',
+        attributes,
+      );
     }
   }
 

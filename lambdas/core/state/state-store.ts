@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
@@ -6,8 +7,11 @@ import { STATE_TABLE_KEYS } from '../../contract/state-table.js';
 import { DynamoEmployeeState, type EmployeeState, type EventRef } from './employee-state.js';
 import { EmployeeBusyError } from './errors.js';
 import {
+  both,
   type EmployeeLink,
+  type Expression,
   hasLink,
+  heldBy,
   LINK_ATTRIBUTES,
   LINK_PREFIX,
   type LinkItem,
@@ -62,6 +66,15 @@ const MAX_RETRY_MS = 200;
  * employee. Every write is conditional, so a late or concurrent delivery cannot overwrite a newer
  * state.
  */
+/** The link is as the sweep read it: no event applied since, still disabled in its grace period. */
+function stillInGracePeriod(link: EmployeeLink): Expression {
+  return {
+    expression: '#c_event = :c_event AND #c_status = :c_disabled',
+    names: { '#c_event': LINK_ATTRIBUTES.lastEventId, '#c_status': LINK_ATTRIBUTES.status },
+    values: { ':c_event': link.lastEventId, ':c_disabled': 'disabled' },
+  };
+}
+
 export class DynamoStateStore implements StateStore {
   readonly #documents: DynamoDBDocumentClient;
   readonly #tableName: string;
@@ -159,13 +172,41 @@ export class DynamoStateStore implements StateStore {
   }
 
   /**
-   * Ends a grace period the sweep acted on: with `deleted` it records the deletion; otherwise (the
-   * user was enabled again by hand) it only drops the pending deletion, so the sweep stops
-   * re-checking it. Unless an event was applied for the employee since the sweep read the link (a
-   * rehire): false then, and the link is left as it is. An update of those attributes only, so
-   * the recent event ids and a lease stay as they are.
+   * Holds a due deletion's employee the way an event does, with the link item's lease, so no event
+   * (a rehire re-enabling the user) changes the user while the sweep looks at it and deletes it:
+   * an event meanwhile waits for the lease (`begin`), then reads the deletion and acts on it.
+   * Undefined when an event was applied since the sweep read the link, or one holds the employee
+   * now: the item stays due and the next run looks again. The lease frees itself at `until`.
    */
-  async endGracePeriod(link: EmployeeLink, deleted: boolean, updatedAt: string): Promise<boolean> {
+  async holdForDeletion(link: EmployeeLink, until: number): Promise<string | undefined> {
+    const owner = randomUUID();
+    const held = await updateLinkItem(
+      this.#documents,
+      this.#tableName,
+      link.employeeKey,
+      { [LINK_ATTRIBUTES.leaseOwner]: owner, [LINK_ATTRIBUTES.leaseUntil]: until },
+      both(stillInGracePeriod(link), {
+        expression: 'attribute_not_exists(#c_until) OR #c_until < :c_now',
+        names: { '#c_until': LINK_ATTRIBUTES.leaseUntil },
+        values: { ':c_now': Date.now() },
+      }),
+    );
+    return held ? owner : undefined;
+  }
+
+  /**
+   * Ends a grace period the sweep acted on, holding the employee (`holdForDeletion`), and gives
+   * the lease back in the same write: with `deleted` it records the deletion; otherwise (the user
+   * was enabled again by hand) it only drops the pending deletion, so the sweep stops re-checking
+   * it. False when the hold was lost (it expired and an event took the employee). An update of
+   * those attributes only, so the recent event ids stay as they are.
+   */
+  async endGracePeriod(
+    link: EmployeeLink,
+    deleted: boolean,
+    updatedAt: string,
+    hold: string,
+  ): Promise<boolean> {
     return updateLinkItem(
       this.#documents,
       this.#tableName,
@@ -176,12 +217,21 @@ export class DynamoStateStore implements StateStore {
         deleteAfter: undefined,
         [STATE_TABLE_KEYS.dueIndexPartitionKey]: undefined,
         [STATE_TABLE_KEYS.dueIndexSortKey]: undefined,
+        [LINK_ATTRIBUTES.leaseOwner]: undefined,
+        [LINK_ATTRIBUTES.leaseUntil]: undefined,
       },
-      {
-        expression: '#c_event = :c_event AND #c_status = :c_disabled',
-        names: { '#c_event': LINK_ATTRIBUTES.lastEventId, '#c_status': LINK_ATTRIBUTES.status },
-        values: { ':c_event': link.lastEventId, ':c_disabled': 'disabled' },
-      },
+      both(stillInGracePeriod(link), heldBy(hold)),
+    );
+  }
+
+  /** Gives a hold back without a change (the deletion failed), so the employee's events need not wait for it to expire. */
+  async releaseHold(link: EmployeeLink, hold: string): Promise<void> {
+    await updateLinkItem(
+      this.#documents,
+      this.#tableName,
+      link.employeeKey,
+      { [LINK_ATTRIBUTES.leaseOwner]: undefined, [LINK_ATTRIBUTES.leaseUntil]: undefined },
+      heldBy(hold),
     );
   }
 }

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULTS } from '../../../../lambdas/contract/settings.js';
 import { STATE_TABLE_KEYS } from '../../../../lambdas/contract/state-table.js';
 import { UserLinkedElsewhereError } from '../../../../lambdas/core/converge/errors.js';
+import { EmployeeBusyError } from '../../../../lambdas/core/state/errors.js';
 import { DynamoStateStore, type EmployeeLink } from '../../../../lambdas/core/state/state-store.js';
 import { type AwsFixture, awsFixture } from '../../../support/aws-fixture.js';
 import { saveLink } from '../../../support/links.js';
@@ -265,20 +266,26 @@ describe('DynamoStateStore grace-period deletions (moto)', () => {
     expect((await collect('2027-01-01T00:00:00Z')).map((due) => due.employeeKey)).not.toContain('default:G4');
   });
 
-  it('records the deletion (or only drops a pending one) unless a newer event was applied since the sweep read the link', async () => {
+  it('records the deletion (or only drops a pending one) holding the employee, unless a newer event was applied since the sweep read the link', async () => {
     const due = link({
       employeeKey: 'default:G5',
       status: 'disabled',
       deleteAfter: '2026-12-01T00:00:00.000Z',
     });
     await saveLink(store, due);
-    expect(await store.endGracePeriod(due, true, '2026-12-01T00:01:00.000Z')).toBe(true);
+    const hold = await store.holdForDeletion(due, Date.now() + 60_000);
+    if (hold === undefined) throw new Error('expected the hold');
+    expect(await store.endGracePeriod(due, true, '2026-12-01T00:01:00.000Z', hold)).toBe(true);
     const deleted = await store.getLink('default:G5');
     expect(deleted).toMatchObject({ status: 'deleted', lastEventId: due.lastEventId });
     expect(deleted).not.toHaveProperty('deleteAfter');
     expect((await collect('2027-01-01T00:00:00Z')).map((item) => item.employeeKey)).not.toContain(
       'default:G5',
     );
+    // The hold was given back with the deletion: the next event begins at once.
+    await (
+      await store.begin('default:G5', { id: 'next', time: '2026-12-02T00:00:00Z' }, Date.now() + 100)
+    ).close();
 
     const raced = link({
       employeeKey: 'default:G6',
@@ -287,7 +294,26 @@ describe('DynamoStateStore grace-period deletions (moto)', () => {
     });
     await saveLink(store, raced);
     await saveLink(store, { ...raced, status: 'active', lastEventId: 'rehire', deleteAfter: undefined });
-    expect(await store.endGracePeriod(raced, true, '2026-12-01T00:01:00.000Z')).toBe(false);
+    expect(await store.holdForDeletion(raced, Date.now() + 60_000)).toBeUndefined();
     expect(await store.getLink('default:G6')).toMatchObject({ status: 'active', lastEventId: 'rehire' });
+  });
+
+  it('while the sweep holds a due deletion, an event waits for it; an event holding the employee keeps the sweep out', async () => {
+    const due = link({
+      employeeKey: 'default:G7',
+      status: 'disabled',
+      deleteAfter: '2026-12-01T00:00:00.000Z',
+    });
+    await saveLink(store, due);
+    const hold = await store.holdForDeletion(due, Date.now() + 60_000);
+    if (hold === undefined) throw new Error('expected the hold');
+    const rehire = { id: 'rehire', time: '2026-12-02T00:00:00Z' };
+    await expect(store.begin('default:G7', rehire, Date.now() + 200)).rejects.toThrow(EmployeeBusyError);
+    await store.releaseHold(due, hold);
+    const state = await store.begin('default:G7', rehire, Date.now() + 10_000);
+    expect(await state.lock()).toBe(true);
+    expect(await store.holdForDeletion(due, Date.now() + 60_000)).toBeUndefined();
+    await state.close();
+    expect(await store.holdForDeletion(due, Date.now() + 60_000)).toBeDefined();
   });
 });
