@@ -33,6 +33,8 @@ export interface HiBobFake {
   readonly faults: FaultTable<HiBobRoute>;
   /** Read requests received (faulted ones included), per employee id. */
   readonly requests: Map<string, number>;
+  /** Field categories (`internal`, ...) the service user may not read: HiBob leaves them out silently. */
+  readonly unreadableCategories: Set<string>;
   close(): Promise<void>;
 }
 
@@ -60,6 +62,7 @@ function selectFields(
   stored: FakeHiBobEmployee,
   id: string,
   fields: readonly string[],
+  unreadable: ReadonlySet<string>,
 ): Record<string, unknown> {
   const person: Record<string, unknown> = {
     ...stored,
@@ -69,7 +72,7 @@ function selectFields(
   const record: Record<string, unknown> = {};
   for (const field of fields) {
     const [category, name] = field.split('.');
-    if (category === undefined || name === undefined) continue;
+    if (category === undefined || name === undefined || unreadable.has(category)) continue;
     if (category === 'root') {
       record[name] = person[name] ?? null;
       continue;
@@ -85,7 +88,8 @@ function selectFields(
 /**
  * The slice of HiBob's public API the fetcher uses, over a real socket: `POST /v1/people/{id}`
  * with `{"fields": ["root.email", ...]}` and the service user as Basic auth, answering the
- * requested fields only, nested by category (HiBob's response shape); 401 on wrong credentials,
+ * requested fields only, nested by category (HiBob's response shape), silently without the
+ * categories in `unreadableCategories` (as HiBob does for fields the service user may not read); 401 on wrong credentials,
  * 400 without a `fields` array, 404 on an unknown employee. Faults (latency, 5xx, 429 with
  * Retry-After, resets, hangs) are the CPaaS sandbox's.
  */
@@ -93,6 +97,7 @@ export async function startHiBobFake(options: HiBobFakeOptions): Promise<HiBobFa
   const employees = new Map<string, FakeHiBobEmployee>();
   const faults = new FaultTable<HiBobRoute>(seededRandom(options.seed ?? 1));
   const requests = new Map<string, number>();
+  const unreadableCategories = new Set<string>();
   const expectedAuth = `Basic ${Buffer.from(`${options.serviceUserId}:${options.token}`).toString('base64')}`;
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -112,7 +117,7 @@ export async function startHiBobFake(options: HiBobFakeOptions): Promise<HiBobFa
       return replyJson(res, 400, { error: 'body must be {"fields": ["root.id", ...]}' });
     const employee = employees.get(id);
     if (employee === undefined) return replyJson(res, 404, { error: 'employee not found' });
-    replyJson(res, 200, selectFields(employee, id, fields));
+    replyJson(res, 200, selectFields(employee, id, fields, unreadableCategories));
   }
 
   const server = createServer((req, res) => {
@@ -125,6 +130,7 @@ export async function startHiBobFake(options: HiBobFakeOptions): Promise<HiBobFa
     employees,
     faults,
     requests,
+    unreadableCategories,
     close: () => listening.close(),
   };
 }
