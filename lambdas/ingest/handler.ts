@@ -23,6 +23,7 @@ import {
   WebhookVerificationError,
 } from './errors.js';
 import { bambooHrSource } from './sources/bamboohr.js';
+import { hiBobSource } from './sources/hibob.js';
 import { mergeSource } from './sources/merge.js';
 import type { SourceAdapter } from './sources/source-adapter.js';
 import { standardWebhooksSource } from './sources/standard-webhooks.js';
@@ -49,6 +50,7 @@ export const DEFAULT_SOURCES: readonly SourceAdapter[] = [
   standardWebhooksSource,
   mergeSource,
   bambooHrSource,
+  hiBobSource,
 ];
 
 /** The registered tenants: their own URLs, and the shared URLs' routing by a provider's account id. */
@@ -122,7 +124,7 @@ const STRICT_UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
 /**
  * Builds the ingest handler from its ports, so the Lambda, the local HTTP server and the tests
  * run the same code. Order matters: the tenant (a registry read, before any of its secrets), size,
- * then signature on the raw bytes with that tenant's secrets, then JSON, then schema, then the
+ * a source's set-up handshake (answered 200, nothing queued), then signature on the raw bytes with that tenant's secrets, then JSON, then schema, then the
  * event count, then the queue; a 202 is only sent once SQS holds every event of the request. The
  * count is checked on the mapped events, so the cap is the same for every source.
  *
@@ -173,6 +175,10 @@ export function createIngestHandler(deps: IngestDependencies): IngestHandler {
       return reply(413, { error: `body exceeds ${MAX_WEBHOOK_BODY_BYTES} bytes` });
     }
     const headers = lowerCaseHeaders(event.headers);
+    if (source.isHandshake?.(rawBody, headers)) {
+      logger.info('webhook handshake answered', { source: source.name });
+      return reply(200, { handshake: 'ok' });
+    }
     if (!JSON_MEDIA_TYPE.test(headers['content-type'] ?? '')) {
       return reply(415, { error: 'content-type must be application/json' });
     }

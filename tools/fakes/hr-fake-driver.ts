@@ -1,13 +1,14 @@
 import type { HrApiSource } from '../../lambdas/contract/settings.js';
 import type { FaultSpec } from '../sandbox/faults.js';
 import { sendBambooHrWebhook } from './bamboohr/server.js';
+import { hiBobEventBody, sendHiBobWebhook } from './hibob/server.js';
 
 /** A person in the project's terms; each provider's driver writes it in that provider's own fields. */
 export interface FakePerson {
   readonly workEmail: string;
   readonly firstName: string;
   readonly lastName: string;
-  /** Stored as the provider records a leaver (BambooHR: status Inactive). */
+  /** Stored as the provider records a leaver (BambooHR: status Inactive; HiBob: lifecycle terminated). */
   readonly terminated?: boolean;
 }
 
@@ -58,6 +59,30 @@ export const HR_FAKE_DRIVERS: { readonly [Source in HrApiSource]: HrFakeDriver }
           changedFields: change === 'terminated' ? ['status'] : ['firstName'],
         },
       }),
+  },
+  hibob: {
+    toProviderFields: (person) => ({
+      email: person.workEmail,
+      firstName: person.firstName,
+      surname: person.lastName,
+      internal:
+        person.terminated === true
+          ? { status: 'Inactive', lifecycleStatus: 'terminated', terminationDate: '2020-01-31' }
+          : { status: 'Active', lifecycleStatus: 'employed', terminationDate: null },
+    }),
+    // A termination reaches HiBob listeners as `employee.left` on its effective date.
+    sendWebhook: (source, change, employeeId, secret = source.webhookSecret) =>
+      sendHiBobWebhook(
+        source.webhookUrl,
+        secret,
+        change === 'hired'
+          ? hiBobEventBody('employee.created', employeeId)
+          : change === 'changed'
+            ? hiBobEventBody('employee.updated', employeeId, {
+                fieldUpdates: [{ fieldId: 'root.firstName' }],
+              })
+            : hiBobEventBody('employee.left', employeeId),
+      ),
   },
 };
 

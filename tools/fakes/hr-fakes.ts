@@ -28,6 +28,21 @@ const START_FAKE: { readonly [Source in HrApiSource]: () => Promise<RunningHrFak
       close: () => fake.close(),
     };
   },
+  hibob: async () => {
+    const { startHiBobFake } = await import('./hibob/server.js');
+    const credentials = {
+      serviceUserId: `SERVICE-${randomBytes(4).toString('hex')}`,
+      token: randomBytes(16).toString('hex'),
+    };
+    const fake = await startHiBobFake(credentials);
+    return {
+      apiBaseUrl: fake.apiBaseUrl,
+      controlUrl: fake.controlUrl,
+      webhookSecret: randomBytes(32).toString('base64'),
+      credentials: JSON.stringify(credentials),
+      close: () => fake.close(),
+    };
+  },
 };
 
 /**

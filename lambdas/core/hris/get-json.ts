@@ -8,27 +8,44 @@ export interface GetJsonOptions {
   /** Longest one attempt may take. */
   readonly attemptTimeoutMs?: number;
   readonly sleep?: (ms: number) => Promise<void>;
+  /**
+   * A JSON body for an API whose read selects its fields in the body (HiBob's `POST
+   * /v1/people/{id}`): sent as a POST, and still repeated like a GET, because the call reads
+   * and changes nothing however often it runs.
+   */
+  readonly body?: string;
 }
 
 const RETRYABLE_STATUSES = new Set([429, 500, 502, 503, 504]);
 const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
-async function attempt(url: string, headers: Record<string, string>, timeoutMs: number): Promise<unknown> {
+async function attempt(
+  url: string,
+  headers: Record<string, string>,
+  timeoutMs: number,
+  body: string | undefined,
+): Promise<unknown> {
+  const method = body === undefined ? 'GET' : 'POST';
+  const path = `${method} ${new URL(url).pathname}`;
   let response: Response;
   try {
-    response = await fetch(url, { headers, signal: AbortSignal.timeout(timeoutMs) });
+    response = await fetch(url, {
+      method,
+      headers: body === undefined ? headers : { 'content-type': 'application/json', ...headers },
+      ...(body === undefined ? {} : { body }),
+      signal: AbortSignal.timeout(timeoutMs),
+    });
   } catch (error) {
-    throw new HrApiError(`GET ${new URL(url).pathname} failed: ${(error as Error).name}`, true);
+    throw new HrApiError(`${path} failed: ${(error as Error).name}`, true);
   }
-  const path = new URL(url).pathname;
   if (response.status === 404) {
     await response.body?.cancel();
-    throw new HrEmployeeNotFoundError(`GET ${path}: employee not found (404)`, false, 404);
+    throw new HrEmployeeNotFoundError(`${path}: employee not found (404)`, false, 404);
   }
   if (!response.ok) {
     await response.body?.cancel();
     throw new HrApiError(
-      `GET ${path} answered ${response.status}`,
+      `${path} answered ${response.status}`,
       RETRYABLE_STATUSES.has(response.status),
       response.status,
       parseRetryAfter(response.headers.get('retry-after') ?? undefined),
@@ -37,12 +54,12 @@ async function attempt(url: string, headers: Record<string, string>, timeoutMs: 
   try {
     return await response.json();
   } catch {
-    throw new HrApiError(`GET ${path} answered a body that is not JSON`, true, response.status);
+    throw new HrApiError(`${path} answered a body that is not JSON`, true, response.status);
   }
 }
 
 /**
- * GET of one JSON resource from an HR API, repeated with the CPaaS client's policy (full-jitter
+ * GET (or, with `body`, a field-selecting POST) of one JSON resource from an HR API, repeated with the CPaaS client's policy (full-jitter
  * backoff, `Retry-After` honoured, nothing started that would end past the deadline): the same
  * pure `retryDelay`, so every outbound API backs off alike. Node's own `fetch`, not the CPaaS
  * transport: one GET per event needs no pool tuning, and its errors are the CPaaS client's.
@@ -62,10 +79,12 @@ export async function getJsonWithRetry(
         url,
         headers,
         Math.max(1, Math.min(options.attemptTimeoutMs ?? 10_000, remaining)),
+        options.body,
       );
     } catch (error) {
       const delay = retryDelay({
         error,
+        // A read either way: a field-selecting POST changes nothing, so it is repeated like a GET.
         method: 'GET',
         attempt: attemptNumber,
         policy,

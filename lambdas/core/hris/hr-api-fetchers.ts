@@ -10,12 +10,14 @@ import type {
   FetcherFromSecretOptions,
 } from './employee-details.js';
 import { MissingFetcherError } from './errors.js';
+import { hiBobFetcherFromSecret } from './hibob-api.js';
 
 /** Each provider's fetcher, built from its API root and credentials secret: the one place a new provider is wired into the worker. */
 const FETCHER_FROM_SECRET: {
   readonly [Source in HrApiSource]: (options: FetcherFromSecretOptions) => EmployeeDetailsFetcher;
 } = {
   bamboohr: bambooHrFetcherFromSecret,
+  hibob: hiBobFetcherFromSecret,
 };
 
 /** A registered tenant's HR APIs (its registry record's `hrApis`); rejects for a tenant not registered. */

@@ -32,6 +32,14 @@ export interface SourceAdapter<Event extends QueuedEvent = QueuedEvent> {
    */
   toEvents(body: unknown, now: Date, headers?: WebhookHeaders): Event[];
   /**
+   * Whether the raw body is the provider's set-up probe (HiBob's "Ping test" when a webhook is
+   * saved), which carries no event and must be answered 2xx for registration to succeed. It is
+   * answered 200 before the content type and signature are checked (the provider may send it as
+   * plain text, before the operator has stored its secret here), so it must match only bodies that
+   * say nothing; anything else goes through `verify` as usual.
+   */
+  isHandshake?(rawBody: Buffer, headers: WebhookHeaders): boolean;
+  /**
    * The provider's own account id in a body `toEvents` accepted, for a provider that posts every
    * account to one URL: on the shared `/webhooks/{name}` URL it picks the registered tenant that
    * account is mapped to (`tenants add --<name>-account-id`). Absent for a source whose sender
