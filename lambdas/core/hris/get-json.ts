@@ -13,22 +13,35 @@ export interface GetJsonOptions {
 const RETRYABLE_STATUSES = new Set([429, 500, 502, 503, 504]);
 const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
-async function attempt(url: string, headers: Record<string, string>, timeoutMs: number): Promise<unknown> {
+/** One HTTP request of the retry loop: a GET of a resource, or a POST of a form (a token request). */
+interface JsonRequest {
+  readonly method: 'GET' | 'POST';
+  readonly headers: Record<string, string>;
+  readonly body?: string;
+}
+
+async function attempt(url: string, request: JsonRequest, timeoutMs: number): Promise<unknown> {
+  const label = `${request.method} ${new URL(url).pathname}`;
   let response: Response;
   try {
-    response = await fetch(url, { headers, signal: AbortSignal.timeout(timeoutMs) });
+    response = await fetch(url, {
+      method: request.method,
+      headers: request.headers,
+      ...(request.body === undefined ? {} : { body: request.body }),
+      signal: AbortSignal.timeout(timeoutMs),
+    });
   } catch (error) {
-    throw new HrApiError(`GET ${new URL(url).pathname} failed: ${(error as Error).name}`, true);
+    throw new HrApiError(`${label} failed: ${(error as Error).name}`, true);
   }
-  const path = new URL(url).pathname;
-  if (response.status === 404) {
+  // Only a GET asks for an employee; a 404 from a token endpoint is a wrong API root.
+  if (response.status === 404 && request.method === 'GET') {
     await response.body?.cancel();
-    throw new HrEmployeeNotFoundError(`GET ${path}: employee not found (404)`, false, 404);
+    throw new HrEmployeeNotFoundError(`${label}: employee not found (404)`, false, 404);
   }
   if (!response.ok) {
     await response.body?.cancel();
     throw new HrApiError(
-      `GET ${path} answered ${response.status}`,
+      `${label} answered ${response.status}`,
       RETRYABLE_STATUSES.has(response.status),
       response.status,
       parseRetryAfter(response.headers.get('retry-after') ?? undefined),
@@ -37,7 +50,38 @@ async function attempt(url: string, headers: Record<string, string>, timeoutMs: 
   try {
     return await response.json();
   } catch {
-    throw new HrApiError(`GET ${path} answered a body that is not JSON`, true, response.status);
+    throw new HrApiError(`${label} answered a body that is not JSON`, true, response.status);
+  }
+}
+
+async function requestJsonWithRetry(
+  url: string,
+  request: JsonRequest,
+  options: GetJsonOptions,
+): Promise<unknown> {
+  const policy = options.policy ?? DEFAULT_RETRY_POLICY;
+  const sleep = options.sleep ?? defaultSleep;
+  for (let attemptNumber = 1; ; attemptNumber += 1) {
+    const remaining = options.deadline - Date.now();
+    try {
+      return await attempt(
+        url,
+        request,
+        Math.max(1, Math.min(options.attemptTimeoutMs ?? 10_000, remaining)),
+      );
+    } catch (error) {
+      const delay = retryDelay({
+        error,
+        // Both kinds are safe to repeat: a GET reads, and a client-credentials token request
+        // changes nothing at the provider (it hands out a token, the same one while it lives).
+        method: 'GET',
+        attempt: attemptNumber,
+        policy,
+        deadline: options.deadline,
+      });
+      if (delay === undefined) throw error;
+      await sleep(delay);
+    }
   }
 }
 
@@ -53,26 +97,27 @@ export async function getJsonWithRetry(
   headers: Record<string, string>,
   options: GetJsonOptions,
 ): Promise<unknown> {
-  const policy = options.policy ?? DEFAULT_RETRY_POLICY;
-  const sleep = options.sleep ?? defaultSleep;
-  for (let attemptNumber = 1; ; attemptNumber += 1) {
-    const remaining = options.deadline - Date.now();
-    try {
-      return await attempt(
-        url,
-        headers,
-        Math.max(1, Math.min(options.attemptTimeoutMs ?? 10_000, remaining)),
-      );
-    } catch (error) {
-      const delay = retryDelay({
-        error,
-        method: 'GET',
-        attempt: attemptNumber,
-        policy,
-        deadline: options.deadline,
-      });
-      if (delay === undefined) throw error;
-      await sleep(delay);
-    }
-  }
+  return requestJsonWithRetry(url, { method: 'GET', headers }, options);
+}
+
+/**
+ * POST of an `application/x-www-form-urlencoded` form answered with JSON, retried like a GET: an
+ * OAuth 2.0 token request (client credentials), which is as safe to repeat as a read. Form values
+ * (the client secret) are in the body and never in an error.
+ */
+export async function postFormWithRetry(
+  url: string,
+  form: Readonly<Record<string, string>>,
+  headers: Record<string, string>,
+  options: GetJsonOptions,
+): Promise<unknown> {
+  return requestJsonWithRetry(
+    url,
+    {
+      method: 'POST',
+      headers: { ...headers, 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams(form).toString(),
+    },
+    options,
+  );
 }
