@@ -24,6 +24,7 @@ import {
 } from './errors.js';
 import { bambooHrSource } from './sources/bamboohr.js';
 import { mergeSource } from './sources/merge.js';
+import { personioSource } from './sources/personio.js';
 import type { SourceAdapter } from './sources/source-adapter.js';
 import { standardWebhooksSource } from './sources/standard-webhooks.js';
 import {
@@ -49,6 +50,7 @@ export const DEFAULT_SOURCES: readonly SourceAdapter[] = [
   standardWebhooksSource,
   mergeSource,
   bambooHrSource,
+  personioSource,
 ];
 
 /** The registered tenants: their own URLs, and the shared URLs' routing by a provider's account id. */
