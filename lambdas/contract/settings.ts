@@ -71,7 +71,7 @@ export const SERVICE_NAMES = {
 export const SCIM_TOKENS_SECRET_FIELDS = { current: 'current', previous: 'previous' } as const;
 
 /** Ingest sources served at `POST /webhooks/{name}`; the stack outputs one webhook URL for each. */
-export const SOURCE_NAMES = ['standard', 'merge', 'bamboohr', 'hibob'] as const;
+export const SOURCE_NAMES = ['standard', 'merge', 'bamboohr', 'hibob', 'personio'] as const;
 export type SourceName = (typeof SOURCE_NAMES)[number];
 
 /** What the stack, the docs and the local mode need to know of one HR system the worker fetches people from. */
@@ -95,6 +95,11 @@ export interface HrApiFacts {
 export const HR_APIS = {
   bamboohr: { title: 'BambooHR', constructId: 'BambooHr', credentials: '{"apiKey":"..."}' },
   hibob: { title: 'HiBob', constructId: 'HiBob', credentials: '{"serviceUserId":"...","token":"..."}' },
+  personio: {
+    title: 'Personio',
+    constructId: 'Personio',
+    credentials: '{"clientId":"...","clientSecret":"..."}',
+  },
 } as const satisfies Partial<Record<SourceName, HrApiFacts>>;
 export type HrApiSource = keyof typeof HR_APIS;
 export const HR_API_SOURCES = Object.keys(HR_APIS) as readonly HrApiSource[];

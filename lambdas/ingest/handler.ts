@@ -25,6 +25,7 @@ import {
 import { bambooHrSource } from './sources/bamboohr.js';
 import { hiBobSource } from './sources/hibob.js';
 import { mergeSource } from './sources/merge.js';
+import { personioSource } from './sources/personio.js';
 import type { SourceAdapter } from './sources/source-adapter.js';
 import { standardWebhooksSource } from './sources/standard-webhooks.js';
 import {
@@ -51,6 +52,7 @@ export const DEFAULT_SOURCES: readonly SourceAdapter[] = [
   mergeSource,
   bambooHrSource,
   hiBobSource,
+  personioSource,
 ];
 
 /** The registered tenants: their own URLs, and the shared URLs' routing by a provider's account id. */

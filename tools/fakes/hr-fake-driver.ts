@@ -2,6 +2,7 @@ import type { HrApiSource } from '../../lambdas/contract/settings.js';
 import type { FaultSpec } from '../sandbox/faults.js';
 import { sendBambooHrWebhook } from './bamboohr/server.js';
 import { hiBobEventBody, sendHiBobWebhook } from './hibob/server.js';
+import { personioNotification, sendPersonioWebhook } from './personio/server.js';
 
 /** A person in the project's terms; each provider's driver writes it in that provider's own fields. */
 export interface FakePerson {
@@ -39,6 +40,13 @@ export interface HrFakeDriver {
     secret?: string,
   ): Promise<Response>;
 }
+
+/** The notification Personio sends for each change (a termination fires on its effective date). */
+const PERSONIO_EVENT_FOR: Readonly<Record<FakeChange, string>> = {
+  hired: 'person.created',
+  changed: 'person.updated',
+  terminated: 'employment.terminated',
+};
 
 /** Each provider's driver: the one place a new provider's fake is described to the tests and the bench. */
 export const HR_FAKE_DRIVERS: { readonly [Source in HrApiSource]: HrFakeDriver } = {
@@ -82,6 +90,20 @@ export const HR_FAKE_DRIVERS: { readonly [Source in HrApiSource]: HrFakeDriver }
                 fieldUpdates: [{ fieldId: 'root.firstName' }],
               })
             : hiBobEventBody('employee.left', employeeId),
+      ),
+  },
+  personio: {
+    toProviderFields: (person) => ({
+      email: person.workEmail,
+      first_name: person.firstName,
+      last_name: person.lastName,
+      status: person.terminated === true ? 'INACTIVE' : 'ACTIVE',
+    }),
+    sendWebhook: (source, change, employeeId, secret = source.webhookSecret) =>
+      sendPersonioWebhook(
+        source.webhookUrl,
+        secret,
+        personioNotification(PERSONIO_EVENT_FOR[change], employeeId),
       ),
   },
 };

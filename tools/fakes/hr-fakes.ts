@@ -43,6 +43,22 @@ const START_FAKE: { readonly [Source in HrApiSource]: () => Promise<RunningHrFak
       close: () => fake.close(),
     };
   },
+  personio: async () => {
+    const { startPersonioFake } = await import('./personio/server.js');
+    const credentials = {
+      clientId: randomBytes(8).toString('hex'),
+      clientSecret: randomBytes(24).toString('hex'),
+    };
+    const fake = await startPersonioFake(credentials);
+    return {
+      apiBaseUrl: fake.apiBaseUrl,
+      controlUrl: fake.controlUrl,
+      // The token Personio sends verbatim as `Authorization`; the prefix is the operator's choice.
+      webhookSecret: `Bearer ${randomBytes(32).toString('base64url')}`,
+      credentials: JSON.stringify(credentials),
+      close: () => fake.close(),
+    };
+  },
 };
 
 /**

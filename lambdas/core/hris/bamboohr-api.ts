@@ -8,6 +8,7 @@ import type {
 } from './employee-details.js';
 import { HrApiError } from './errors.js';
 import { type GetJsonOptions, getJsonWithRetry } from './get-json.js';
+import { terminationDateReached } from './termination-date.js';
 
 /** The fields asked for; BambooHR returns only the fields named in `fields=`. */
 export const BAMBOOHR_FIELDS = ['workEmail', 'firstName', 'lastName', 'status', 'terminationDate'] as const;
@@ -42,10 +43,7 @@ export function bambooHrTerminated(
   record: { status?: string | null; terminationDate?: string | null },
   now: Date,
 ): boolean {
-  if (record.status?.toLowerCase() === 'inactive') return true;
-  const date = record.terminationDate;
-  if (!date || !/^\d{4}-\d{2}-\d{2}$/.test(date) || date.startsWith('0000')) return false;
-  return new Date(`${date}T00:00:00Z`) <= now;
+  return record.status?.toLowerCase() === 'inactive' || terminationDateReached(record.terminationDate, now);
 }
 
 /** `GET /v1/employees/{id}?fields=...` with `Accept: application/json` (BambooHR answers XML otherwise). */

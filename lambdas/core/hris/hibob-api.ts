@@ -7,7 +7,7 @@ import type {
   FetcherFromSecretOptions,
 } from './employee-details.js';
 import { HrApiError } from './errors.js';
-import { type GetJsonOptions, getJsonWithRetry } from './get-json.js';
+import { type GetJsonOptions, postJsonReadWithRetry } from './get-json.js';
 
 /**
  * The field ids asked for (dot notation, as HiBob's fields metadata names them). HiBob silently
@@ -80,13 +80,14 @@ export function hiBobFetcher(options: HiBobFetcherOptions): EmployeeDetailsFetch
   return {
     async fetch(employeeId, { deadline }) {
       const { serviceUserId, token } = await options.credentials();
-      const body = await getJsonWithRetry(
+      const body = await postJsonReadWithRetry(
         `${base}/v1/people/${encodeURIComponent(employeeId)}`,
+        { fields: HIBOB_FIELDS },
         {
           accept: 'application/json',
           authorization: `Basic ${Buffer.from(`${serviceUserId}:${token}`).toString('base64')}`,
         },
-        { ...options.retry, deadline, body: JSON.stringify({ fields: HIBOB_FIELDS }) },
+        { ...options.retry, deadline },
       );
       const parsed = HiBobPersonSchema.safeParse(body);
       if (!parsed.success) throw new HrApiError(`HiBob employee ${employeeId}: unexpected body`, false);

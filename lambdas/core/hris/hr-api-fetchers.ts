@@ -11,6 +11,7 @@ import type {
 } from './employee-details.js';
 import { MissingFetcherError } from './errors.js';
 import { hiBobFetcherFromSecret } from './hibob-api.js';
+import { personioFetcherFromSecret } from './personio-api.js';
 
 /** Each provider's fetcher, built from its API root and credentials secret: the one place a new provider is wired into the worker. */
 const FETCHER_FROM_SECRET: {
@@ -18,6 +19,7 @@ const FETCHER_FROM_SECRET: {
 } = {
   bamboohr: bambooHrFetcherFromSecret,
   hibob: hiBobFetcherFromSecret,
+  personio: personioFetcherFromSecret,
 };
 
 /** A registered tenant's HR APIs (its registry record's `hrApis`); rejects for a tenant not registered. */

@@ -180,6 +180,12 @@ describe('cpaas-lifecycle local, end to end', () => {
           apiBaseUrl: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+$/),
           controlUrl: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+\/_fake$/),
         },
+        personio: {
+          webhookUrl: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+\/webhooks\/personio$/),
+          webhookSecret: expect.stringMatching(/^Bearer [A-Za-z0-9_-]{43}$/),
+          apiBaseUrl: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+$/),
+          controlUrl: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+\/_fake$/),
+        },
       },
     });
   });
