@@ -28,6 +28,13 @@ export const DetailsPendingDataSchema = z.strictObject({
   employeeId: envelope.subject,
   /** The provider's names of the fields that changed, kept for the logs; the worker fetches all it needs. */
   changedFields: z.optional(z.array(z.string().check(z.maxLength(128))).check(z.maxLength(200))),
+  /**
+   * The webhook names a change that may end the person's access (a lifecycle "left" event, a
+   * status or termination-date field), so the event travels on the priority lane: a leaver is
+   * revoked without waiting behind a backlog. Only a routing hint: the fetched record still decides
+   * whether it is a termination.
+   */
+  mayRevokeAccess: z.optional(z.literal(true)),
 });
 
 export const DetailsPendingEventSchema = z
@@ -58,6 +65,8 @@ export interface CreateDetailsPendingEventInput {
   readonly detailsFrom: HrApiSource;
   readonly employeeId: string;
   readonly changedFields?: readonly string[];
+  /** See `DetailsPendingDataSchema`'s `mayRevokeAccess`. */
+  readonly mayRevokeAccess?: boolean;
   readonly source: string;
   readonly id?: string;
   readonly time?: string;
@@ -80,6 +89,7 @@ export function createDetailsPendingEvent(input: CreateDetailsPendingEventInput)
     data: {
       employeeId: input.employeeId,
       ...(input.changedFields === undefined ? {} : { changedFields: [...input.changedFields] }),
+      ...(input.mayRevokeAccess === true ? { mayRevokeAccess: true } : {}),
     },
   };
   const result = DetailsPendingEventSchema.safeParse(value);

@@ -1,4 +1,4 @@
-import type { LifecycleEvent } from './lifecycle-event.js';
+import type { QueuedEvent } from './details-pending-event.js';
 
 /**
  * The two lifecycle queues. Revoking a leaver's access is the security control this project
@@ -13,12 +13,22 @@ export type Lane = (typeof LANES)[number];
 /** One queue URL per lane: what every producer needs to route an event. */
 export type LaneQueueUrls = Readonly<Record<Lane, string>>;
 
-/** The lane an event travels on: a termination (it removes access) on `priority`, the rest on `standard`. */
-export function laneFor(event: Pick<LifecycleEvent, 'type'>): Lane {
-  return event.type === 'employee.terminated' ? 'priority' : 'standard';
+/** What routing looks at: the type, and a details-pending event's hint that it may end access. */
+export type Routed = Pick<QueuedEvent, 'type'> & { readonly data?: object };
+
+/**
+ * The lane an event travels on: a termination (it removes access) on `priority`, and so is a
+ * details-pending change its webhook says may end access (a leaver whose record the worker still
+ * fetches); the rest on `standard`.
+ */
+export function laneFor(event: Routed): Lane {
+  if (event.type === 'employee.terminated') return 'priority';
+  return event.data !== undefined && 'mayRevokeAccess' in event.data && event.data.mayRevokeAccess === true
+    ? 'priority'
+    : 'standard';
 }
 
 /** The queue URL of the event's lane. */
-export function queueUrlFor(urls: LaneQueueUrls, event: Pick<LifecycleEvent, 'type'>): string {
+export function queueUrlFor(urls: LaneQueueUrls, event: Routed): string {
   return urls[laneFor(event)];
 }

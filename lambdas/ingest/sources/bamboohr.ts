@@ -112,6 +112,21 @@ export function bambooHrEventId(
     .digest('hex');
 }
 
+/**
+ * BambooHR fields whose change may end access (compared case-insensitively): such an update goes
+ * on the priority lane. BambooHR reports a termination as an update of these.
+ */
+export const BAMBOOHR_LEAVING_FIELDS = [
+  'status',
+  'terminationdate',
+  'employmenthistorystatus',
+  'employmentstatus',
+];
+
+function mayEndAccess(changedFields: readonly string[] | undefined): boolean {
+  return changedFields?.some((field) => BAMBOOHR_LEAVING_FIELDS.includes(field.toLowerCase())) === true;
+}
+
 function toEvent(
   kind: Kind,
   employeeId: string,
@@ -133,6 +148,7 @@ function toEvent(
     detailsFrom: 'bamboohr',
     employeeId,
     ...(changedFields === undefined ? {} : { changedFields: changedFields.slice(0, 200) }),
+    ...(kind === 'updated' && mayEndAccess(changedFields) ? { mayRevokeAccess: true } : {}),
   });
 }
 

@@ -73,7 +73,8 @@ export function isHiBobPing(rawBody: Buffer): boolean {
   }
 }
 
-type Kind = 'hired' | 'changed' | 'deleted';
+/** `leaving`: a change the provider says may end access (on the priority lane); the record still decides. */
+type Kind = 'hired' | 'changed' | 'leaving' | 'deleted';
 /**
  * The employee events acted on. `employee.left` (terminated or garden leave, on the effective
  * date) and `employee.inactivated` are changes whose fetched record says terminated; `joined`
@@ -83,8 +84,8 @@ const EVENT_KINDS: Readonly<Record<string, Kind>> = {
   'employee.created': 'hired',
   'employee.joined': 'hired',
   'employee.updated': 'changed',
-  'employee.left': 'changed',
-  'employee.inactivated': 'changed',
+  'employee.left': 'leaving',
+  'employee.inactivated': 'leaving',
   'employee.activated': 'changed',
   'employee.deleted': 'deleted',
 };
@@ -161,6 +162,7 @@ function toEvents(body: unknown, now: Date): QueuedEvent[] {
       detailsFrom: 'hibob',
       employeeId,
       ...(changedFields === undefined ? {} : { changedFields }),
+      ...(kind === 'leaving' ? { mayRevokeAccess: true } : {}),
     }),
   ];
 }

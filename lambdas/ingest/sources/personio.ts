@@ -62,7 +62,8 @@ const PersonioWebhookSchema = z.looseObject({
 });
 type PersonioWebhook = z.infer<typeof PersonioWebhookSchema>;
 
-type Kind = 'hired' | 'changed' | 'deleted';
+/** `leaving`: a change the provider says may end access (on the priority lane); the record still decides. */
+type Kind = 'hired' | 'changed' | 'leaving' | 'deleted';
 /**
  * What each person and employment event means here; any other event (absences, attendances,
  * documents) is acknowledged and ignored. `employment.terminated` fires on the termination's
@@ -76,7 +77,7 @@ export const PERSONIO_EVENT_KINDS: Readonly<Record<string, Kind>> = {
   'employment.created': 'changed',
   'employment.started': 'hired',
   'employment.updated': 'changed',
-  'employment.terminated': 'changed',
+  'employment.terminated': 'leaving',
   'employment.deleted': 'changed',
 };
 
@@ -132,6 +133,7 @@ function toEvents(body: unknown): QueuedEvent[] {
       type: kind === 'hired' ? 'employee.hired' : 'employee.changed',
       detailsFrom: 'personio',
       employeeId,
+      ...(kind === 'leaving' ? { mayRevokeAccess: true } : {}),
     }),
   ];
 }

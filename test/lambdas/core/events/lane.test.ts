@@ -11,6 +11,13 @@ describe('laneFor', () => {
     });
   });
 
+  it('puts a details-pending change on the priority lane when its webhook says it may end access', () => {
+    const pending = (data: object) => laneFor({ type: 'employee.changed', data });
+    expect(pending({ employeeId: '1', mayRevokeAccess: true })).toBe('priority');
+    expect(pending({ employeeId: '1', changedFields: ['firstName'] })).toBe('standard');
+    expect(laneFor({ type: 'employee.hired', data: { employeeId: '1' } })).toBe('standard');
+  });
+
   it("gives the event's lane's queue URL", () => {
     const urls = { standard: 'standard-url', priority: 'priority-url' };
     expect(queueUrlFor(urls, { type: 'employee.terminated' })).toBe('priority-url');

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isDetailsPending } from '../../../../lambdas/core/events/details-pending-event.js';
+import { laneFor } from '../../../../lambdas/core/events/lane.js';
 import { InvalidLifecycleEventError } from '../../../../lambdas/core/events/lifecycle-event.js';
 import { WebhookVerificationError } from '../../../../lambdas/ingest/errors.js';
 import {
@@ -91,6 +92,14 @@ describe('BambooHR mapping', () => {
     });
     const [changed] = toEvents(eventBody('employee.updated'));
     expect(changed).toMatchObject({ type: 'employee.changed', detailsfrom: 'bamboohr' });
+    // A status change may be a leaver: the priority lane, though the fetched record decides.
+    expect(changed && laneFor(changed)).toBe('priority');
+    const renamed = toEvents({
+      ...eventBody('employee.updated'),
+      data: { employeeId: '42', changedFields: ['firstName'] },
+    });
+    expect(renamed[0] && laneFor(renamed[0])).toBe('standard');
+    expect(hired && laneFor(hired)).toBe('standard');
     const [deleted] = toEvents(eventBody('employee.deleted'));
     expect(deleted && isDetailsPending(deleted)).toBe(false);
     expect(deleted).toMatchObject({ type: 'employee.terminated', data: { employeeId: '42' } });

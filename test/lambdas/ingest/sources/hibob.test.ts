@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isDetailsPending } from '../../../../lambdas/core/events/details-pending-event.js';
+import { laneFor } from '../../../../lambdas/core/events/lane.js';
 import { InvalidLifecycleEventError } from '../../../../lambdas/core/events/lifecycle-event.js';
 import { WebhookVerificationError } from '../../../../lambdas/ingest/errors.js';
 import {
@@ -101,6 +102,14 @@ describe('HiBob mapping', () => {
   it('lifecycle events (left on the effective date, inactivated, activated) are changes the fetched record decides', () => {
     for (const type of ['employee.left', 'employee.inactivated', 'employee.activated'])
       expect(toEvents(body(type))[0]).toMatchObject({ type: 'employee.changed', detailsfrom: 'hibob' });
+    // A leaver's events travel on the priority lane; re-activation does not remove access.
+    const lanes = ['employee.left', 'employee.inactivated', 'employee.activated', 'employee.updated'].map(
+      (type) => {
+        const [event] = toEvents(body(type));
+        return event && laneFor(event);
+      },
+    );
+    expect(lanes).toEqual(['priority', 'priority', 'standard', 'standard']);
   });
 
   it('acknowledges events it does not act on (table entries, immediate access revocation, time off)', () => {

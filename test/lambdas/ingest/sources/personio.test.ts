@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isDetailsPending } from '../../../../lambdas/core/events/details-pending-event.js';
+import { laneFor } from '../../../../lambdas/core/events/lane.js';
 import { InvalidLifecycleEventError } from '../../../../lambdas/core/events/lifecycle-event.js';
 import { WebhookVerificationError } from '../../../../lambdas/ingest/errors.js';
 import { PERSONIO_EVENT_KINDS, personioSource } from '../../../../lambdas/ingest/sources/personio.js';
@@ -84,7 +85,11 @@ describe('Personio mapping (dataless notifications: ids only)', () => {
     }
     expect(toEvents(notification('employment.started'))[0]?.type).toBe('employee.hired');
     // On the effective date; the fetched record (INACTIVE, or the date reached) makes it a termination.
-    expect(toEvents(notification('employment.terminated'))[0]?.type).toBe('employee.changed');
+    const [terminated] = toEvents(notification('employment.terminated'));
+    expect(terminated?.type).toBe('employee.changed');
+    expect(terminated && laneFor(terminated)).toBe('priority');
+    const [updated] = toEvents(notification('employment.updated'));
+    expect(updated && laneFor(updated)).toBe('standard');
     const personIdOnly = { ...notification('employment.updated'), payload: { id: 'e-1', person_id: 7 } };
     expect(toEvents(personIdOnly)[0]?.subject).toBe('7');
   });
