@@ -3,7 +3,7 @@ import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { ingestSettingsFromEnv } from '../contract/environment.js';
-import { SERVICE_NAMES } from '../contract/settings.js';
+import { DEFAULTS, SERVICE_NAMES } from '../contract/settings.js';
 import { DEFAULT_TENANT_ID } from '../contract/tenants.js';
 import type { AwsClientConfig } from '../core/config/aws-client-config.js';
 import type { QueuedEvent } from '../core/events/details-pending-event.js';
@@ -11,6 +11,7 @@ import { QueueUnavailableError } from '../core/events/errors.js';
 import type { EventQueue } from '../core/events/event-queue.js';
 import { sqsLaneRoutedQueue } from '../core/events/lane-routed-queue.js';
 import { InvalidLifecycleEventError } from '../core/events/lifecycle-event.js';
+import { DynamoHandshakeStore, type HandshakeStore } from '../core/state/handshake-store.js';
 import { type Logger, powertoolsLogger, silentLogger } from '../core/telemetry/logger.js';
 import { cachedTenantRegistry } from '../core/tenants/cached-tenant-registry.js';
 import { TenantNotFoundError, TenantRegistryUnavailableError } from '../core/tenants/errors.js';
@@ -18,11 +19,13 @@ import { routedTenant, tenantOfAccount, tenantOfPrefix } from '../core/tenants/r
 import type { Tenant } from '../core/tenants/tenant.js';
 import { DynamoTenantRegistry, type TenantRegistry } from '../core/tenants/tenant-registry.js';
 import {
+  HandshakeNotStoredError,
   SourceNotConfiguredError,
   WebhookSecretsUnavailableError,
   WebhookVerificationError,
 } from './errors.js';
 import { bambooHrSource } from './sources/bamboohr.js';
+import { gustoSource } from './sources/gusto.js';
 import { mergeSource } from './sources/merge.js';
 import type { SourceAdapter } from './sources/source-adapter.js';
 import { standardWebhooksSource } from './sources/standard-webhooks.js';
@@ -49,6 +52,7 @@ export const DEFAULT_SOURCES: readonly SourceAdapter[] = [
   standardWebhooksSource,
   mergeSource,
   bambooHrSource,
+  gustoSource,
 ];
 
 /** The registered tenants: their own URLs, and the shared URLs' routing by a provider's account id. */
@@ -65,6 +69,11 @@ export interface IngestDependencies {
   /** Without it only the default tenant is served, and `/t/{tenant}/...` answers 404. */
   tenants?: IngestTenants;
   queue: EventQueue;
+  /**
+   * Where a provider's unsigned set-up request (Gusto's verification token) waits for the
+   * operator's command; without it such a request is verified like any other, and refused.
+   */
+  handshakes?: HandshakeStore;
   /** Injected so the spec's fixed-timestamp test vectors verify. */
   now?: () => Date;
   logger?: Logger;
@@ -177,6 +186,28 @@ export function createIngestHandler(deps: IngestDependencies): IngestHandler {
       return reply(415, { error: 'content-type must be application/json' });
     }
     const at = now();
+    const handshake = deps.handshakes === undefined ? undefined : source.handshake?.(rawBody);
+    if (handshake !== undefined && deps.handshakes !== undefined) {
+      const tenantId = tenant?.id ?? DEFAULT_TENANT_ID;
+      const { registrationId } = handshake;
+      try {
+        await deps.handshakes.save({
+          ...handshake,
+          source: source.name,
+          tenant: tenantId,
+          receivedAt: at.toISOString(),
+        });
+      } catch (error) {
+        throw new HandshakeNotStoredError(`cannot store the handshake: ${(error as Error).name}`);
+      }
+      // The secret is the provider's future signing key: never in a log line or the answer.
+      logger.info('set-up handshake stored for the operator', {
+        source: source.name,
+        tenant: tenantId,
+        registrationId,
+      });
+      return reply(200, { received: true });
+    }
     const secrets = (tenant?.secrets ?? deps.secrets).secretsFor(source.name);
     source.verify(rawBody, headers, await secrets, at);
 
@@ -248,6 +279,7 @@ export function createIngestHandler(deps: IngestDependencies): IngestHandler {
       }
       if (
         error instanceof QueueUnavailableError ||
+        error instanceof HandshakeNotStoredError ||
         error instanceof WebhookSecretsUnavailableError ||
         error instanceof TenantRegistryUnavailableError
       ) {
@@ -273,8 +305,9 @@ export function ingestDependenciesFromEnv(
   const settings = ingestSettingsFromEnv(env);
   const client = new SecretsManagerClient(clientConfig);
   const maxAgeSeconds = settings.secretCacheSeconds;
+  const dynamo = new DynamoDBClient(clientConfig);
   const registry = new DynamoTenantRegistry({
-    client: new DynamoDBClient(clientConfig),
+    client: dynamo,
     tableName: settings.stateTableName,
   });
   return {
@@ -282,6 +315,11 @@ export function ingestDependenciesFromEnv(
       client,
       secretId: settings.webhookSecretsSecretId,
       maxAgeSeconds,
+    }),
+    handshakes: new DynamoHandshakeStore({
+      client: dynamo,
+      tableName: settings.stateTableName,
+      retentionSeconds: DEFAULTS.handshakeRetentionMinutes * 60,
     }),
     tenants: {
       registry: cachedTenantRegistry(registry, { maxAgeSeconds }),

@@ -1,6 +1,7 @@
 import type { HrApiSource } from '../../lambdas/contract/settings.js';
 import type { FaultSpec } from '../sandbox/faults.js';
 import { sendBambooHrWebhook } from './bamboohr/server.js';
+import { gustoEmployeeEvent, sendGustoWebhook } from './gusto/server.js';
 
 /** A person in the project's terms; each provider's driver writes it in that provider's own fields. */
 export interface FakePerson {
@@ -58,6 +59,31 @@ export const HR_FAKE_DRIVERS: { readonly [Source in HrApiSource]: HrFakeDriver }
           changedFields: change === 'terminated' ? ['status'] : ['firstName'],
         },
       }),
+  },
+  gusto: {
+    toProviderFields: (person) => ({
+      work_email: person.workEmail,
+      first_name: person.firstName,
+      last_name: person.lastName,
+      terminated: person.terminated === true,
+      terminations:
+        person.terminated === true
+          ? [{ effective_date: new Date(Date.now() - 86_400_000).toISOString().slice(0, 10) }]
+          : [],
+    }),
+    sendWebhook: (source, change, employeeId, secret = source.webhookSecret) =>
+      sendGustoWebhook(
+        source.webhookUrl,
+        secret,
+        gustoEmployeeEvent(
+          {
+            hired: 'employee.created',
+            changed: 'employee.updated',
+            terminated: 'employee.terminated_effective',
+          }[change],
+          employeeId,
+        ),
+      ),
   },
 };
 

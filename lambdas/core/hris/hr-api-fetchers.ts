@@ -7,12 +7,14 @@ import type {
   EmployeeDetailsFetchers,
   FetcherFromSecretOptions,
 } from './employee-details.js';
+import { gustoFetcherFromSecret } from './gusto-api.js';
 
 /** Each provider's fetcher, built from its API root and credentials secret: the one place a new provider is wired into the worker. */
 const FETCHER_FROM_SECRET: {
   readonly [Source in HrApiSource]: (options: FetcherFromSecretOptions) => EmployeeDetailsFetcher;
 } = {
   bamboohr: bambooHrFetcherFromSecret,
+  gusto: gustoFetcherFromSecret,
 };
 
 /**

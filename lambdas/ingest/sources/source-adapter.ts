@@ -4,6 +4,14 @@ import type { QueuedEvent } from '../../core/events/details-pending-event.js';
 /** Request headers with lower-case names, as API Gateway payload 2.0 delivers them. */
 export type WebhookHeaders = Readonly<Record<string, string | undefined>>;
 
+/** What a provider's set-up request carries (see `SourceAdapter.handshake`). */
+export interface SourceHandshake {
+  /** The provider's id of the registration (Gusto: the webhook subscription uuid); '' when it sends none. */
+  readonly registrationId: string;
+  /** What the operator needs to finish the registration; never logged, never answered. */
+  readonly secret: string;
+}
+
 /**
  * One HRIS (or the project's own `standard` format) behind `POST /webhooks/{name}` (the default
  * tenant) and `POST /t/{tenant}/webhooks/{name}`. Adding a
@@ -22,6 +30,14 @@ export interface SourceAdapter<Event extends QueuedEvent = QueuedEvent> {
    * @param now the clock, injected so timestamp tolerance is testable with fixed vectors
    */
   verify(rawBody: Buffer, headers: WebhookHeaders, secrets: readonly string[], now: Date): void;
+  /**
+   * Recognises the provider's unsigned set-up request (Gusto's verification token, posted when a
+   * webhook subscription is created and before the provider has a key to sign with): the handler
+   * stores it for the operator's command and answers 200 without a signature check. Undefined for
+   * anything else, which is then verified as usual. A stranger can post one too, so what it
+   * returns may only ever wait for the operator, never change a secret by itself.
+   */
+  handshake?(rawBody: Buffer): SourceHandshake | undefined;
   /**
    * Maps the parsed JSON body to canonical events. Throws `InvalidLifecycleEventError` with every
    * wrong field (paths in the provider's own payload) when the body cannot be mapped. An empty
