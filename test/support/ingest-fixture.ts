@@ -134,6 +134,8 @@ export async function startIngestFixture(
     secretId?: string;
     handshakes?: HandshakeStore;
     logger?: Logger;
+    /** How long the webhook secrets are cached (60 s unless given). */
+    cacheSeconds?: number;
   } = {},
 ): Promise<IngestFixture> {
   const { client, batchCalls } = countingSqsClient(options.sqsConfig);
@@ -144,7 +146,7 @@ export async function startIngestFixture(
     secrets: secretsManagerWebhookSecrets({
       client: new SecretsManagerClient(motoClientConfig()),
       secretId,
-      maxAgeSeconds: 60,
+      maxAgeSeconds: options.cacheSeconds ?? 60,
     }),
     queue: sqsEventQueue(client, queueUrl),
     now: () => new Date(clock.seconds * 1000),

@@ -47,7 +47,7 @@ export interface GustoFake {
   /**
    * Creates a webhook subscription as `POST /v1/webhook_subscriptions` does and posts its
    * verification token to `url`, unsigned, as Gusto does. Resolves to the subscription and the
-   * subscriber's HTTP status.
+   * subscriber's HTTP status (0 when it could not be reached).
    */
   subscribe(url: string): Promise<{ subscription: FakeGustoSubscription; status: number }>;
   close(): Promise<void>;
@@ -215,16 +215,21 @@ export async function startGustoFake(options: GustoFakeOptions = {}): Promise<Gu
         verified: false,
       };
       subscriptions.set(subscription.uuid, subscription);
-      const response = await fetch(subscriberUrl, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({
-          verification_token: subscription.verificationToken,
-          webhook_subscription_uuid: subscription.uuid,
-        }),
-      });
-      await response.body?.cancel();
-      return { subscription, status: response.status };
+      try {
+        const response = await fetch(subscriberUrl, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({
+            verification_token: subscription.verificationToken,
+            webhook_subscription_uuid: subscription.uuid,
+          }),
+        });
+        await response.body?.cancel();
+        return { subscription, status: response.status };
+      } catch {
+        // An unreachable subscriber: the subscription exists, unverified, as at Gusto.
+        return { subscription, status: 0 };
+      }
     },
     close: () => listening.close(),
   };
