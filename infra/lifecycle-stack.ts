@@ -33,7 +33,7 @@ import {
   SCIM_TOKENS_SECRET_FIELDS,
   SOURCE_NAMES,
 } from '../lambdas/contract/settings.js';
-import { STATE_TABLE_KEYS } from '../lambdas/contract/state-table.js';
+import { HANDSHAKE_KEY_PREFIX, STATE_TABLE_KEYS } from '../lambdas/contract/state-table.js';
 import { parseStackConfig, type StackConfig } from './config.js';
 import { LifecycleAlarms } from './lifecycle-alarms.js';
 import { LifecycleDashboard } from './lifecycle-dashboard.js';
@@ -106,6 +106,13 @@ export const SWEEP_TABLE_ACTIONS = [
  * of a tenant (`/t/{tenant}/...`) and of a provider account's mapping (the shared Merge URL).
  */
 export const INGEST_TABLE_ACTIONS = ['dynamodb:GetItem'] as const;
+
+/**
+ * What the public ingest function may write on the table: a provider's set-up handshake waiting for
+ * the operator (Gusto's verification token), and nothing else: PutItem only on partition keys
+ * starting with `HANDSHAKE_KEY_PREFIX`, so no request can touch a link, a hold or a processed event.
+ */
+export const INGEST_HANDSHAKE_ACTIONS = ['dynamodb:PutItem'] as const;
 
 /**
  * What the SCIM function does on the table (`DynamoScimUserStore`, and the tenant registry's
@@ -463,6 +470,15 @@ export class LifecycleStack extends Stack {
     webhookSecrets.grantRead(ingest);
     // The registered tenants: their registry items, and their own signing secrets (not their API keys).
     grantTableActions(ingest, INGEST_TABLE_ACTIONS, [table.tableArn]);
+    ingest.addToRolePolicy(
+      new PolicyStatement({
+        actions: [...INGEST_HANDSHAKE_ACTIONS],
+        resources: [table.tableArn],
+        conditions: {
+          'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [`${HANDSHAKE_KEY_PREFIX}*`] },
+        },
+      }),
+    );
     grantTenantSecretRead(ingest, 'webhookSecrets');
     // Each event goes on its lane's queue.
     grantSendToLanes(queues, ingest);

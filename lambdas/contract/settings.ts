@@ -44,6 +44,11 @@ export const DEFAULTS = {
    */
   priorityReservedConcurrency: 4,
   secretCacheSeconds: 300,
+  /**
+   * How long a provider's set-up handshake (Gusto's verification token) waits in the state table
+   * for the operator's command; later, the operator asks the provider to send it again.
+   */
+  handshakeRetentionMinutes: 60,
   terminationPolicy: 'delete' as TerminationPolicy,
   deleteGraceDays: 30,
   /** The sweep's period: future-dated events are applied within this of their effective time. */
@@ -71,7 +76,7 @@ export const SERVICE_NAMES = {
 export const SCIM_TOKENS_SECRET_FIELDS = { current: 'current', previous: 'previous' } as const;
 
 /** Ingest sources served at `POST /webhooks/{name}`; the stack outputs one webhook URL for each. */
-export const SOURCE_NAMES = ['standard', 'merge', 'bamboohr', 'hibob', 'personio'] as const;
+export const SOURCE_NAMES = ['standard', 'merge', 'bamboohr', 'hibob', 'personio', 'gusto'] as const;
 export type SourceName = (typeof SOURCE_NAMES)[number];
 
 /** What the stack, the docs and the local mode need to know of one HR system the worker fetches people from. */
@@ -99,6 +104,12 @@ export const HR_APIS = {
     title: 'Personio',
     constructId: 'Personio',
     credentials: '{"clientId":"...","clientSecret":"..."}',
+  },
+  gusto: {
+    title: 'Gusto',
+    constructId: 'Gusto',
+    credentials: '{"clientId":"...","clientSecret":"...","refreshToken":"..."}',
+    rotatesCredentials: true,
   },
 } as const satisfies Partial<Record<SourceName, HrApiFacts>>;
 export type HrApiSource = keyof typeof HR_APIS;

@@ -72,3 +72,10 @@ export const STATE_TABLE: TableDefinition = {
     },
   ],
 };
+
+/**
+ * The partition-key prefix of a provider's set-up handshake waiting for the operator (Gusto's
+ * verification token): the one kind of item the ingest function may write, so the stack limits its
+ * PutItem to keys starting with this (`dynamodb:LeadingKeys`).
+ */
+export const HANDSHAKE_KEY_PREFIX = 'handshake#';

@@ -49,3 +49,12 @@ export class WebhookSecretsUnavailableError extends IngestError {
   override readonly name = 'WebhookSecretsUnavailableError';
   readonly permanent = false;
 }
+
+/**
+ * A provider's set-up handshake could not be stored for the operator (503): the provider, or the
+ * operator asking it to send the token again, retries; nothing was half-done.
+ */
+export class HandshakeNotStoredError extends IngestError {
+  override readonly name = 'HandshakeNotStoredError';
+  readonly permanent = false;
+}

@@ -3,7 +3,7 @@ import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { ingestSettingsFromEnv } from '../contract/environment.js';
-import { SERVICE_NAMES } from '../contract/settings.js';
+import { DEFAULTS, SERVICE_NAMES } from '../contract/settings.js';
 import { DEFAULT_TENANT_ID } from '../contract/tenants.js';
 import type { AwsClientConfig } from '../core/config/aws-client-config.js';
 import type { QueuedEvent } from '../core/events/details-pending-event.js';
@@ -11,6 +11,7 @@ import { QueueUnavailableError } from '../core/events/errors.js';
 import type { EventQueue } from '../core/events/event-queue.js';
 import { sqsLaneRoutedQueue } from '../core/events/lane-routed-queue.js';
 import { InvalidLifecycleEventError } from '../core/events/lifecycle-event.js';
+import { DynamoHandshakeStore, type HandshakeStore } from '../core/state/handshake-store.js';
 import { type Logger, powertoolsLogger, silentLogger } from '../core/telemetry/logger.js';
 import { cachedTenantRegistry } from '../core/tenants/cached-tenant-registry.js';
 import { TenantNotFoundError, TenantRegistryUnavailableError } from '../core/tenants/errors.js';
@@ -18,15 +19,17 @@ import { routedTenant, tenantOfAccount, tenantOfPrefix } from '../core/tenants/r
 import type { Tenant } from '../core/tenants/tenant.js';
 import { DynamoTenantRegistry, type TenantRegistry } from '../core/tenants/tenant-registry.js';
 import {
+  HandshakeNotStoredError,
   SourceNotConfiguredError,
   WebhookSecretsUnavailableError,
   WebhookVerificationError,
 } from './errors.js';
 import { bambooHrSource } from './sources/bamboohr.js';
+import { gustoSource } from './sources/gusto.js';
 import { hiBobSource } from './sources/hibob.js';
 import { mergeSource } from './sources/merge.js';
 import { personioSource } from './sources/personio.js';
-import type { SourceAdapter } from './sources/source-adapter.js';
+import type { SourceAdapter, SourceHandshake } from './sources/source-adapter.js';
 import { standardWebhooksSource } from './sources/standard-webhooks.js';
 import {
   secretsManagerTenantWebhookSecrets,
@@ -53,6 +56,7 @@ export const DEFAULT_SOURCES: readonly SourceAdapter[] = [
   bambooHrSource,
   hiBobSource,
   personioSource,
+  gustoSource,
 ];
 
 /** The registered tenants: their own URLs, and the shared URLs' routing by a provider's account id. */
@@ -69,6 +73,11 @@ export interface IngestDependencies {
   /** Without it only the default tenant is served, and `/t/{tenant}/...` answers 404. */
   tenants?: IngestTenants;
   queue: EventQueue;
+  /**
+   * Where a provider's unsigned set-up request (Gusto's verification token) waits for the
+   * operator's command; without it such a request is verified like any other, and refused.
+   */
+  handshakes?: HandshakeStore;
   /** Injected so the spec's fixed-timestamp test vectors verify. */
   now?: () => Date;
   logger?: Logger;
@@ -167,6 +176,42 @@ export function createIngestHandler(deps: IngestDependencies): IngestHandler {
     return tenant?.id ?? DEFAULT_TENANT_ID;
   }
 
+  /** A set-up request answered 200; its secret, if any, stored for the operator's command (never logged). */
+  async function answerHandshake(
+    source: SourceAdapter,
+    handshake: SourceHandshake,
+    tenant: RoutedTenant | undefined,
+    at: Date,
+  ): Promise<APIGatewayProxyStructuredResultV2> {
+    const tenantId = tenant?.id ?? DEFAULT_TENANT_ID;
+    const { registrationId, secret } = handshake;
+    if (secret !== undefined) {
+      if (deps.handshakes === undefined) {
+        throw new HandshakeNotStoredError('this ingest has no handshake store');
+      }
+      try {
+        await deps.handshakes.save({
+          registrationId,
+          secret,
+          source: source.name,
+          tenant: tenantId,
+          receivedAt: at.toISOString(),
+        });
+      } catch (error) {
+        throw new HandshakeNotStoredError(`cannot store the handshake: ${(error as Error).name}`);
+      }
+    }
+    logger.info(
+      secret === undefined ? 'webhook handshake answered' : 'set-up handshake stored for the operator',
+      {
+        source: source.name,
+        tenant: tenantId,
+        registrationId,
+      },
+    );
+    return reply(200, { received: true });
+  }
+
   async function ingest(
     source: SourceAdapter,
     event: APIGatewayProxyEventV2,
@@ -177,14 +222,12 @@ export function createIngestHandler(deps: IngestDependencies): IngestHandler {
       return reply(413, { error: `body exceeds ${MAX_WEBHOOK_BODY_BYTES} bytes` });
     }
     const headers = lowerCaseHeaders(event.headers);
-    if (source.isHandshake?.(rawBody, headers)) {
-      logger.info('webhook handshake answered', { source: source.name });
-      return reply(200, { handshake: 'ok' });
-    }
+    const at = now();
+    const handshake = source.handshake?.(rawBody);
+    if (handshake !== undefined) return answerHandshake(source, handshake, tenant, at);
     if (!JSON_MEDIA_TYPE.test(headers['content-type'] ?? '')) {
       return reply(415, { error: 'content-type must be application/json' });
     }
-    const at = now();
     const secrets = (tenant?.secrets ?? deps.secrets).secretsFor(source.name);
     source.verify(rawBody, headers, await secrets, at);
 
@@ -256,6 +299,7 @@ export function createIngestHandler(deps: IngestDependencies): IngestHandler {
       }
       if (
         error instanceof QueueUnavailableError ||
+        error instanceof HandshakeNotStoredError ||
         error instanceof WebhookSecretsUnavailableError ||
         error instanceof TenantRegistryUnavailableError
       ) {
@@ -281,8 +325,9 @@ export function ingestDependenciesFromEnv(
   const settings = ingestSettingsFromEnv(env);
   const client = new SecretsManagerClient(clientConfig);
   const maxAgeSeconds = settings.secretCacheSeconds;
+  const dynamo = new DynamoDBClient(clientConfig);
   const registry = new DynamoTenantRegistry({
-    client: new DynamoDBClient(clientConfig),
+    client: dynamo,
     tableName: settings.stateTableName,
   });
   return {
@@ -290,6 +335,11 @@ export function ingestDependenciesFromEnv(
       client,
       secretId: settings.webhookSecretsSecretId,
       maxAgeSeconds,
+    }),
+    handshakes: new DynamoHandshakeStore({
+      client: dynamo,
+      tableName: settings.stateTableName,
+      retentionSeconds: DEFAULTS.handshakeRetentionMinutes * 60,
     }),
     tenants: {
       registry: cachedTenantRegistry(registry, { maxAgeSeconds }),

@@ -13,6 +13,7 @@ import {
 import { FAILURES_BY_TENANT_QUERY, topTenantsQuery } from '../../infra/lifecycle-dashboard.js';
 import {
   addLifecycleStack,
+  INGEST_HANDSHAKE_ACTIONS,
   INGEST_TABLE_ACTIONS,
   type LifecycleStack,
   PUBLIC_URL_RULES,
@@ -33,7 +34,7 @@ import {
   SERVICE_NAMES,
   TENANT_DIMENSION,
 } from '../../lambdas/contract/settings.js';
-import { STATE_TABLE_KEYS } from '../../lambdas/contract/state-table.js';
+import { HANDSHAKE_KEY_PREFIX, STATE_TABLE_KEYS } from '../../lambdas/contract/state-table.js';
 import type { TenantSecretKind } from '../../lambdas/contract/tenants.js';
 import { DEFAULT_SOURCES } from '../../lambdas/ingest/handler.js';
 import { powertoolsMetrics } from '../../lambdas/worker/metrics.js';
@@ -106,6 +107,7 @@ interface Statement {
   Action: string | string[];
   Effect: string;
   Resource: unknown;
+  Condition?: unknown;
 }
 
 /** Every statement of the policies attached to the role of the function with this description. */
@@ -629,8 +631,14 @@ describe('LifecycleStack with the committed cdk.json (bundled)', () => {
       const services = new Set(statements.flatMap(actionsOf).map((a) => a.split(':')[0]));
       expect([...services].sort()).toEqual(['dynamodb', 'logs', 'secretsmanager', 'sqs']);
       const onTable = statements.filter((s) => actionsOf(s).some((a) => a.startsWith('dynamodb:')));
-      expect(onTable.map((s) => [actionsOf(s), s.Resource])).toEqual([
-        [[...INGEST_TABLE_ACTIONS], { 'Fn::GetAtt': [ids.table, 'Arn'] }],
+      expect(onTable.map((s) => [actionsOf(s), s.Resource, s.Condition])).toEqual([
+        [[...INGEST_TABLE_ACTIONS], { 'Fn::GetAtt': [ids.table, 'Arn'] }, undefined],
+        // Its one write: a set-up handshake (Gusto's verification token), on handshake# keys only.
+        [
+          [...INGEST_HANDSHAKE_ACTIONS],
+          { 'Fn::GetAtt': [ids.table, 'Arn'] },
+          { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [`${HANDSHAKE_KEY_PREFIX}*`] } },
+        ],
       ]);
       const sqsActions = statements.flatMap(actionsOf).filter((a) => a.startsWith('sqs:'));
       expect([...new Set(sqsActions)].sort()).toEqual([

@@ -8,6 +8,8 @@ import {
 } from '@aws-sdk/client-sqs';
 import { createLifecycleEvent, type LifecycleEvent } from '../../lambdas/core/events/lifecycle-event.js';
 import { sqsEventQueue } from '../../lambdas/core/events/sqs-event-queue.js';
+import type { HandshakeStore } from '../../lambdas/core/state/handshake-store.js';
+import type { Logger } from '../../lambdas/core/telemetry/logger.js';
 import { createIngestHandler } from '../../lambdas/ingest/handler.js';
 import {
   generateStandardWebhookSecret,
@@ -126,7 +128,15 @@ export interface IngestFixture {
 /** A real ingest stack: moto FIFO queue + moto secret + handler served over node:http. */
 export async function startIngestFixture(
   secrets: WebhookSecrets,
-  options: { queueUrl?: string; sqsConfig?: ReturnType<typeof motoClientConfig>; secretId?: string } = {},
+  options: {
+    queueUrl?: string;
+    sqsConfig?: ReturnType<typeof motoClientConfig>;
+    secretId?: string;
+    handshakes?: HandshakeStore;
+    logger?: Logger;
+    /** How long the webhook secrets are cached (60 s unless given). */
+    cacheSeconds?: number;
+  } = {},
 ): Promise<IngestFixture> {
   const { client, batchCalls } = countingSqsClient(options.sqsConfig);
   const queueUrl = options.queueUrl ?? (await createFifoQueue(client));
@@ -136,10 +146,12 @@ export async function startIngestFixture(
     secrets: secretsManagerWebhookSecrets({
       client: new SecretsManagerClient(motoClientConfig()),
       secretId,
-      maxAgeSeconds: 60,
+      maxAgeSeconds: options.cacheSeconds ?? 60,
     }),
     queue: sqsEventQueue(client, queueUrl),
     now: () => new Date(clock.seconds * 1000),
+    ...(options.handshakes === undefined ? {} : { handshakes: options.handshakes }),
+    ...(options.logger === undefined ? {} : { logger: options.logger }),
   });
   const server = await startIngestServer({ port: 0, handler });
   return { server, sqs: client, queueUrl, batchCalls, clock, close: () => server.close() };

@@ -17,6 +17,7 @@ export const COMMAND_MODULES: Readonly<Record<CommandName, () => Promise<Registe
   users: async () => (await import('./users-command.js')).registerUsersCommands,
   tenants: async () => (await import('./tenants-command.js')).registerTenantsCommands,
   scim: async () => (await import('./scim-command.js')).registerScimCommands,
+  gusto: async () => (await import('./gusto-command.js')).registerGustoCommands,
   sandbox: async () => (await import('./sandbox-command.js')).registerSandboxCommands,
   soak: async () => (await import('./soak-command.js')).registerSoakCommands,
   bench: async () => (await import('./bench-command.js')).registerBenchCommands,

@@ -12,6 +12,8 @@ export const COMMAND_SUMMARIES = {
   users: 'List, read, create, update, delete or impersonate CPaaS VoIP users.',
   tenants: 'Onboard, list, show, change or remove tenants (one per CPaaS account served by this deployment).',
   scim: 'Create or rotate the SCIM bearer token identity providers (Entra ID, Okta) send.',
+  gusto:
+    'Finish a Gusto webhook subscription: verify the token Gusto posted and store it as the signing secret.',
   sandbox: 'Run the CPaaS VoIP User API sandbox (test double with fault injection) on 127.0.0.1.',
   soak: 'Drive a seeded HR history through the local pipeline with injected CPaaS faults and check the result.',
   bench:

@@ -16,7 +16,8 @@ export function replyJson(res: ServerResponse, status: number, body: unknown): v
   res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
 }
 
-async function jsonObjectBody(req: IncomingMessage): Promise<Record<string, unknown> | undefined> {
+/** The request body as a JSON object; undefined when it is not one. */
+export async function jsonObjectBody(req: IncomingMessage): Promise<Record<string, unknown> | undefined> {
   const chunks: Buffer[] = [];
   for await (const chunk of req) chunks.push(chunk as Buffer);
   try {

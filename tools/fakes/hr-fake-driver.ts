@@ -1,6 +1,7 @@
 import type { HrApiSource } from '../../lambdas/contract/settings.js';
 import type { FaultSpec } from '../sandbox/faults.js';
 import { sendBambooHrWebhook } from './bamboohr/server.js';
+import { gustoEmployeeEvent, sendGustoWebhook } from './gusto/server.js';
 import { hiBobEventBody, sendHiBobWebhook } from './hibob/server.js';
 import { personioNotification, sendPersonioWebhook } from './personio/server.js';
 
@@ -104,6 +105,31 @@ export const HR_FAKE_DRIVERS: { readonly [Source in HrApiSource]: HrFakeDriver }
         source.webhookUrl,
         secret,
         personioNotification(PERSONIO_EVENT_FOR[change], employeeId),
+      ),
+  },
+  gusto: {
+    toProviderFields: (person) => ({
+      work_email: person.workEmail,
+      first_name: person.firstName,
+      last_name: person.lastName,
+      terminated: person.terminated === true,
+      terminations:
+        person.terminated === true
+          ? [{ effective_date: new Date(Date.now() - 86_400_000).toISOString().slice(0, 10) }]
+          : [],
+    }),
+    sendWebhook: (source, change, employeeId, secret = source.webhookSecret) =>
+      sendGustoWebhook(
+        source.webhookUrl,
+        secret,
+        gustoEmployeeEvent(
+          {
+            hired: 'employee.created',
+            changed: 'employee.updated',
+            terminated: 'employee.terminated_effective',
+          }[change],
+          employeeId,
+        ),
       ),
   },
 };

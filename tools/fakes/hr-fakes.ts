@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import type { HrApiSource } from '../../lambdas/contract/settings.js';
 
 /** One HR system's fake as the local mode runs it: its API, its webhook signing secret, and the credentials the worker reads. */
@@ -56,6 +56,18 @@ const START_FAKE: { readonly [Source in HrApiSource]: () => Promise<RunningHrFak
       // The token Personio sends verbatim as `Authorization`; the prefix is the operator's choice.
       webhookSecret: `Bearer ${randomBytes(32).toString('base64url')}`,
       credentials: JSON.stringify(credentials),
+      close: () => fake.close(),
+    };
+  },
+  gusto: async () => {
+    const { startGustoFake } = await import('./gusto/server.js');
+    const fake = await startGustoFake();
+    return {
+      apiBaseUrl: fake.apiBaseUrl,
+      controlUrl: fake.controlUrl,
+      // Gusto signs with the subscription's verification token (a UUID); the local one counts as verified.
+      webhookSecret: randomUUID(),
+      credentials: fake.credentials,
       close: () => fake.close(),
     };
   },

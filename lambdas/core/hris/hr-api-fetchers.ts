@@ -10,6 +10,7 @@ import type {
   FetcherFromSecretOptions,
 } from './employee-details.js';
 import { MissingFetcherError } from './errors.js';
+import { gustoFetcherFromSecret } from './gusto-api.js';
 import { hiBobFetcherFromSecret } from './hibob-api.js';
 import { personioFetcherFromSecret } from './personio-api.js';
 
@@ -20,6 +21,7 @@ const FETCHER_FROM_SECRET: {
   bamboohr: bambooHrFetcherFromSecret,
   hibob: hiBobFetcherFromSecret,
   personio: personioFetcherFromSecret,
+  gusto: gustoFetcherFromSecret,
 };
 
 /** A registered tenant's HR APIs (its registry record's `hrApis`); rejects for a tenant not registered. */

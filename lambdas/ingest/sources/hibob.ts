@@ -172,5 +172,5 @@ export const hiBobSource: SourceAdapter = {
   name: 'hibob',
   verify: verifyHiBobWebhook,
   toEvents,
-  isHandshake: isHiBobPing,
+  handshake: (rawBody) => (isHiBobPing(rawBody) ? { registrationId: '' } : undefined),
 };

@@ -4,6 +4,18 @@ import type { QueuedEvent } from '../../core/events/details-pending-event.js';
 /** Request headers with lower-case names, as API Gateway payload 2.0 delivers them. */
 export type WebhookHeaders = Readonly<Record<string, string | undefined>>;
 
+/** What a provider's set-up request carries (see `SourceAdapter.handshake`). */
+export interface SourceHandshake {
+  /** The provider's id of the registration (Gusto: the webhook subscription uuid); '' when it sends none. */
+  readonly registrationId: string;
+  /**
+   * What the operator needs to finish the registration (Gusto's verification token), stored for
+   * the operator's command; never logged, never answered. Absent for a probe that carries nothing
+   * (HiBob's "Ping test"), which is only answered.
+   */
+  readonly secret?: string;
+}
+
 /**
  * One HRIS (or the project's own `standard` format) behind `POST /webhooks/{name}` (the default
  * tenant) and `POST /t/{tenant}/webhooks/{name}`. Adding a
@@ -23,6 +35,17 @@ export interface SourceAdapter<Event extends QueuedEvent = QueuedEvent> {
    */
   verify(rawBody: Buffer, headers: WebhookHeaders, secrets: readonly string[], now: Date): void;
   /**
+   * Recognises the provider's unsigned set-up request, which must be answered 2xx for the
+   * registration in its UI to succeed: a probe that carries nothing (HiBob's "Ping test" when a
+   * webhook is saved, possibly as plain text) or a verification token (Gusto's, posted when a
+   * subscription is created, before it has a key to sign with). The handler answers it 200 after
+   * the size check and before the content type and signature are checked, and stores a `secret`
+   * for the operator's command. Undefined for anything else, which is then verified as usual. A
+   * stranger can post one too, so it must match only bodies that say nothing else, and what it
+   * returns may only ever wait for the operator, never change a secret by itself.
+   */
+  handshake?(rawBody: Buffer): SourceHandshake | undefined;
+  /**
    * Maps the parsed JSON body to canonical events. Throws `InvalidLifecycleEventError` with every
    * wrong field (paths in the provider's own payload) when the body cannot be mapped. An empty
    * result means the body is valid but carries nothing this project acts on.
@@ -31,14 +54,6 @@ export interface SourceAdapter<Event extends QueuedEvent = QueuedEvent> {
    *   only there (BambooHR's global webhooks)
    */
   toEvents(body: unknown, now: Date, headers?: WebhookHeaders): Event[];
-  /**
-   * Whether the raw body is the provider's set-up probe (HiBob's "Ping test" when a webhook is
-   * saved), which carries no event and must be answered 2xx for registration to succeed. It is
-   * answered 200 before the content type and signature are checked (the provider may send it as
-   * plain text, before the operator has stored its secret here), so it must match only bodies that
-   * say nothing; anything else goes through `verify` as usual.
-   */
-  isHandshake?(rawBody: Buffer, headers: WebhookHeaders): boolean;
   /**
    * The provider's own account id in a body `toEvents` accepted, for a provider that posts every
    * account to one URL: on the shared `/webhooks/{name}` URL it picks the registered tenant that

@@ -186,6 +186,12 @@ describe('cpaas-lifecycle local, end to end', () => {
           apiBaseUrl: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+$/),
           controlUrl: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+\/_fake$/),
         },
+        gusto: {
+          webhookUrl: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+\/webhooks\/gusto$/),
+          webhookSecret: expect.stringMatching(/^[0-9a-f-]{36}$/),
+          apiBaseUrl: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+$/),
+          controlUrl: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+\/_fake$/),
+        },
       },
     });
   });
