@@ -61,38 +61,40 @@ describe('local mode: HR webhook -> ingest -> queue -> fetch -> CPaaS, every sou
 
   describe.each(HR_API_SOURCES)('%s', (source) => {
     const driver = HR_FAKE_DRIVERS[source];
+    // Employee ids are one tenant's, whichever source sends them: each source's people get their own.
+    const id = (n: number) => String((HR_API_SOURCES.indexOf(source) + 5) * 100 + n);
 
     it('hires from the fetched record, follows a change, then revokes when the record says terminated', async () => {
       const ada = person(source, 'Ada');
-      await putFakePerson(source, endpoints(source), '501', ada);
-      expect((await driver.sendWebhook(endpoints(source), 'hired', '501')).status).toBeLessThan(300);
+      await putFakePerson(source, endpoints(source), id(1), ada);
+      expect((await driver.sendWebhook(endpoints(source), 'hired', id(1))).status).toBeLessThan(300);
       const user = await until(() => userOf(ada.workEmail), 'the hire provisioned from the fetched record');
       expect(user).toMatchObject({ first_name: 'Ada', last_name: source });
 
-      await putFakePerson(source, endpoints(source), '501', { ...ada, firstName: 'Augusta' });
-      expect((await driver.sendWebhook(endpoints(source), 'changed', '501')).status).toBeLessThan(300);
+      await putFakePerson(source, endpoints(source), id(1), { ...ada, firstName: 'Augusta' });
+      expect((await driver.sendWebhook(endpoints(source), 'changed', id(1))).status).toBeLessThan(300);
       await until(() => userOf(ada.workEmail)?.first_name === 'Augusta', 'the change applied');
 
-      await putFakePerson(source, endpoints(source), '501', { ...ada, terminated: true });
-      expect((await driver.sendWebhook(endpoints(source), 'terminated', '501')).status).toBeLessThan(300);
+      await putFakePerson(source, endpoints(source), id(1), { ...ada, terminated: true });
+      expect((await driver.sendWebhook(endpoints(source), 'terminated', id(1))).status).toBeLessThan(300);
       await until(() => !userOf(ada.workEmail), 'the leaver revoked (policy delete)');
     });
 
     it('refuses a webhook signed with another secret (401), and nothing is applied', async () => {
       const eve = person(source, 'Eve');
-      await putFakePerson(source, endpoints(source), '502', eve);
-      const forged = await driver.sendWebhook(endpoints(source), 'hired', '502', 'not-the-secret');
+      await putFakePerson(source, endpoints(source), id(2), eve);
+      const forged = await driver.sendWebhook(endpoints(source), 'hired', id(2), 'not-the-secret');
       expect(forged.status).toBe(401);
       expect(userOf(eve.workEmail)).toBeUndefined();
     });
 
     it('rides out an HR API outage: the event waits, then applies once the API heals', async () => {
       const grace = person(source, 'Grace');
-      await putFakePerson(source, endpoints(source), '503', grace);
+      await putFakePerson(source, endpoints(source), id(3), grace);
       const before = await fakeApiRequests(endpoints(source));
       await setFakeFaults(endpoints(source), { errorRate: 1, errorStatuses: [503] });
       try {
-        expect((await driver.sendWebhook(endpoints(source), 'hired', '503')).status).toBeLessThan(300);
+        expect((await driver.sendWebhook(endpoints(source), 'hired', id(3))).status).toBeLessThan(300);
         await until(
           async () => (await fakeApiRequests(endpoints(source))) >= before + 2,
           'the worker retrying the failing API',
