@@ -82,7 +82,8 @@ const EventSchema = z.looseObject({
   timestamp: z.number().check(z.int(), z.nonnegative(), z.lte(253_402_300_799)),
 });
 
-type Kind = 'hired' | 'changed' | 'deleted';
+/** `leaving`: a change Gusto says may end access (on the priority lane); the record still decides. */
+type Kind = 'hired' | 'changed' | 'leaving' | 'deleted';
 
 /**
  * Gusto's employee events. Every termination or rehire event is a change whose fetched record
@@ -97,8 +98,8 @@ export const GUSTO_EMPLOYEE_EVENTS: Readonly<Record<string, Kind>> = {
   'employee.marked_for_self_onboarding': 'changed',
   'employee.self_onboarding_completed': 'changed',
   'employee.terminated': 'changed',
-  'employee.terminated_effective': 'changed',
-  'employee.termination_effective': 'changed',
+  'employee.terminated_effective': 'leaving',
+  'employee.termination_effective': 'leaving',
   'employee.termination_cancelled': 'changed',
   'employee.rehired': 'changed',
   'employee.rehire_effective': 'changed',
@@ -125,6 +126,7 @@ function toEvents(body: unknown): QueuedEvent[] {
       type: kind === 'hired' ? 'employee.hired' : 'employee.changed',
       detailsFrom: 'gusto',
       employeeId,
+      ...(kind === 'leaving' ? { mayRevokeAccess: true } : {}),
     }),
   ];
 }

@@ -2,6 +2,7 @@ import { createHmac } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isDetailsPending } from '../../../../lambdas/core/events/details-pending-event.js';
+import { laneFor } from '../../../../lambdas/core/events/lane.js';
 import { InvalidLifecycleEventError } from '../../../../lambdas/core/events/lifecycle-event.js';
 import { DynamoHandshakeStore } from '../../../../lambdas/core/state/handshake-store.js';
 import { WebhookVerificationError } from '../../../../lambdas/ingest/errors.js';
@@ -101,9 +102,12 @@ describe('Gusto mapping', () => {
       'employee.rehire_effective',
       'employee.rehire_cancelled',
     ]) {
-      expect(GUSTO_EMPLOYEE_EVENTS[eventType], eventType).toBe('changed');
       const [event] = toEvents(body(eventType));
       expect(event, eventType).toMatchObject({ type: 'employee.changed', detailsfrom: 'gusto' });
+      // Once a termination has taken effect, the leaver travels on the priority lane.
+      const leaving = eventType.endsWith('_effective') && eventType.includes('terminat');
+      expect(GUSTO_EMPLOYEE_EVENTS[eventType], eventType).toBe(leaving ? 'leaving' : 'changed');
+      expect(event && laneFor(event), eventType).toBe(leaving ? 'priority' : 'standard');
     }
   });
 
