@@ -2,6 +2,7 @@ import { type Command, Option } from 'commander';
 import { DEFAULTS } from '../../lambdas/contract/settings.js';
 import { escapeUnsafeLines } from '../../lambdas/core/events/clean-text.js';
 import { startLocalMode } from '../local/local-mode.js';
+import { MAX_LOCAL_TENANTS } from '../local/local-tenants.js';
 import { COMMAND_SUMMARIES } from './command-summaries.js';
 import { EXIT } from './exit-codes.js';
 import { awsEndpointFromEnv, integerFlag, positiveSecondsFlag, usageError } from './options.js';
@@ -14,6 +15,7 @@ interface LocalFlags {
   account?: string;
   visibilityTimeout: string;
   sweepInterval: string;
+  tenants?: string;
 }
 
 /**
@@ -40,12 +42,26 @@ export function registerLocalCommands(program: Command): void {
       'how often the sweep queues due events and deletes users past their grace period',
       String(DEFAULTS.sweepIntervalSeconds),
     )
+    .option(
+      '--tenants <n>',
+      `register tenants t1..tN (1..${MAX_LOCAL_TENANTS}), each with its own sandbox account and secrets`,
+    )
     .action(async (flags: LocalFlags, command: Command) => {
       const port = integerFlag(command, '--port', flags.port, 0, 65_535);
       const sweepIntervalSeconds = integerFlag(command, '--sweep-interval', flags.sweepInterval, 1, 86_400);
       const external = [flags.cpaasUrl, flags.apiKey, flags.account];
       if (external.some(Boolean) && !external.every(Boolean)) {
         usageError(command, '--cpaas-url, --api-key and --account go together');
+      }
+      const tenants =
+        flags.tenants === undefined
+          ? undefined
+          : integerFlag(command, '--tenants', flags.tenants, 1, MAX_LOCAL_TENANTS);
+      if (tenants !== undefined && flags.cpaasUrl) {
+        usageError(
+          command,
+          '--tenants needs the bundled CPaaS sandbox (it opens an account per tenant), not --cpaas-url',
+        );
       }
       const visibilityTimeoutSeconds = positiveSecondsFlag(
         command,
@@ -59,6 +75,7 @@ export function registerLocalCommands(program: Command): void {
         log,
         visibilityTimeoutSeconds,
         sweepIntervalSeconds,
+        ...(tenants === undefined ? {} : { tenants }),
         ...awsEndpointFromEnv(),
         ...(flags.cpaasUrl && flags.apiKey && flags.account
           ? { cpaas: { baseUrl: flags.cpaasUrl, apiKey: flags.apiKey, accountId: flags.account } }
