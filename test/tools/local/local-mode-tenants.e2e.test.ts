@@ -1,3 +1,5 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLifecycleEvent } from '../../../lambdas/core/events/lifecycle-event.js';
 import { countAwsCalls } from '../../../tools/bench/http-call-counter.js';
@@ -7,6 +9,7 @@ import { type RunningLocalMode, startLocalMode } from '../../../tools/local/loca
 import type { LocalTenant } from '../../../tools/local/local-tenants.js';
 import { type RunningSandbox, startSandbox } from '../../../tools/sandbox/index.js';
 import { motoClientConfig, uniqueResourceNames } from '../../support/aws.js';
+import { startLocalCli } from '../../support/local-cli.js';
 import { until } from '../../support/until.js';
 
 /**
@@ -116,5 +119,58 @@ describe('local mode with tenants: routes, secrets and accounts kept apart (real
     const refused = await list(tenant(1).scimUrl, tenant(0).scimToken);
     expect(refused.status).toBe(401);
     expect((await list(tenant(0).scimUrl, tenant(0).scimToken)).status).toBe(200);
+  });
+});
+
+describe('cpaas-lifecycle local --tenants', () => {
+  const BIN = new URL('../../../tools/cli/bin.js', import.meta.url).pathname;
+  const refused = async (...flags: string[]) => {
+    const run = promisify(execFile)(process.execPath, [BIN, 'local', '--port', '0', ...flags]);
+    const failure = (await run.then(
+      () => undefined,
+      (error: unknown) => error,
+    )) as { code?: number; stderr?: string } | undefined;
+    return { code: failure?.code, stderr: failure?.stderr ?? '' };
+  };
+
+  it('refuses a count outside 1..100, and tenants without the bundled sandbox, before starting anything', async () => {
+    for (const count of ['0', '101', 'two']) {
+      const { code, stderr } = await refused('--tenants', count);
+      expect(code).toBe(2);
+      expect(stderr).toContain(`--tenants must be an integer 1..100, got ${count}`);
+    }
+    const external = await refused(
+      '--tenants',
+      '1',
+      '--cpaas-url',
+      'http://127.0.0.1:9',
+      '--api-key',
+      'k',
+      '--account',
+      'a',
+    );
+    expect(external.code).toBe(2);
+    expect(external.stderr).toContain('--tenants needs the bundled CPaaS sandbox');
+  });
+
+  it('lists the tenants in the ready line of the real process', async () => {
+    const local = await startLocalCli(['--tenants', '1']);
+    try {
+      expect(local.ready.tenants).toEqual([
+        {
+          tenant: 't1',
+          webhookUrl: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+\/t\/t1\/webhooks\/standard$/),
+          webhookSecret: expect.stringMatching(/^whsec_/),
+          scimUrl: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+\/t\/t1\/scim\/v2$/),
+          scimToken: expect.stringMatching(/^[A-Za-z0-9_-]{43}$/),
+          cpaasAccountId: expect.stringMatching(/^[A-Za-z0-9]{32}$/),
+          cpaasApiKey: expect.any(String),
+        },
+      ]);
+      expect(local.ready.tenants?.[0]?.cpaasAccountId).not.toBe(local.ready.cpaasAccountId);
+    } finally {
+      local.child.kill('SIGTERM');
+      await local.closed;
+    }
   });
 });
