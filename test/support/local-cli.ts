@@ -13,12 +13,12 @@ export interface LocalCli {
 
 /**
  * `cpaas-lifecycle local` as a user starts it: its own moto_server (no `AWS_ENDPOINT_URL`), the
- * sandbox, a free port; resolves with the parsed ready line, so a test drives the real process.
+ * sandbox, a free port, and `flags`; resolves with the parsed ready line, so a test drives the real process.
  */
-export async function startLocalCli(): Promise<LocalCli> {
+export async function startLocalCli(flags: readonly string[] = []): Promise<LocalCli> {
   const env = { ...process.env };
   delete env.AWS_ENDPOINT_URL;
-  const child = spawn(process.execPath, [BIN, 'local', '--port', '0'], {
+  const child = spawn(process.execPath, [BIN, 'local', '--port', '0', ...flags], {
     env,
     stdio: ['ignore', 'pipe', 'pipe'],
   });

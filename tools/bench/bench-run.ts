@@ -23,6 +23,12 @@ import {
 } from './scim-latency.js';
 import { type SustainedRunFigures, sustainedRun } from './sustained-run.js';
 import {
+  FAIRNESS_BURST,
+  FAIRNESS_PROBES,
+  measureTenantFairness,
+  type TenantFairnessFigures,
+} from './tenant-fairness.js';
+import {
   EVENTS_PER_TENANT,
   MANY_TENANTS,
   measureTenantThroughput,
@@ -417,6 +423,25 @@ export function hrSourceRows(figures: readonly HrSourceFigures[]): BenchRow[] {
   });
 }
 
+/** Issue #14's bound: one tenant's burst delays another's event by no more than a few seconds. */
+const TENANT_FAIRNESS_TARGET_S = 5;
+
+/**
+ * Row 13, cross-tenant latency: t2's hires, one by one behind t1's burst on the shared standard
+ * queue, from 202 to the user in t2's account (local mode, `--tenants 2`).
+ */
+export function tenantFairnessRow(figures: TenantFairnessFigures): BenchRow {
+  const p99 = percentile(figures.latenciesS, 0.99);
+  const burst = FAIRNESS_BURST.toLocaleString('en-US');
+  return {
+    figure: `13. t2 hire latency behind a burst of ${burst} t1 hires, ${FAIRNESS_PROBES} one by one (local mode)`,
+    measured: `p50 ${percentile(figures.latenciesS, 0.5).toFixed(2)} s, p99 ${p99.toFixed(2)} s; t1 hires applied before t2's first: ${Math.min(...figures.burstAppliedBefore)}; burst queued in ${figures.burstQueuedS.toFixed(1)} s, applied at ${figures.burstPerSecond.toFixed(1)}/s`,
+    target: `p99 <= ${TENANT_FAIRNESS_TARGET_S} s`,
+    met: p99 <= TENANT_FAIRNESS_TARGET_S,
+    json: { key: 'tenantFairnessP99S', value: p99 },
+  };
+}
+
 function contextRow(sustained: SustainedRunFigures, retriedRecords: number): BenchRow {
   return {
     figure: 'context: worker ms per event, batches of 10, 0 ms latency (moto DynamoDB)',
@@ -483,6 +508,7 @@ export async function runBench(options: BenchOptions): Promise<BenchRow[]> {
     rows.push(...tenantRows(await measureTenantThroughput(harness, [0, 50])));
     options.log('bench: native HR sources');
     rows.push(...hrSourceRows(await measureHrSources(options.log)));
+    rows.push(tenantFairnessRow(await measureTenantFairness(options.log)));
     return rows;
   } finally {
     awsCalls.stop();

@@ -13,8 +13,8 @@ import { uniqueSuffix } from './unique-suffix.js';
 
 /** Terminations per scenario, sent back to back, each in its own request as an HRIS sends them. */
 export const LEAVERS = 8;
-/** Hires per webhook request while the backlog is queued. */
-const BACKLOG_PER_REQUEST = 50;
+/** Hires per webhook request while a backlog is queued: 20 requests queue 1,000 in a few seconds. */
+export const BACKLOG_PER_REQUEST = 50;
 const POLL_MS = 20;
 
 export interface RevokeScenario {
@@ -49,18 +49,26 @@ export async function waitUntil(
 
 /**
  * A fresh local mode on a shared moto_server against `sandbox`: its own queues, state table and
- * secrets, named `<prefix>-...-<unique suffix>`, and quiet.
+ * secrets, named `<prefix>-...-<unique suffix>`, and quiet; with `tenants`, `t1`..`tN` on accounts
+ * of their own in `sandbox`.
  */
 export function startBenchLocalMode(
   motoEndpoint: string,
   sandbox: RunningSandbox,
   prefix: string,
   suffix: string,
+  tenants?: number,
 ): Promise<RunningLocalMode> {
   return startLocalMode({
     port: 0,
     awsEndpoint: motoEndpoint,
-    cpaas: { baseUrl: sandbox.url, apiKey: sandbox.apiKey, accountId: sandbox.accountId },
+    cpaas: {
+      baseUrl: sandbox.url,
+      apiKey: sandbox.apiKey,
+      accountId: sandbox.accountId,
+      addAccount: () => sandbox.control.addAccount(),
+    },
+    ...(tenants === undefined ? {} : { tenants }),
     resourceNames: {
       queueName: `${prefix}-${suffix}.fifo`,
       deadLetterQueueName: `${prefix}-dlq-${suffix}.fifo`,
@@ -90,7 +98,8 @@ export function percentile(values: readonly number[], p: number): number {
   return sorted[Math.max(0, Math.ceil(p * sorted.length) - 1)] ?? Number.NaN;
 }
 
-function hire(employeeId: string): LifecycleEvent {
+/** A hire whose work email is `<employee id in lower case>@bench.example.com`; the route sets its tenant. */
+export function hire(employeeId: string): LifecycleEvent {
   return createLifecycleEvent({
     type: 'employee.hired',
     source: 'bench',

@@ -1,12 +1,8 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { ENV } from '../../lambdas/contract/environment.js';
 import { DEFAULTS } from '../../lambdas/contract/settings.js';
 import { createLifecycleEvent, type LifecycleEvent } from '../../lambdas/core/events/lifecycle-event.js';
-import { DynamoTenantRegistry } from '../../lambdas/core/tenants/tenant-registry.js';
 import { createWorkerHandler, workerDependenciesFromEnv } from '../../lambdas/worker/handler.js';
-import { addTenant } from '../operations/tenants.js';
+import { addTenant, withTenantAdminPorts } from '../operations/tenants.js';
 import { countAwsCalls } from './http-call-counter.js';
 import { MemoryScheduleStore, MemoryStateStore } from './memory-state-store.js';
 import { uniqueSuffix } from './unique-suffix.js';
@@ -33,36 +29,24 @@ export interface TenantThroughputFigures {
 
 /** Registers `count` tenants with `tenants add`'s operation, each on a sandbox account of its own. */
 async function registerTenants(harness: WorkerHarness, count: number): Promise<string[]> {
-  const dynamodb = new DynamoDBClient(harness.aws);
-  const secrets = new SecretsManagerClient(harness.aws);
-  const tableName = harness.env[ENV.stateTableName] as string;
-  const ports = {
-    registry: new DynamoTenantRegistry({ client: dynamodb, tableName }),
-    secrets,
-    documents: DynamoDBDocumentClient.from(dynamodb),
-    tableName,
-  };
   const suffix = uniqueSuffix();
   const ids = Array.from({ length: count }, (_, index) => `bench-${suffix}-${index}`);
-  try {
+  const deprovisioning = {
+    policy: DEFAULTS.terminationPolicy,
+    deleteGraceDays: DEFAULTS.deleteGraceDays,
+    brake: { ...DEFAULTS.deletionBrake },
+  };
+  await withTenantAdminPorts(harness.aws, harness.env[ENV.stateTableName] as string, async (ports) => {
     for (const id of ids) {
       const { accountId, apiKey } = harness.sandbox.control.addAccount();
-      const deprovisioning = {
-        policy: DEFAULTS.terminationPolicy,
-        deleteGraceDays: DEFAULTS.deleteGraceDays,
-        brake: { ...DEFAULTS.deletionBrake },
-      };
       await addTenant(
         ports,
         { id, cpaasAccountId: accountId, sources: ['standard'], accountIds: [], deprovisioning },
         apiKey,
       );
     }
-    return ids;
-  } finally {
-    dynamodb.destroy();
-    secrets.destroy();
-  }
+  });
+  return ids;
 }
 
 /** `TOTAL_EVENTS` hires, event i for tenant i mod the number of tenants: each batch mixes tenants. */

@@ -2,6 +2,7 @@ import { type Command, Option } from 'commander';
 import { DEFAULTS, HR_API_SOURCES, type HrApiSource } from '../../lambdas/contract/settings.js';
 import { escapeUnsafeLines } from '../../lambdas/core/events/clean-text.js';
 import { type ExternalHrApi, startLocalMode } from '../local/local-mode.js';
+import { MAX_LOCAL_TENANTS } from '../local/local-tenants.js';
 import { COMMAND_SUMMARIES } from './command-summaries.js';
 import { EXIT } from './exit-codes.js';
 import { hrSourceFiles, hrSourcePairs } from './hr-source-pairs.js';
@@ -17,6 +18,7 @@ interface LocalFlags {
   sweepInterval: string;
   hrisUrl?: string[];
   hrisCredentials?: string[];
+  tenants?: string;
 }
 
 /** `CPAAS_LIFECYCLE_BAMBOOHR_CREDENTIALS` and the like: a source's credentials JSON, or its webhook secret. */
@@ -79,12 +81,26 @@ export function registerLocalCommands(program: Command): void {
       '--hris-credentials <source=file...>',
       "that API's credentials JSON (default: $CPAAS_LIFECYCLE_<SOURCE>_CREDENTIALS)",
     )
+    .option(
+      '--tenants <n>',
+      `register tenants t1..tN (1..${MAX_LOCAL_TENANTS}), each with its own sandbox account and secrets`,
+    )
     .action(async (flags: LocalFlags, command: Command) => {
       const port = integerFlag(command, '--port', flags.port, 0, 65_535);
       const sweepIntervalSeconds = integerFlag(command, '--sweep-interval', flags.sweepInterval, 1, 86_400);
       const external = [flags.cpaasUrl, flags.apiKey, flags.account];
       if (external.some(Boolean) && !external.every(Boolean)) {
         usageError(command, '--cpaas-url, --api-key and --account go together');
+      }
+      const tenants =
+        flags.tenants === undefined
+          ? undefined
+          : integerFlag(command, '--tenants', flags.tenants, 1, MAX_LOCAL_TENANTS);
+      if (tenants !== undefined && flags.cpaasUrl) {
+        usageError(
+          command,
+          '--tenants needs the bundled CPaaS sandbox (it opens an account per tenant), not --cpaas-url',
+        );
       }
       const visibilityTimeoutSeconds = positiveSecondsFlag(
         command,
@@ -100,6 +116,7 @@ export function registerLocalCommands(program: Command): void {
         visibilityTimeoutSeconds,
         sweepIntervalSeconds,
         hrApis,
+        ...(tenants === undefined ? {} : { tenants }),
         ...awsEndpointFromEnv(),
         ...(flags.cpaasUrl && flags.apiKey && flags.account
           ? { cpaas: { baseUrl: flags.cpaasUrl, apiKey: flags.apiKey, accountId: flags.account } }

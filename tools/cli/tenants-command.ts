@@ -1,7 +1,4 @@
 import { readFileSync } from 'node:fs';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Command } from 'commander';
 import {
   DEFAULTS,
@@ -12,12 +9,12 @@ import {
 } from '../../lambdas/contract/settings.js';
 import { tenantScimPath, tenantWebhookPath } from '../../lambdas/contract/tenants.js';
 import type { Tenant, TenantSettings } from '../../lambdas/core/tenants/tenant.js';
-import { DynamoTenantRegistry } from '../../lambdas/core/tenants/tenant-registry.js';
 import {
   addTenant,
   removeTenant,
   setTenantHrCredentials,
   type TenantAdminPorts,
+  withTenantAdminPorts,
 } from '../operations/tenants.js';
 import { COMMAND_SUMMARIES } from './command-summaries.js';
 import { hrSourceFiles, hrSourcePairs } from './hr-source-pairs.js';
@@ -47,25 +44,12 @@ interface AddFlags extends SettingFlags {
 }
 
 /** Runs `action` with the registry and clients on the state table, closing the clients however it ends. */
-async function withTenants<T>(
+function withTenants<T>(
   command: Command,
   table: string | undefined,
   action: (ports: TenantAdminPorts) => Promise<T>,
-) {
-  const tableName = requiredString(command, table, SHARED_SETTINGS.stateTable);
-  const dynamodb = new DynamoDBClient({});
-  const secrets = new SecretsManagerClient({});
-  try {
-    return await action({
-      registry: new DynamoTenantRegistry({ client: dynamodb, tableName }),
-      secrets,
-      documents: DynamoDBDocumentClient.from(dynamodb),
-      tableName,
-    });
-  } finally {
-    dynamodb.destroy();
-    secrets.destroy();
-  }
+): Promise<T> {
+  return withTenantAdminPorts({}, requiredString(command, table, SHARED_SETTINGS.stateTable), action);
 }
 
 /**

@@ -28,3 +28,12 @@ export class InvalidBatchResponseError extends LocalModeError {
 export class DependencyExitedError extends LocalModeError {
   override readonly name = 'DependencyExitedError';
 }
+
+/**
+ * An option local mode cannot run with (`tenants` out of 1..100, tenants without a way to open
+ * their CPaaS accounts): the caller's mistake, the same however often it is tried.
+ */
+export class InvalidLocalOptionError extends LifecycleError {
+  override readonly name = 'InvalidLocalOptionError';
+  readonly permanent = true;
+}

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { DEFAULTS, HR_API_SOURCES, type HrApiSource } from '../../lambdas/contract/settings.js';
+import { TENANT_ROUTE_SEGMENT } from '../../lambdas/contract/tenants.js';
 import { LANES, type Lane } from '../../lambdas/core/events/lane.js';
 import { createIngestHandler, ingestDependenciesFromEnv } from '../../lambdas/ingest/handler.js';
 import { generateStandardWebhookSecret } from '../../lambdas/ingest/sources/standard-webhooks.js';
@@ -16,6 +17,7 @@ import { createDependencyHealth } from './dependency-health.js';
 import { DependencyExitedError } from './errors.js';
 import { type SqsBatchHandler, startEventSource } from './event-source.js';
 import { type HttpApiHandler, startIngestServer } from './http-server.js';
+import { type CpaasAccount, type LocalTenant, localTenants } from './local-tenants.js';
 import { startMotoServer } from './moto-server.js';
 import { describeBatch } from './outcome-log.js';
 import {
@@ -31,6 +33,8 @@ export interface CpaasEndpoint {
   readonly baseUrl: string;
   readonly apiKey: string;
   readonly accountId: string;
+  /** Opens another account with its own key, for `tenants`; the bundled sandbox's control does. */
+  readonly addAccount?: () => CpaasAccount | Promise<CpaasAccount>;
 }
 
 /**
@@ -77,6 +81,8 @@ export interface LocalModeOptions {
   readonly sweepIntervalSeconds?: number;
   /** The sweep's clock; tests move it forward instead of waiting for a grace period. */
   readonly clock?: () => Date;
+  /** Registered tenants `t1`..`tN` to onboard (1..100), each on its own CPaaS account; none by default. */
+  readonly tenants?: number;
 }
 
 /** The ready line's content: everything needed to send events and inspect the result. */
@@ -102,6 +108,8 @@ export interface LocalModeReady {
    * `controlUrl` sets up who exists there (`PUT <controlUrl>/employees/{id}`).
    */
   readonly sources: Readonly<Record<string, LocalSource>>;
+  /** With `tenants`: each registered tenant's routes, secrets and CPaaS account; absent without. */
+  readonly tenants?: readonly LocalTenant[];
 }
 
 /** One native HR source as local mode serves it. */
@@ -144,8 +152,11 @@ const DEAD_LETTER_WATCH_MS = 2_000;
 const LOCAL_REGION = 'us-east-1';
 const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
 
-/** Paths the SCIM handler serves; everything else is the ingest's (webhooks, `/healthz`). */
-const SCIM_PATH = /^\/scim\/v2(?:\/|$)/;
+/**
+ * Paths the SCIM handler serves, the default tenant's and a registered tenant's
+ * (`/t/{tenant}/scim/v2`); everything else is the ingest's (webhooks, `/healthz`).
+ */
+const SCIM_PATH = new RegExp(`^(?:/${TENANT_ROUTE_SEGMENT}/[^/]+)?/scim/v2(?:/|$)`);
 
 /**
  * The stack gives SCIM a Function URL of its own; locally one server serves both, told apart by
@@ -215,7 +226,12 @@ export async function startLocalMode(options: LocalModeOptions): Promise<Running
       const { startSandbox } = await import('../sandbox/index.js');
       const sandbox = await startSandbox();
       stoppers.push(() => sandbox.close());
-      cpaas = { baseUrl: sandbox.url, apiKey: sandbox.apiKey, accountId: sandbox.accountId };
+      cpaas = {
+        baseUrl: sandbox.url,
+        apiKey: sandbox.apiKey,
+        accountId: sandbox.accountId,
+        addAccount: () => sandbox.control.addAccount(),
+      };
       options.log(`CPaaS sandbox listening at ${sandbox.url} (state: GET ${sandbox.url}/_sandbox/state)`);
     }
 
@@ -251,6 +267,11 @@ export async function startLocalMode(options: LocalModeOptions): Promise<Running
     // The handlers are wired from this environment exactly as in Lambda; it also goes into
     // process.env for anything that reads the AWS SDK's own variables.
     Object.assign(process.env, environment);
+    const tenants = await localTenants(options.tenants, cpaas.addAccount, {
+      aws,
+      stateTableName: resources.stateTableName,
+      environment,
+    });
 
     const ingest = await startIngestServer({
       port: options.port,
@@ -351,6 +372,7 @@ export async function startLocalMode(options: LocalModeOptions): Promise<Running
             },
           ]),
         ),
+        ...(tenants === undefined ? {} : { tenants: tenants.at(ingest.url) }),
       },
       stop,
     };

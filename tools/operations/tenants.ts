@@ -1,9 +1,10 @@
+import { DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
 import {
   DeleteSecretCommand,
   ResourceNotFoundException,
-  type SecretsManagerClient,
+  SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
-import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { HR_API_SOURCES, HR_APIS, type HrApiSource } from '../../lambdas/contract/settings.js';
 import {
   TENANT_SECRET_KINDS,
@@ -16,7 +17,10 @@ import { LINK_PREFIX } from '../../lambdas/core/state/link-item.js';
 import { scanByPrefix } from '../../lambdas/core/state/table-queries.js';
 import { TenantExistsError } from '../../lambdas/core/tenants/errors.js';
 import type { Tenant, TenantSettings } from '../../lambdas/core/tenants/tenant.js';
-import type { TenantAdministration } from '../../lambdas/core/tenants/tenant-registry.js';
+import {
+  DynamoTenantRegistry,
+  type TenantAdministration,
+} from '../../lambdas/core/tenants/tenant-registry.js';
 import { generateStandardWebhookSecret } from '../../lambdas/ingest/sources/standard-webhooks.js';
 import { generateScimToken, scimTokensSecretString } from '../../lambdas/scim/bearer-tokens.js';
 import { OperationError } from './errors.js';
@@ -45,6 +49,31 @@ export interface TenantAdminPorts {
   readonly secrets: SecretsManagerClient;
   readonly documents: DynamoDBDocumentClient;
   readonly tableName: string;
+}
+
+/**
+ * Runs `action` with the registry and clients on the state table (one client config for both, an
+ * AWS endpoint or none for the SDK's defaults), closing the clients however it ends: the one way
+ * `tenants`, local mode's `--tenants` and the bench open what onboarding needs.
+ */
+export async function withTenantAdminPorts<T>(
+  config: DynamoDBClientConfig,
+  tableName: string,
+  action: (ports: TenantAdminPorts) => Promise<T>,
+): Promise<T> {
+  const dynamodb = new DynamoDBClient(config);
+  const secrets = new SecretsManagerClient(config);
+  try {
+    return await action({
+      registry: new DynamoTenantRegistry({ client: dynamodb, tableName }),
+      secrets,
+      documents: DynamoDBDocumentClient.from(dynamodb),
+      tableName,
+    });
+  } finally {
+    dynamodb.destroy();
+    secrets.destroy();
+  }
 }
 
 /** What `tenants add` shows once: the secrets the HR systems and the identity provider need. */
