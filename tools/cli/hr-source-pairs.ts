@@ -4,26 +4,34 @@ import { HR_API_SOURCES, type HrApiSource } from '../../lambdas/contract/setting
 import { usageError } from './options.js';
 
 /**
- * `<source>=<value>` flag values keyed by HR source (`--hr-api bamboohr=<url>`), each source one of
- * `HR_API_SOURCES`; a malformed pair or an unknown source is a usage error naming the flag.
+ * `<source>=<value>` flag values (`--account-id gusto=<uuid>`), each source one of `allowed`, in
+ * the order given; a malformed pair or an unknown source is a usage error naming the flag.
  */
+export function sourcePairs<Source extends string>(
+  command: Command,
+  flag: string,
+  allowed: readonly Source[],
+  pairs: readonly string[] = [],
+): [Source, string][] {
+  return pairs.map((pair) => {
+    const at = pair.indexOf('=');
+    const source = pair.slice(0, at);
+    const value = pair.slice(at + 1);
+    if (at < 1 || !value) usageError(command, `${flag} must be <source>=<value>, got ${pair}`);
+    if (!(allowed as readonly string[]).includes(source)) {
+      usageError(command, `${flag}: ${source} is not one of ${allowed.join(', ')}`);
+    }
+    return [source as Source, value];
+  });
+}
+
+/** `<source>=<value>` flag values keyed by HR source (`--hr-api bamboohr=<url>`), one per source. */
 export function hrSourcePairs(
   command: Command,
   flag: string,
   pairs: readonly string[] = [],
 ): Partial<Record<HrApiSource, string>> {
-  const values: Partial<Record<HrApiSource, string>> = {};
-  for (const pair of pairs) {
-    const at = pair.indexOf('=');
-    const source = pair.slice(0, at);
-    const value = pair.slice(at + 1);
-    if (at < 1 || !value) usageError(command, `${flag} must be <source>=<value>, got ${pair}`);
-    if (!(HR_API_SOURCES as readonly string[]).includes(source)) {
-      usageError(command, `${flag}: ${source} is not one of ${HR_API_SOURCES.join(', ')}`);
-    }
-    values[source as HrApiSource] = value;
-  }
-  return values;
+  return Object.fromEntries(sourcePairs(command, flag, HR_API_SOURCES, pairs));
 }
 
 /** `<source>=<file>` pairs read from their files (`-` for stdin): credentials are never flag values. */

@@ -4,6 +4,7 @@ import {
   DEFAULTS,
   HR_API_SOURCES,
   type HrApiSource,
+  SOURCE_NAMES,
   TERMINATION_POLICIES,
   type TerminationPolicy,
 } from '../../lambdas/contract/settings.js';
@@ -17,7 +18,7 @@ import {
   withTenantAdminPorts,
 } from '../operations/tenants.js';
 import { COMMAND_SUMMARIES } from './command-summaries.js';
-import { hrSourceFiles, hrSourcePairs } from './hr-source-pairs.js';
+import { hrSourceFiles, hrSourcePairs, sourcePairs } from './hr-source-pairs.js';
 import { flagOrEnvOption, integerFlag, requiredString, SHARED_SETTINGS, usageError } from './options.js';
 import { print } from './output.js';
 
@@ -31,6 +32,7 @@ interface SettingFlags {
   brakePercent?: string;
   brakeWindowMinutes?: string;
   mergeAccountId?: string[];
+  accountId?: string[];
   hrApi?: string[];
   hrCredentials?: string[];
   json?: boolean;
@@ -91,9 +93,18 @@ function settingsFrom(command: Command, id: string, flags: SettingFlags, base?: 
     id,
     cpaasAccountId,
     sources: flags.sources?.split(',').map((source) => source.trim()) ?? [...(base?.sources ?? ['standard'])],
-    accountIds: flags.mergeAccountId?.map((accountId) => ({ source: 'merge', accountId })) ?? [
-      ...(base?.accountIds ?? []),
-    ],
+    accountIds:
+      flags.mergeAccountId === undefined && flags.accountId === undefined
+        ? [...(base?.accountIds ?? [])]
+        : [
+            ...(flags.mergeAccountId ?? []).map((accountId) => ({ source: 'merge', accountId })),
+            ...sourcePairs(command, '--account-id', SOURCE_NAMES, flags.accountId).map(
+              ([source, accountId]) => ({
+                source,
+                accountId,
+              }),
+            ),
+          ],
     hrApis: {
       ...base?.hrApis,
       ...Object.fromEntries(
@@ -150,6 +161,10 @@ function settingOptions(command: Command): Command {
     .option(
       '--merge-account-id <id...>',
       'Merge linked_account ids that route to this tenant on the shared /webhooks/merge URL',
+    )
+    .option(
+      '--account-id <source=id...>',
+      "a provider's account id that routes to this tenant on its shared URL (e.g. gusto=<company uuid>)",
     )
     .option(
       '--hr-api <source=url...>',

@@ -73,6 +73,17 @@ function gustoHandshake(rawBody: Buffer): SourceHandshake | undefined {
   };
 }
 
+/**
+ * The company an event is about (`resource_uuid` of a `Company` resource): one subscription serves
+ * every company that connected the application, so the shared `/webhooks/gusto` URL routes by it to
+ * the tenant that company is mapped to (`tenants add --account-id gusto=<company uuid>`).
+ */
+function companyOf(body: unknown): string | undefined {
+  if (typeof body !== 'object' || body === null) return undefined;
+  const { resource_type: type, resource_uuid: uuid } = body as Record<string, unknown>;
+  return type === 'Company' && typeof uuid === 'string' && uuid !== '' ? uuid : undefined;
+}
+
 const EventSchema = z.looseObject({
   uuid: token(128),
   event_type: z.string().check(z.minLength(1), z.maxLength(128)),
@@ -136,5 +147,6 @@ export const gustoSource: SourceAdapter = {
   name: 'gusto',
   verify: verifyGustoWebhook,
   handshake: gustoHandshake,
+  accountIdOf: companyOf,
   toEvents,
 };

@@ -6,6 +6,7 @@ import { type LifecycleEvent, parseLifecycleEvent } from '../../../lambdas/core/
 import { sqsEventQueue } from '../../../lambdas/core/events/sqs-event-queue.js';
 import { DynamoTenantRegistry } from '../../../lambdas/core/tenants/tenant-registry.js';
 import { createIngestHandler } from '../../../lambdas/ingest/handler.js';
+import { signGustoWebhook } from '../../../lambdas/ingest/sources/gusto.js';
 import { signMergeWebhook } from '../../../lambdas/ingest/sources/merge.js';
 import { signStandardWebhook } from '../../../lambdas/ingest/sources/standard-webhooks.js';
 import {
@@ -40,6 +41,9 @@ const A = { id: uniqueTenantId('acme'), secret: newStandardSecret() };
 const B = { id: uniqueTenantId('globex'), secret: newStandardSecret() };
 const C = { id: uniqueTenantId('initech'), linkedAccount: `la-${crypto.randomUUID().slice(0, 8)}` };
 const defaultSecret = newStandardSecret();
+/** A Gusto company connected to the MSP's one application, mapped to its own tenant. */
+const G = { id: uniqueTenantId('gustoco'), company: crypto.randomUUID() };
+const GUSTO_TOKEN = crypto.randomUUID();
 
 let registry: DynamoTenantRegistry;
 let server: IngestServer;
@@ -57,6 +61,9 @@ beforeAll(async () => {
       accountIds: [{ source: 'merge', accountId: C.linkedAccount }],
     }),
   );
+  await registry.add(
+    tenantSettings(G.id, { sources: ['gusto'], accountIds: [{ source: 'gusto', accountId: G.company }] }),
+  );
   for (const tenant of [A, B]) {
     await createTenantSecret(
       secrets.client,
@@ -70,7 +77,11 @@ beforeAll(async () => {
   const handler = createIngestHandler({
     secrets: secretsManagerWebhookSecrets({
       client: secrets.client,
-      secretId: await createSecretsJson({ standard: [defaultSecret], merge: [MERGE_KEY] }),
+      secretId: await createSecretsJson({
+        standard: [defaultSecret],
+        merge: [MERGE_KEY],
+        gusto: [GUSTO_TOKEN],
+      }),
       maxAgeSeconds: 60,
     }),
     // Uncached, so a removal is seen at once; the deployed wiring caches it for the secret cache period.
@@ -204,6 +215,32 @@ describe('the shared Merge URL', () => {
     expect(events.map((event) => [event.subject, event.tenant])).toEqual([
       ['m-c', C.id],
       ['m-d', DEFAULT_TENANT_ID],
+    ]);
+  });
+
+  it("routes a Gusto company mapped to a tenant to that tenant (one application's subscription posts every company)", async () => {
+    const sendGusto = (company: string, employee: string) => {
+      const raw = JSON.stringify({
+        uuid: crypto.randomUUID(),
+        event_type: 'employee.created',
+        resource_type: 'Company',
+        resource_uuid: company,
+        entity_type: 'Employee',
+        entity_uuid: employee,
+        timestamp: Math.floor(Date.now() / 1000),
+      });
+      return post(`${server.url}/webhooks/gusto`, raw, {
+        'x-gusto-signature': signGustoWebhook(GUSTO_TOKEN, raw),
+      });
+    };
+    expect((await sendGusto(G.company, 'g-1')).status).toBe(202);
+    expect((await sendGusto(crypto.randomUUID(), 'g-2')).status).toBe(202);
+    const messages = await drainQueue(sqs, queueUrl);
+    expect(
+      messages.map((message) => [JSON.parse(message.body).subject, JSON.parse(message.body).tenant]),
+    ).toEqual([
+      ['g-1', G.id],
+      ['g-2', DEFAULT_TENANT_ID],
     ]);
   });
 
