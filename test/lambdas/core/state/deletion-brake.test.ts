@@ -209,7 +209,7 @@ describe('DynamoDeletionBrake (moto)', () => {
     const counting = new DynamoDBClient(motoClientConfig());
     counting.middlewareStack.add(
       (next, context) => (args) => {
-        commands.push(context.commandName);
+        commands.push(context.commandName ?? '');
         return next(args);
       },
       { step: 'initialize' },
