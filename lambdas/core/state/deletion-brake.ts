@@ -1,6 +1,12 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ConditionalCheckFailedException, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, GetCommand, PutCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  ScanCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
 import { DEFAULTS } from '../../contract/settings.js';
 import { STATE_TABLE_KEYS } from '../../contract/state-table.js';
 import { DEFAULT_TENANT_ID } from '../../contract/tenants.js';
@@ -133,9 +139,11 @@ interface WindowState {
  * its own threshold from its own linked users, so one tenant's burst never holds another's
  * terminations. The window is exact, not bucketed, so an operator can
  * reason "the 11th termination within 60 minutes is held": one item (`brakeWindowKey`) holds the
- * epoch-ms time of every termination counted in the last window, pruned on each write and
- * updated with optimistic concurrency (a `version` attribute), so concurrent workers never admit
- * past the threshold together. The item's TTL lets an idle brake leave nothing behind.
+ * epoch-ms time of every termination counted in the last window. While it holds fewer times than
+ * the minimum, a termination is admitted by one atomic conditional append; past that, the item is
+ * read, pruned and rewritten with optimistic concurrency (a `version` attribute). Either way
+ * concurrent workers never admit past the threshold together. The item's TTL lets an idle brake
+ * leave nothing behind.
  *
  * The item grows by about 10 bytes per termination in the window, so DynamoDB's 400 KB item
  * limit allows some 40,000 terminations per window: far beyond any threshold worth setting.
@@ -168,6 +176,8 @@ export class DynamoDeletionBrake implements DeletionBrake {
   }
 
   async admit(options: { readonly force?: boolean } = {}): Promise<BrakeDecision> {
+    const belowMinimum = await this.#admitBelowMinimum();
+    if (belowMinimum !== undefined) return belowMinimum;
     for (let attempt = 1; attempt <= this.#maxAttempts; attempt++) {
       const now = this.#now().getTime();
       const window = await this.#readWindow(now);
@@ -185,6 +195,50 @@ export class DynamoDeletionBrake implements DeletionBrake {
     throw new DeletionBrakeContentionError(
       `deletion brake window still contended after ${this.#maxAttempts} attempts`,
     );
+  }
+
+  /**
+   * The common case in one write and without contention: while the window item holds fewer times
+   * than the minimum (expired ones included, so the window surely holds fewer), the termination
+   * is admitted whatever the linked users, and appending its time is one atomic conditional
+   * update: concurrent terminations (the priority lane's) neither read first nor retry each
+   * other's writes. Undefined when the item is that full: then the exact path reads, prunes and
+   * decides. Bumps the version, so an exact writer racing it reads again.
+   */
+  async #admitBelowMinimum(): Promise<BrakeDecision | undefined> {
+    if (this.#minimum < 1) return undefined;
+    const now = this.#now().getTime();
+    try {
+      const { Attributes } = await this.#documents.send(
+        new UpdateCommand({
+          TableName: this.#tableName,
+          Key: { [STATE_TABLE_KEYS.partitionKey]: this.#windowKey },
+          UpdateExpression:
+            'SET #times = list_append(if_not_exists(#times, :empty), :now), #version = if_not_exists(#version, :zero) + :one, #ttl = :ttl',
+          ConditionExpression: 'attribute_not_exists(#times) OR size(#times) < :minimum',
+          ExpressionAttributeNames: {
+            '#times': 'times',
+            '#version': 'version',
+            '#ttl': STATE_TABLE_KEYS.ttlAttribute,
+          },
+          ExpressionAttributeValues: {
+            ':empty': [],
+            ':now': [now],
+            ':zero': 0,
+            ':one': 1,
+            ':ttl': Math.ceil((now + this.#windowMs) / 1000),
+            ':minimum': this.#minimum,
+          },
+          ReturnValues: 'UPDATED_NEW',
+        }),
+      );
+      const times = Array.isArray(Attributes?.times) ? (Attributes.times as number[]) : [now];
+      const cutoff = now - this.#windowMs;
+      return { admitted: true, recent: times.filter((time) => time > cutoff).length, limit: this.#minimum };
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return undefined;
+      throw error;
+    }
   }
 
   /** The decision `admit()` would return now (so `recent` includes this termination when admitted), recording nothing. */

@@ -85,8 +85,10 @@ describe('the worker writes the state table once per change, never for a no-op (
 
     const termination = lifecycleEvent('employee.terminated', { employeeId: data.employeeId });
     expect((await apply(termination)).attributes.outcome).toBe('deleted');
-    // The lease, the brake's window, the link.
-    expect(writes()).toEqual({ PutItem: 1, UpdateItem: 2 });
+    // The lease, the brake's window (an append while it holds fewer than the minimum), the link.
+    expect(writes()).toEqual({ UpdateItem: 3 });
+    // Only the link is read: the brake counts without reading its window.
+    expect(calls.get('GetItem')).toBe(1);
   });
 
   it('reads items the former format wrote (no manual migration): an event recorded then is a duplicate', async () => {

@@ -171,14 +171,16 @@ describe('DynamoDeletionBrake (moto)', () => {
     const table = await createStateTable(dynamodb);
     // DynamoDB applies each conditional write atomically; moto_server does not (it checks the
     // condition and writes without a lock, and a CI run once saw two racing writes both succeed).
-    // This client gives moto DynamoDB's atomicity by letting one PutItem reach it at a time; the
-    // eight brakes still read, decide and race as before, so only the version check keeps them
-    // within the limit.
+    // This client gives moto DynamoDB's atomicity by letting one write reach it at a time; the
+    // eight brakes still decide and race as before, so only the conditions (the append's size,
+    // the exact path's version) keep them within the limit.
     const atomic = new DynamoDBClient(motoClientConfig());
     let previous: Promise<unknown> = Promise.resolve();
     atomic.middlewareStack.add(
       (next, context) => async (args) => {
-        if (context.commandName !== 'PutItemCommand') return next(args);
+        if (context.commandName !== 'PutItemCommand' && context.commandName !== 'UpdateItemCommand') {
+          return next(args);
+        }
         const turn = previous.then(() => next(args));
         previous = turn.catch(() => undefined);
         return turn;
@@ -201,8 +203,42 @@ describe('DynamoDeletionBrake (moto)', () => {
     atomic.destroy();
   });
 
+  it('counts a termination below the minimum in one write, reading nothing, and reads once it is not', async () => {
+    const table = await createStateTable(dynamodb);
+    const commands: string[] = [];
+    const counting = new DynamoDBClient(motoClientConfig());
+    counting.middlewareStack.add(
+      (next, context) => (args) => {
+        commands.push(context.commandName ?? '');
+        return next(args);
+      },
+      { step: 'initialize' },
+    );
+    const time = clock();
+    const brake = new DynamoDeletionBrake({ client: counting, tableName: table, minimum: 2, now: time.now });
+    try {
+      expect(await brake.admit()).toEqual({ admitted: true, recent: 1, limit: 2 });
+      expect(commands).toEqual(['UpdateItemCommand']);
+      // An expired time still fills the item (the append cannot prune) but is not counted.
+      time.advance(61 * MINUTE);
+      expect(await brake.admit()).toEqual({ admitted: true, recent: 1, limit: 2 });
+      commands.length = 0;
+      time.advance(MINUTE);
+      // Two times in the item: the exact path reads, prunes the expired one and admits.
+      expect(await brake.admit()).toEqual({ admitted: true, recent: 2, limit: 2 });
+      expect(commands).toContain('GetItemCommand');
+      expect((await windowItem(table))?.times?.L).toHaveLength(2);
+      expect(await brake.admit()).toEqual({ admitted: false, recent: 2, limit: 2 });
+    } finally {
+      counting.destroy();
+    }
+  });
+
   it('throws a typed (retryable) error when the window stays contended, counting nothing', async () => {
     const tableName = await createStateTable(dynamodb);
+    // The window at its minimum, below the threshold of 5 linked users: only the exact path admits.
+    await seedLinks(dynamodb, tableName, 5, 'active');
+    await admitMany(new DynamoDeletionBrake({ client: dynamodb, tableName, minimum: 2, percent: 100 }), 2);
     const rival = new DynamoDBClient(motoClientConfig());
     // Another writer bumps the window's version between every read and write of this brake.
     rival.middlewareStack.add(
@@ -224,9 +260,15 @@ describe('DynamoDeletionBrake (moto)', () => {
       { step: 'initialize' },
     );
     try {
-      const brake = new DynamoDeletionBrake({ client: rival, tableName, minimum: 5, maxAttempts: 3 });
+      const brake = new DynamoDeletionBrake({
+        client: rival,
+        tableName,
+        minimum: 2,
+        percent: 100,
+        maxAttempts: 3,
+      });
       await expect(brake.admit()).rejects.toBeInstanceOf(DeletionBrakeContentionError);
-      expect((await windowItem(tableName))?.times).toBeUndefined();
+      expect((await windowItem(tableName))?.times?.L).toHaveLength(2);
     } finally {
       rival.destroy();
     }
