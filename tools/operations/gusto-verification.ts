@@ -33,6 +33,8 @@ export interface GustoVerificationPorts {
   readonly credentialsSecretId: string;
   /** `https://api.gusto.com`, or the demo's. */
   readonly apiBaseUrl: string;
+  /** Whose subscription: ingest stored its token under the tenant of the URL Gusto posted to (default: the deployment's own). */
+  readonly tenantId?: string;
 }
 
 export interface VerifiedSubscription {
@@ -70,12 +72,13 @@ export async function verifyGustoSubscription(
   ports: GustoVerificationPorts,
   subscriptionUuid: string,
 ): Promise<VerifiedSubscription> {
+  const tenantId = ports.tenantId ?? DEFAULT_TENANT_ID;
   const pending =
-    (await ports.handshakes.find('gusto', DEFAULT_TENANT_ID, subscriptionUuid)) ??
-    (await ports.handshakes.find('gusto', DEFAULT_TENANT_ID, ''));
+    (await ports.handshakes.find('gusto', tenantId, subscriptionUuid)) ??
+    (await ports.handshakes.find('gusto', tenantId, ''));
   if (pending === undefined)
     throw new NoPendingVerificationError(
-      `no verification token from Gusto is waiting for subscription ${subscriptionUuid}: ask Gusto to send it again ` +
+      `no verification token from Gusto is waiting for subscription ${subscriptionUuid} of tenant ${tenantId}: ask Gusto to send it again ` +
         `(GET /v1/webhook_subscriptions/${subscriptionUuid}/request_verification_token), then run this within the hour`,
     );
   const credentials = GustoCredentialsSchema.safeParse(
@@ -128,6 +131,6 @@ export async function verifyGustoSubscription(
       SecretString: JSON.stringify({ ...current.data, gusto }),
     }),
   );
-  await ports.handshakes.remove('gusto', DEFAULT_TENANT_ID, pending.registrationId);
+  await ports.handshakes.remove('gusto', tenantId, pending.registrationId);
   return { subscriptionUuid, gustoSecrets: gusto.length };
 }

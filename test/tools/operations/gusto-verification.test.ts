@@ -1,5 +1,9 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import {
+  CreateSecretCommand,
+  GetSecretValueCommand,
+  SecretsManagerClient,
+} from '@aws-sdk/client-secrets-manager';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoHandshakeStore } from '../../../lambdas/core/state/handshake-store.js';
 import {
@@ -108,5 +112,30 @@ describe('gusto verify: the subscription handshake (fake Gusto, ingest over HTTP
     expect(await gustoSecrets()).toEqual([subscription.verificationToken]);
     expect(await handshakes.find('gusto', 'default', subscription.uuid)).toBeUndefined();
     expect((await sendGustoWebhook(webhookUrl(), subscription.verificationToken, event)).status).toBe(202);
+  });
+
+  it("verifies a tenant's subscription from the token stored under that tenant, into that tenant's secret only", async () => {
+    const { subscription } = await gusto.subscribe('http://127.0.0.1:9/t/acme/webhooks/gusto');
+    // What ingest stores when Gusto posts to /t/acme/webhooks/gusto.
+    await handshakes.save({
+      source: 'gusto',
+      tenant: 'acme',
+      registrationId: subscription.uuid,
+      secret: subscription.verificationToken,
+      receivedAt: new Date().toISOString(),
+    });
+    await expect(verifyGustoSubscription(ports(), subscription.uuid)).rejects.toMatchObject({
+      name: 'NoPendingVerificationError',
+    });
+    const tenantSecrets = `${webhookSecretsSecretId}-acme`;
+    await secrets.send(new CreateSecretCommand({ Name: tenantSecrets, SecretString: '{}' }));
+    const verified = await verifyGustoSubscription(
+      { ...ports(), tenantId: 'acme', webhookSecretsSecretId: tenantSecrets },
+      subscription.uuid,
+    );
+    expect(verified).toEqual({ subscriptionUuid: subscription.uuid, gustoSecrets: 1 });
+    const stored = await secrets.send(new GetSecretValueCommand({ SecretId: tenantSecrets }));
+    expect(JSON.parse(stored.SecretString ?? '{}')).toEqual({ gusto: [subscription.verificationToken] });
+    expect((await gustoSecrets()) ?? []).not.toContain(subscription.verificationToken);
   });
 });
