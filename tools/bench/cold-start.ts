@@ -23,7 +23,7 @@ const REPO = new URL('../../', import.meta.url).pathname;
 const SDK_CLIENT = /node_modules\/@aws-sdk\/(client-[a-z-]+|lib-dynamodb)\//;
 
 /** The stack's esbuild settings (`LAMBDA_BUNDLING`) in esbuild's own option names. */
-async function bundle(entry: string, outfile: string): Promise<Metafile> {
+export async function bundleAsDeployed(entry: string, outfile: string): Promise<Metafile> {
   const result = await build({
     entryPoints: [entry],
     outfile,
@@ -62,7 +62,7 @@ export async function measureColdStart(
     const figures: ColdStartFigures[] = [];
     for (const [name, entry] of Object.entries(handlers)) {
       const outfile = join(dir, `${name}.mjs`);
-      const metafile = await bundle(join(REPO, entry), outfile);
+      const metafile = await bundleAsDeployed(join(REPO, entry), outfile);
       const packages = new Set<string>();
       for (const input of Object.keys(metafile.inputs)) {
         const match = SDK_CLIENT.exec(input);
@@ -72,7 +72,7 @@ export async function measureColdStart(
       const baselineEntry = join(dir, `${name}-baseline.mjs`);
       await writeFile(baselineEntry, baselineSource(sdkClients));
       const baselineOut = join(dir, `${name}-baseline.bundle.mjs`);
-      await bundle(baselineEntry, baselineOut);
+      await bundleAsDeployed(baselineEntry, baselineOut);
       const handlerTimes: number[] = [];
       const baselineTimes: number[] = [];
       for (let round = 0; round < processes; round += 1) {
