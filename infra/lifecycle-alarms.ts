@@ -26,6 +26,8 @@ export interface PriorityLaneAlarmsProps {
 export interface LifecycleAlarmsProps {
   readonly queue: IQueue;
   readonly deadLetterQueue: IQueue;
+  /** The bulk lane (a tenant's burst), drained by `worker` too; alarmed like the standard lane. */
+  readonly bulk: { readonly queue: IQueue; readonly deadLetterQueue: IQueue };
   readonly worker: IFunction;
   readonly priority: PriorityLaneAlarmsProps;
   readonly ingest: IFunction;
@@ -94,6 +96,23 @@ export class LifecycleAlarms extends Construct {
           'is not draining the queue (throttled, disabled or failing).',
         props.queue.metricApproximateAgeOfOldestMessage({ period: PERIOD, statistic: 'Maximum' }),
         props.oldestMessageAgeAlarmSeconds,
+      ),
+      above(
+        'BulkOldestMessageAge',
+        `An event on the bulk lane (a tenant's burst) has waited more than ${props.oldestMessageAgeAlarmSeconds} s: ` +
+          'the worker is not draining it (throttled, disabled or failing).',
+        props.bulk.queue.metricApproximateAgeOfOldestMessage({ period: PERIOD, statistic: 'Maximum' }),
+        props.oldestMessageAgeAlarmSeconds,
+      ),
+      above(
+        'BulkDeadLetters',
+        "Events of a tenant's burst were dead-lettered: inspect them with " +
+          '`cpaas-lifecycle dlq list --queue-url <BulkDeadLetterQueueUrl>` and redrive or discard.',
+        props.bulk.deadLetterQueue.metricApproximateNumberOfMessagesVisible({
+          period: PERIOD,
+          statistic: 'Maximum',
+        }),
+        0,
       ),
       above(
         'PriorityDeadLetters',

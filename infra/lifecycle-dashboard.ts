@@ -110,6 +110,7 @@ export class LifecycleDashboard extends Construct {
     const lanes = [
       { label: 'standard', queue: props.queue, deadLetterQueue: props.deadLetterQueue, worker: props.worker },
       { label: 'priority (terminations)', ...props.priority },
+      { label: "bulk (a tenant's burst)", ...props.bulk },
     ];
     const functions = [
       { label: 'ingest', fn: props.ingest },

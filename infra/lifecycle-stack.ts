@@ -181,6 +181,12 @@ interface LaneQueues {
  */
 interface Queues extends LaneQueues {
   readonly priority: LaneQueues;
+  /**
+   * The bulk lane: a tenant's hires and changes beyond its burst allowance, served by the standard
+   * worker through a mapping of its own. Its own DLQ, so `dlq redrive` finds the one queue that
+   * redrives to each DLQ.
+   */
+  readonly bulk: LaneQueues;
 }
 
 /** A producer routes each event by lane, so it may send to both lanes' queues (and nothing else). */
@@ -257,7 +263,7 @@ export class LifecycleStack extends Stack {
       apiKey: secrets.apiKey,
       hrApis: secrets.hrApis,
     };
-    const worker = this.worker(config, 'Worker', queues, workers);
+    const worker = this.worker(config, 'Worker', queues, workers, queues.bulk.queue);
     const priorityWorker = this.worker(config, 'PriorityWorker', queues.priority, workers);
     const { ingest, url } = this.ingest(queues, table, secrets.webhookSecrets);
     const sweep = this.sweep(config, cpaas, queues, table, secrets.apiKey);
@@ -265,6 +271,7 @@ export class LifecycleStack extends Stack {
     const watched = {
       queue: queues.queue,
       deadLetterQueue: queues.deadLetterQueue,
+      bulk: queues.bulk,
       worker,
       priority: {
         ...queues.priority,
@@ -306,7 +313,13 @@ export class LifecycleStack extends Stack {
       DEFAULTS.priorityQueueName,
       DEFAULTS.priorityDeadLetterQueueName,
     );
-    return { ...standard, priority };
+    const bulk = this.laneQueues(
+      config,
+      'BulkQueue',
+      DEFAULTS.bulkQueueName,
+      DEFAULTS.bulkDeadLetterQueueName,
+    );
+    return { ...standard, priority, bulk };
   }
 
   /** A lane's FIFO queue and its DLQ; the standard lane keeps the ids it had before the priority lane. */
@@ -391,6 +404,7 @@ export class LifecycleStack extends Stack {
     id: 'Worker' | 'PriorityWorker',
     { queue, deadLetterQueue }: LaneQueues,
     { cpaas, table, apiKey, hrApis }: WorkerResources,
+    bulk?: Queue,
   ): NodejsFunction {
     const priority = id === 'PriorityWorker';
     const reserved =
@@ -426,13 +440,19 @@ export class LifecycleStack extends Stack {
         ),
       }),
     }).function;
-    worker.addEventSource(
-      new SqsEventSource(queue, {
-        batchSize: DEFAULTS.batchSize,
-        reportBatchItemFailures: true,
-        maxConcurrency: priority ? Math.max(2, config.priorityReservedConcurrency) : config.maxConcurrency,
-      }),
-    );
+    const maxConcurrency = priority ? Math.max(2, config.priorityReservedConcurrency) : config.maxConcurrency;
+    // The bulk lane's own mapping polls it beside the standard one, so a tenant's burst there does
+    // not delay the next hire on the standard queue; while both are busy, the CPaaS API sees up to
+    // twice `maxConcurrency` batches (its 429s are retried with Retry-After).
+    for (const source of bulk === undefined ? [queue] : [queue, bulk]) {
+      worker.addEventSource(
+        new SqsEventSource(source, {
+          batchSize: DEFAULTS.batchSize,
+          reportBatchItemFailures: true,
+          maxConcurrency,
+        }),
+      );
+    }
     apiKey.grantRead(worker);
     for (const { source, credentials } of hrApis) {
       const facts: HrApiFacts = HR_APIS[source];
@@ -462,6 +482,7 @@ export class LifecycleStack extends Stack {
       environment: ingestEnvironment({
         queueUrl: queues.queue.queueUrl,
         priorityQueueUrl: queues.priority.queue.queueUrl,
+        bulkQueueUrl: queues.bulk.queue.queueUrl,
         webhookSecretsSecretId: webhookSecrets.secret.secretArn,
         stateTableName: table.tableName,
         secretCacheSeconds: DEFAULTS.secretCacheSeconds,
@@ -482,6 +503,8 @@ export class LifecycleStack extends Stack {
     grantTenantSecretRead(ingest, 'webhookSecrets');
     // Each event goes on its lane's queue.
     grantSendToLanes(queues, ingest);
+    // A tenant's hires and changes past its burst allowance go on the bulk lane.
+    queues.bulk.queue.grantSendMessages(ingest);
     // A Function URL rather than an HTTP API: the handler routes POST /webhooks/{source},
     // POST /t/{tenant}/webhooks/{source} and GET /healthz itself (a Function URL passes any path),
     // and a URL costs nothing per request.
@@ -508,6 +531,7 @@ export class LifecycleStack extends Stack {
         stateTableName: table.tableName,
         queueUrl: queues.queue.queueUrl,
         priorityQueueUrl: queues.priority.queue.queueUrl,
+        bulkQueueUrl: queues.bulk.queue.queueUrl,
         tokensSecretId: scimTokens.secret.secretArn,
         secretCacheSeconds: DEFAULTS.secretCacheSeconds,
       }),
@@ -523,6 +547,8 @@ export class LifecycleStack extends Stack {
     );
     // A deactivation or DELETE is a termination: it goes on the priority lane, the rest on the standard one.
     grantSendToLanes(queues, scim);
+    // An identity provider's first cycle is a burst: past its allowance, a tenant's creates go on the bulk lane.
+    queues.bulk.queue.grantSendMessages(scim);
     return { scim, url: addPublicUrl(scim, SCIM_PUBLIC_URL_REASON) };
   }
 
@@ -567,6 +593,7 @@ export class LifecycleStack extends Stack {
     queue,
     deadLetterQueue,
     priority,
+    bulk,
     table,
     sweep,
     alarms,
@@ -604,6 +631,14 @@ export class LifecycleStack extends Stack {
     new CfnOutput(this, 'PriorityDeadLetterQueueUrl', {
       value: priority.deadLetterQueue.queueUrl,
       description: 'Terminations that could not be applied: cpaas-lifecycle dlq list --queue-url <this>',
+    });
+    new CfnOutput(this, 'BulkQueueUrl', {
+      value: bulk.queue.queueUrl,
+      description: "The bulk lane (a tenant's hires and changes beyond its burst allowance)",
+    });
+    new CfnOutput(this, 'BulkDeadLetterQueueUrl', {
+      value: bulk.deadLetterQueue.queueUrl,
+      description: 'Bulk-lane events SQS dead-lettered: cpaas-lifecycle dlq list --queue-url <this>',
     });
     new CfnOutput(this, 'StateTableName', { value: table.tableName });
     new CfnOutput(this, 'SweepFunctionName', {

@@ -27,6 +27,8 @@ export const ENV = {
   queueUrl: 'LIFECYCLE_QUEUE_URL',
   /** The priority lane's queue: terminations, so revoking access never waits behind a backlog. */
   priorityQueueUrl: 'PRIORITY_QUEUE_URL',
+  /** The bulk lane's queue: a tenant's hires and changes beyond its burst allowance. */
+  bulkQueueUrl: 'BULK_QUEUE_URL',
   deadLetterQueueUrl: 'DEAD_LETTER_QUEUE_URL',
   maxReceiveCount: 'MAX_RECEIVE_COUNT',
   terminationPolicy: 'TERMINATION_POLICY',
@@ -60,6 +62,12 @@ function requiredText(env: Environment, name: string): string {
   const value = env[name];
   if (!value) throw new ConfigurationError(`environment variable ${name} is not set`);
   return value;
+}
+
+/** An optional text setting, to spread into settings: unset or empty leaves the key out. */
+function optionalText<K extends string>(env: Environment, name: string, key: K): Partial<Record<K, string>> {
+  const value = env[name];
+  return value ? ({ [key]: value } as Record<K, string>) : {};
 }
 
 /** Unset or empty means the default; anything else must parse, or the variable is named as wrong. */
@@ -194,6 +202,8 @@ function deprovisioningEnvironment(values: DeprovisioningEnvironmentValues = {})
 export interface IngestSettings {
   readonly queueUrl: string;
   readonly priorityQueueUrl: string;
+  /** Absent: no bulk lane, a burst stays on the standard lane. */
+  readonly bulkQueueUrl?: string;
   readonly webhookSecretsSecretId: string;
   readonly stateTableName: string;
   /** How long the webhook secrets are cached: a rotated secret is accepted within this. */
@@ -206,6 +216,7 @@ export function ingestSettingsFromEnv(env: Environment): IngestSettings {
   return {
     queueUrl: requiredText(env, ENV.queueUrl),
     priorityQueueUrl: requiredText(env, ENV.priorityQueueUrl),
+    ...optionalText(env, ENV.bulkQueueUrl, 'bulkQueueUrl'),
     webhookSecretsSecretId: requiredText(env, ENV.webhookSecretsSecretId),
     stateTableName: requiredText(env, ENV.stateTableName),
     secretCacheSeconds: positiveInteger(env, ENV.secretCacheSeconds, DEFAULTS.secretCacheSeconds),
@@ -217,6 +228,7 @@ export function ingestEnvironment(values: IngestEnvironmentValues): EnvironmentM
   return environmentMap({
     [ENV.queueUrl]: values.queueUrl,
     [ENV.priorityQueueUrl]: values.priorityQueueUrl,
+    [ENV.bulkQueueUrl]: values.bulkQueueUrl,
     [ENV.webhookSecretsSecretId]: values.webhookSecretsSecretId,
     [ENV.stateTableName]: values.stateTableName,
     [ENV.secretCacheSeconds]: values.secretCacheSeconds,
@@ -372,6 +384,8 @@ export interface ScimSettings {
   readonly stateTableName: string;
   readonly queueUrl: string;
   readonly priorityQueueUrl: string;
+  /** Absent: no bulk lane, an identity provider's first cycle stays on the standard lane. */
+  readonly bulkQueueUrl?: string;
   readonly tokensSecretId: string;
   /** How long the tokens are cached: a rotated token is accepted within this. */
   readonly secretCacheSeconds: number;
@@ -384,6 +398,7 @@ export function scimSettingsFromEnv(env: Environment): ScimSettings {
     stateTableName: requiredText(env, ENV.stateTableName),
     queueUrl: requiredText(env, ENV.queueUrl),
     priorityQueueUrl: requiredText(env, ENV.priorityQueueUrl),
+    ...optionalText(env, ENV.bulkQueueUrl, 'bulkQueueUrl'),
     tokensSecretId: requiredText(env, ENV.scimTokensSecretId),
     secretCacheSeconds: positiveInteger(env, ENV.secretCacheSeconds, DEFAULTS.secretCacheSeconds),
   };
@@ -395,6 +410,7 @@ export function scimEnvironment(values: ScimEnvironmentValues): EnvironmentMap {
     [ENV.stateTableName]: values.stateTableName,
     [ENV.queueUrl]: values.queueUrl,
     [ENV.priorityQueueUrl]: values.priorityQueueUrl,
+    [ENV.bulkQueueUrl]: values.bulkQueueUrl,
     [ENV.scimTokensSecretId]: values.tokensSecretId,
     [ENV.secretCacheSeconds]: values.secretCacheSeconds,
   });

@@ -19,6 +19,9 @@ export const DEFAULTS = {
   /** The priority lane (terminations) and its own DLQ, so a failed revocation alarms on its own. */
   priorityQueueName: 'cpaas-lifecycle-terminations.fifo',
   priorityDeadLetterQueueName: 'cpaas-lifecycle-terminations-dlq.fifo',
+  /** The bulk lane: a tenant's hires and changes beyond its burst allowance, with its own DLQ. */
+  bulkQueueName: 'cpaas-lifecycle-bulk.fifo',
+  bulkDeadLetterQueueName: 'cpaas-lifecycle-bulk-dlq.fifo',
   stateTableName: 'cpaas-lifecycle-state',
   apiKeySecretName: 'cpaas-lifecycle/cpaas-api-key',
   /** JSON object: `{ "<source>": ["<secret>", "<previous secret during rotation>"] }`. */
@@ -43,6 +46,8 @@ export const DEFAULTS = {
    * region's default 1,000 executions is little to hold for the security control.
    */
   priorityReservedConcurrency: 4,
+  /** Per tenant and producer: beyond 10 events in 10 s, a tenant's hires and changes go on the bulk lane. */
+  burstAllowance: { events: 10, perSeconds: 10 },
   secretCacheSeconds: 300,
   /**
    * How long a provider's set-up handshake (Gusto's verification token) waits in the state table

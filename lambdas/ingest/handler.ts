@@ -348,6 +348,7 @@ export function ingestDependenciesFromEnv(
     queue: sqsLaneRoutedQueue(new SQSClient(clientConfig), {
       standard: settings.queueUrl,
       priority: settings.priorityQueueUrl,
+      ...(settings.bulkQueueUrl === undefined ? {} : { bulk: settings.bulkQueueUrl }),
     }),
     logger: powertoolsLogger(SERVICE_NAMES.ingest),
   };

@@ -326,6 +326,7 @@ export function scimDependenciesFromEnv(
     queue: sqsLaneRoutedQueue(new SQSClient(clientConfig), {
       standard: settings.queueUrl,
       priority: settings.priorityQueueUrl,
+      ...(settings.bulkQueueUrl === undefined ? {} : { bulk: settings.bulkQueueUrl }),
     }),
     tokens: secretsManagerScimTokens({ client: secrets, secretId: settings.tokensSecretId, maxAgeSeconds }),
     tenants: {

@@ -187,6 +187,8 @@ describe('LifecycleStack with the committed cdk.json (bundled)', () => {
     deadLetterQueue: string;
     priorityQueue: string;
     priorityDeadLetterQueue: string;
+    bulkQueue: string;
+    bulkDeadLetterQueue: string;
     apiKey: string;
     webhookSecrets: string;
     scimTokens: string;
@@ -205,6 +207,10 @@ describe('LifecycleStack with the committed cdk.json (bundled)', () => {
       priorityQueue: logicalIdOf(template, 'AWS::SQS::Queue', { QueueName: DEFAULTS.priorityQueueName }),
       priorityDeadLetterQueue: logicalIdOf(template, 'AWS::SQS::Queue', {
         QueueName: DEFAULTS.priorityDeadLetterQueueName,
+      }),
+      bulkQueue: logicalIdOf(template, 'AWS::SQS::Queue', { QueueName: DEFAULTS.bulkQueueName }),
+      bulkDeadLetterQueue: logicalIdOf(template, 'AWS::SQS::Queue', {
+        QueueName: DEFAULTS.bulkDeadLetterQueueName,
       }),
       apiKey: logicalIdOf(template, 'AWS::SecretsManager::Secret', { Name: DEFAULTS.apiKeySecretName }),
       webhookSecrets: logicalIdOf(template, 'AWS::SecretsManager::Secret', {
@@ -226,6 +232,8 @@ describe('LifecycleStack with the committed cdk.json (bundled)', () => {
         DEFAULTS.deadLetterQueueName,
         DEFAULTS.priorityQueueName,
         DEFAULTS.priorityDeadLetterQueueName,
+        DEFAULTS.bulkQueueName,
+        DEFAULTS.bulkDeadLetterQueueName,
       ]) {
         template.hasResourceProperties('AWS::SQS::Queue', {
           QueueName: name,
@@ -320,7 +328,7 @@ describe('LifecycleStack with the committed cdk.json (bundled)', () => {
         FunctionName: { Ref: functionIdOf(template, WORKER) },
       });
       expect(functionWith(template, WORKER).Properties.ReservedConcurrentExecutions).toBeUndefined();
-      expect(Object.keys(template.findResources('AWS::Lambda::EventSourceMapping'))).toHaveLength(2);
+      expect(Object.keys(template.findResources('AWS::Lambda::EventSourceMapping'))).toHaveLength(3);
     });
 
     it('gives ingest and the sweep both lanes through the ENV names', () => {
@@ -332,6 +340,40 @@ describe('LifecycleStack with the committed cdk.json (bundled)', () => {
           },
         });
       }
+    });
+  });
+
+  describe('bulk lane', () => {
+    it('is a FIFO queue of its own that redrives to a DLQ of its own (one source queue per DLQ, for `dlq redrive`)', () => {
+      template.hasResourceProperties('AWS::SQS::Queue', {
+        QueueName: DEFAULTS.bulkQueueName,
+        VisibilityTimeout: DEFAULTS.visibilityTimeoutSeconds,
+        RedrivePolicy: {
+          deadLetterTargetArn: { 'Fn::GetAtt': [ids.bulkDeadLetterQueue, 'Arn'] },
+          maxReceiveCount: DEFAULTS.maxReceiveCount,
+        },
+      });
+    });
+
+    it("feeds the standard worker through a mapping of its own, with the standard mapping's cap", () => {
+      template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+        EventSourceArn: { 'Fn::GetAtt': [ids.bulkQueue, 'Arn'] },
+        FunctionName: { Ref: functionIdOf(template, WORKER) },
+        BatchSize: DEFAULTS.batchSize,
+        FunctionResponseTypes: ['ReportBatchItemFailures'],
+        ScalingConfig: { MaximumConcurrency: DEFAULTS.maxConcurrency },
+      });
+    });
+
+    it('is given to ingest and SCIM (the producers of bursts), not to the sweep', () => {
+      for (const description of [INGEST, SCIM]) {
+        expect(functionWith(template, description).Properties.Environment).toMatchObject({
+          Variables: { [ENV.bulkQueueUrl]: { Ref: ids.bulkQueue } },
+        });
+      }
+      expect(JSON.stringify(functionWith(template, SWEEP).Properties.Environment)).not.toContain(
+        ENV.bulkQueueUrl,
+      );
     });
   });
 
@@ -533,7 +575,10 @@ describe('LifecycleStack with the committed cdk.json (bundled)', () => {
       const sends = statements.filter((s) => actionsOf(s).includes('sqs:SendMessage'));
       expect(sends.map((s) => s.Resource)).toEqual([{ 'Fn::GetAtt': [ids.deadLetterQueue, 'Arn'] }]);
       const consumes = statements.filter((s) => actionsOf(s).includes('sqs:DeleteMessage'));
-      expect(consumes.map((s) => s.Resource)).toEqual([{ 'Fn::GetAtt': [ids.queue, 'Arn'] }]);
+      expect(consumes.map((s) => s.Resource)).toEqual([
+        { 'Fn::GetAtt': [ids.queue, 'Arn'] },
+        { 'Fn::GetAtt': [ids.bulkQueue, 'Arn'] },
+      ]);
       for (const statement of withoutTenantKeys(statements)) {
         expect(JSON.stringify(statement.Resource)).not.toContain('*');
       }
@@ -650,6 +695,7 @@ describe('LifecycleStack with the committed cdk.json (bundled)', () => {
       expect(onQueues.map((s) => s.Resource)).toEqual([
         { 'Fn::GetAtt': [ids.queue, 'Arn'] },
         { 'Fn::GetAtt': [ids.priorityQueue, 'Arn'] },
+        { 'Fn::GetAtt': [ids.bulkQueue, 'Arn'] },
       ]);
       const onSecrets = statements.filter((s) => actionsOf(s).some((a) => a.startsWith('secretsmanager:')));
       expect(onSecrets.map((s) => s.Resource)).toEqual([
@@ -701,6 +747,7 @@ describe('LifecycleStack with the committed cdk.json (bundled)', () => {
     expect(onQueues.map((s) => s.Resource)).toEqual([
       { 'Fn::GetAtt': [ids.queue, 'Arn'] },
       { 'Fn::GetAtt': [ids.priorityQueue, 'Arn'] },
+      { 'Fn::GetAtt': [ids.bulkQueue, 'Arn'] },
     ]);
     const onSecrets = statements.filter((s) => actionsOf(s).some((a) => a.startsWith('secretsmanager:')));
     expect(onSecrets.map((s) => s.Resource)).toEqual([
@@ -856,7 +903,7 @@ describe('LifecycleStack with the committed cdk.json (bundled)', () => {
 
     it('fire and clear on the SNS topic', () => {
       const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm') as Resources);
-      expect(alarms).toHaveLength(11);
+      expect(alarms).toHaveLength(13);
       for (const alarm of alarms) {
         expect(alarm.Properties.AlarmActions).toEqual(topicRef());
         expect(alarm.Properties.OKActions).toEqual(topicRef());

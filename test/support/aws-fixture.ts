@@ -28,6 +28,8 @@ export async function awsFixture(apiKey = 'unused-key', maxReceiveCount = 3): Pr
       queueName: `${uniqueName('events')}.fifo`,
       deadLetterQueueName: `${uniqueName('dlq')}.fifo`,
       priorityQueueName: `${uniqueName('terminations')}.fifo`,
+      bulkQueueName: `${uniqueName('bulk')}.fifo`,
+      bulkDeadLetterQueueName: `${uniqueName('bulk-dlq')}.fifo`,
       priorityDeadLetterQueueName: `${uniqueName('terminations-dlq')}.fifo`,
       stateTableName: uniqueName('state'),
       apiKeySecretName: uniqueName('api-key'),

@@ -27,6 +27,8 @@ export function uniqueResourceNames(prefix: string): ResourceNames {
     queueName: `${unique}-events.fifo`,
     deadLetterQueueName: `${unique}-dlq.fifo`,
     priorityQueueName: `${unique}-terminations.fifo`,
+    bulkQueueName: `${unique}-bulk.fifo`,
+    bulkDeadLetterQueueName: `${unique}-bulk-dlq.fifo`,
     priorityDeadLetterQueueName: `${unique}-terminations-dlq.fifo`,
     stateTableName: `${unique}-state`,
     apiKeySecretName: `${unique}/api-key`,

@@ -73,6 +73,8 @@ export function startBenchLocalMode(
       queueName: `${prefix}-${suffix}.fifo`,
       deadLetterQueueName: `${prefix}-dlq-${suffix}.fifo`,
       priorityQueueName: `${prefix}-priority-${suffix}.fifo`,
+      bulkQueueName: `${prefix}-bulk-${suffix}.fifo`,
+      bulkDeadLetterQueueName: `${prefix}-bulk-dlq-${suffix}.fifo`,
       priorityDeadLetterQueueName: `${prefix}-priority-dlq-${suffix}.fifo`,
       stateTableName: `${prefix}-state-${suffix}`,
       apiKeySecretName: `${prefix}-key-${suffix}`,

@@ -40,13 +40,14 @@ export interface SoakReport {
   readonly lostEvents: readonly string[];
   readonly deadLettered: readonly { eventId: string; failureKind: string; errorClass: string }[];
   /**
-   * Poison changes not dead-lettered because a later termination of the same employee overtook
-   * them on the priority lane: applied first, it made the change stale (acknowledged, not applied).
+   * Poison changes not dead-lettered because a later event of the same employee overtook them on
+   * another lane (a termination on the priority lane, or a change on the standard lane while the
+   * poison waited on the bulk lane): applied first, it made the change stale (acknowledged, not applied).
    */
   readonly poisonOvertaken: readonly string[];
   /**
    * True when the DLQ holds only poison events, each with a permanent reason, and every poison
-   * event is there or was overtaken by its employee's termination.
+   * event is there or was overtaken by a later event of its employee.
    */
   readonly deadLettersArePoison: boolean;
   readonly passed: boolean;
@@ -108,7 +109,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
     sandbox.control.resetRequestCounts();
     await deliver(scenario, local.ready, sqs, options.log);
     const deliveries = scenario.events.length + scenario.duplicated.size;
-    const lanes = [local.ready.queueUrl, local.ready.priorityQueueUrl];
+    const lanes = [local.ready.queueUrl, local.ready.priorityQueueUrl, local.ready.bulkQueueUrl];
     // Every event by id, not only the count: a message re-received after its visibility timeout
     // (a termination waiting out Retry-After on one priority poller while another takes it again)
     // completes twice, and a count alone would then stop before the last event was applied.
@@ -118,12 +119,17 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
     const durationMs = Date.now() - started;
     sandbox.control.clearFaults();
     const requests = sum(Object.values(sandbox.control.requestCounts()));
-    const { messages } = await listDeadLetters({ sqs, deadLetterQueueUrl: local.ready.dlqUrl });
-    const deadLettered = messages.map((message) => ({
-      eventId: message.eventId ?? message.messageId,
-      failureKind: message.reason.failureKind,
-      errorClass: message.reason.errorClass ?? '',
-    }));
+    const dlqs = [local.ready.dlqUrl, local.ready.priorityDlqUrl, local.ready.bulkDlqUrl];
+    const listed = await Promise.all(
+      dlqs.map((deadLetterQueueUrl) => listDeadLetters({ sqs, deadLetterQueueUrl })),
+    );
+    const deadLettered = listed
+      .flatMap(({ messages }) => messages)
+      .map((message) => ({
+        eventId: message.eventId ?? message.messageId,
+        failureKind: message.reason.failureKind,
+        errorClass: message.reason.errorClass ?? '',
+      }));
     return judge(scenario, sandbox.control.users(), takenEmails, completed, deadLettered, {
       durationMs,
       deliveries,
@@ -185,13 +191,16 @@ async function drained(
   }
 }
 
-/** Poison events a later termination of the same employee may overtake on the priority lane. */
+/**
+ * Poison events a later event of the same employee may overtake: a termination on the priority
+ * lane, or, once the soak's burst overflows onto the bulk lane, any later event on another lane.
+ */
 function overtakable(scenario: SoakScenario): Set<string> {
   const ids = new Set<string>();
   scenario.events.forEach((event, index) => {
     if (!scenario.poison.has(event.id)) return;
     const later = scenario.events.slice(index + 1);
-    if (later.some((next) => next.type === 'employee.terminated' && next.subject === event.subject)) {
+    if (later.some((next) => next.subject === event.subject)) {
       ids.add(event.id);
     }
   });

@@ -120,6 +120,8 @@ export async function startWorkerHarness(): Promise<WorkerHarness> {
       queueName: `bench-${suffix}.fifo`,
       deadLetterQueueName: `bench-dlq-${suffix}.fifo`,
       priorityQueueName: `bench-priority-${suffix}.fifo`,
+      bulkQueueName: `bench-bulk-${suffix}.fifo`,
+      bulkDeadLetterQueueName: `bench-bulk-dlq-${suffix}.fifo`,
       priorityDeadLetterQueueName: `bench-priority-dlq-${suffix}.fifo`,
       stateTableName: `bench-state-${suffix}`,
       apiKeySecretName: `bench-key-${suffix}`,

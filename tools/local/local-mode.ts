@@ -98,6 +98,9 @@ export interface LocalModeReady {
   /** The priority lane (terminations): its queue and its own DLQ. */
   readonly priorityQueueUrl: string;
   readonly priorityDlqUrl: string;
+  /** The bulk lane: a tenant's hires and changes beyond its burst allowance, and its DLQ. */
+  readonly bulkQueueUrl: string;
+  readonly bulkDlqUrl: string;
   /** The SCIM service provider's root, `http://host:port/scim/v2`: an identity provider's tenant URL. */
   readonly scimUrl: string;
   /** The bearer token it accepts (the `current` of the SCIM tokens secret). */
@@ -295,6 +298,7 @@ export async function startLocalMode(options: LocalModeOptions): Promise<Running
     const lanes: Record<Lane, LaneQueues> = {
       standard: { ...resources, prefix: '' },
       priority: { ...resources.priority, prefix: '[priority lane] ' },
+      bulk: { ...resources.bulk, prefix: '[bulk lane] ' },
     };
     const limits = { maxReceiveCount: resources.maxReceiveCount, visibilityTimeoutSeconds };
     // One event source per lane, as the stack has one mapping per lane: the priority lane is served
@@ -359,6 +363,8 @@ export async function startLocalMode(options: LocalModeOptions): Promise<Running
         cpaasAccountId: cpaas.accountId,
         priorityQueueUrl: resources.priority.queueUrl,
         priorityDlqUrl: resources.priority.deadLetterQueueUrl,
+        bulkQueueUrl: resources.bulk.queueUrl,
+        bulkDlqUrl: resources.bulk.deadLetterQueueUrl,
         scimUrl: `${ingest.url}/scim/v2`,
         scimToken,
         sources: Object.fromEntries(

@@ -39,6 +39,8 @@ export interface ResourceNames {
   readonly deadLetterQueueName: string;
   readonly priorityQueueName: string;
   readonly priorityDeadLetterQueueName: string;
+  readonly bulkQueueName: string;
+  readonly bulkDeadLetterQueueName: string;
   readonly stateTableName: string;
   readonly apiKeySecretName: string;
   readonly webhookSecretsSecretName: string;
@@ -79,6 +81,8 @@ export interface LaneResources {
  */
 export interface ProvisionedResources extends LaneResources {
   readonly priority: LaneResources;
+  /** A tenant's overflow (`BurstMeter`), drained by the standard worker. */
+  readonly bulk: LaneResources;
   readonly stateTableName: string;
   readonly apiKeySecretId: string;
   readonly webhookSecretsSecretId: string;
@@ -95,6 +99,8 @@ export function resolveNames(names: Partial<ResourceNames> = {}): ResourceNames 
     deadLetterQueueName: names.deadLetterQueueName ?? DEFAULTS.deadLetterQueueName,
     priorityQueueName: names.priorityQueueName ?? DEFAULTS.priorityQueueName,
     priorityDeadLetterQueueName: names.priorityDeadLetterQueueName ?? DEFAULTS.priorityDeadLetterQueueName,
+    bulkQueueName: names.bulkQueueName ?? DEFAULTS.bulkQueueName,
+    bulkDeadLetterQueueName: names.bulkDeadLetterQueueName ?? DEFAULTS.bulkDeadLetterQueueName,
     stateTableName: names.stateTableName ?? DEFAULTS.stateTableName,
     apiKeySecretName: names.apiKeySecretName ?? DEFAULTS.apiKeySecretName,
     webhookSecretsSecretName: names.webhookSecretsSecretName ?? DEFAULTS.webhookSecretsSecretName,
@@ -204,9 +210,10 @@ export async function provisionLocalResources(
         deadLetterQueueArn: deadLetter.arn,
       };
     };
-    const [standard, priority] = await Promise.all([
+    const [standard, priority, bulk] = await Promise.all([
       lane(names.queueName, names.deadLetterQueueName),
       lane(names.priorityQueueName, names.priorityDeadLetterQueueName),
+      lane(names.bulkQueueName, names.bulkDeadLetterQueueName),
     ]);
     const scimTokens = scimTokensSecretString(options.scimToken ?? generateScimToken());
     const hrCredentials = Object.entries(options.hrCredentials ?? {}) as [HrApiSource, string][];
@@ -230,6 +237,7 @@ export async function provisionLocalResources(
     return {
       ...standard,
       priority,
+      bulk,
       stateTableName: names.stateTableName,
       apiKeySecretId,
       webhookSecretsSecretId,
@@ -280,6 +288,7 @@ export function handlerEnvironment(
     ...ingestEnvironment({
       queueUrl: resources.queueUrl,
       priorityQueueUrl: resources.priority.queueUrl,
+      bulkQueueUrl: resources.bulk.queueUrl,
       webhookSecretsSecretId: resources.webhookSecretsSecretId,
       stateTableName: resources.stateTableName,
     }),
@@ -300,6 +309,7 @@ export function handlerEnvironment(
       stateTableName: resources.stateTableName,
       queueUrl: resources.queueUrl,
       priorityQueueUrl: resources.priority.queueUrl,
+      bulkQueueUrl: resources.bulk.queueUrl,
       tokensSecretId: resources.scimTokensSecretId,
     }),
     AWS_ENDPOINT_URL: aws.endpoint,

@@ -1,17 +1,25 @@
 import type { QueuedEvent } from './details-pending-event.js';
 
 /**
- * The two lifecycle queues. Revoking a leaver's access is the security control this project
- * exists for, so it must never wait behind a backlog of hires and changes: events that remove
- * access travel on the `priority` lane, a FIFO queue of its own with its own event source mapping
- * and reserved capacity; everything else on the `standard` lane. Order per employee across the two
- * lanes is kept by the worker's event-time guard, not by the queues (see docs/worker.md).
+ * The lifecycle queues. Revoking a leaver's access is the security control this project exists
+ * for, so it must never wait behind a backlog of hires and changes: events that remove access
+ * travel on the `priority` lane, a FIFO queue of its own with its own event source mapping and
+ * reserved capacity; everything else on the `standard` lane, except what a tenant sends beyond
+ * its burst allowance (`BurstMeter`): that goes on the `bulk` lane, so one tenant's import does not
+ * queue ahead of every other tenant's next hire. Order per employee across the lanes is kept by
+ * the worker's event-time guard, not by the queues (see docs/worker.md).
  */
-export const LANES = ['standard', 'priority'] as const;
+export const LANES = ['standard', 'priority', 'bulk'] as const;
 export type Lane = (typeof LANES)[number];
 
-/** One queue URL per lane: what every producer needs to route an event. */
-export type LaneQueueUrls = Readonly<Record<Lane, string>>;
+/** The lane an event's kind picks; `bulk` is the standard lane's overflow, picked by a producer's meter. */
+export type EventLane = Exclude<Lane, 'bulk'>;
+
+/**
+ * One queue URL per lane: what every producer needs to route an event. A producer without the
+ * bulk lane's URL (the sweep, the operator CLI) puts everything on the other two.
+ */
+export type LaneQueueUrls = Readonly<Record<EventLane, string>> & { readonly bulk?: string };
 
 /** What routing looks at: the type, and a details-pending event's hint that it may end access. */
 export type Routed = Pick<QueuedEvent, 'type'> & { readonly data?: object };
@@ -21,7 +29,7 @@ export type Routed = Pick<QueuedEvent, 'type'> & { readonly data?: object };
  * details-pending change its webhook says may end access (a leaver whose record the worker still
  * fetches); the rest on `standard`.
  */
-export function laneFor(event: Routed): Lane {
+export function laneFor(event: Routed): EventLane {
   if (event.type === 'employee.terminated') return 'priority';
   return event.data !== undefined && 'mayRevokeAccess' in event.data && event.data.mayRevokeAccess === true
     ? 'priority'

@@ -30,6 +30,7 @@ const cpaas = {
 const ingest: IngestSettings = {
   queueUrl: 'queue-url',
   priorityQueueUrl: 'priority-queue-url',
+  bulkQueueUrl: 'bulk-queue-url',
   webhookSecretsSecretId: 'hooks',
   stateTableName: 'state',
   secretCacheSeconds: 7,
@@ -60,6 +61,7 @@ const scim: ScimSettings = {
   stateTableName: 'state',
   queueUrl: 'queue-url',
   priorityQueueUrl: 'priority-queue-url',
+  bulkQueueUrl: 'bulk-queue-url',
   tokensSecretId: 'scim-tokens',
   secretCacheSeconds: 11,
 };

@@ -165,6 +165,8 @@ describe('cpaas-lifecycle local, end to end', () => {
       cpaasAccountId: expect.stringMatching(/^[A-Za-z0-9]{32}$/),
       priorityQueueUrl: expect.stringMatching(/cpaas-lifecycle-terminations\.fifo$/),
       priorityDlqUrl: expect.stringMatching(/cpaas-lifecycle-terminations-dlq\.fifo$/),
+      bulkQueueUrl: expect.stringMatching(/cpaas-lifecycle-bulk\.fifo$/),
+      bulkDlqUrl: expect.stringMatching(/cpaas-lifecycle-bulk-dlq\.fifo$/),
       scimUrl: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+\/scim\/v2$/),
       scimToken: expect.stringMatching(/^[A-Za-z0-9_-]{43}$/),
       sources: {

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { DEFAULTS } from '../../../../lambdas/contract/settings.js';
 import { sqsLaneRoutedQueue } from '../../../../lambdas/core/events/lane-routed-queue.js';
 import { createLifecycleEvent } from '../../../../lambdas/core/events/lifecycle-event.js';
 import {
@@ -40,5 +41,32 @@ describe('sqsLaneRoutedQueue (moto)', () => {
     await sqsLaneRoutedQueue(client, urls).enqueue([hireEvent('acme')]);
     expect(batchCalls()).toBe(1);
     expect(await drainQueue(client, urls.priority)).toEqual([]);
+  });
+
+  it("sends a tenant's hires beyond its burst allowance to the bulk lane, not another tenant's, never a termination", async () => {
+    const { client } = countingSqsClient();
+    const urls = {
+      standard: await createFifoQueue(client),
+      priority: await createFifoQueue(client),
+      bulk: await createFifoQueue(client),
+    };
+    const allowance = DEFAULTS.burstAllowance.events;
+    const burst = Array.from({ length: allowance + 5 }, (_, index) =>
+      hireEvent('acme', { employeeId: `burst-${index}` }),
+    );
+    const leaver = termination('burst-0');
+    const otherTenant = hireEvent('globex', { employeeId: 'quiet-1' });
+
+    const queue = sqsLaneRoutedQueue(client, urls);
+    await queue.enqueue([...burst, leaver]);
+    await queue.enqueue([otherTenant]);
+
+    const ids = async (url: string) =>
+      (await drainQueue(client, url)).map((message) => JSON.parse(message.body).id);
+    expect(await ids(urls.standard)).toEqual(
+      [...burst.slice(0, allowance), otherTenant].map((event) => event.id),
+    );
+    expect(await ids(urls.bulk)).toEqual(burst.slice(allowance).map((event) => event.id));
+    expect(await ids(urls.priority)).toEqual([leaver.id]);
   });
 });
