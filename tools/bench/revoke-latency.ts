@@ -4,6 +4,7 @@ import {
   type LifecycleEvent,
   toQueueMessage,
 } from '../../lambdas/core/events/lifecycle-event.js';
+import { sqsEventQueue } from '../../lambdas/core/events/sqs-event-queue.js';
 import { postSignedWebhook } from '../cli/send-command.js';
 import { type RunningLocalMode, startLocalMode } from '../local/local-mode.js';
 import { startMotoServer } from '../local/moto-server.js';
@@ -21,8 +22,10 @@ export interface RevokeScenario {
   /** Hires queued before the terminations are sent. */
   readonly backlog: number;
   /**
-   * True: terminations go through ingest, which puts them on the priority lane. False: they are
-   * put on the standard queue behind the backlog, as before the lane existed.
+   * True: the backlog and the terminations go through ingest, which puts the terminations on the
+   * priority lane (and what the backlog's tenant sends beyond its allowance on the bulk lane).
+   * False: both are put on the standard queue, the terminations behind the backlog, as before the
+   * lanes existed.
    */
   readonly lane: boolean;
 }
@@ -151,8 +154,11 @@ class Scenario {
     const backlog = Array.from({ length: scenario.backlog }, (_, index) => hire(`HIRE-${suffix}-${index}`));
     const usersBefore = this.sandbox.control.users().length;
     const backlogStart = performance.now();
+    const standardQueue = sqsEventQueue(this.sqs, this.mode.ready.queueUrl);
     for (let start = 0; start < backlog.length; start += BACKLOG_PER_REQUEST) {
-      await this.#post(backlog.slice(start, start + BACKLOG_PER_REQUEST));
+      const request = backlog.slice(start, start + BACKLOG_PER_REQUEST);
+      if (scenario.lane) await this.#post(request);
+      else await standardQueue.enqueue(request);
     }
 
     const acceptedAt = new Map<string, number>();
@@ -181,9 +187,10 @@ class Scenario {
       'the backlog applied',
       revokeTimeout,
     );
+    const { queueUrl, bulkQueueUrl } = this.mode.ready;
     await waitUntil(
-      async () => (await queuedCount(this.sqs, this.mode.ready.queueUrl)) === 0,
-      'the standard queue drained',
+      async () => (await queuedCount(this.sqs, queueUrl)) + (await queuedCount(this.sqs, bulkQueueUrl)) === 0,
+      'the standard and bulk queues drained',
       revokeTimeout,
     );
     const backlogS = (performance.now() - backlogStart) / 1000;
