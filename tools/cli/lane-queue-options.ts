@@ -6,6 +6,7 @@ import { flagOrEnvOption, requiredString, SHARED_SETTINGS } from './options.js';
 export interface LaneQueueFlags {
   queueUrl?: string;
   priorityQueueUrl?: string;
+  bulkQueueUrl?: string;
 }
 
 /**
@@ -19,10 +20,25 @@ export function laneQueueOptions(purpose: string): Option[] {
   ];
 }
 
-/** Both lanes' queue URLs from the flags or the environment, or a usage error naming what is missing. */
+/**
+ * `--bulk-queue-url`, for a command that may send many events of one tenant at once (`reconcile
+ * --apply`): past the tenant's burst allowance they go on the bulk lane, as from ingest, so the
+ * run does not queue ahead of every other tenant's next hire. Optional: without it they all go on
+ * the standard lane.
+ */
+export function bulkQueueOption(purpose: string): Option {
+  return flagOrEnvOption(SHARED_SETTINGS.bulkQueueUrl, 'url', `bulk lane's queue ${purpose}`);
+}
+
+/**
+ * Both lanes' queue URLs from the flags or the environment, or a usage error naming what is
+ * missing; the bulk lane's too when given (only a command with `bulkQueueOption` routes to it).
+ */
 export function requiredLaneQueueUrls(command: Command, flags: LaneQueueFlags): LaneQueueUrls {
+  const bulk = flags.bulkQueueUrl ?? process.env[SHARED_SETTINGS.bulkQueueUrl.env];
   return {
     standard: requiredString(command, flags.queueUrl, SHARED_SETTINGS.queueUrl),
     priority: requiredString(command, flags.priorityQueueUrl, SHARED_SETTINGS.priorityQueueUrl),
+    ...(bulk ? { bulk } : {}),
   };
 }

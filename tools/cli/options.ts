@@ -33,6 +33,7 @@ export const SHARED_SETTINGS = {
   stateTable: { flag: '--table', env: ENV.stateTableName },
   queueUrl: { flag: '--queue-url', env: ENV.queueUrl },
   priorityQueueUrl: { flag: '--priority-queue-url', env: ENV.priorityQueueUrl },
+  bulkQueueUrl: { flag: '--bulk-queue-url', env: ENV.bulkQueueUrl },
 } as const satisfies Record<string, FlagOrEnv>;
 
 /** The option for a flag-or-env setting; its help names the variable, as the usage error does. */

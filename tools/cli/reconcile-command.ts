@@ -21,7 +21,12 @@ import {
 import { parseRoster, rosterFormatOf } from '../operations/roster.js';
 import { COMMAND_SUMMARIES } from './command-summaries.js';
 import { addConnectionOptions, type ConnectionFlags, connect } from './cpaas-connection.js';
-import { type LaneQueueFlags, laneQueueOptions, requiredLaneQueueUrls } from './lane-queue-options.js';
+import {
+  bulkQueueOption,
+  type LaneQueueFlags,
+  laneQueueOptions,
+  requiredLaneQueueUrls,
+} from './lane-queue-options.js';
 import { flagOrEnvOption, integerArgument, requiredString, SHARED_SETTINGS, usageError } from './options.js';
 import { print } from './output.js';
 
@@ -75,7 +80,8 @@ async function enqueuePlan(
   const sending = createProgress('events enqueued');
   try {
     const events = await applyReconcilePlan(plan, {
-      // Deprovisions on the priority lane, the rest on the standard one, as ingest routes them.
+      // Deprovisions on the priority lane, the rest on the standard one (past the tenant's burst
+      // allowance on the bulk lane, given its queue), as ingest routes them.
       queue: sqsLaneRoutedQueue(sqs, queueUrls),
       allowDeletes: flags.allowDeletes,
       ...(eventTenant(flags) === undefined ? {} : { tenant: flags.tenant }),
@@ -129,6 +135,7 @@ export function registerReconcileCommands(program: Command): void {
     )
     .addOption(flagOrEnvOption(SHARED_SETTINGS.stateTable, 'name', 'state table'));
   for (const option of laneQueueOptions('for --apply')) command.addOption(option);
+  command.addOption(bulkQueueOption("for --apply: a tenant's events past its burst allowance"));
   addConnectionOptions(command).action(async (flags: ReconcileFlags, self: Command) => {
     const tableName = requiredString(self, flags.table, SHARED_SETTINGS.stateTable);
     const queueUrls = flags.apply ? requiredLaneQueueUrls(self, flags) : undefined;

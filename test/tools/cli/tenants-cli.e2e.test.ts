@@ -159,6 +159,8 @@ describe('operator commands with --tenant (local mode)', () => {
     expect(await usersOfAccount(acme.accountId)).toHaveLength(1);
   });
 
+  // Two hires, two terminations and a release through the worker, each step awaited: on a busy
+  // machine (the whole suite on 2 cores) that can take longer than the default 30 s.
   it("holds list and release act on the tenant's holds only", async () => {
     const [first, second] = [employee(), employee()];
     await enqueue([first, second].map((person) => tenantEvent(acme.tenant.id, 'employee.hired', person)));
@@ -199,7 +201,7 @@ describe('operator commands with --tenant (local mode)', () => {
       const emails = (await usersOfAccount(acme.accountId)).map((user) => user.email);
       return !emails.includes(first.workEmail) && !emails.includes(second.workEmail);
     }, 'both terminations applied after the release');
-  });
+  }, 120_000);
 
   it("dlq list, show and purge act on the tenant's dead letters only", async () => {
     const ghost = uniqueTenantId('ghost');
