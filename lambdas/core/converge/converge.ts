@@ -174,6 +174,7 @@ class Convergence {
       return this.result('duplicate');
     }
     if (link !== undefined && normalizeEventTime(this.event.time) < link.lastEventTime) {
+      if (this.#isOvertakenRehire(link)) return this.#endTermination(link);
       this.#step({ action: 'none', reason: 'older than the last applied event for this employee' });
       return this.#recorded(this.result('stale', link.cpaasUserId));
     }
@@ -187,6 +188,39 @@ class Convergence {
     const result = await this.#apply(link);
     await this.#unschedule(pending);
     return result;
+  }
+
+  /**
+   * A rehire older than the last applied event but newer than the termination that ended access:
+   * a later change of the same person came first from another lane (the rehire waited on the bulk
+   * lane) and, as a change, left the user disabled. Stale by time, the rehire still says the
+   * person is employed again. A future-dated one stays stale (it must not grant access early).
+   */
+  #isOvertakenRehire(link: EmployeeLink): boolean {
+    const { effectiveAt } = this.event.data;
+    return (
+      this.event.type === 'employee.hired' &&
+      link.status !== 'active' &&
+      link.terminatedAt !== undefined &&
+      normalizeEventTime(this.event.time) > link.terminatedAt &&
+      (effectiveAt === undefined || new Date(effectiveAt) <= this.ports.clock())
+    );
+  }
+
+  /**
+   * Applies an overtaken rehire: re-enables the linked user keeping the fields the later change
+   * set (only `enabled` is written), or, when the termination deleted the user, creates it again
+   * from the rehire's fields (the later change found no user to update). The link keeps the later
+   * change's time, so nothing older than that applies after it.
+   */
+  async #endTermination(link: EmployeeLink): Promise<ConvergeResult> {
+    this.#step({ action: 'none', reason: 'a later change came first, but this rehire ends the termination' });
+    if (link.cpaasUserId !== undefined && link.status === 'disabled') {
+      const result = await this.#updateExisting(link.cpaasUserId, { enabled: true }, 'rehired');
+      if (result !== undefined) return result;
+    }
+    if (this.event.type !== 'employee.hired') throw new Error('only a rehire ends a termination');
+    return this.#createOrAdopt(desiredFields(this.event.data, true));
   }
 
   /** Not applied early: stored for the sweep, which queues it again when it is due. */
@@ -274,7 +308,7 @@ class Convergence {
   /** Read, merge, write if different. Undefined when the user is gone (404). */
   async #updateExisting(
     userId: string,
-    desired: ManagedFields,
+    desired: Partial<ManagedFields> & Pick<ManagedFields, 'enabled'>,
     why: string,
   ): Promise<ConvergeResult | undefined> {
     let current: User;
@@ -471,14 +505,24 @@ class Convergence {
     status: LinkStatus,
     deleteAfter = status === 'disabled' ? this.#previous?.deleteAfter : undefined,
   ): EmployeeLink {
+    const eventTime = normalizeEventTime(this.event.time);
+    const previousTime = this.#previous?.lastEventTime;
+    const terminatedAt =
+      status === 'active'
+        ? undefined
+        : this.event.type === 'employee.terminated'
+          ? eventTime
+          : this.#previous?.terminatedAt;
     return {
       employeeKey: this.#key,
       ...(cpaasUserId === undefined ? {} : { cpaasUserId }),
       status,
       lastEventId: this.event.id,
-      lastEventTime: normalizeEventTime(this.event.time),
+      // Only an overtaken rehire is older than the link: it keeps the later change's time.
+      lastEventTime: previousTime !== undefined && previousTime > eventTime ? previousTime : eventTime,
       updatedAt: this.ports.clock().toISOString(),
       ...(deleteAfter === undefined ? {} : { deleteAfter }),
+      ...(terminatedAt === undefined ? {} : { terminatedAt }),
     };
   }
 

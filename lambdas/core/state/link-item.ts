@@ -21,6 +21,13 @@ export interface EmployeeLink {
   readonly updatedAt: string;
   /** Disabled under `disable-then-delete`: when the sweep may delete the user (ISO). */
   readonly deleteAfter?: string;
+  /**
+   * The time of the termination that ended the user's access, kept while the link stays disabled
+   * or deleted: a rehire newer than it still re-enables the user when a later change of the same
+   * person overtook it from another lane (normalised, like `lastEventTime`). Absent on links
+   * written before it existed and on active ones.
+   */
+  readonly terminatedAt?: string;
 }
 
 /**
@@ -93,6 +100,7 @@ export function toLink(item: LinkItem): EmployeeLink {
     lastEventTime: String(item.lastEventTime),
     updatedAt: String(item.updatedAt),
     ...(typeof item.deleteAfter === 'string' ? { deleteAfter: item.deleteAfter } : {}),
+    ...(typeof item.terminatedAt === 'string' ? { terminatedAt: item.terminatedAt } : {}),
   };
 }
 
@@ -106,6 +114,7 @@ export function linkAttributes(link: EmployeeLink): Record<string, unknown> {
     lastEventTime: normalizeEventTime(link.lastEventTime),
     updatedAt: link.updatedAt,
     deleteAfter: link.deleteAfter,
+    terminatedAt: link.terminatedAt,
     [STATE_TABLE_KEYS.dueIndexPartitionKey]: due[STATE_TABLE_KEYS.dueIndexPartitionKey],
     [STATE_TABLE_KEYS.dueIndexSortKey]: due[STATE_TABLE_KEYS.dueIndexSortKey],
   };

@@ -102,6 +102,69 @@ describe('converge: hire, change, terminate against the sandbox and moto', () =>
     expect((await linkOf(data))?.status).toBe('active');
   });
 
+  describe('a rehire overtaken by a later change (another lane came first)', () => {
+    const at = (minutes: number) => new Date(Date.UTC(2031, 0, 1, 9, minutes)).toISOString();
+
+    it("re-enables the disabled user, keeping the later change's fields and time", async () => {
+      const data = employee();
+      await fx.apply(lifecycleEvent('employee.hired', data, { time: at(1) }));
+      await fx.apply(
+        lifecycleEvent('employee.terminated', { employeeId: data.employeeId }, { time: at(2) }),
+        {
+          policy: 'disable',
+        },
+      );
+      await fx.apply(lifecycleEvent('employee.changed', { ...data, lastName: 'Later' }, { time: at(4) }));
+      expect(fx.usersWithEmail(data.workEmail)[0]).toMatchObject({ enabled: false, last_name: 'Later' });
+
+      const rehire = await fx.apply(
+        lifecycleEvent('employee.hired', { ...data, lastName: 'Rehired' }, { time: at(3) }),
+        { policy: 'disable' },
+      );
+      expect(rehire.attributes).toMatchObject({ outcome: 'updated' });
+      expect(fx.usersWithEmail(data.workEmail)[0]).toMatchObject({ enabled: true, last_name: 'Later' });
+      expect(await linkOf(data)).toMatchObject({ status: 'active', lastEventTime: at(4) });
+      expect((await linkOf(data))?.terminatedAt).toBeUndefined();
+      // Still nothing older than the later change applies.
+      const older = await fx.apply(
+        lifecycleEvent('employee.changed', { ...data, lastName: 'Old' }, { time: at(3) }),
+      );
+      expect(older.attributes.outcome).toBe('stale');
+    });
+
+    it('creates the user again when the termination deleted it', async () => {
+      const data = employee();
+      await fx.apply(lifecycleEvent('employee.hired', data, { time: at(11) }));
+      await fx.apply(
+        lifecycleEvent('employee.terminated', { employeeId: data.employeeId }, { time: at(12) }),
+      );
+      await fx.apply(lifecycleEvent('employee.changed', data, { time: at(14) }));
+      expect(fx.usersWithEmail(data.workEmail)).toEqual([]);
+
+      const rehire = await fx.apply(lifecycleEvent('employee.hired', data, { time: at(13) }));
+      expect(rehire.attributes).toMatchObject({ outcome: 'created' });
+      expect(fx.usersWithEmail(data.workEmail)[0]?.enabled).toBe(true);
+      expect(await linkOf(data)).toMatchObject({ status: 'active', lastEventTime: at(14) });
+    });
+
+    it('stays stale when it is older than the termination', async () => {
+      const data = employee();
+      await fx.apply(lifecycleEvent('employee.hired', data, { time: at(21) }));
+      await fx.apply(
+        lifecycleEvent('employee.terminated', { employeeId: data.employeeId }, { time: at(23) }),
+        {
+          policy: 'disable',
+        },
+      );
+      const rehire = await fx.apply(lifecycleEvent('employee.hired', data, { time: at(22) }), {
+        policy: 'disable',
+      });
+      expect(rehire.attributes.outcome).toBe('stale');
+      expect(fx.usersWithEmail(data.workEmail)[0]?.enabled).toBe(false);
+      expect(await linkOf(data)).toMatchObject({ status: 'disabled', terminatedAt: at(23) });
+    });
+  });
+
   it('rehire after a delete creates the user again and links the new one', async () => {
     const data = employee();
     await fx.apply(lifecycleEvent('employee.hired', data));
