@@ -189,10 +189,14 @@ interface Queues extends LaneQueues {
   readonly bulk: LaneQueues;
 }
 
-/** A producer routes each event by lane, so it may send to both lanes' queues (and nothing else). */
-function grantSendToLanes(queues: Queues, producer: IFunction): void {
+/**
+ * A producer routes each event by lane, so it may send to the lanes' queues (and nothing else); the
+ * bulk lane's only for a producer that meters tenants' bursts (ingest, SCIM).
+ */
+function grantSendToLanes(queues: Queues, producer: IFunction, { bulk }: { readonly bulk: boolean }): void {
   queues.queue.grantSendMessages(producer);
   queues.priority.queue.grantSendMessages(producer);
+  if (bulk) queues.bulk.queue.grantSendMessages(producer);
 }
 
 /** What both lanes' workers are given. */
@@ -501,10 +505,8 @@ export class LifecycleStack extends Stack {
       }),
     );
     grantTenantSecretRead(ingest, 'webhookSecrets');
-    // Each event goes on its lane's queue.
-    grantSendToLanes(queues, ingest);
-    // A tenant's hires and changes past its burst allowance go on the bulk lane.
-    queues.bulk.queue.grantSendMessages(ingest);
+    // Each event goes on its lane's queue; a tenant's hires and changes past its burst allowance on the bulk lane.
+    grantSendToLanes(queues, ingest, { bulk: true });
     // A Function URL rather than an HTTP API: the handler routes POST /webhooks/{source},
     // POST /t/{tenant}/webhooks/{source} and GET /healthz itself (a Function URL passes any path),
     // and a URL costs nothing per request.
@@ -546,9 +548,8 @@ export class LifecycleStack extends Stack {
       [`${table.tableArn}/index/${STATE_TABLE_KEYS.scimIndexName}`],
     );
     // A deactivation or DELETE is a termination: it goes on the priority lane, the rest on the standard one.
-    grantSendToLanes(queues, scim);
     // An identity provider's first cycle is a burst: past its allowance, a tenant's creates go on the bulk lane.
-    queues.bulk.queue.grantSendMessages(scim);
+    grantSendToLanes(queues, scim, { bulk: true });
     return { scim, url: addPublicUrl(scim, SCIM_PUBLIC_URL_REASON) };
   }
 
@@ -583,7 +584,7 @@ export class LifecycleStack extends Stack {
     );
     grantTableActions(sweep, SWEEP_TABLE_ACTIONS, [table.tableArn]);
     // Due events go back through their lane's queue, so the worker applies them in the employee's FIFO group.
-    grantSendToLanes(queues, sweep);
+    grantSendToLanes(queues, sweep, { bulk: false });
     new SweepSchedule(this, 'SweepSchedule', { fn: sweep, interval: SWEEP_INTERVAL });
     return sweep;
   }

@@ -9,6 +9,7 @@ import type { AwsClientConfig } from '../core/config/aws-client-config.js';
 import type { QueuedEvent } from '../core/events/details-pending-event.js';
 import { QueueUnavailableError } from '../core/events/errors.js';
 import type { EventQueue } from '../core/events/event-queue.js';
+import { laneQueueUrlsOf } from '../core/events/lane.js';
 import { sqsLaneRoutedQueue } from '../core/events/lane-routed-queue.js';
 import { InvalidLifecycleEventError } from '../core/events/lifecycle-event.js';
 import { DynamoHandshakeStore, type HandshakeStore } from '../core/state/handshake-store.js';
@@ -345,11 +346,7 @@ export function ingestDependenciesFromEnv(
       registry: cachedTenantRegistry(registry, { maxAgeSeconds }),
       secrets: secretsManagerTenantWebhookSecrets({ client, maxAgeSeconds }),
     },
-    queue: sqsLaneRoutedQueue(new SQSClient(clientConfig), {
-      standard: settings.queueUrl,
-      priority: settings.priorityQueueUrl,
-      ...(settings.bulkQueueUrl === undefined ? {} : { bulk: settings.bulkQueueUrl }),
-    }),
+    queue: sqsLaneRoutedQueue(new SQSClient(clientConfig), laneQueueUrlsOf(settings)),
     logger: powertoolsLogger(SERVICE_NAMES.ingest),
   };
 }

@@ -7,6 +7,7 @@ import { SERVICE_NAMES } from '../contract/settings.js';
 import { DEFAULT_TENANT_ID, tenantSecretName } from '../contract/tenants.js';
 import type { AwsClientConfig } from '../core/config/aws-client-config.js';
 import type { EventQueue } from '../core/events/event-queue.js';
+import { laneQueueUrlsOf } from '../core/events/lane.js';
 import { sqsLaneRoutedQueue } from '../core/events/lane-routed-queue.js';
 import { type Logger, powertoolsLogger, silentLogger } from '../core/telemetry/logger.js';
 import { cachedTenantRegistry } from '../core/tenants/cached-tenant-registry.js';
@@ -323,11 +324,7 @@ export function scimDependenciesFromEnv(
   const registry = new DynamoTenantRegistry({ client: dynamodb, tableName: settings.stateTableName });
   return {
     store: new DynamoScimUserStore({ client: dynamodb, tableName: settings.stateTableName }),
-    queue: sqsLaneRoutedQueue(new SQSClient(clientConfig), {
-      standard: settings.queueUrl,
-      priority: settings.priorityQueueUrl,
-      ...(settings.bulkQueueUrl === undefined ? {} : { bulk: settings.bulkQueueUrl }),
-    }),
+    queue: sqsLaneRoutedQueue(new SQSClient(clientConfig), laneQueueUrlsOf(settings)),
     tokens: secretsManagerScimTokens({ client: secrets, secretId: settings.tokensSecretId, maxAgeSeconds }),
     tenants: {
       registry: cachedTenantRegistry(registry, { maxAgeSeconds }),

@@ -5,7 +5,7 @@ import { sweepSettingsFromEnv } from '../contract/environment.js';
 import { SERVICE_NAMES } from '../contract/settings.js';
 import type { AwsClientConfig } from '../core/config/aws-client-config.js';
 import { tenantCpaas, upgradeTenantKeys } from '../core/config/environment.js';
-import type { LaneQueueUrls } from '../core/events/lane.js';
+import { laneQueueUrlsOf } from '../core/events/lane.js';
 import { DynamoScheduleStore } from '../core/state/schedule-store.js';
 import { DynamoScimOutboxes } from '../core/state/scim-outbox.js';
 import { DynamoStateStore } from '../core/state/state-store.js';
@@ -28,7 +28,7 @@ export function sweepPortsFromEnv(
   const settings = sweepSettingsFromEnv(env);
   const dynamodb = new DynamoDBClient(clientConfig);
   const { stateTableName: tableName } = settings;
-  const queueUrls: LaneQueueUrls = { standard: settings.queueUrl, priority: settings.priorityQueueUrl };
+  const queueUrls = laneQueueUrlsOf(settings);
   const sqs = new SQSClient(clientConfig);
   const { api, tenants } = tenantCpaas(
     { settings: settings.cpaas, clientConfig, logger },

@@ -174,7 +174,8 @@ class Convergence {
       return this.result('duplicate');
     }
     if (link !== undefined && normalizeEventTime(this.event.time) < link.lastEventTime) {
-      if (this.#isOvertakenRehire(link)) return this.#endTermination(link);
+      const rehire = this.#overtakenRehire(link);
+      if (rehire !== undefined) return this.#endTermination(link, rehire);
       this.#step({ action: 'none', reason: 'older than the last applied event for this employee' });
       return this.#recorded(this.result('stale', link.cpaasUserId));
     }
@@ -194,17 +195,17 @@ class Convergence {
    * A rehire older than the last applied event but newer than the termination that ended access:
    * a later change of the same person came first from another lane (the rehire waited on the bulk
    * lane) and, as a change, left the user disabled. Stale by time, the rehire still says the
-   * person is employed again. A future-dated one stays stale (it must not grant access early).
+   * person is employed again: its data, or undefined for any other event. A future-dated one
+   * stays stale (it must not grant access early).
    */
-  #isOvertakenRehire(link: EmployeeLink): boolean {
-    const { effectiveAt } = this.event.data;
-    return (
-      this.event.type === 'employee.hired' &&
-      link.status !== 'active' &&
-      link.terminatedAt !== undefined &&
-      normalizeEventTime(this.event.time) > link.terminatedAt &&
-      (effectiveAt === undefined || new Date(effectiveAt) <= this.ports.clock())
-    );
+  #overtakenRehire(link: EmployeeLink): EmployeeData | undefined {
+    const { event } = this;
+    if (event.type !== 'employee.hired' || link.status === 'active' || link.terminatedAt === undefined) {
+      return undefined;
+    }
+    const { effectiveAt } = event.data;
+    const due = effectiveAt === undefined || new Date(effectiveAt) <= this.ports.clock();
+    return due && normalizeEventTime(event.time) > link.terminatedAt ? event.data : undefined;
   }
 
   /**
@@ -213,14 +214,13 @@ class Convergence {
    * from the rehire's fields (the later change found no user to update). The link keeps the later
    * change's time, so nothing older than that applies after it.
    */
-  async #endTermination(link: EmployeeLink): Promise<ConvergeResult> {
+  async #endTermination(link: EmployeeLink, rehire: EmployeeData): Promise<ConvergeResult> {
     this.#step({ action: 'none', reason: 'a later change came first, but this rehire ends the termination' });
     if (link.cpaasUserId !== undefined && link.status === 'disabled') {
       const result = await this.#updateExisting(link.cpaasUserId, { enabled: true }, 'rehired');
       if (result !== undefined) return result;
     }
-    if (this.event.type !== 'employee.hired') throw new Error('only a rehire ends a termination');
-    return this.#createOrAdopt(desiredFields(this.event.data, true));
+    return this.#createOrAdopt(desiredFields(rehire, true));
   }
 
   /** Not applied early: stored for the sweep, which queues it again when it is due. */

@@ -17,9 +17,22 @@ export type EventLane = Exclude<Lane, 'bulk'>;
 
 /**
  * One queue URL per lane: what every producer needs to route an event. A producer without the
- * bulk lane's URL (the sweep, the operator CLI) puts everything on the other two.
+ * bulk lane's URL (the sweep, `holds release`) puts everything on the other two.
  */
 export type LaneQueueUrls = Readonly<Record<EventLane, string>> & { readonly bulk?: string };
+
+/** The lane queue URLs a function's settings (`<x>SettingsFromEnv`) name, the bulk lane's if set. */
+export function laneQueueUrlsOf(settings: {
+  readonly queueUrl: string;
+  readonly priorityQueueUrl: string;
+  readonly bulkQueueUrl?: string;
+}): LaneQueueUrls {
+  return {
+    standard: settings.queueUrl,
+    priority: settings.priorityQueueUrl,
+    ...(settings.bulkQueueUrl === undefined ? {} : { bulk: settings.bulkQueueUrl }),
+  };
+}
 
 /** What routing looks at: the type, and a details-pending event's hint that it may end access. */
 export type Routed = Pick<QueuedEvent, 'type'> & { readonly data?: object };

@@ -88,11 +88,12 @@ const laneQueues = () => [
   '--priority-queue-url',
   resources.priority.queueUrl,
 ];
-const run = (...args: string[]) =>
+const run = (...args: string[]) => runWithRoster(rosterPath, ...args);
+const runWithRoster = (roster: string, ...args: string[]) =>
   runCli(
     'reconcile',
     '--roster',
-    rosterPath,
+    roster,
     '--table',
     resources.stateTableName,
     '--base-url',
@@ -155,17 +156,8 @@ describe('cpaas-lifecycle reconcile', () => {
     const newcomers = Array.from({ length: 12 }, (_, index) => `N${index},n${index}@example.com,New,Hire`);
     const bigRoster = join(tmpdir(), `${uniqueName('roster')}.csv`);
     await writeFile(bigRoster, [(await readFile(rosterPath, 'utf8')).trim(), ...newcomers].join('\n'));
-    const result = await runCli(
-      'reconcile',
-      '--roster',
+    const result = await runWithRoster(
       bigRoster,
-      '--table',
-      resources.stateTableName,
-      '--base-url',
-      sandbox.url,
-      '--account',
-      sandbox.accountId,
-      '--allow-insecure-http',
       '--apply',
       '--json',
       ...laneQueues(),
