@@ -3,7 +3,7 @@ import { accessSync, constants } from 'node:fs';
 import { createServer } from 'node:net';
 import { delimiter, join } from 'node:path';
 import { MotoServerUnavailableError } from './errors.js';
-import { motoSpeedupsPath } from './moto-speedups.js';
+import { motoPatchesPath } from './moto-patches.js';
 
 /** A running moto_server child process and the endpoint AWS SDK clients should use. */
 export interface MotoServer {
@@ -86,9 +86,9 @@ export async function startMotoServer(
   const port = options.port ?? (await freeLoopbackPort());
   const endpoint = `http://127.0.0.1:${port}`;
   const [command, args] = motoCommand(moto, port);
-  // moto's own helpers cost more CPU than the services behind a queue of a few hundred messages:
-  // the speed-ups replace them with ones that answer the same (moto-speedups.ts).
-  const pythonPath = [motoSpeedupsPath(), process.env.PYTHONPATH].filter(Boolean).join(delimiter);
+  // DynamoDB's atomic conditional writes, which moto lacks, and faster copies of moto's helpers
+  // that cost more CPU than the services behind a queue of some hundred messages (moto-patches.ts).
+  const pythonPath = [motoPatchesPath(), process.env.PYTHONPATH].filter(Boolean).join(delimiter);
   const child = spawn(command, args, {
     stdio: ['ignore', 'ignore', 'pipe'],
     env: { ...process.env, PYTHONPATH: pythonPath },

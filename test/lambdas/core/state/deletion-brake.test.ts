@@ -169,27 +169,12 @@ describe('DynamoDeletionBrake (moto)', () => {
 
   it('never admits past the limit when workers admit concurrently', async () => {
     const table = await createStateTable(dynamodb);
-    // DynamoDB applies each conditional write atomically; moto_server does not (it checks the
-    // condition and writes without a lock, and a CI run once saw two racing writes both succeed).
-    // This client gives moto DynamoDB's atomicity by letting one write reach it at a time; the
-    // eight brakes still decide and race as before, so only the conditions (the append's size,
-    // the exact path's version) keep them within the limit.
-    const atomic = new DynamoDBClient(motoClientConfig());
-    let previous: Promise<unknown> = Promise.resolve();
-    atomic.middlewareStack.add(
-      (next, context) => async (args) => {
-        if (context.commandName !== 'PutItemCommand' && context.commandName !== 'UpdateItemCommand') {
-          return next(args);
-        }
-        const turn = previous.then(() => next(args));
-        previous = turn.catch(() => undefined);
-        return turn;
-      },
-      { step: 'finalizeRequest' },
-    );
+    // moto_server applies each conditional write atomically only through its patches
+    // (tools/local/moto-patches.ts), as DynamoDB does; the eight brakes decide and race, so only
+    // the conditions (the append's size, the exact path's version) keep them within the limit.
     const workers = Array.from(
       { length: 8 },
-      () => new DynamoDeletionBrake({ client: atomic, tableName: table, minimum: 5, now: clock().now }),
+      () => new DynamoDeletionBrake({ client: dynamodb, tableName: table, minimum: 5, now: clock().now }),
     );
     const decisions = await Promise.all(workers.map((brake) => brake.admit()));
     expect(decisions.filter((decision) => decision.admitted)).toHaveLength(5);
@@ -200,7 +185,6 @@ describe('DynamoDeletionBrake (moto)', () => {
         .sort(),
     ).toEqual([1, 2, 3, 4, 5]);
     expect((await windowItem(table))?.times?.L).toHaveLength(5);
-    atomic.destroy();
   });
 
   it('counts a termination below the minimum in one write, reading nothing, and reads once it is not', async () => {
