@@ -8,6 +8,7 @@ import type { DeletionBrake } from '../state/deletion-brake.js';
 import type { EmployeeState } from '../state/employee-state.js';
 import { EmployeeBusyError } from '../state/errors.js';
 import type { HoldStore } from '../state/hold-store.js';
+import { CHANGES_KEPT_WHILE_DELETED } from '../state/link-item.js';
 import type { ScheduledEvent, ScheduleStore } from '../state/schedule-store.js';
 import {
   type EmployeeLink,
@@ -177,7 +178,9 @@ class Convergence {
       const rehire = this.#overtakenRehire(link);
       if (rehire !== undefined) return this.#endTermination(link, rehire);
       this.#step({ action: 'none', reason: 'older than the last applied event for this employee' });
-      return this.#recorded(this.result('stale', link.cpaasUserId));
+      // Nothing written: the link's time only moves forward, so a redelivery is stale again, for
+      // the same one read a recorded duplicate would cost.
+      return this.result('stale', link.cpaasUserId);
     }
     // Only when one may be pending: the link says so, so most events skip this read.
     const pending = state.schedulePending ? await this.ports.schedules.get(this.#key) : undefined;
@@ -211,7 +214,8 @@ class Convergence {
   /**
    * Applies an overtaken rehire: re-enables the linked user keeping the fields the later change
    * set (only `enabled` is written), or, when the termination deleted the user, creates it again
-   * from the rehire's fields (the later change found no user to update). The link keeps the later
+   * from the later changes the link kept (`changesWhileDeleted`: they found no user to update),
+   * the newest the API accepts, else from the rehire's own fields. The link keeps the later
    * change's time, so nothing older than that applies after it.
    */
   async #endTermination(link: EmployeeLink, rehire: EmployeeData): Promise<ConvergeResult> {
@@ -220,7 +224,37 @@ class Convergence {
       const result = await this.#updateExisting(link.cpaasUserId, { enabled: true }, 'rehired');
       if (result !== undefined) return result;
     }
+    for (const later of [...(link.changesWhileDeleted ?? [])].reverse()) {
+      const created = await this.#createFromLaterChange(desiredFields(later, true));
+      if (created !== undefined) return created;
+      this.#step({ action: 'none', reason: "that change's email belongs to another user" });
+    }
     return this.#createOrAdopt(desiredFields(rehire, true));
+  }
+
+  /**
+   * Creates the user from a change that was only kept (it came while the user was deleted), so
+   * no CPaaS check ever saw its email. A user already holding that email is taken only when it is
+   * exactly what this create asked for (the retry of a create whose answer was lost); anyone
+   * else's user is never adopted on a kept change's word: undefined, and an older one is tried.
+   */
+  async #createFromLaterChange(desired: ManagedFields): Promise<ConvergeResult | undefined> {
+    this.#step({ action: 'create', reason: "the deleted user again, with a later change's fields" });
+    if (this.ports.dryRun) return this.result('created');
+    await this.#lock();
+    try {
+      const created = await this.#call(() => this.ports.api.createUser(newUserInput(desired), this.#options));
+      return this.#saveAndReturn(this.#link(created.id, 'active'), this.result('created', created.id));
+    } catch (error) {
+      if (!isDuplicateEmailError(error)) throw error;
+    }
+    // A list shows only some fields: the holder is read whole before it counts as this create's.
+    const listed = await this.#findUserByEmail(desired.email);
+    if (listed === undefined) return undefined;
+    const holder = await this.#call(() => this.ports.api.getUser(listed.id, this.#options));
+    if (changedFields(holder, desired).length > 0) return undefined;
+    this.#step({ action: 'adopt', reason: 'the user this create made before its answer was lost' });
+    return this.#saveAndReturn(this.#link(holder.id, 'active'), this.result('created', holder.id));
   }
 
   /** Not applied early: stored for the sweep, which queues it again when it is due. */
@@ -259,7 +293,7 @@ class Convergence {
     if (!this.ports.dryRun) await this.ports.schedules.remove(this.#key, pending.eventId);
   }
 
-  /** Records an outcome that writes no link (stale, superseded) so a redelivery is a duplicate. */
+  /** Records an outcome that writes no link (superseded) so a redelivery is a duplicate. */
   async #recorded(result: ConvergeResult): Promise<ConvergeResult> {
     if (!this.ports.dryRun && !(await this.#current.record())) throw new LinkChanged();
     return result;
@@ -288,8 +322,12 @@ class Convergence {
         action: 'none',
         reason: 'employee was terminated and the user deleted; a change does not re-provision',
       });
+      // Kept with the link: a rehire this change overtook creates the user from it.
+      const changesWhileDeleted = [...(link.changesWhileDeleted ?? []), data].slice(
+        -CHANGES_KEPT_WHILE_DELETED,
+      );
       return this.#saveAndReturn(
-        this.#link(link.cpaasUserId, 'deleted'),
+        { ...this.#link(link.cpaasUserId, 'deleted'), changesWhileDeleted },
         this.result('unchanged', link.cpaasUserId),
       );
     }
@@ -360,7 +398,7 @@ class Convergence {
   }
 
   async #adopt(desired: ManagedFields): Promise<ConvergeResult> {
-    const userId = await this.#findUserIdByEmail(desired.email);
+    const userId = (await this.#findUserByEmail(desired.email))?.id;
     if (userId === undefined) {
       throw new AdoptionError(
         'create refused the email as taken, but no user with it was found (deleted meanwhile?)',
@@ -377,7 +415,7 @@ class Convergence {
   }
 
   /** Pages through `listUsers` (each page a counted call, refreshed on 401) until the email turns up. */
-  async #findUserIdByEmail(email: string): Promise<string | undefined> {
+  async #findUserByEmail(email: string): Promise<User | undefined> {
     const wanted = email.toLowerCase();
     const users = iterateItems((startKey) =>
       this.#call(() =>
@@ -387,7 +425,7 @@ class Convergence {
         ),
       ),
     );
-    for await (const user of users) if (user.email?.toLowerCase() === wanted) return user.id;
+    for await (const user of users) if (user.email?.toLowerCase() === wanted) return user;
     return undefined;
   }
 

@@ -60,7 +60,7 @@ export interface EmployeeState {
   lock(): Promise<boolean>;
   /** Writes this event's link and records the event (one write), giving the lease back. */
   save(link: EmployeeLink, options?: SaveOptions): Promise<boolean>;
-  /** Records the event without changing the link (stale, superseded), so a redelivery is a duplicate. */
+  /** Records the event without changing the link (superseded), so a redelivery is a duplicate. */
   record(): Promise<boolean>;
   /** Before a schedule is stored: from now on events read it, and this write tells them so. */
   markSchedulePending(): Promise<boolean>;

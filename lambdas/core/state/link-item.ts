@@ -1,6 +1,7 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { STATE_TABLE_KEYS } from '../../contract/state-table.js';
+import type { EmployeeData } from '../events/lifecycle-event.js';
 import { dueAttributes } from './table-queries.js';
 
 /** Where an employee's VoIP user stands, as far as the worker last applied. */
@@ -28,6 +29,14 @@ export interface EmployeeLink {
    * written before it existed and on active ones.
    */
   readonly terminatedAt?: string;
+  /**
+   * The data of the last changes applied while the user was deleted, newest last (at most
+   * `CHANGES_KEPT_WHILE_DELETED`): with no user to update, they are kept here, so a rehire they
+   * overtook (the rehire waited on another lane) creates the user as the newest of them that the
+   * API accepts left the person, not from the rehire's older data. Only on a deleted link; the
+   * next hire or termination drops them.
+   */
+  readonly changesWhileDeleted?: readonly EmployeeData[];
 }
 
 /**
@@ -66,6 +75,13 @@ export const LINK_ATTRIBUTES = {
  */
 export const RECENT_EVENT_IDS = 10;
 
+/**
+ * Changes a deleted link keeps for an overtaken rehire. Each carries the person's whole data, so
+ * the newest one the API accepts is enough; three cover an email another user holds in the newest
+ * two, and keep the item within one or two write units.
+ */
+export const CHANGES_KEPT_WHILE_DELETED = 3;
+
 /** Partition key prefix of employee link items (the brake counts them). */
 export const LINK_PREFIX = 'link#';
 const EVENT_PREFIX = 'event#';
@@ -101,6 +117,9 @@ export function toLink(item: LinkItem): EmployeeLink {
     updatedAt: String(item.updatedAt),
     ...(typeof item.deleteAfter === 'string' ? { deleteAfter: item.deleteAfter } : {}),
     ...(typeof item.terminatedAt === 'string' ? { terminatedAt: item.terminatedAt } : {}),
+    ...(Array.isArray(item.changesWhileDeleted)
+      ? { changesWhileDeleted: item.changesWhileDeleted as EmployeeData[] }
+      : {}),
   };
 }
 
@@ -115,6 +134,7 @@ export function linkAttributes(link: EmployeeLink): Record<string, unknown> {
     updatedAt: link.updatedAt,
     deleteAfter: link.deleteAfter,
     terminatedAt: link.terminatedAt,
+    changesWhileDeleted: link.changesWhileDeleted,
     [STATE_TABLE_KEYS.dueIndexPartitionKey]: due[STATE_TABLE_KEYS.dueIndexPartitionKey],
     [STATE_TABLE_KEYS.dueIndexSortKey]: due[STATE_TABLE_KEYS.dueIndexSortKey],
   };

@@ -21,7 +21,7 @@ const WRITES = new Set(['PutItem', 'UpdateItem', 'DeleteItem', 'BatchWriteItem',
  * What one event costs the state table, counted per DynamoDB operation as it leaves the worker
  * (every table port on one counting client): the figures behind the cost per event.
  */
-describe('the worker writes the state table once per change, never for a no-op (sandbox + moto)', () => {
+describe('the worker writes the state table once per change, never for a duplicate or a stale event (sandbox + moto)', () => {
   let fx: WorkerFixture;
   const calls = new Map<string, number>();
   const counting = new DynamoDBClient(motoClientConfig());
@@ -82,6 +82,14 @@ describe('the worker writes the state table once per change, never for a no-op (
 
     expect((await apply(hire)).attributes).toMatchObject({ outcome: 'duplicate', apiCalls: 0 });
     expect(writes()).toEqual({});
+
+    // Older than the last applied event (it waited on another lane): stale, and nothing written.
+    const late = lifecycleEvent('employee.changed', data, {
+      time: new Date(Date.parse(hire.time) - 60_000).toISOString(),
+    });
+    expect((await apply(late)).attributes).toMatchObject({ outcome: 'stale', apiCalls: 0 });
+    expect(writes()).toEqual({});
+    expect(calls.get('GetItem')).toBe(1);
 
     const termination = lifecycleEvent('employee.terminated', { employeeId: data.employeeId });
     expect((await apply(termination)).attributes.outcome).toBe('deleted');

@@ -132,19 +132,87 @@ describe('converge: hire, change, terminate against the sandbox and moto', () =>
       expect(older.attributes.outcome).toBe('stale');
     });
 
-    it('creates the user again when the termination deleted it', async () => {
+    /** Hired, terminated (the user deleted), then the later change: the rehire between is still queued. */
+    /**
+     * Hired, terminated (the user deleted), then later changes, one a minute from 09:14: the
+     * rehire between (09:13) is still queued on another lane.
+     */
+    const deletedThenChanged = async (...later: ((data: ReturnType<typeof employee>) => object)[]) => {
       const data = employee();
       await fx.apply(lifecycleEvent('employee.hired', data, { time: at(11) }));
       await fx.apply(
         lifecycleEvent('employee.terminated', { employeeId: data.employeeId }, { time: at(12) }),
       );
-      await fx.apply(lifecycleEvent('employee.changed', data, { time: at(14) }));
+      for (const [n, fields] of later.entries()) {
+        const change = await fx.apply(
+          lifecycleEvent('employee.changed', { ...data, ...fields(data) }, { time: at(14 + n) }),
+        );
+        expect(change.attributes.outcome).toBe('unchanged');
+      }
       expect(fx.usersWithEmail(data.workEmail)).toEqual([]);
+      const rehire = lifecycleEvent('employee.hired', { ...data, lastName: 'Rehired' }, { time: at(13) });
+      return { data, rehire };
+    };
+    const moved = (data: { workEmail: string }) => `moved.${data.workEmail}`;
+    /** An address a user this project does not manage holds. */
+    const someoneElses = () => {
+      fx.sandbox.control.seedUsers(1, { emailDomain: 'someone-else.example.com' });
+      const users = fx.sandbox.control.users();
+      return users.filter((user) => user.email?.endsWith('@someone-else.example.com')).at(-1);
+    };
 
-      const rehire = await fx.apply(lifecycleEvent('employee.hired', data, { time: at(13) }));
-      expect(rehire.attributes).toMatchObject({ outcome: 'created' });
-      expect(fx.usersWithEmail(data.workEmail)[0]?.enabled).toBe(true);
-      expect(await linkOf(data)).toMatchObject({ status: 'active', lastEventTime: at(14) });
+    it("creates the user again when the termination deleted it, with the later change's fields", async () => {
+      const { data, rehire } = await deletedThenChanged(
+        () => ({ lastName: 'Between' }),
+        (person) => ({ lastName: 'Later', workEmail: moved(person) }),
+      );
+
+      const applied = await fx.apply(rehire);
+      expect(applied.attributes).toMatchObject({ outcome: 'created' });
+      expect(fx.usersWithEmail(data.workEmail)).toEqual([]);
+      expect(fx.usersWithEmail(moved(data))).toMatchObject([{ enabled: true, last_name: 'Later' }]);
+      const link = await linkOf(data);
+      expect(link).toMatchObject({ status: 'active', lastEventTime: at(15) });
+      expect(link?.changesWhileDeleted).toBeUndefined();
+    });
+
+    it("never adopts another user on a kept change's word: the newest change the API accepts is used", async () => {
+      const other = someoneElses();
+      const taken = other?.email as string;
+      const { data, rehire } = await deletedThenChanged(
+        (person) => ({ lastName: 'Later', workEmail: moved(person) }),
+        () => ({ lastName: 'Latest', workEmail: taken }),
+      );
+
+      expect((await fx.apply(rehire)).attributes).toMatchObject({ outcome: 'created' });
+      expect(fx.usersWithEmail(moved(data))).toMatchObject([{ enabled: true, last_name: 'Later' }]);
+      expect(fx.usersWithEmail(taken)).toEqual([other]);
+    });
+
+    it("uses the rehire's own fields when every kept change's email is another user's", async () => {
+      const other = someoneElses();
+      const taken = other?.email as string;
+      const { data, rehire } = await deletedThenChanged(() => ({ lastName: 'Later', workEmail: taken }));
+
+      expect((await fx.apply(rehire)).attributes).toMatchObject({ outcome: 'created' });
+      expect(fx.usersWithEmail(data.workEmail)).toMatchObject([{ enabled: true, last_name: 'Rehired' }]);
+      expect(fx.usersWithEmail(taken)).toEqual([other]);
+      expect((await linkOf(data))?.cpaasUserId).toBe(fx.usersWithEmail(data.workEmail)[0]?.id);
+    });
+
+    it('a create from the later change whose answer was lost is that user on redelivery, not a second one', async () => {
+      const { data, rehire } = await deletedThenChanged(() => ({ lastName: 'Later' }));
+      fx.sandbox.control.setFaults('createUser', { script: [503], applyAfterHandling: true });
+      try {
+        expect((await fx.handler()([eventRecord(rehire)])).batchItemFailures).toHaveLength(1);
+      } finally {
+        fx.sandbox.control.clearFaults();
+      }
+      const redelivered = await fx.apply(rehire);
+      expect(redelivered.attributes).toMatchObject({ outcome: 'created' });
+      const users = fx.usersWithEmail(data.workEmail);
+      expect(users).toMatchObject([{ enabled: true, last_name: 'Later' }]);
+      expect((await linkOf(data))?.cpaasUserId).toBe(users[0]?.id);
     });
 
     it('stays stale when it is older than the termination', async () => {
