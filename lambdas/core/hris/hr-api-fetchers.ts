@@ -3,25 +3,26 @@ import type { HrApiSettingsBySource } from '../../contract/environment.js';
 import { HR_API_SOURCES, HR_APIS, type HrApiSource } from '../../contract/settings.js';
 import { DEFAULT_TENANT_ID, tenantHrCredentialsSecretName } from '../../contract/tenants.js';
 import type { TenantHrApi } from '../tenants/tenant.js';
-import { bambooHrFetcherFromSecret } from './bamboohr-api.js';
 import type {
   EmployeeDetailsFetcher,
   EmployeeDetailsFetchers,
   FetcherFromSecretOptions,
 } from './employee-details.js';
 import { MissingFetcherError } from './errors.js';
-import { gustoFetcherFromSecret } from './gusto-api.js';
-import { hiBobFetcherFromSecret } from './hibob-api.js';
-import { personioFetcherFromSecret } from './personio-api.js';
 
-/** Each provider's fetcher, built from its API root and credentials secret: the one place a new provider is wired into the worker. */
-const FETCHER_FROM_SECRET: {
-  readonly [Source in HrApiSource]: (options: FetcherFromSecretOptions) => EmployeeDetailsFetcher;
-} = {
-  bamboohr: bambooHrFetcherFromSecret,
-  hibob: hiBobFetcherFromSecret,
-  personio: personioFetcherFromSecret,
-  gusto: gustoFetcherFromSecret,
+type FetcherFromSecret = (options: FetcherFromSecretOptions) => EmployeeDetailsFetcher;
+
+/**
+ * Each provider's fetcher, built from its API root and credentials secret: the one place a new
+ * provider is wired into the worker. Loaded on a provider's first details-pending event, not when
+ * the worker starts: most events need no HR API, and a provider's response schemas and token
+ * handling would otherwise cost every cold start (about 3 ms of the worker's init, bench row 5).
+ */
+const FETCHER_FROM_SECRET: { readonly [Source in HrApiSource]: () => Promise<FetcherFromSecret> } = {
+  bamboohr: async () => (await import('./bamboohr-api.js')).bambooHrFetcherFromSecret,
+  hibob: async () => (await import('./hibob-api.js')).hiBobFetcherFromSecret,
+  personio: async () => (await import('./personio-api.js')).personioFetcherFromSecret,
+  gusto: async () => (await import('./gusto-api.js')).gustoFetcherFromSecret,
 };
 
 /** A registered tenant's HR APIs (its registry record's `hrApis`); rejects for a tenant not registered. */
@@ -49,17 +50,19 @@ export function hrApiFetchers(
   settings: HrApiSettingsBySource,
   options: HrApiFetchersOptions,
 ): EmployeeDetailsFetchers {
-  const built = new Map<string, EmployeeDetailsFetcher>();
+  const built = new Map<string, Promise<EmployeeDetailsFetcher>>();
+  const build = async (source: HrApiSource, secretId: string, apiBaseUrl: string) =>
+    (await FETCHER_FROM_SECRET[source]())({
+      client: options.client,
+      secretId,
+      apiBaseUrl,
+      ...(options.cacheSeconds === undefined ? {} : { cacheSeconds: options.cacheSeconds }),
+    });
   const fetcherOf = (source: HrApiSource, secretId: string, apiBaseUrl: string) => {
     const key = `${source}\n${secretId}\n${apiBaseUrl}`;
     let fetcher = built.get(key);
     if (fetcher === undefined) {
-      fetcher = FETCHER_FROM_SECRET[source]({
-        client: options.client,
-        secretId,
-        apiBaseUrl,
-        ...(options.cacheSeconds === undefined ? {} : { cacheSeconds: options.cacheSeconds }),
-      });
+      fetcher = build(source, secretId, apiBaseUrl);
       built.set(key, fetcher);
     }
     return fetcher;
