@@ -42,7 +42,8 @@ export interface SoakReport {
   /**
    * Poison changes not dead-lettered because a later event of the same employee overtook them on
    * another lane (a termination on the priority lane, or a change on the standard lane while the
-   * poison waited on the bulk lane): applied first, it made the change stale (acknowledged, not applied).
+   * poison waited on the bulk lane): applied first, it made the change stale (acknowledged, not
+   * applied). Or because the change overtook its employee's rehire and found the user deleted.
    */
   readonly poisonOvertaken: readonly string[];
   /**
@@ -192,15 +193,24 @@ async function drained(
 }
 
 /**
- * Poison events a later event of the same employee may overtake: a termination on the priority
- * lane, or, once the soak's burst overflows onto the bulk lane, any later event on another lane.
+ * Poison events that may rightly never reach the DLQ. A later event of the same employee may
+ * overtake one: a termination on the priority lane, or, once the soak's burst overflows onto the
+ * bulk lane, any later event on another lane. And one that comes after a rehire may come while
+ * that rehire still waits on the bulk lane: it finds the user deleted, changes nothing, and is
+ * acknowledged (the rehire creates the user from its own fields, never with a taken email).
  */
 function overtakable(scenario: SoakScenario): Set<string> {
   const ids = new Set<string>();
+  const rehired = new Set<string>();
+  const hired = new Set<string>();
   scenario.events.forEach((event, index) => {
+    if (event.type === 'employee.hired') {
+      if (hired.has(event.subject)) rehired.add(event.subject);
+      hired.add(event.subject);
+    }
     if (!scenario.poison.has(event.id)) return;
     const later = scenario.events.slice(index + 1);
-    if (later.some((next) => next.subject === event.subject)) {
+    if (rehired.has(event.subject) || later.some((next) => next.subject === event.subject)) {
       ids.add(event.id);
     }
   });
@@ -232,14 +242,20 @@ function judge(
   for (const [employeeId, expected] of scenario.roster) {
     expectedExtensions.add(expected.extension);
     const actual = byExtension.get(expected.extension)?.[0];
-    if (actual === undefined) rosterMismatches.push(`${employeeId}: missing`);
-    else if (
-      actual.email !== expected.email ||
-      actual.first_name !== expected.firstName ||
-      actual.last_name !== expected.lastName ||
-      actual.enabled !== true
-    ) {
-      rosterMismatches.push(`${employeeId}: fields differ`);
+    if (actual === undefined) {
+      rosterMismatches.push(`${employeeId}: missing`);
+      continue;
+    }
+    // Which fields and how (the soak's made-up people, no one's real data): where to start looking.
+    const differ = [
+      ['email', actual.email, expected.email],
+      ['first_name', actual.first_name, expected.firstName],
+      ['last_name', actual.last_name, expected.lastName],
+      ['enabled', actual.enabled, true],
+    ].filter(([, got, want]) => got !== want);
+    if (differ.length > 0) {
+      const fields = differ.map(([name, got, want]) => `${name} ${String(got)} (expected ${String(want)})`);
+      rosterMismatches.push(`${employeeId}: fields differ: ${fields.join(', ')}`);
     }
   }
   for (const extension of byExtension.keys()) {
@@ -300,7 +316,7 @@ export function describeSoak(report: SoakReport): string[] {
     `roster            ${report.managedUsers} users, expected ${report.expectedUsers}, mismatches ${report.rosterMismatches.length}`,
     `duplicate users   ${report.duplicateUsers}`,
     `lost events       ${report.lostEvents.length}`,
-    `DLQ               ${report.deadLettered.length} messages, poison set ${report.scenario.poison.size} (${report.poisonOvertaken.length} overtaken by a termination), equal: ${report.deadLettersArePoison ? 'yes' : 'no'}${reasons.length ? ` (${reasons.join(', ')})` : ''}`,
+    `DLQ               ${report.deadLettered.length} messages, poison set ${report.scenario.poison.size} (${report.poisonOvertaken.length} overtaken or before their rehire), equal: ${report.deadLettersArePoison ? 'yes' : 'no'}${reasons.length ? ` (${reasons.join(', ')})` : ''}`,
     `result            ${report.passed ? 'PASS' : 'FAIL'}`,
   ];
 }
