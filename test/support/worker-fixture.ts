@@ -101,6 +101,8 @@ export function lifecycleEvent(
 export async function workerFixture(
   maxReceiveCount = 3,
   sandboxOptions: SandboxOptions = {},
+  /** Terminations the deletion brake admits per window (the default's when unset). */
+  brakeMinimum?: number,
 ): Promise<WorkerFixture> {
   const sandbox = await startSandbox(sandboxOptions);
   const aws = await awsFixture(sandbox.apiKey, maxReceiveCount);
@@ -130,7 +132,12 @@ export async function workerFixture(
       api: withKeyRefresh(client, keys),
       store,
       deadLetters: new SqsDeadLetterSink(aws.sqs, aws.resources.deadLetterQueueUrl),
-      brake: new DynamoDeletionBrake({ client: aws.dynamodb, tableName, now: clock }),
+      brake: new DynamoDeletionBrake({
+        client: aws.dynamodb,
+        tableName,
+        now: clock,
+        ...(brakeMinimum === undefined ? {} : { minimum: brakeMinimum }),
+      }),
       holds,
       schedules,
       clock,

@@ -1,5 +1,10 @@
 import type { TerminationPolicy } from '../../contract/settings.js';
-import { CpaasNotFoundError, isDuplicateEmailError } from '../cpaas/errors.js';
+import {
+  CpaasNotFoundError,
+  CpaasRequestValidationError,
+  CpaasValidationError,
+  isDuplicateEmailError,
+} from '../cpaas/errors.js';
 import { iterateItems } from '../cpaas/pagination.js';
 import { PAGE_SIZE_MAX, type User } from '../cpaas/schemas.js';
 import type { CallOptions, CpaasUsersApi } from '../cpaas/users-api.js';
@@ -227,7 +232,6 @@ class Convergence {
     for (const later of [...(link.changesWhileDeleted ?? [])].reverse()) {
       const created = await this.#createFromLaterChange(desiredFields(later, true));
       if (created !== undefined) return created;
-      this.#step({ action: 'none', reason: "that change's email belongs to another user" });
     }
     return this.#createOrAdopt(desiredFields(rehire, true));
   }
@@ -237,6 +241,8 @@ class Convergence {
    * no CPaaS check ever saw its email. A user already holding that email is taken only when it is
    * exactly what this create asked for (the retry of a create whose answer was lost); anyone
    * else's user is never adopted on a kept change's word: undefined, and an older one is tried.
+   * So too when the API rejects the change's fields: that change was acknowledged long ago, and
+   * must not cost the rehire its user.
    */
   async #createFromLaterChange(desired: ManagedFields): Promise<ConvergeResult | undefined> {
     this.#step({ action: 'create', reason: "the deleted user again, with a later change's fields" });
@@ -246,13 +252,20 @@ class Convergence {
       const created = await this.#call(() => this.ports.api.createUser(newUserInput(desired), this.#options));
       return this.#saveAndReturn(this.#link(created.id, 'active'), this.result('created', created.id));
     } catch (error) {
-      if (!isDuplicateEmailError(error)) throw error;
+      if (!isDuplicateEmailError(error)) {
+        if (!(error instanceof CpaasValidationError || error instanceof CpaasRequestValidationError))
+          throw error;
+        this.#step({ action: 'none', reason: `the API rejected that change's fields: ${error.message}` });
+        return undefined;
+      }
     }
     // A list shows only some fields: the holder is read whole before it counts as this create's.
     const listed = await this.#findUserByEmail(desired.email);
-    if (listed === undefined) return undefined;
-    const holder = await this.#call(() => this.ports.api.getUser(listed.id, this.#options));
-    if (changedFields(holder, desired).length > 0) return undefined;
+    const holder = listed && (await this.#call(() => this.ports.api.getUser(listed.id, this.#options)));
+    if (holder === undefined || changedFields(holder, desired).length > 0) {
+      this.#step({ action: 'none', reason: "that change's email belongs to another user" });
+      return undefined;
+    }
     this.#step({ action: 'adopt', reason: 'the user this create made before its answer was lost' });
     return this.#saveAndReturn(this.#link(holder.id, 'active'), this.result('created', holder.id));
   }
