@@ -1,6 +1,7 @@
 import type { SandboxRoute } from './routes.js';
 
-export type ScriptedFault = 500 | 502 | 503 | 429 | 'reset' | 'hang';
+/** One scripted failure: a 400 rejects the request's fields, as the API does for a value it refuses. */
+export type ScriptedFault = 400 | 500 | 502 | 503 | 429 | 'reset' | 'hang';
 
 /** How a route misbehaves; see docs/cpaas-sandbox.md. */
 export interface FaultSpec {
