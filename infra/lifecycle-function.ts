@@ -32,6 +32,14 @@ const REQUIRE_BANNER =
  */
 export const UNDICI_FALLBACK_PARSER = '*/llhttp-wasm.js';
 
+/**
+ * undici's fetch body code (WebIDL, FormData, its multipart parser: 40 KB) reaches the HTTP/1 and
+ * HTTP/2 clients through one lazy `require`, taken only for a FormData request body. The CPaaS
+ * transport sends JSON strings (`http-transport.ts`), so the bundles leave it out, as they leave
+ * out the fallback parser.
+ */
+export const UNDICI_FORM_DATA_BODY = '*/web/fetch/body.js';
+
 /** How every handler is bundled; exported so the bench's cold-start figures use the same settings. */
 export const LAMBDA_BUNDLING = {
   format: OutputFormat.ESM,
@@ -40,7 +48,7 @@ export const LAMBDA_BUNDLING = {
   minify: true,
   mainFields: ['module', 'main'],
   banner: REQUIRE_BANNER,
-  externalModules: [UNDICI_FALLBACK_PARSER],
+  externalModules: [UNDICI_FALLBACK_PARSER, UNDICI_FORM_DATA_BODY],
 } satisfies BundlingOptions;
 
 export interface LifecycleFunctionProps {

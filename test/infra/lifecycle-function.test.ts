@@ -5,13 +5,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { UNDICI_FALLBACK_PARSER } from '../../infra/lifecycle-function.js';
+import { UNDICI_FALLBACK_PARSER, UNDICI_FORM_DATA_BODY } from '../../infra/lifecycle-function.js';
 import type { HttpTransport } from '../../lambdas/core/cpaas/http-transport.js';
 import { bundleAsDeployed } from '../../tools/bench/cold-start.js';
 
 const TRANSPORT = new URL('../../lambdas/core/cpaas/http-transport.ts', import.meta.url).pathname;
 
-describe('LAMBDA_BUNDLING without undici fallback parser', () => {
+describe('LAMBDA_BUNDLING without undici fallback parser and fetch body code', () => {
   let dir: string;
   let server: Server;
   let inputs: string[];
@@ -24,7 +24,11 @@ describe('LAMBDA_BUNDLING without undici fallback parser', () => {
     const outfile = join(dir, 'entry.bundle.mjs');
     inputs = Object.keys((await bundleAsDeployed(entry, outfile)).inputs);
     transportModule = await import(pathToFileURL(outfile).href);
-    server = createServer((_request, response) => response.end('{"ok":true}'));
+    server = createServer(async (request, response) => {
+      let body = '';
+      for await (const chunk of request) body += chunk;
+      response.end(JSON.stringify({ method: request.method, body }));
+    });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   });
 
@@ -39,17 +43,20 @@ describe('LAMBDA_BUNDLING without undici fallback parser', () => {
     expect(inputs.some((path) => path.endsWith('/llhttp-wasm.js'))).toBe(false);
   });
 
-  it('makes a real request from the bundle: this Node compiles the SIMD parser', async () => {
+  it('leaves out the fetch body code, required only for a FormData body', () => {
+    expect(UNDICI_FORM_DATA_BODY).toBe('*/web/fetch/body.js');
+    expect(inputs.some((path) => path.includes('/undici/lib/web/'))).toBe(false);
+  });
+
+  it('makes real requests from the bundle: this Node compiles the SIMD parser, JSON bodies need no fetch code', async () => {
     const { port } = server.address() as AddressInfo;
     const transport = new transportModule.HttpTransport({ origin: `http://127.0.0.1:${port}` });
+    const send = (method: 'GET' | 'POST', body?: string) =>
+      transport.send({ method, path: '/probe', headers: {}, body, signal: AbortSignal.timeout(10_000) });
     try {
-      const response = await transport.send({
-        method: 'GET',
-        path: '/probe',
-        headers: {},
-        signal: AbortSignal.timeout(10_000),
-      });
-      expect(response).toMatchObject({ status: 200, body: '{"ok":true}' });
+      expect(await send('GET')).toMatchObject({ status: 200, body: '{"method":"GET","body":""}' });
+      const posted = await send('POST', '{"first_name":"Ada"}');
+      expect(JSON.parse(posted.body)).toEqual({ method: 'POST', body: '{"first_name":"Ada"}' });
     } finally {
       await transport.close();
     }
