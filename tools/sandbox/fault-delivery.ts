@@ -22,6 +22,6 @@ export function deliverFault(res: ServerResponse, requestId: string, decision: F
 
 function errorReplyFor(status: number): Reply {
   if (status === 429) return errorReply(429, CPAAS_ERROR_CODES.rateLimited, 'too many requests');
-  if (status === 400) return errorReply(400, CPAAS_ERROR_CODES.validation, 'rejected by the fault script');
+  if (status === 400) return errorReply(400, CPAAS_ERROR_CODES.validation, 'rejected by an injected fault');
   return errorReply(status, CPAAS_ERROR_CODES.internal, 'internal error');
 }
