@@ -304,7 +304,9 @@ export async function startLocalMode(options: LocalModeOptions): Promise<Running
     // One event source per lane, as the stack has one mapping per lane: the priority lane is served
     // while the standard poller is busy with a backlog. The priority lane polls with as many batches
     // in flight as its mapping's maximum concurrency in the stack, so one slow termination does
-    // not hold up the next leaver's (FIFO groups still go one batch at a time).
+    // not hold up the next leaver's (FIFO groups still go one batch at a time). The other lanes keep
+    // one poller, not the stack's `maxConcurrency`: with five, moto 5.2.1 dead-lettered events
+    // more than once and once stopped handing out a queue's messages (docs/reliability.md).
     for (const lane of LANES) {
       const { queueUrl, deadLetterQueueUrl, prefix } = lanes[lane];
       const laneEnvironment = handlerEnvironment(aws, resources, cpaas, lane, hrApis);
