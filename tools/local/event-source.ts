@@ -168,9 +168,9 @@ const RELEASE_SLACK_SECONDS = 5;
  * Emulates Lambda's SQS event source mapping, which moto cannot run: long-polls the queue,
  * hands each batch to the handler as a real-shaped `SQSEvent`, deletes what succeeded and leaves
  * the reported failures in flight, so they come back after the visibility timeout and the
- * queue's own RedrivePolicy moves them to the DLQ after `maxReceiveCount` receives. One poller
- * and one batch at a time: a FIFO group's next messages are not delivered while it has messages
- * in flight, as with Lambda.
+ * queue's own RedrivePolicy moves them to the DLQ after `maxReceiveCount` receives. One batch
+ * at a time per poller (start several for a mapping's concurrency): a FIFO group's next messages
+ * are not delivered while it has messages in flight, as with Lambda.
  */
 export async function startEventSource(options: EventSourceOptions): Promise<RunningEventSource> {
   const { sqs, queueUrl, handler } = options;
@@ -228,6 +228,14 @@ export async function startEventSource(options: EventSourceOptions): Promise<Run
     if (Messages.length === 0) return;
     const records = Messages.map((message) => toSqsRecord(message, queueArn, region));
     const started = Date.now();
+    // The stack's visibility timeout is 6x the function timeout, so a batch never reappears while
+    // its invocation runs; locally it is short, for quick retries. A batch still running at half of
+    // it is kept invisible for the function timeout, so no other poller takes the same messages
+    // beside it (and moto never times out one group's in-flight messages together, see above).
+    const stayInFlight = setTimeout(() => {
+      // Fails only when the batch ended meanwhile: nothing left in flight to keep.
+      setVisibility(records, Math.ceil(timeoutMs / 1000) + RELEASE_SLACK_SECONDS).catch(() => {});
+    }, visibilityTimeoutMs / 2);
     let failed: Set<string>;
     let error: Error | undefined;
     try {
@@ -237,6 +245,8 @@ export async function startEventSource(options: EventSourceOptions): Promise<Run
     } catch (caught) {
       error = caught instanceof Error ? caught : new Error(String(caught));
       failed = new Set(records.map((record) => record.messageId));
+    } finally {
+      clearTimeout(stayInFlight);
     }
     const succeeded = records.filter((record) => !failed.has(record.messageId));
     if (succeeded.length > 0) {

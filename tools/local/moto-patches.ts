@@ -11,6 +11,13 @@ import { join } from 'node:path';
  * workers both taking one lease. Here moto's DynamoDB writes (put, update, delete, batch and
  * transaction) take one lock, so each condition holds against the item it writes, as on AWS.
  *
+ * SQS the same way: moto's queue state (messages, the FIFO groups in flight) is changed by every
+ * request thread without a lock, so consumers polling one FIFO queue side by side (the stack's
+ * mappings run up to five batches a lane) could lose track of a group and never hand it out
+ * again. Here each SQS operation takes one lock, and a long poll waits outside it: it asks
+ * without waiting, then waits for a message sent to the queue or 50 ms, where moto's own wait
+ * spins at full CPU while a queue holds only messages of groups in flight.
+ *
  * Then two of moto's helpers replaced by faster ones that return the same values, because in
  * moto 5 they, not the emulated services, were most of the server's CPU once a queue held some
  * hundreds of messages:
@@ -26,7 +33,7 @@ import { join } from 'node:path';
  * Each patch is skipped when what it replaces does not exist (another moto version), so
  * moto_server always starts; it is only slower (or, without the lock, racier) then.
  */
-const SITECUSTOMIZE = `# Written by cpaas-lifecycle (tools/local/moto-patches.ts): DynamoDB's atomic writes; same values, less CPU.
+const SITECUSTOMIZE = `# Written by cpaas-lifecycle (tools/local/moto-patches.ts): DynamoDB's atomic writes, SQS under one lock; same values, less CPU.
 import functools as _functools
 import threading as _threading
 import time as _time
@@ -72,6 +79,48 @@ try:
 
     _modules = tuple(_backends.list_of_moto_modules())
     _backends.list_of_moto_modules = lambda: _modules
+except (ImportError, AttributeError):
+    pass
+
+# After the clock: moto.sqs.models binds moto's time helpers when it is imported.
+try:
+    from moto.sqs.models import SQSBackend as _SQSBackend
+
+    _sqs_lock = _threading.RLock()
+
+    def _serialized(operation):
+        @_functools.wraps(operation)
+        def serialized(*args, **kwargs):
+            with _sqs_lock:
+                return operation(*args, **kwargs)
+
+        serialized.cpaas_serialized = True
+        return serialized
+
+    for _name in (
+        "send_message", "send_message_batch", "delete_message", "delete_message_batch",
+        "change_message_visibility", "change_message_visibility_batch", "purge_queue",
+        "get_queue_attributes",
+    ):
+        if hasattr(_SQSBackend, _name):
+            setattr(_SQSBackend, _name, _serialized(getattr(_SQSBackend, _name)))
+
+    _original_receive = _SQSBackend.receive_message
+
+    @_functools.wraps(_original_receive)
+    def receive_message(self, queue_name, count, wait_seconds_timeout, visibility_timeout, message_attribute_names=None):
+        deadline = _time.time() + (wait_seconds_timeout or 0)
+        while True:
+            with _sqs_lock:
+                messages = _original_receive(self, queue_name, count, 0, visibility_timeout, message_attribute_names)
+            if messages or _time.time() >= deadline:
+                return messages
+            queue = self.get_queue(queue_name)
+            with queue._messages_lock:
+                queue._messages_lock.wait(timeout=0.05)
+
+    receive_message.cpaas_serialized = True
+    _SQSBackend.receive_message = receive_message
 except (ImportError, AttributeError):
     pass
 `;

@@ -7,6 +7,7 @@ import {
 } from '@aws-sdk/client-sqs';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { afterEach, describe, expect, it } from 'vitest';
+import { queuedCount } from '../../../tools/bench/queued-count.js';
 import { InvalidBatchResponseError } from '../../../tools/local/errors.js';
 import {
   createLambdaContext,
@@ -151,6 +152,33 @@ describe('startEventSource', () => {
     expect(batches.flat()).toEqual(['g1', 'g2', 'g3', 'g1', 'g2', 'g3']);
     // The retry waited out the visibility timeout (generous bound: this behaviour is a wait).
     expect((received[1] ?? 0) - (received[0] ?? 0)).toBeGreaterThanOrEqual(900);
+  });
+
+  it('keeps a batch that outlives the visibility timeout in flight: no other poller takes it', async () => {
+    const { queueUrl } = await fifoQueuePair(5, 1);
+    await send(queueUrl, 'group', 'slow');
+    const deliveries: string[] = [];
+    let finish: () => void = () => {};
+    const finished = new Promise<void>((resolve) => {
+      finish = resolve;
+    });
+    const handler = async (event: SQSEvent): Promise<SQSBatchResponse> => {
+      deliveries.push(...event.Records.map((record) => record.body));
+      await finished;
+      return { batchItemFailures: [] };
+    };
+    for (let poller = 0; poller < 2; poller += 1)
+      running.push(await startEventSource({ sqs, queueUrl, waitTimeSeconds: 1, handler }));
+    await until(() => deliveries.length >= 1, 'the first delivery');
+    // A consumer polling for three times the 1 s visibility timeout while the batch runs: on the
+    // stack, whose visibility timeout is 6x the function's, it would find nothing either.
+    const probe = await sqs.send(
+      new ReceiveMessageCommand({ QueueUrl: queueUrl, WaitTimeSeconds: 3, MaxNumberOfMessages: 10 }),
+    );
+    expect(probe.Messages ?? []).toEqual([]);
+    finish();
+    await until(async () => (await queuedCount(sqs, queueUrl)) === 0, 'the batch deleted');
+    expect(deliveries).toEqual(['slow']);
   });
 
   it('leaves a message failing every time to the queue redrive, which moves it to the DLQ', async () => {

@@ -47,6 +47,31 @@ for thread in threads: thread.join()
 print(json.dumps({"passed": len(passed), "atomic": getattr(DynamoDBBackend.put_item, "cpaas_atomic", False)}))
 `;
 
+/**
+ * Eight threads long-polling one FIFO queue at once, as the local mode's pollers of one lane do,
+ * for five messages of one group: one receiver gets the group, in order, and the others none while
+ * it is in flight. Prints what each receiver got.
+ */
+const FIFO_RACE = `
+import json, threading
+from moto.sqs.models import SQSBackend
+backend = SQSBackend("us-east-1", "123456789012")
+backend.create_queue("q.fifo", FifoQueue="true", ContentBasedDeduplication="true")
+for n in range(5):
+    backend.send_message("q.fifo", f"m{n}", group_id="one-employee")
+got = []
+start = threading.Barrier(8)
+def receive():
+    start.wait()
+    messages = backend.receive_message("q.fifo", 10, 1, 30)
+    if messages:
+        got.append([message.body for message in messages])
+threads = [threading.Thread(target=receive) for _ in range(8)]
+for thread in threads: thread.start()
+for thread in threads: thread.join()
+print(json.dumps({"got": got, "serialized": getattr(SQSBackend.receive_message, "cpaas_serialized", False)}))
+`;
+
 const PROBE = `
 import datetime, json, time
 import moto.core.utils as utils, moto.backends as backends, moto.sqs.models as sqs
@@ -67,6 +92,14 @@ describe('moto patches', () => {
   it("give moto DynamoDB's atomic conditional writes: one of sixteen racing puts passes", () => {
     expect(JSON.parse(python(RACE, true))).toEqual({ passed: 1, atomic: true });
     expect(JSON.parse(python(RACE, false)).atomic).toBe(false);
+  });
+
+  it('serialize SQS: concurrent long polls of one FIFO group hand it to one receiver, in order', () => {
+    expect(JSON.parse(python(FIFO_RACE, true))).toEqual({
+      got: [['m0', 'm1', 'm2', 'm3', 'm4']],
+      serialized: true,
+    });
+    expect(JSON.parse(python(FIFO_RACE, false)).serialized).toBe(false);
   });
 
   it("replace moto's clock and module listing with ones that answer the same", () => {
