@@ -38,23 +38,32 @@ import functools as _functools
 import threading as _threading
 import time as _time
 
+
+def _lock_methods(backend, names, lock, marker):
+    """Each named method of the backend class runs under the lock; \`marker\` is set on it for tests."""
+    for name in names:
+        if not hasattr(backend, name):
+            continue
+        method = getattr(backend, name)
+
+        def locked(*args, _method=method, **kwargs):
+            with lock:
+                return _method(*args, **kwargs)
+
+        _functools.update_wrapper(locked, method)
+        setattr(locked, marker, True)
+        setattr(backend, name, locked)
+
+
 try:
     from moto.dynamodb.models import DynamoDBBackend as _DynamoDBBackend
 
-    _write_lock = _threading.RLock()
-
-    def _atomic(write):
-        @_functools.wraps(write)
-        def atomic_write(*args, **kwargs):
-            with _write_lock:
-                return write(*args, **kwargs)
-
-        atomic_write.cpaas_atomic = True
-        return atomic_write
-
-    for _name in ("put_item", "update_item", "delete_item", "batch_write_item", "transact_write_items"):
-        if hasattr(_DynamoDBBackend, _name):
-            setattr(_DynamoDBBackend, _name, _atomic(getattr(_DynamoDBBackend, _name)))
+    _lock_methods(
+        _DynamoDBBackend,
+        ("put_item", "update_item", "delete_item", "batch_write_item", "transact_write_items"),
+        _threading.RLock(),
+        "cpaas_atomic",
+    )
 except ImportError:
     pass
 
@@ -87,23 +96,16 @@ try:
     from moto.sqs.models import SQSBackend as _SQSBackend
 
     _sqs_lock = _threading.RLock()
-
-    def _serialized(operation):
-        @_functools.wraps(operation)
-        def serialized(*args, **kwargs):
-            with _sqs_lock:
-                return operation(*args, **kwargs)
-
-        serialized.cpaas_serialized = True
-        return serialized
-
-    for _name in (
-        "send_message", "send_message_batch", "delete_message", "delete_message_batch",
-        "change_message_visibility", "change_message_visibility_batch", "purge_queue",
-        "get_queue_attributes",
-    ):
-        if hasattr(_SQSBackend, _name):
-            setattr(_SQSBackend, _name, _serialized(getattr(_SQSBackend, _name)))
+    _lock_methods(
+        _SQSBackend,
+        (
+            "send_message", "send_message_batch", "delete_message", "delete_message_batch",
+            "change_message_visibility", "change_message_visibility_batch", "purge_queue",
+            "get_queue_attributes",
+        ),
+        _sqs_lock,
+        "cpaas_serialized",
+    )
 
     _original_receive = _SQSBackend.receive_message
 
