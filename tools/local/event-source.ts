@@ -232,9 +232,10 @@ export async function startEventSource(options: EventSourceOptions): Promise<Run
     // its invocation runs; locally it is short, for quick retries. A batch still running at half of
     // it is kept invisible for the function timeout, so no other poller takes the same messages
     // beside it (and moto never times out one group's in-flight messages together, see above).
+    let extending: Promise<void> | undefined;
     const stayInFlight = setTimeout(() => {
       // Fails only when the batch ended meanwhile: nothing left in flight to keep.
-      setVisibility(records, Math.ceil(timeoutMs / 1000) + RELEASE_SLACK_SECONDS).catch(() => {});
+      extending = setVisibility(records, Math.ceil(timeoutMs / 1000) + RELEASE_SLACK_SECONDS).catch(() => {});
     }, visibilityTimeoutMs / 2);
     let failed: Set<string>;
     let error: Error | undefined;
@@ -247,6 +248,8 @@ export async function startEventSource(options: EventSourceOptions): Promise<Run
       failed = new Set(records.map((record) => record.messageId));
     } finally {
       clearTimeout(stayInFlight);
+      // Settled before the deletes and the failures' hold, so it never overrides their visibility.
+      await extending;
     }
     const succeeded = records.filter((record) => !failed.has(record.messageId));
     if (succeeded.length > 0) {
