@@ -73,8 +73,11 @@ print(json.dumps({"got": got, "serialized": getattr(SQSBackend.receive_message, 
 `;
 
 const PROBE = `
-import datetime, json, time
+import datetime, json, logging, time
 import moto.core.utils as utils, moto.backends as backends, moto.sqs.models as sqs
+import moto.core.responses as responses
+from werkzeug._internal import _log as werkzeug_log
+from moto.dynamodb.responses import DynamoHandler
 before = time.time()
 now = utils.unix_time()
 after = time.time()
@@ -85,6 +88,10 @@ print(json.dumps({
     "millis": abs(utils.unix_time_millis() - time.time() * 1000) < 1000,
     "explicit": utils.unix_time(datetime.datetime(1970, 1, 2, 0, 0, 1)),
     "modules": sorted(backends.list_of_moto_modules()),
+    "methods": responses.method_names_from_class(DynamoHandler),
+    "methodsAgain": responses.method_names_from_class(DynamoHandler),
+    "methodsRemembered": hasattr(responses.method_names_from_class, "cache_info"),
+    "accessLog": (werkzeug_log("info", "a request line"), logging.getLogger("werkzeug").isEnabledFor(logging.INFO))[1],
 }))
 `;
 
@@ -102,7 +109,7 @@ describe('moto patches', () => {
     expect(JSON.parse(python(FIFO_RACE, false)).serialized).toBe(false);
   });
 
-  it("replace moto's clock and module listing with ones that answer the same", () => {
+  it("replace moto's clock, module listing and method listing with ones that answer the same, without the access log", () => {
     const fast = JSON.parse(python(PROBE, true));
     const plain = JSON.parse(python(PROBE, false));
     expect(fast).toMatchObject({ replaced: true, sqsUsesIt: true, nowIsTheClock: true, millis: true });
@@ -111,6 +118,12 @@ describe('moto patches', () => {
     expect(fast.explicit).toBe(plain.explicit);
     expect(fast.modules).toEqual(plain.modules);
     expect(fast.modules).toContain('sqs');
+    expect(fast.methodsRemembered).toBe(true);
+    expect(plain.methodsRemembered).toBe(false);
+    expect(fast.methods).toEqual(plain.methods);
+    expect(fast.methodsAgain).toEqual(plain.methods);
+    expect(fast.methods).toContain('get_item');
+    expect([fast.accessLog, plain.accessLog]).toEqual([false, true]);
   });
 
   it('is written once, under a name that follows its content', () => {
