@@ -1,7 +1,14 @@
 import { AWS_PRICES } from './aws-prices.js';
 
 export interface CostInputs {
+  /** Billed worker time per event: one invocation's duration divided by the events it carried. */
   readonly workerMsPerEvent: number;
+  /**
+   * Events per worker invocation, and so per ReceiveMessage and DeleteMessageBatch: 1 when events
+   * arrive one at a time (the headline figure), up to 10 in a burst. Each event is still sent
+   * (one webhook, one SendMessage) and ingested on its own.
+   */
+  readonly eventsPerWorkerInvocation: number;
   readonly ingestMsPerEvent: number;
   readonly memoryMb: number;
   /** DynamoDB operation -> calls per event. */
@@ -48,11 +55,12 @@ function units(perEvent: Readonly<Record<string, number>>, table: Readonly<Recor
 }
 
 /**
- * Variable cost of 1,000,000 lifecycle events (one ingest and one worker invocation each) from
- * measured durations and call counts; fixed monthly costs (secrets, alarms, idle polling) are in
- * docs/cost.md and do not grow with events.
+ * Variable cost of 1,000,000 lifecycle events (one ingest invocation each, and one worker
+ * invocation per `eventsPerWorkerInvocation`) from measured durations and call counts; fixed
+ * monthly costs (secrets, alarms, idle polling) are in docs/cost.md and do not grow with events.
  */
 export function costPerMillionEvents(inputs: CostInputs): CostLine[] {
+  const perBatch = inputs.eventsPerWorkerInvocation;
   const gb = inputs.memoryMb / 1024;
   const workerGbs = (EVENTS * inputs.workerMsPerEvent * gb) / 1000;
   const ingestGbs = (EVENTS * inputs.ingestMsPerEvent * gb) / 1000;
@@ -72,13 +80,19 @@ export function costPerMillionEvents(inputs: CostInputs): CostLine[] {
     },
     {
       item: 'Lambda requests',
-      arithmetic: `2M x $${AWS_PRICES.lambdaPerMillionRequests} / 1M`,
-      dollars: 2 * AWS_PRICES.lambdaPerMillionRequests,
+      arithmetic:
+        perBatch === 1
+          ? `2M x $${AWS_PRICES.lambdaPerMillionRequests} / 1M`
+          : `(1M ingest + 1M / ${perBatch} worker) x $${AWS_PRICES.lambdaPerMillionRequests} / 1M`,
+      dollars: (1 + 1 / perBatch) * AWS_PRICES.lambdaPerMillionRequests,
     },
     {
       item: 'SQS FIFO',
-      arithmetic: `3 requests (send, receive, delete) x 1M x $${AWS_PRICES.sqsFifoPerMillionRequests} / 1M`,
-      dollars: 3 * AWS_PRICES.sqsFifoPerMillionRequests,
+      arithmetic:
+        perBatch === 1
+          ? `3 requests (send, receive, delete) x 1M x $${AWS_PRICES.sqsFifoPerMillionRequests} / 1M`
+          : `(1 send + 2 / ${perBatch} receive and delete) requests x 1M x $${AWS_PRICES.sqsFifoPerMillionRequests} / 1M`,
+      dollars: (1 + 2 / perBatch) * AWS_PRICES.sqsFifoPerMillionRequests,
     },
     {
       item: 'DynamoDB writes',
