@@ -51,6 +51,10 @@ interface Count {
  */
 export function powertoolsMetrics(): WorkerMetrics {
   const metrics = new Metrics({ namespace: METRICS.namespace, serviceName: SERVICE_NAMES.worker });
+  // One single-metric instance for every count line: each `addMetric` writes its line and clears
+  // the dimensions it was given, and a new instance per line (a Console each) was ~3% of the
+  // worker's CPU per invocation at 0 ms API latency.
+  const single = metrics.singleMetric();
   const counts = new Map<string, Count>();
   const counted = (metric: string, dimension?: Count['dimension'], tenant?: string) => {
     const key = [metric, dimension?.name, dimension?.value, tenant].join('\n');
@@ -75,7 +79,6 @@ export function powertoolsMetrics(): WorkerMetrics {
       metrics.addMetric(METRICS.revocationLatency, MetricUnit.Milliseconds, milliseconds),
     publish: () => {
       for (const { metric, dimension, tenant, count } of counts.values()) {
-        const single = metrics.singleMetric();
         if (dimension !== undefined) single.addDimension(dimension.name, dimension.value);
         // An empty set is the `service` dimension alone, which `addDimension` would otherwise give.
         else if (tenant !== undefined) single.addDimensions({});

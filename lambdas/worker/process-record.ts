@@ -128,7 +128,6 @@ export function createRecordProcessor(
   return async (record) => {
     const started = performance.now();
     const attempts = Number(record.attributes.ApproximateReceiveCount) || 1;
-    const identity = identify(record.body);
     const elapsed = () => Math.round(performance.now() - started);
     try {
       const queued = readEvent(record.body);
@@ -140,7 +139,7 @@ export function createRecordProcessor(
         record.messageAttributes?.[MESSAGE_ATTRIBUTES.releasedHold]?.stringValue === 'true';
       const result = await converge(event, ports, { releasedHold });
       metrics.outcome(result.outcome);
-      if (result.outcome === 'held' && !deps.ports.dryRun) metrics.terminationHeld(identity.tenant);
+      if (result.outcome === 'held' && !deps.ports.dryRun) metrics.terminationHeld(tenantOf(event));
       if (revokedAccess(event, result.outcome) && !deps.ports.dryRun) {
         // SQS stamps SentTimestamp with wall-clock time, so it is measured against the wall clock.
         metrics.revocationLatency(Date.now() - Number(record.attributes.SentTimestamp));
@@ -160,6 +159,8 @@ export function createRecordProcessor(
       await report(event, provisioningReportFor(result.outcome));
     } catch (error) {
       const failure = classifyFailure(error);
+      // Parsed again only here: on the path every applied event takes, one JSON.parse is enough.
+      const identity = identify(record.body);
       const lastAttempt = attempts >= deps.maxReceiveCount;
       const common = {
         ...identity,
