@@ -40,6 +40,22 @@ export const UNDICI_FALLBACK_PARSER = '*/llhttp-wasm.js';
  */
 export const UNDICI_FORM_DATA_BODY = '*/web/fetch/body.js';
 
+/**
+ * Node 24 builds the ES module face of `node:http` by reading every export, and one of them
+ * (`WebSocket` and its events) loads Node's own copy of undici: `import http from 'node:http'`
+ * costs ~25 ms where `require('node:http')` costs 3. The AWS SDK's ES builds import `node:http`
+ * and `node:https` that way (its HTTP handler, the IMDS credential code), so the bundles take
+ * both from these CommonJS files instead (`process.getBuiltinModule`, the same module objects):
+ * ~11 ms off the init of a handler with the four SDK clients alone, ~11 ms off ingest's, ~7 ms
+ * off the worker's, on this machine (docs/performance.md, row 5).
+ */
+export const BUILTIN_ALIASES: Readonly<Record<string, string>> = {
+  // esbuild resolves an alias from its working directory, the repository root for the CDK's
+  // local bundling (the project root) and for the bench's `bundleAsDeployed`.
+  'node:http': './infra/bundling/node-http.cjs',
+  'node:https': './infra/bundling/node-https.cjs',
+};
+
 /** How every handler is bundled; exported so the bench's cold-start figures use the same settings. */
 export const LAMBDA_BUNDLING = {
   format: OutputFormat.ESM,
@@ -49,6 +65,9 @@ export const LAMBDA_BUNDLING = {
   mainFields: ['module', 'main'],
   banner: REQUIRE_BANNER,
   externalModules: [UNDICI_FALLBACK_PARSER, UNDICI_FORM_DATA_BODY],
+  esbuildArgs: Object.fromEntries(
+    Object.entries(BUILTIN_ALIASES).map(([builtin, file]) => [`--alias:${builtin}`, file]),
+  ),
 } satisfies BundlingOptions;
 
 export interface LifecycleFunctionProps {

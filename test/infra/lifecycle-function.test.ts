@@ -1,11 +1,15 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { UNDICI_FALLBACK_PARSER, UNDICI_FORM_DATA_BODY } from '../../infra/lifecycle-function.js';
+import {
+  BUILTIN_ALIASES,
+  UNDICI_FALLBACK_PARSER,
+  UNDICI_FORM_DATA_BODY,
+} from '../../infra/lifecycle-function.js';
 import type { HttpTransport } from '../../lambdas/core/cpaas/http-transport.js';
 import { bundleAsDeployed } from '../../tools/bench/cold-start.js';
 
@@ -59,6 +63,33 @@ describe('LAMBDA_BUNDLING without undici fallback parser and fetch body code', (
       expect(JSON.parse(posted.body)).toEqual({ method: 'POST', body: '{"first_name":"Ada"}' });
     } finally {
       await transport.close();
+    }
+  });
+});
+
+describe('LAMBDA_BUNDLING with node:http and node:https as CommonJS', () => {
+  it('leaves no ES module import of either in the bundle, and hands code the same module objects', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'lambda-bundling-'));
+    try {
+      const entry = join(dir, 'entry.mjs');
+      // As the AWS SDK's ES builds import them: a default import and a named one.
+      await writeFile(
+        entry,
+        "import http from 'node:http';\nimport { Agent } from 'node:https';\nexport { http, Agent };\n",
+      );
+      const outfile = join(dir, 'entry.bundle.mjs');
+      const inputs = Object.keys((await bundleAsDeployed(entry, outfile)).inputs);
+      expect(Object.keys(BUILTIN_ALIASES)).toEqual(['node:http', 'node:https']);
+      expect(inputs.filter((path) => path.endsWith('.cjs')).map((path) => path.split('/').pop())).toEqual([
+        'node-http.cjs',
+        'node-https.cjs',
+      ]);
+      expect(await readFile(outfile, 'utf8')).not.toMatch(/from\s*["']node:https?["']/);
+      const bundled = await import(pathToFileURL(outfile).href);
+      expect(bundled.http).toBe(process.getBuiltinModule('node:http'));
+      expect(bundled.Agent).toBe(process.getBuiltinModule('node:https').Agent);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
     }
   });
 });

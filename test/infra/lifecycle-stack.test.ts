@@ -1112,6 +1112,8 @@ describe('LifecycleStack with the committed cdk.json (bundled)', () => {
         expect(code.startsWith("import { createRequire } from 'node:module';")).toBe(true);
         // All read a secret: the Secrets Manager client is bundled, not taken from the runtime.
         expect(code.includes('GetSecretValue')).toBe(true);
+        // BUILTIN_ALIASES reached the CDK's esbuild: the SDK's `node:http` is not an ES import.
+        expect(code, String(description)).not.toMatch(/from\s*["']node:https?["']/);
       }
     });
 

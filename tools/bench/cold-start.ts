@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { build, type Metafile, type Platform } from 'esbuild';
-import { LAMBDA_BUNDLING } from '../../infra/lifecycle-function.js';
+import { BUILTIN_ALIASES, LAMBDA_BUNDLING } from '../../infra/lifecycle-function.js';
 import { median } from './throughput.js';
 
 export interface ColdStartFigures {
@@ -36,6 +36,8 @@ export async function bundleAsDeployed(entry: string, outfile: string): Promise<
     mainFields: LAMBDA_BUNDLING.mainFields,
     banner: { js: LAMBDA_BUNDLING.banner },
     external: LAMBDA_BUNDLING.externalModules,
+    alias: BUILTIN_ALIASES,
+    absWorkingDir: REPO,
     logLevel: 'silent',
   });
   if (result.metafile === undefined) throw new Error(`esbuild wrote no metafile for ${entry}`);
