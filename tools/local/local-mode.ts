@@ -152,6 +152,14 @@ export interface RunningLocalMode {
 
 export const LOCAL_VISIBILITY_TIMEOUT_SECONDS = 10;
 const DEAD_LETTER_WATCH_MS = 2_000;
+/**
+ * Batches in flight at once on the standard and on the bulk lane (the stack's mappings allow
+ * `DEFAULTS.maxConcurrency`, 5). Two, measured on 2 cores (docs/reliability.md): the soak's 2,000
+ * events drain in 138 s against 246 s with one, since a batch waiting out a retry no longer stops
+ * its lane, while a termination behind 1,000 queued hires keeps its p99 (0.62 s either way, target
+ * 1 s); five took it to 1.52 s, the pollers sharing the CPU and moto_server with the priority lane's.
+ */
+const LOCAL_POLLERS_PER_LANE = 2;
 const LOCAL_REGION = 'us-east-1';
 const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
 
@@ -304,16 +312,15 @@ export async function startLocalMode(options: LocalModeOptions): Promise<Running
     // One event source per lane, as the stack has one mapping per lane: the priority lane is served
     // while the standard poller is busy with a backlog. The priority lane polls with as many batches
     // in flight as its mapping's maximum concurrency in the stack, so one slow termination does
-    // not hold up the next leaver's (FIFO groups still go one batch at a time). The other lanes keep
-    // one poller, not the stack's five: on one machine their pollers share the CPU and moto_server
-    // with the priority lane's, and five made a termination behind 1,000 queued hires take 2.87 s
-    // (p99) against 0.70 s with one (docs/reliability.md).
+    // not hold up the next leaver's (FIFO groups still go one batch at a time). The other lanes
+    // poll with fewer than the stack's five (LOCAL_POLLERS_PER_LANE): on one machine all pollers
+    // share the CPU and moto_server.
     for (const lane of LANES) {
       const { queueUrl, deadLetterQueueUrl, prefix } = lanes[lane];
       const laneEnvironment = handlerEnvironment(aws, resources, cpaas, lane, hrApis);
       const handler =
         options.workerHandler ?? createWorkerHandler(workerDependenciesFromEnv(laneEnvironment, aws));
-      const pollers = lane === 'priority' ? DEFAULTS.priorityReservedConcurrency : 1;
+      const pollers = lane === 'priority' ? DEFAULTS.priorityReservedConcurrency : LOCAL_POLLERS_PER_LANE;
       for (let poller = 0; poller < pollers; poller += 1) {
         const source = await startEventSource({
           sqs,
