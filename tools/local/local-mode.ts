@@ -159,7 +159,7 @@ const DEAD_LETTER_WATCH_MS = 2_000;
  * its lane, while a termination behind 1,000 queued hires keeps its p99 (0.62 s either way, target
  * 1 s); five took it to 1.52 s, the pollers sharing the CPU and moto_server with the priority lane's.
  */
-const LOCAL_POLLERS_PER_LANE = 2;
+const STANDARD_AND_BULK_POLLERS = 2;
 const LOCAL_REGION = 'us-east-1';
 const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
 
@@ -310,17 +310,16 @@ export async function startLocalMode(options: LocalModeOptions): Promise<Running
     };
     const limits = { maxReceiveCount: resources.maxReceiveCount, visibilityTimeoutSeconds };
     // One event source per lane, as the stack has one mapping per lane: the priority lane is served
-    // while the standard poller is busy with a backlog. The priority lane polls with as many batches
-    // in flight as its mapping's maximum concurrency in the stack, so one slow termination does
-    // not hold up the next leaver's (FIFO groups still go one batch at a time). The other lanes
-    // poll with fewer than the stack's five (LOCAL_POLLERS_PER_LANE): on one machine all pollers
-    // share the CPU and moto_server.
+    // while the standard pollers are busy with a backlog. The priority lane polls with as many
+    // batches in flight as its mapping's maximum concurrency in the stack, so one slow termination
+    // does not hold up the next leaver's (FIFO groups still go one batch at a time); the other lanes
+    // with STANDARD_AND_BULK_POLLERS.
     for (const lane of LANES) {
       const { queueUrl, deadLetterQueueUrl, prefix } = lanes[lane];
       const laneEnvironment = handlerEnvironment(aws, resources, cpaas, lane, hrApis);
       const handler =
         options.workerHandler ?? createWorkerHandler(workerDependenciesFromEnv(laneEnvironment, aws));
-      const pollers = lane === 'priority' ? DEFAULTS.priorityReservedConcurrency : LOCAL_POLLERS_PER_LANE;
+      const pollers = lane === 'priority' ? DEFAULTS.priorityReservedConcurrency : STANDARD_AND_BULK_POLLERS;
       for (let poller = 0; poller < pollers; poller += 1) {
         const source = await startEventSource({
           sqs,
