@@ -17,6 +17,7 @@ import { CHANGES_KEPT_WHILE_DELETED } from '../state/link-item.js';
 import type { ScheduledEvent, ScheduleStore } from '../state/schedule-store.js';
 import {
   type EmployeeLink,
+  type LeaseWithRead,
   type LinkStatus,
   normalizeEventTime,
   type StateStore,
@@ -100,6 +101,13 @@ const DEFAULT_DEADLINE_MS = 30_000;
 /** Reads of a link that kept changing under the event before it fails as transient. */
 const MAX_ATTEMPTS = 5;
 
+/** Which events take the lease with their first read, and on which guess (`LeaseWithRead`). */
+const LEASE_WITH_READ: Record<LifecycleEvent['type'], LeaseWithRead | undefined> = {
+  'employee.hired': 'absent',
+  'employee.changed': undefined,
+  'employee.terminated': 'present',
+};
+
 /** The link changed since this attempt read it: the event reads again and decides again. */
 class LinkChanged extends Error {}
 
@@ -143,15 +151,21 @@ class Convergence {
   }
 
   /**
-   * Reads the employee's state, decides, writes. Nothing is written before a decision is final:
-   * CPaaS reads come first, the lease is taken just before the first CPaaS write, and an event
-   * that changes nothing writes its record conditional on the link it read. When the link changed
-   * meanwhile (the other lane applied an event), the event starts over from a fresh read.
+   * Reads the employee's state, decides, writes. A change writes nothing before its decision is
+   * final: CPaaS reads come first, the lease is taken just before the first CPaaS write, and an
+   * event that changes nothing writes its record conditional on the link it read. A hire or a
+   * termination due now almost always writes, so its first read takes the lease too
+   * (`LEASE_WITH_READ`): one round trip less, a termination's revocation sooner. When the link changed meanwhile (the
+   * other lane applied an event), the event starts over from a fresh read.
    */
   async run(): Promise<ConvergeResult> {
     const deadline = this.#options.deadline ?? Date.now() + DEFAULT_DEADLINE_MS;
     for (let attempt = 1; ; attempt += 1) {
-      const state = await this.ports.store.begin(this.#key, this.event, deadline);
+      const leaseWithRead =
+        attempt === 1 && !this.ports.dryRun && this.#effectiveLater() === undefined
+          ? LEASE_WITH_READ[this.event.type]
+          : undefined;
+      const state = await this.ports.store.begin(this.#key, this.event, deadline, leaseWithRead);
       try {
         return await this.#attempt(state);
       } catch (error) {
@@ -164,6 +178,12 @@ class Convergence {
         await state.close();
       }
     }
+  }
+
+  /** A future `effectiveAt`: the event is scheduled, not applied now (and writes no lease). */
+  #effectiveLater(): string | undefined {
+    const { effectiveAt } = this.event.data;
+    return effectiveAt !== undefined && new Date(effectiveAt) > this.ports.clock() ? effectiveAt : undefined;
   }
 
   get #current(): EmployeeState {
@@ -190,10 +210,8 @@ class Convergence {
     // Only when one may be pending: the link says so, so most events skip this read.
     const pending = state.schedulePending ? await this.ports.schedules.get(this.#key) : undefined;
     state.noteSchedule(pending !== undefined);
-    const effectiveAt = this.event.data.effectiveAt;
-    if (effectiveAt !== undefined && new Date(effectiveAt) > this.ports.clock()) {
-      return this.#schedule(normalizeEventTime(effectiveAt), link);
-    }
+    const effectiveAt = this.#effectiveLater();
+    if (effectiveAt !== undefined) return this.#schedule(normalizeEventTime(effectiveAt), link);
     const result = await this.#apply(link);
     await this.#unschedule(pending);
     return result;

@@ -17,6 +17,7 @@ import {
   RECENT_EVENT_IDS,
   recentEventIds,
   schedulePending,
+  statelessExpiresAt,
   toLink,
   unchangedSince,
   updateLinkItem,
@@ -60,7 +61,10 @@ export interface EmployeeState {
   lock(): Promise<boolean>;
   /** Writes this event's link and records the event (one write), giving the lease back. */
   save(link: EmployeeLink, options?: SaveOptions): Promise<boolean>;
-  /** Records the event without changing the link (superseded), so a redelivery is a duplicate. */
+  /**
+   * Records the event without changing the link (superseded), so a redelivery is a duplicate; the
+   * event's last write, so it gives a held lease back in the same write.
+   */
   record(): Promise<boolean>;
   /** Before a schedule is stored: from now on events read it, and this write tells them so. */
   markSchedulePending(): Promise<boolean>;
@@ -76,6 +80,8 @@ export interface DynamoEmployeeStateOptions {
   /** Epoch ms the invocation's work must end by: the lease's expiry. */
   readonly deadline: number;
   readonly item: LinkItem | undefined;
+  /** The lease `item` was read with (`begin`'s lease with the read), if it was. */
+  readonly leaseOwner?: string;
   readonly processed: boolean;
   /** ISO time until which `event#` items of the former format may still answer. */
   readonly legacyEventsUntil: string;
@@ -87,8 +93,9 @@ const USER_PREFIX = 'user#';
 export const userClaimKey = (cpaasUserId: string) => ({
   [STATE_TABLE_KEYS.partitionKey]: `${USER_PREFIX}${cpaasUserId}`,
 });
-/** A state-less item (a new employee's lease or marker) outlives the invocation by a day. */
-const STATELESS_TTL_SECONDS = 86_400;
+
+/** The attributes a write removes to give the employee's lease back. */
+const LEASE_RELEASED = { [LINK_ATTRIBUTES.leaseOwner]: undefined, [LINK_ATTRIBUTES.leaseUntil]: undefined };
 
 /** `EmployeeState` over the employee's `link#` item (format in `link-item.ts`). */
 export class DynamoEmployeeState implements EmployeeState {
@@ -113,6 +120,7 @@ export class DynamoEmployeeState implements EmployeeState {
     this.#recent = recentEventIds(options.item);
     this.#legacy = isLegacyLink(options.item);
     this.#hasLink = this.link !== undefined;
+    this.#owner = options.leaseOwner;
   }
 
   noteSchedule(found: boolean): void {
@@ -146,9 +154,7 @@ export class DynamoEmployeeState implements EmployeeState {
         [STATE_TABLE_KEYS.ttlAttribute]: undefined,
         // Also drops a lease a crashed delivery left behind: unleased, the write is conditional on
         // the version that carried it.
-        ...(release
-          ? { [LINK_ATTRIBUTES.leaseOwner]: undefined, [LINK_ATTRIBUTES.leaseUntil]: undefined }
-          : {}),
+        ...(release ? LEASE_RELEASED : {}),
       },
       both(this.#condition(), notNewerThan(link.lastEventTime)),
     );
@@ -159,8 +165,13 @@ export class DynamoEmployeeState implements EmployeeState {
     return saved;
   }
 
-  record(): Promise<boolean> {
-    return this.#update({ ...this.#recorded(), ...this.#notes() }, this.#condition());
+  async record(): Promise<boolean> {
+    const recorded = await this.#update(
+      { ...this.#recorded(), ...this.#notes(), ...(this.#owner === undefined ? {} : LEASE_RELEASED) },
+      this.#condition(),
+    );
+    if (recorded) this.#owner = undefined;
+    return recorded;
   }
 
   async markSchedulePending(): Promise<boolean> {
@@ -174,10 +185,7 @@ export class DynamoEmployeeState implements EmployeeState {
     this.#owner = undefined;
     // A failed release is not the event's failure: the event is applied, and the lease frees
     // itself at the deadline. Failing the record would re-apply it.
-    await this.#update(
-      { [LINK_ATTRIBUTES.leaseOwner]: undefined, [LINK_ATTRIBUTES.leaseUntil]: undefined },
-      heldBy(owner),
-    ).catch(() => false);
+    await this.#update(LEASE_RELEASED, heldBy(owner)).catch(() => false);
   }
 
   /** Holding the lease, the lease is the condition (the sweep may write meanwhile); else the version. */
@@ -217,9 +225,7 @@ export class DynamoEmployeeState implements EmployeeState {
 
   #expiry(): Record<string, unknown> {
     if (this.#hasLink) return {};
-    return {
-      [STATE_TABLE_KEYS.ttlAttribute]: Math.ceil(this.#options.deadline / 1000) + STATELESS_TTL_SECONDS,
-    };
+    return { [STATE_TABLE_KEYS.ttlAttribute]: statelessExpiresAt(this.#options.deadline) };
   }
 
   /** `user#<id>` names the one employee linked to a CPaaS user; re-claiming one's own is a no-op. */

@@ -1,5 +1,6 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { STATE_TABLE_KEYS } from '../../contract/state-table.js';
 import type { EmployeeData } from '../events/lifecycle-event.js';
 import { dueAttributes } from './table-queries.js';
@@ -238,6 +239,32 @@ export function notNewerThan(time: string): Expression {
   };
 }
 
+/** No live lease holds the employee (one past its expiry is free: its holder crashed). */
+export function leaseFree(now: number): Expression {
+  return {
+    expression: 'attribute_not_exists(#c_until) OR #c_until < :c_now',
+    names: { '#c_until': LINK_ATTRIBUTES.leaseUntil },
+    values: { ':c_now': now },
+  };
+}
+
+/** The item exists. */
+export function linkItemExists(): Expression {
+  return {
+    expression: 'attribute_exists(#c_pk)',
+    names: { '#c_pk': STATE_TABLE_KEYS.partitionKey },
+    values: {},
+  };
+}
+
+/** An item with no link yet (a new employee's lease or marker) outlives the invocation by a day. */
+const STATELESS_TTL_SECONDS = 86_400;
+
+/** The TTL (epoch s) of an item with no link yet, written by an invocation ending at `deadline` (epoch ms). */
+export function statelessExpiresAt(deadline: number): number {
+  return Math.ceil(deadline / 1000) + STATELESS_TTL_SECONDS;
+}
+
 /** Both conditions. */
 export function both(first: Expression, second: Expression): Expression {
   return {
@@ -245,6 +272,49 @@ export function both(first: Expression, second: Expression): Expression {
     names: { ...first.names, ...second.names },
     values: { ...first.values, ...second.values },
   };
+}
+
+/** What a conditional write of a link item did, and the item as DynamoDB then held it. */
+export interface LinkItemWrite {
+  readonly written: boolean;
+  /** With `returnItem`: the item after the write, or as it stood when the condition failed. */
+  readonly item?: LinkItem;
+}
+
+/**
+ * One conditional UpdateItem of an employee's link item. With `returnItem` DynamoDB answers with
+ * the item either way (`ALL_NEW`, or `ALL_OLD` on a failed condition), so the write also serves as
+ * a consistent read.
+ */
+export async function writeLinkItem(
+  documents: DynamoDBDocumentClient,
+  tableName: string,
+  employeeKey: string,
+  attributes: Record<string, unknown>,
+  condition: Expression,
+  returnItem = false,
+): Promise<LinkItemWrite> {
+  const update = updateOf(attributes);
+  try {
+    const { Attributes } = await documents.send(
+      new UpdateCommand({
+        TableName: tableName,
+        Key: linkKey(employeeKey),
+        UpdateExpression: update.expression,
+        ConditionExpression: condition.expression,
+        ExpressionAttributeNames: { ...update.names, ...condition.names },
+        ExpressionAttributeValues: { ...update.values, ...condition.values },
+        ...(returnItem ? { ReturnValues: 'ALL_NEW', ReturnValuesOnConditionCheckFailure: 'ALL_OLD' } : {}),
+      }),
+    );
+    return returnItem
+      ? { written: true, ...(Attributes === undefined ? {} : { item: Attributes }) }
+      : { written: true };
+  } catch (error) {
+    if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    // The document client converts answers, not errors: the failed condition's item comes raw.
+    return error.Item === undefined ? { written: false } : { written: false, item: unmarshall(error.Item) };
+  }
 }
 
 /** One conditional UpdateItem of an employee's link item: false when the condition failed. */
@@ -255,21 +325,5 @@ export async function updateLinkItem(
   attributes: Record<string, unknown>,
   condition: Expression,
 ): Promise<boolean> {
-  const update = updateOf(attributes);
-  try {
-    await documents.send(
-      new UpdateCommand({
-        TableName: tableName,
-        Key: linkKey(employeeKey),
-        UpdateExpression: update.expression,
-        ConditionExpression: condition.expression,
-        ExpressionAttributeNames: { ...update.names, ...condition.names },
-        ExpressionAttributeValues: { ...update.values, ...condition.values },
-      }),
-    );
-    return true;
-  } catch (error) {
-    if (error instanceof ConditionalCheckFailedException) return false;
-    throw error;
-  }
+  return (await writeLinkItem(documents, tableName, employeeKey, attributes, condition)).written;
 }

@@ -16,27 +16,48 @@ import {
   LINK_PREFIX,
   type LinkItem,
   leasedUntil,
+  leaseFree,
   legacyEventKey,
   legacyEventsMayAnswer,
+  linkItemExists,
   linkKey,
   normalizeEventTime,
+  notNewerThan,
   recentEventIds,
+  statelessExpiresAt,
   toLink,
+  unchangedSince,
   updateLinkItem,
+  writeLinkItem,
 } from './link-item.js';
 import { queryDue, scanByPrefix } from './table-queries.js';
 
 export type { EmployeeLink, LinkStatus } from './link-item.js';
 export { normalizeEventTime } from './link-item.js';
 
+/**
+ * An event that will almost surely write may take the employee's lease with its read, one round
+ * trip instead of two: `absent` when the item most likely does not exist yet (a hire: most are of
+ * new people), `present` when it most likely exists (a termination: most are of provisioned
+ * people). The guess is the write's condition, so a wrong one costs a write unit and nothing else:
+ * the failed write answers with the item as it stands, in place of the read.
+ */
+export type LeaseWithRead = 'absent' | 'present';
+
 /** The state table as the worker's converge logic (and reconcile) sees it. */
 export interface StateStore {
   /**
-   * Opens one event's state: one consistent read of the employee's link. While another delivery
-   * holds the employee's lease it waits (reading again, writing nothing) until `deadline` (epoch
-   * ms): then `EmployeeBusyError`, and SQS redelivers.
+   * Opens one event's state: one consistent read of the employee's link (with `leaseWithRead`, a
+   * conditional write that takes the lease and returns the item). While another delivery holds
+   * the employee's lease it waits (reading again, writing nothing) until `deadline` (epoch ms):
+   * then `EmployeeBusyError`, and SQS redelivers.
    */
-  begin(employeeKey: string, event: EventRef, deadline: number): Promise<EmployeeState>;
+  begin(
+    employeeKey: string,
+    event: EventRef,
+    deadline: number,
+    leaseWithRead?: LeaseWithRead,
+  ): Promise<EmployeeState>;
   getLink(employeeKey: string): Promise<EmployeeLink | undefined>;
   /** True when this event id was already applied (or found stale) for this employee. */
   isProcessed(employeeKey: string, eventId: string): Promise<boolean>;
@@ -59,13 +80,6 @@ export interface DynamoStateStoreOptions {
 
 const MAX_RETRY_MS = 200;
 
-/**
- * `StateStore` over one DynamoDB table (key `pk`, TTL `expiresAt`): one item `link#<employee>`
- * per employee holds the link, the ids of its recent events and, while an event changes the
- * user, the employee's lease (format in `link-item.ts`); `user#<id>` claims a CPaaS user for one
- * employee. Every write is conditional, so a late or concurrent delivery cannot overwrite a newer
- * state.
- */
 /** The link is as the sweep read it: no event applied since, still disabled in its grace period. */
 function stillInGracePeriod(link: EmployeeLink): Expression {
   return {
@@ -75,6 +89,23 @@ function stillInGracePeriod(link: EmployeeLink): Expression {
   };
 }
 
+/** The item neither names the event among its recent ones nor has applied a newer one. */
+function notAnsweredYet(event: EventRef): Expression {
+  const newer = notNewerThan(event.time);
+  return {
+    expression: `NOT contains(#c_recent, :c_id) AND (${newer.expression})`,
+    names: { '#c_recent': LINK_ATTRIBUTES.recentEventIds, ...newer.names },
+    values: { ':c_id': event.id, ...newer.values },
+  };
+}
+
+/**
+ * `StateStore` over one DynamoDB table (key `pk`, TTL `expiresAt`): one item `link#<employee>`
+ * per employee holds the link, the ids of its recent events and, while an event changes the
+ * user, the employee's lease (format in `link-item.ts`); `user#<id>` claims a CPaaS user for one
+ * employee. Every write is conditional, so a late or concurrent delivery cannot overwrite a newer
+ * state.
+ */
 export class DynamoStateStore implements StateStore {
   readonly #documents: DynamoDBDocumentClient;
   readonly #tableName: string;
@@ -92,10 +123,20 @@ export class DynamoStateStore implements StateStore {
     this.#retryMs = options.retryMs ?? 25;
   }
 
-  async begin(employeeKey: string, event: EventRef, deadline: number): Promise<EmployeeState> {
+  async begin(
+    employeeKey: string,
+    event: EventRef,
+    deadline: number,
+    leaseWithRead?: LeaseWithRead,
+  ): Promise<EmployeeState> {
+    let first =
+      leaseWithRead === undefined
+        ? undefined
+        : await this.#leaseWithRead(employeeKey, event, leaseWithRead, deadline);
     for (let pause = this.#retryMs; ; pause = Math.min(pause * 2, MAX_RETRY_MS)) {
-      const item = await this.#read(employeeKey);
-      if (leasedUntil(item, Date.now()) === undefined) {
+      const { item, leaseOwner } = first ?? { item: await this.#read(employeeKey) };
+      first = undefined;
+      if (leaseOwner !== undefined || leasedUntil(item, Date.now()) === undefined) {
         const now = this.#now();
         return new DynamoEmployeeState({
           documents: this.#documents,
@@ -104,6 +145,7 @@ export class DynamoStateStore implements StateStore {
           event,
           deadline,
           item,
+          ...(leaseOwner === undefined ? {} : { leaseOwner }),
           processed: await this.#processed(employeeKey, item, event, now),
           legacyEventsUntil: new Date(now.getTime() + this.#retentionDays * 86_400_000).toISOString(),
         });
@@ -124,6 +166,38 @@ export class DynamoStateStore implements StateStore {
     const item = await this.#read(employeeKey);
     if (recentEventIds(item).includes(eventId)) return true;
     return legacyEventsMayAnswer(item, this.#now()) && this.#legacyProcessed(employeeKey, eventId);
+  }
+
+  /**
+   * Takes the lease on the guess's condition (`LeaseWithRead`), and returns the item either way:
+   * with the lease when it held, else as it stands (then `begin` goes on as after a read: waits
+   * for another holder's lease, or opens unleased, to lock later on the version read). An existing
+   * item is leased only for an event it does not already answer (a duplicate or an older event),
+   * so those cost the one failed write and no lease to give back. A new employee's item expires
+   * like any item without a link, so a first event that never completes leaves nothing behind.
+   */
+  async #leaseWithRead(
+    employeeKey: string,
+    event: EventRef,
+    guess: LeaseWithRead,
+    deadline: number,
+  ): Promise<{ readonly item: LinkItem | undefined; readonly leaseOwner?: string }> {
+    const owner = randomUUID();
+    const { written, item } = await writeLinkItem(
+      this.#documents,
+      this.#tableName,
+      employeeKey,
+      {
+        [LINK_ATTRIBUTES.leaseOwner]: owner,
+        [LINK_ATTRIBUTES.leaseUntil]: deadline,
+        ...(guess === 'absent' ? { [STATE_TABLE_KEYS.ttlAttribute]: statelessExpiresAt(deadline) } : {}),
+      },
+      guess === 'absent'
+        ? unchangedSince(undefined)
+        : both(both(linkItemExists(), leaseFree(Date.now())), notAnsweredYet(event)),
+      true,
+    );
+    return written ? { item, leaseOwner: owner } : { item };
   }
 
   async #read(employeeKey: string): Promise<LinkItem | undefined> {
@@ -185,11 +259,7 @@ export class DynamoStateStore implements StateStore {
       this.#tableName,
       link.employeeKey,
       { [LINK_ATTRIBUTES.leaseOwner]: owner, [LINK_ATTRIBUTES.leaseUntil]: until },
-      both(stillInGracePeriod(link), {
-        expression: 'attribute_not_exists(#c_until) OR #c_until < :c_now',
-        names: { '#c_until': LINK_ATTRIBUTES.leaseUntil },
-        values: { ':c_now': Date.now() },
-      }),
+      both(stillInGracePeriod(link), leaseFree(Date.now())),
     );
     return held ? owner : undefined;
   }

@@ -21,7 +21,7 @@ const WRITES = new Set(['PutItem', 'UpdateItem', 'DeleteItem', 'BatchWriteItem',
  * What one event costs the state table, counted per DynamoDB operation as it leaves the worker
  * (every table port on one counting client): the figures behind the cost per event.
  */
-describe('the worker writes the state table once per change, never for a duplicate or a stale event (sandbox + moto)', () => {
+describe('the worker writes the state table once per change, and changes nothing for a duplicate or a stale event (sandbox + moto)', () => {
   let fx: WorkerFixture;
   const calls = new Map<string, number>();
   const counting = new DynamoDBClient(motoClientConfig());
@@ -56,14 +56,15 @@ describe('the worker writes the state table once per change, never for a duplica
     });
   };
 
-  it('hire, change, no-op change, duplicate, terminate: one read of the link each, no transaction', async () => {
+  it('hire, change, no-op change, duplicate, terminate: one call reads the link each, no transaction', async () => {
     const data = employee();
     const hire = lifecycleEvent('employee.hired', data);
     expect((await apply(hire)).attributes.outcome).toBe('created');
-    // The lease, the user's claim (user#), the link with the lease given back.
+    // The lease taken with the read (no item yet), the user's claim (user#), the link with the
+    // lease given back.
     expect(writes()).toEqual({ PutItem: 1, UpdateItem: 2 });
-    // The link, then (no link yet: maybe pending) the schedule.
-    expect(calls.get('GetItem')).toBe(2);
+    // Only the schedule (no link yet: one may be pending); the lease's write was the link's read.
+    expect(calls.get('GetItem')).toBe(1);
 
     const renamed = { ...data, lastName: 'Renamed' };
     expect((await apply(lifecycleEvent('employee.changed', renamed))).attributes.outcome).toBe('updated');
@@ -80,8 +81,12 @@ describe('the worker writes the state table once per change, never for a duplica
     expect(writes()).toEqual({});
     expect(calls.get('GetItem')).toBe(1);
 
+    // A hire guesses a new employee: the lease's condition (no item) fails, and its answer, the
+    // item as it stands, is the read. A failed condition is billed as a write unit, nothing changes.
     expect((await apply(hire)).attributes).toMatchObject({ outcome: 'duplicate', apiCalls: 0 });
-    expect(writes()).toEqual({});
+    expect(writes()).toEqual({ UpdateItem: 1 });
+    expect(calls.get('GetItem')).toBeUndefined();
+    expect(await fx.store.getLink(keyOf(data))).toMatchObject({ lastEventId: same.id });
 
     // Older than the last applied event (it waited on another lane): stale, and nothing written.
     const late = lifecycleEvent('employee.changed', data, {
@@ -93,10 +98,21 @@ describe('the worker writes the state table once per change, never for a duplica
 
     const termination = lifecycleEvent('employee.terminated', { employeeId: data.employeeId });
     expect((await apply(termination)).attributes.outcome).toBe('deleted');
-    // The lease, the brake's window (an append while it holds fewer than the minimum), the link.
+    // The lease taken with the read (the link exists), the brake's window (an append while it
+    // holds fewer than the minimum), the link.
     expect(writes()).toEqual({ UpdateItem: 3 });
-    // Only the link is read: the brake counts without reading its window.
-    expect(calls.get('GetItem')).toBe(1);
+    // Nothing read on its own: the brake counts without reading its window.
+    expect(calls.get('GetItem')).toBeUndefined();
+
+    // A redelivered termination: its id is among the recent ones, so the lease is not taken and
+    // the failed condition's answer says duplicate.
+    expect((await apply(termination)).attributes).toMatchObject({ outcome: 'duplicate', apiCalls: 0 });
+    expect(writes()).toEqual({ UpdateItem: 1 });
+    expect(calls.get('GetItem')).toBeUndefined();
+    expect(await fx.store.getLink(keyOf(data))).toMatchObject({
+      status: 'deleted',
+      lastEventId: termination.id,
+    });
   });
 
   it('reads items the former format wrote (no manual migration): an event recorded then is a duplicate', async () => {
@@ -139,8 +155,9 @@ describe('the worker writes the state table once per change, never for a duplica
     );
     await put({ [STATE_TABLE_KEYS.partitionKey]: `lease#${keyOf(data)}`, holder: 'former-worker' });
 
+    // The hire's lease guess (no item) fails: that write changed nothing, its answer was the read.
     expect((await apply(hire)).attributes).toMatchObject({ outcome: 'duplicate', apiCalls: 0 });
-    expect(writes()).toEqual({});
+    expect(writes()).toEqual({ UpdateItem: 1 });
     expect((await apply(sameTime)).attributes).toMatchObject({ outcome: 'duplicate', apiCalls: 0 });
 
     // The first new event rewrites the link in the new format; the former records still answer.

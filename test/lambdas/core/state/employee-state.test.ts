@@ -184,3 +184,76 @@ describe('DynamoEmployeeState: the employee lease on the link item (moto)', () =
     expect(await store.getLink('acme:E9')).toBeUndefined();
   });
 });
+
+describe('DynamoStateStore.begin with the lease taken with the read (moto)', () => {
+  const getLinkItem = async (tableName: string, employeeKey: string) =>
+    (
+      await dynamodb.send(
+        new GetItemCommand({
+          TableName: tableName,
+          Key: { [STATE_TABLE_KEYS.partitionKey]: { S: `link#${employeeKey}` } },
+          ConsistentRead: true,
+        }),
+      )
+    ).Item;
+
+  it('a hire of a new employee holds the lease from its first call, on an item that expires until linked', async () => {
+    const { store, tableName } = await freshStore();
+    const deadline = later();
+    const hire = event();
+    const before = linkReads;
+    const state = await store.begin('acme:N1', hire, deadline, 'absent');
+    expect(linkReads).toBe(before);
+    expect(state.link).toBeUndefined();
+    expect(
+      Number((await getLinkItem(tableName, 'acme:N1'))?.[STATE_TABLE_KEYS.ttlAttribute]?.N),
+    ).toBeGreaterThan(deadline / 1000);
+    // Another delivery of the employee waits for it, as for a lease taken by `lock()`.
+    const busy = await store.begin('acme:N1', event(), Date.now() + 100, 'absent').catch((error) => error);
+    expect(busy).toBeInstanceOf(EmployeeBusyError);
+    expect(await state.lock()).toBe(true);
+    expect(await state.save(link('acme:N1', hire.id, hire.time))).toBe(true);
+    await state.close();
+    const item = await getLinkItem(tableName, 'acme:N1');
+    expect(item?.leaseOwner).toBeUndefined();
+    expect(item?.[STATE_TABLE_KEYS.ttlAttribute]).toBeUndefined();
+    expect(await store.getLink('acme:N1')).toMatchObject({ status: 'active', lastEventId: hire.id });
+  });
+
+  it('a wrong guess opens the state as a read would: unleased, and the lock is conditional on the version read', async () => {
+    const { store, open } = await holdLease('acme:N2');
+    await open();
+    // 'absent' on an existing employee (a rehire): the item comes back from the failed condition.
+    const rehire = event('2026-03-05T00:00:00.000Z');
+    const state = await store.begin('acme:N2', rehire, later(), 'absent');
+    expect(state.link).toMatchObject({ status: 'active' });
+    const overtaking = await store.begin('acme:N2', event('2026-03-06T00:00:00.000Z'), later());
+    expect(await overtaking.record()).toBe(true);
+    expect(await state.lock()).toBe(false);
+    await Promise.all([state.close(), overtaking.close()]);
+  });
+
+  it('a termination of a provisioned employee takes the lease, a redelivered or older one does not', async () => {
+    const { store, tableName, open } = await holdLease('acme:N3');
+    await open();
+    const termination = event('2026-03-05T00:00:00.000Z');
+    const state = await store.begin('acme:N3', termination, later(), 'present');
+    expect((await getLinkItem(tableName, 'acme:N3'))?.leaseOwner?.S).toBeDefined();
+    expect(
+      await state.save({ ...link('acme:N3', termination.id, termination.time), status: 'deleted' }),
+    ).toBe(true);
+    await state.close();
+    for (const answered of [termination, event('2026-03-04T00:00:00.000Z')]) {
+      const again = await store.begin('acme:N3', answered, later(), 'present');
+      expect((await getLinkItem(tableName, 'acme:N3'))?.leaseOwner).toBeUndefined();
+      expect(again.link).toMatchObject({ status: 'deleted', lastEventId: termination.id });
+      expect(again.processed).toBe(answered === termination);
+      await again.close();
+    }
+    // No item at all (a termination of someone never provisioned): nothing written, nothing leased.
+    const never = await store.begin('acme:N4', event(), later(), 'present');
+    expect(never.link).toBeUndefined();
+    expect(await getLinkItem(tableName, 'acme:N4')).toBeUndefined();
+    await never.close();
+  });
+});
