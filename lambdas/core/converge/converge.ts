@@ -155,8 +155,8 @@ class Convergence {
    * final: CPaaS reads come first, the lease is taken just before the first CPaaS write, and an
    * event that changes nothing writes its record conditional on the link it read. A hire or a
    * termination due now almost always writes, so its first read takes the lease too
-   * (`LEASE_WITH_READ`): one round trip less, a termination's revocation sooner. When the link changed meanwhile (the
-   * other lane applied an event), the event starts over from a fresh read.
+   * (`LEASE_WITH_READ`): one round trip less, a termination's revocation sooner. When the link
+   * changed meanwhile (the other lane applied an event), the event starts over from a fresh read.
    */
   async run(): Promise<ConvergeResult> {
     const deadline = this.#options.deadline ?? Date.now() + DEFAULT_DEADLINE_MS;

@@ -10,6 +10,7 @@ import {
   hasLink,
   heldBy,
   isLegacyLink,
+  LEASE_RELEASED,
   LINK_ATTRIBUTES,
   type LinkItem,
   linkAttributes,
@@ -93,9 +94,6 @@ const USER_PREFIX = 'user#';
 export const userClaimKey = (cpaasUserId: string) => ({
   [STATE_TABLE_KEYS.partitionKey]: `${USER_PREFIX}${cpaasUserId}`,
 });
-
-/** The attributes a write removes to give the employee's lease back. */
-const LEASE_RELEASED = { [LINK_ATTRIBUTES.leaseOwner]: undefined, [LINK_ATTRIBUTES.leaseUntil]: undefined };
 
 /** `EmployeeState` over the employee's `link#` item (format in `link-item.ts`). */
 export class DynamoEmployeeState implements EmployeeState {

@@ -69,6 +69,12 @@ export const LINK_ATTRIBUTES = {
   status: 'status',
 } as const;
 
+/** The attributes a write removes to give the employee's lease back. */
+export const LEASE_RELEASED = {
+  [LINK_ATTRIBUTES.leaseOwner]: undefined,
+  [LINK_ATTRIBUTES.leaseUntil]: undefined,
+} as const;
+
 /**
  * Ids kept for the duplicate check. An older event is stale anyway (the event-time guard), so the
  * ids only need to cover events of the same time and make a recent redelivery read `duplicate`;

@@ -12,6 +12,7 @@ import {
   type Expression,
   hasLink,
   heldBy,
+  LEASE_RELEASED,
   LINK_ATTRIBUTES,
   LINK_PREFIX,
   type LinkItem,
@@ -138,6 +139,11 @@ export class DynamoStateStore implements StateStore {
       first = undefined;
       if (leaseOwner !== undefined || leasedUntil(item, Date.now()) === undefined) {
         const now = this.#now();
+        // Until the state exists nothing would give a lease taken with the read back.
+        const processed = await this.#processed(employeeKey, item, event, now).catch(async (error) => {
+          if (leaseOwner !== undefined) await this.#release(employeeKey, leaseOwner).catch(() => undefined);
+          throw error;
+        });
         return new DynamoEmployeeState({
           documents: this.#documents,
           tableName: this.#tableName,
@@ -146,7 +152,7 @@ export class DynamoStateStore implements StateStore {
           deadline,
           item,
           ...(leaseOwner === undefined ? {} : { leaseOwner }),
-          processed: await this.#processed(employeeKey, item, event, now),
+          processed,
           legacyEventsUntil: new Date(now.getTime() + this.#retentionDays * 86_400_000).toISOString(),
         });
       }
@@ -287,8 +293,7 @@ export class DynamoStateStore implements StateStore {
         deleteAfter: undefined,
         [STATE_TABLE_KEYS.dueIndexPartitionKey]: undefined,
         [STATE_TABLE_KEYS.dueIndexSortKey]: undefined,
-        [LINK_ATTRIBUTES.leaseOwner]: undefined,
-        [LINK_ATTRIBUTES.leaseUntil]: undefined,
+        ...LEASE_RELEASED,
       },
       both(stillInGracePeriod(link), heldBy(hold)),
     );
@@ -296,12 +301,10 @@ export class DynamoStateStore implements StateStore {
 
   /** Gives a hold back without a change (the deletion failed), so the employee's events need not wait for it to expire. */
   async releaseHold(link: EmployeeLink, hold: string): Promise<void> {
-    await updateLinkItem(
-      this.#documents,
-      this.#tableName,
-      link.employeeKey,
-      { [LINK_ATTRIBUTES.leaseOwner]: undefined, [LINK_ATTRIBUTES.leaseUntil]: undefined },
-      heldBy(hold),
-    );
+    await this.#release(link.employeeKey, hold);
+  }
+
+  async #release(employeeKey: string, owner: string): Promise<void> {
+    await updateLinkItem(this.#documents, this.#tableName, employeeKey, LEASE_RELEASED, heldBy(owner));
   }
 }

@@ -256,4 +256,40 @@ describe('DynamoStateStore.begin with the lease taken with the read (moto)', () 
     expect(await getLinkItem(tableName, 'acme:N4')).toBeUndefined();
     await never.close();
   });
+
+  it('gives a lease taken with the read back when the rest of the read fails', async () => {
+    const failing = new DynamoDBClient(motoClientConfig());
+    failing.middlewareStack.add(
+      (next) => async (args) => {
+        if (JSON.stringify(args.input).includes('event#')) throw new Error('connection reset');
+        return next(args);
+      },
+      { step: 'initialize', name: 'failLegacyRead' },
+    );
+    try {
+      const { tableName } = await freshStore();
+      const time = '2026-03-05T00:00:00.000Z';
+      // A link of the former format: an event of its time may be named only by an event# item.
+      await dynamodb.send(
+        new PutItemCommand({
+          TableName: tableName,
+          Item: {
+            [STATE_TABLE_KEYS.partitionKey]: { S: 'link#acme:N5' },
+            cpaasUserId: { S: 'a'.repeat(32) },
+            status: { S: 'active' },
+            lastEventId: { S: 'former' },
+            lastEventTime: { S: time },
+            updatedAt: { S: time },
+          },
+        }),
+      );
+      const store = new DynamoStateStore({ client: failing, tableName });
+      await expect(store.begin('acme:N5', event(time), later(), 'present')).rejects.toThrow(
+        'connection reset',
+      );
+      expect((await getLinkItem(tableName, 'acme:N5'))?.leaseOwner).toBeUndefined();
+    } finally {
+      failing.destroy();
+    }
+  });
 });
