@@ -13,6 +13,7 @@ import {
   LEASE_RELEASED,
   LINK_ATTRIBUTES,
   type LinkItem,
+  leaseHeld,
   linkAttributes,
   notNewerThan,
   RECENT_EVENT_IDS,
@@ -130,8 +131,7 @@ export class DynamoEmployeeState implements EmployeeState {
     const owner = randomUUID();
     const locked = await this.#update(
       {
-        [LINK_ATTRIBUTES.leaseOwner]: owner,
-        [LINK_ATTRIBUTES.leaseUntil]: this.#options.deadline,
+        ...leaseHeld(owner, this.#options.deadline),
         ...this.#notes(),
         ...this.#expiry(),
       },

@@ -69,6 +69,11 @@ export const LINK_ATTRIBUTES = {
   status: 'status',
 } as const;
 
+/** The attributes that hold the employee for `owner` until `until` (epoch ms). */
+export function leaseHeld(owner: string, until: number): Record<string, unknown> {
+  return { [LINK_ATTRIBUTES.leaseOwner]: owner, [LINK_ATTRIBUTES.leaseUntil]: until };
+}
+
 /** The attributes a write removes to give the employee's lease back. */
 export const LEASE_RELEASED = {
   [LINK_ATTRIBUTES.leaseOwner]: undefined,
@@ -271,6 +276,15 @@ export function statelessExpiresAt(deadline: number): number {
   return Math.ceil(deadline / 1000) + STATELESS_TTL_SECONDS;
 }
 
+/** The item's recent event ids do not name this one (an item without them names none). */
+export function notAmongRecent(eventId: string): Expression {
+  return {
+    expression: 'NOT contains(#c_recent, :c_id)',
+    names: { '#c_recent': LINK_ATTRIBUTES.recentEventIds },
+    values: { ':c_id': eventId },
+  };
+}
+
 /** Both conditions. */
 export function both(first: Expression, second: Expression): Expression {
   return {
@@ -313,9 +327,7 @@ export async function writeLinkItem(
         ...(returnItem ? { ReturnValues: 'ALL_NEW', ReturnValuesOnConditionCheckFailure: 'ALL_OLD' } : {}),
       }),
     );
-    return returnItem
-      ? { written: true, ...(Attributes === undefined ? {} : { item: Attributes }) }
-      : { written: true };
+    return Attributes === undefined ? { written: true } : { written: true, item: Attributes };
   } catch (error) {
     if (!(error instanceof ConditionalCheckFailedException)) throw error;
     // The document client converts answers, not errors: the failed condition's item comes raw.

@@ -18,11 +18,13 @@ import {
   type LinkItem,
   leasedUntil,
   leaseFree,
+  leaseHeld,
   legacyEventKey,
   legacyEventsMayAnswer,
   linkItemExists,
   linkKey,
   normalizeEventTime,
+  notAmongRecent,
   notNewerThan,
   recentEventIds,
   statelessExpiresAt,
@@ -87,16 +89,6 @@ function stillInGracePeriod(link: EmployeeLink): Expression {
     expression: '#c_event = :c_event AND #c_status = :c_disabled',
     names: { '#c_event': LINK_ATTRIBUTES.lastEventId, '#c_status': LINK_ATTRIBUTES.status },
     values: { ':c_event': link.lastEventId, ':c_disabled': 'disabled' },
-  };
-}
-
-/** The item neither names the event among its recent ones nor has applied a newer one. */
-function notAnsweredYet(event: EventRef): Expression {
-  const newer = notNewerThan(event.time);
-  return {
-    expression: `NOT contains(#c_recent, :c_id) AND (${newer.expression})`,
-    names: { '#c_recent': LINK_ATTRIBUTES.recentEventIds, ...newer.names },
-    values: { ':c_id': event.id, ...newer.values },
   };
 }
 
@@ -189,18 +181,22 @@ export class DynamoStateStore implements StateStore {
     deadline: number,
   ): Promise<{ readonly item: LinkItem | undefined; readonly leaseOwner?: string }> {
     const owner = randomUUID();
+    const condition =
+      guess === 'absent'
+        ? unchangedSince(undefined)
+        : both(
+            both(linkItemExists(), leaseFree(Date.now())),
+            both(notAmongRecent(event.id), notNewerThan(event.time)),
+          );
     const { written, item } = await writeLinkItem(
       this.#documents,
       this.#tableName,
       employeeKey,
       {
-        [LINK_ATTRIBUTES.leaseOwner]: owner,
-        [LINK_ATTRIBUTES.leaseUntil]: deadline,
+        ...leaseHeld(owner, deadline),
         ...(guess === 'absent' ? { [STATE_TABLE_KEYS.ttlAttribute]: statelessExpiresAt(deadline) } : {}),
       },
-      guess === 'absent'
-        ? unchangedSince(undefined)
-        : both(both(linkItemExists(), leaseFree(Date.now())), notAnsweredYet(event)),
+      condition,
       true,
     );
     return written ? { item, leaseOwner: owner } : { item };
@@ -264,7 +260,7 @@ export class DynamoStateStore implements StateStore {
       this.#documents,
       this.#tableName,
       link.employeeKey,
-      { [LINK_ATTRIBUTES.leaseOwner]: owner, [LINK_ATTRIBUTES.leaseUntil]: until },
+      leaseHeld(owner, until),
       both(stillInGracePeriod(link), leaseFree(Date.now())),
     );
     return held ? owner : undefined;
