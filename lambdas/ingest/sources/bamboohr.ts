@@ -1,10 +1,11 @@
 import { createHash } from 'node:crypto';
-import { createDetailsPendingEvent, type QueuedEvent } from '../../core/events/details-pending-event.js';
-import { createLifecycleEvent, InvalidLifecycleEventError } from '../../core/events/lifecycle-event.js';
+import type { QueuedEvent } from '../../core/events/details-pending-event.js';
+import { InvalidLifecycleEventError } from '../../core/events/lifecycle-event.js';
 import { fieldIssues } from '../../core/validation/field-issues.js';
 import * as z from '../../core/validation/zod.js';
 import { VERIFICATION_FAILURES as F, WebhookVerificationError } from '../errors.js';
 import { hmacSha256, macMatches } from './hmac.js';
+import { type HrNotificationKind, notificationEvent } from './hr-notification.js';
 import type { SourceAdapter, WebhookHeaders } from './source-adapter.js';
 
 /**
@@ -81,13 +82,14 @@ const EventWebhookSchema = z.looseObject({
   data: z.looseObject({ employeeId: EmployeeIdSchema, changedFields: ChangedFieldsSchema }),
 });
 
-type Kind = 'created' | 'updated' | 'deleted';
-const EVENT_KINDS: Readonly<Record<string, Kind>> = {
+/** BambooHR's own word for what happened, part of the event id (so kept apart from the notification's kind). */
+type BambooHrAction = 'created' | 'updated' | 'deleted';
+const EVENT_ACTIONS: Readonly<Record<string, BambooHrAction>> = {
   'employee.created': 'created',
   'employee.updated': 'updated',
   'employee.deleted': 'deleted',
 };
-const ACTION_KINDS: Readonly<Record<string, Kind>> = {
+const GLOBAL_ACTIONS: Readonly<Record<string, BambooHrAction>> = {
   Created: 'created',
   Updated: 'updated',
   Deleted: 'deleted',
@@ -102,13 +104,13 @@ const ACTION_KINDS: Readonly<Record<string, Kind>> = {
  * to the record fetched then).
  */
 export function bambooHrEventId(
-  kind: Kind,
+  action: BambooHrAction,
   employeeId: string,
   changedAt: string,
   fields: readonly string[] = [],
 ): string {
   return createHash('sha256')
-    .update(`bamboohr\n${kind}\n${employeeId}\n${changedAt}\n${fields.join(',')}`)
+    .update(`bamboohr\n${action}\n${employeeId}\n${changedAt}\n${fields.join(',')}`)
     .digest('hex');
 }
 
@@ -123,32 +125,31 @@ export const BAMBOOHR_LEAVING_FIELDS = [
   'employmentstatus',
 ];
 
-function mayEndAccess(changedFields: readonly string[] | undefined): boolean {
-  return changedFields?.some((field) => BAMBOOHR_LEAVING_FIELDS.includes(field.toLowerCase())) === true;
+/** BambooHR names no leaving event: an update of a leaving field is one. */
+function notificationKind(
+  action: BambooHrAction,
+  changedFields: readonly string[] | undefined,
+): HrNotificationKind {
+  if (action === 'created') return 'hired';
+  if (action === 'deleted') return 'deleted';
+  const leaving = changedFields?.some((field) => BAMBOOHR_LEAVING_FIELDS.includes(field.toLowerCase()));
+  return leaving === true ? 'leaving' : 'changed';
 }
 
 function toEvent(
-  kind: Kind,
+  action: BambooHrAction,
   employeeId: string,
   changedAt: string,
   changedFields: readonly string[] | undefined,
   now: Date,
 ): QueuedEvent {
-  const common = {
-    id: bambooHrEventId(kind, employeeId, changedAt, changedFields),
+  return notificationEvent({
+    kind: notificationKind(action, changedFields),
     source: 'bamboohr',
-    time: now.toISOString(),
-  };
-  // A deletion removes the record: there is nothing to fetch, and the webhook itself says it.
-  if (kind === 'deleted')
-    return createLifecycleEvent({ ...common, type: 'employee.terminated', data: { employeeId } });
-  return createDetailsPendingEvent({
-    ...common,
-    type: kind === 'created' ? 'employee.hired' : 'employee.changed',
-    detailsFrom: 'bamboohr',
     employeeId,
+    id: bambooHrEventId(action, employeeId, changedAt, changedFields),
+    time: now.toISOString(),
     ...(changedFields === undefined ? {} : { changedFields: changedFields.slice(0, 200) }),
-    ...(kind === 'updated' && mayEndAccess(changedFields) ? { mayRevokeAccess: true } : {}),
   });
 }
 
@@ -160,7 +161,7 @@ function toEvents(body: unknown, now: Date, headers: WebhookHeaders = {}): Queue
     const sentAt = headers[BAMBOOHR_TIMESTAMP_HEADER] ?? '';
     return parsed.data.employees.map((employee) =>
       toEvent(
-        ACTION_KINDS[employee.action] ?? 'updated',
+        GLOBAL_ACTIONS[employee.action] ?? 'updated',
         String(employee.id),
         sentAt,
         employee.changedFields,
@@ -171,11 +172,11 @@ function toEvents(body: unknown, now: Date, headers: WebhookHeaders = {}): Queue
   const parsed = EventWebhookSchema.safeParse(body);
   if (!parsed.success)
     throw new InvalidLifecycleEventError('invalid BambooHR webhook', fieldIssues(parsed.error));
-  const kind = EVENT_KINDS[parsed.data.type];
-  if (kind === undefined) return [];
+  const action = EVENT_ACTIONS[parsed.data.type];
+  if (action === undefined) return [];
   return [
     toEvent(
-      kind,
+      action,
       String(parsed.data.data.employeeId),
       parsed.data.timestamp,
       parsed.data.data.changedFields,

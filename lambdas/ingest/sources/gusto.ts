@@ -1,9 +1,10 @@
-import { createDetailsPendingEvent, type QueuedEvent } from '../../core/events/details-pending-event.js';
-import { createLifecycleEvent, InvalidLifecycleEventError } from '../../core/events/lifecycle-event.js';
+import type { QueuedEvent } from '../../core/events/details-pending-event.js';
+import { InvalidLifecycleEventError } from '../../core/events/lifecycle-event.js';
 import { fieldIssues } from '../../core/validation/field-issues.js';
 import * as z from '../../core/validation/zod.js';
 import { VERIFICATION_FAILURES as F, WebhookVerificationError } from '../errors.js';
 import { hmacSha256, macMatches } from './hmac.js';
+import { type HrNotificationKind, notificationEvent } from './hr-notification.js';
 import type { SourceAdapter, SourceHandshake, WebhookHeaders } from './source-adapter.js';
 
 /**
@@ -93,16 +94,13 @@ const EventSchema = z.looseObject({
   timestamp: z.number().check(z.int(), z.nonnegative(), z.lte(253_402_300_799)),
 });
 
-/** `leaving`: a change Gusto says may end access (on the priority lane); the record still decides. */
-type Kind = 'hired' | 'changed' | 'leaving' | 'deleted';
-
 /**
  * Gusto's employee events. Every termination or rehire event is a change whose fetched record
  * decides: `employee.terminated` fires when the termination is entered (its date may be ahead),
  * `employee.terminated_effective` (the changelog spells it `termination_effective`; both are
  * taken) once it has taken effect, and the fetched record is terminated only then.
  */
-export const GUSTO_EMPLOYEE_EVENTS: Readonly<Record<string, Kind>> = {
+export const GUSTO_EMPLOYEE_EVENTS: Readonly<Record<string, HrNotificationKind>> = {
   'employee.created': 'hired',
   'employee.updated': 'changed',
   'employee.onboarded': 'changed',
@@ -125,21 +123,9 @@ function toEvents(body: unknown): QueuedEvent[] {
   const event = parsed.data;
   const kind = event.entity_type === 'Employee' ? GUSTO_EMPLOYEE_EVENTS[event.event_type] : undefined;
   if (kind === undefined) return [];
-  const employeeId = event.entity_uuid;
   // Gusto's own event uuid is the same on every retry of a delivery: the dedup id.
-  const common = { id: event.uuid, source: 'gusto', time: new Date(event.timestamp * 1000).toISOString() };
-  // A deleted employee has no record left to fetch, and the event itself says so.
-  if (kind === 'deleted')
-    return [createLifecycleEvent({ ...common, type: 'employee.terminated', data: { employeeId } })];
-  return [
-    createDetailsPendingEvent({
-      ...common,
-      type: kind === 'hired' ? 'employee.hired' : 'employee.changed',
-      detailsFrom: 'gusto',
-      employeeId,
-      ...(kind === 'leaving' ? { mayRevokeAccess: true } : {}),
-    }),
-  ];
+  const time = new Date(event.timestamp * 1000).toISOString();
+  return [notificationEvent({ kind, source: 'gusto', employeeId: event.entity_uuid, id: event.uuid, time })];
 }
 
 /** `POST /webhooks/gusto`: one webhook subscription per Gusto application, for every company that connected it. */

@@ -1,10 +1,11 @@
 import { createHash } from 'node:crypto';
-import { createDetailsPendingEvent, type QueuedEvent } from '../../core/events/details-pending-event.js';
-import { createLifecycleEvent, InvalidLifecycleEventError } from '../../core/events/lifecycle-event.js';
+import type { QueuedEvent } from '../../core/events/details-pending-event.js';
+import { InvalidLifecycleEventError } from '../../core/events/lifecycle-event.js';
 import { fieldIssues } from '../../core/validation/field-issues.js';
 import * as z from '../../core/validation/zod.js';
 import { VERIFICATION_FAILURES as F, WebhookVerificationError } from '../errors.js';
 import { hmacDigest, macMatches } from './hmac.js';
+import { type HrNotificationKind, notificationEvent } from './hr-notification.js';
 import type { SourceAdapter, WebhookHeaders } from './source-adapter.js';
 
 /**
@@ -73,14 +74,12 @@ export function isHiBobPing(rawBody: Buffer): boolean {
   }
 }
 
-/** `leaving`: a change the provider says may end access (on the priority lane); the record still decides. */
-type Kind = 'hired' | 'changed' | 'leaving' | 'deleted';
 /**
  * The employee events acted on. `employee.left` (terminated or garden leave, on the effective
  * date) and `employee.inactivated` are changes whose fetched record says terminated; `joined`
  * (access granted on the start date) is a hire like `created`; converge makes repeats harmless.
  */
-const EVENT_KINDS: Readonly<Record<string, Kind>> = {
+const EVENT_KINDS: Readonly<Record<string, HrNotificationKind>> = {
   'employee.created': 'hired',
   'employee.joined': 'hired',
   'employee.updated': 'changed',
@@ -147,22 +146,14 @@ function toEvents(body: unknown, now: Date): QueuedEvent[] {
   const { companyId, triggeredAt, data } = parsed.data;
   const { employeeId } = data;
   const changedFields = changedFieldIds(data);
-  const common = {
-    id: hiBobEventId(String(companyId), type, employeeId, triggeredAt, changedFields),
-    source: 'hibob',
-    time: now.toISOString(),
-  };
-  // A deleted record has nothing left to fetch, and the event itself says the person is gone.
-  if (kind === 'deleted')
-    return [createLifecycleEvent({ ...common, type: 'employee.terminated', data: { employeeId } })];
   return [
-    createDetailsPendingEvent({
-      ...common,
-      type: kind === 'hired' ? 'employee.hired' : 'employee.changed',
-      detailsFrom: 'hibob',
+    notificationEvent({
+      kind,
+      source: 'hibob',
       employeeId,
+      id: hiBobEventId(String(companyId), type, employeeId, triggeredAt, changedFields),
+      time: now.toISOString(),
       ...(changedFields === undefined ? {} : { changedFields }),
-      ...(kind === 'leaving' ? { mayRevokeAccess: true } : {}),
     }),
   ];
 }

@@ -1,10 +1,11 @@
 import { createHash } from 'node:crypto';
-import { createDetailsPendingEvent, type QueuedEvent } from '../../core/events/details-pending-event.js';
-import { createLifecycleEvent, InvalidLifecycleEventError } from '../../core/events/lifecycle-event.js';
+import type { QueuedEvent } from '../../core/events/details-pending-event.js';
+import { InvalidLifecycleEventError } from '../../core/events/lifecycle-event.js';
 import { fieldIssues } from '../../core/validation/field-issues.js';
 import * as z from '../../core/validation/zod.js';
 import { VERIFICATION_FAILURES as F, WebhookVerificationError } from '../errors.js';
 import { macMatches } from './hmac.js';
+import { type HrNotificationKind, notificationEvent } from './hr-notification.js';
 import type { SourceAdapter, WebhookHeaders } from './source-adapter.js';
 
 /**
@@ -62,15 +63,13 @@ const PersonioWebhookSchema = z.looseObject({
 });
 type PersonioWebhook = z.infer<typeof PersonioWebhookSchema>;
 
-/** `leaving`: a change the provider says may end access (on the priority lane); the record still decides. */
-type Kind = 'hired' | 'changed' | 'leaving' | 'deleted';
 /**
  * What each person and employment event means here; any other event (absences, attendances,
  * documents) is acknowledged and ignored. `employment.terminated` fires on the termination's
  * effective date: it is a change whose fetched record (status INACTIVE, or a termination date
  * today or past) makes it a termination.
  */
-export const PERSONIO_EVENT_KINDS: Readonly<Record<string, Kind>> = {
+export const PERSONIO_EVENT_KINDS: Readonly<Record<string, HrNotificationKind>> = {
   'person.created': 'hired',
   'person.updated': 'changed',
   'person.deleted': 'deleted',
@@ -117,23 +116,15 @@ function toEvents(body: unknown): QueuedEvent[] {
     throw new InvalidLifecycleEventError('invalid Personio webhook', [
       { path: 'payload.person.id', message: `a ${webhook.event_name} notification must name the person` },
     ]);
-  const common = {
-    id: personioEventId(webhook, employeeId),
-    source: 'personio',
-    // When it happened at Personio, not when it arrived: a retry days later keeps its place in
-    // the employee's order, so the worker's event-time guard finds it stale once newer ones landed.
-    time: new Date(webhook.occurred_at).toISOString(),
-  };
-  // The person is gone: there is nothing to fetch, and the notification itself says so.
-  if (kind === 'deleted')
-    return [createLifecycleEvent({ ...common, type: 'employee.terminated', data: { employeeId } })];
   return [
-    createDetailsPendingEvent({
-      ...common,
-      type: kind === 'hired' ? 'employee.hired' : 'employee.changed',
-      detailsFrom: 'personio',
+    notificationEvent({
+      kind,
+      source: 'personio',
       employeeId,
-      ...(kind === 'leaving' ? { mayRevokeAccess: true } : {}),
+      id: personioEventId(webhook, employeeId),
+      // When it happened at Personio, not when it arrived: a retry days later keeps its place in
+      // the employee's order, so the worker's event-time guard finds it stale once newer ones landed.
+      time: new Date(webhook.occurred_at).toISOString(),
     }),
   ];
 }
