@@ -1,5 +1,6 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { FaultSpec, FaultTable } from '../sandbox/faults.js';
+import { type Listening, listen } from '../sandbox/listener.js';
 
 /** The control routes every HR fake serves under `<controlUrl>`, i.e. `/_fake/...`. */
 export const FAKE_CONTROL_PREFIX = '/_fake';
@@ -10,6 +11,25 @@ export interface FakeControlState<Person, Route extends string> {
   readonly faults: FaultTable<Route>;
   /** API requests received (faulted ones included), per employee id. */
   readonly requests: Map<string, number>;
+}
+
+/** A fake listening on a free loopback port, with its control routes under `controlUrl`. */
+export interface ServedFake extends Listening {
+  readonly controlUrl: string;
+}
+
+/**
+ * Serves a fake's `handle` on a free loopback port. A request the fake fails on is answered 500,
+ * so a client under test sees a server error, as from the real provider, and the process lives on.
+ */
+export async function serveFake(
+  handle: (req: IncomingMessage, res: ServerResponse) => Promise<void>,
+): Promise<ServedFake> {
+  const server = createServer((req, res) => {
+    handle(req, res).catch(() => replyJson(res, 500, { error: 'fake failed' }));
+  });
+  const listening = await listen(server, 0, '127.0.0.1');
+  return { ...listening, controlUrl: `${listening.url}${FAKE_CONTROL_PREFIX}` };
 }
 
 export function replyJson(res: ServerResponse, status: number, body: unknown): void {

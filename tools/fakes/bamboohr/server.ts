@@ -1,11 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { signBambooHrWebhook } from '../../../lambdas/ingest/sources/bamboohr.js';
 import { deliverFault } from '../../sandbox/fault-delivery.js';
 import { FaultTable } from '../../sandbox/faults.js';
-import { listen } from '../../sandbox/listener.js';
 import { seededRandom } from '../../sandbox/random.js';
-import { handleFakeControl, replyJson } from '../fake-control.js';
+import { handleFakeControl, replyJson, serveFake } from '../fake-control.js';
 
 /** A BambooHR employee as the fake stores it, in BambooHR's field names. */
 export interface FakeBambooHrEmployee {
@@ -74,13 +73,10 @@ export async function startBambooHrFake(options: BambooHrFakeOptions): Promise<B
     replyJson(res, 200, record);
   }
 
-  const server = createServer((req, res) => {
-    handle(req, res).catch(() => replyJson(res, 500, { error: 'fake failed' }));
-  });
-  const listening = await listen(server, 0, '127.0.0.1');
+  const listening = await serveFake(handle);
   return {
     apiBaseUrl: `${listening.url}/api/gateway.php/${company}`,
-    controlUrl: `${listening.url}/_fake`,
+    controlUrl: listening.controlUrl,
     employees,
     faults,
     requests,

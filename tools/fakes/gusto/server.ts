@@ -1,11 +1,10 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { signGustoWebhook } from '../../../lambdas/ingest/sources/gusto.js';
 import { deliverFault } from '../../sandbox/fault-delivery.js';
 import { FaultTable } from '../../sandbox/faults.js';
-import { listen } from '../../sandbox/listener.js';
 import { seededRandom } from '../../sandbox/random.js';
-import { handleFakeControl, jsonObjectBody, replyJson } from '../fake-control.js';
+import { handleFakeControl, jsonObjectBody, replyJson, serveFake } from '../fake-control.js';
 
 /** A Gusto employee as the fake stores it, in Gusto's field names. */
 export interface FakeGustoEmployee {
@@ -191,13 +190,10 @@ export async function startGustoFake(options: GustoFakeOptions = {}): Promise<Gu
     replyJson(res, 200, { uuid: id, terminated: false, terminations: [], ...employee });
   }
 
-  const server = createServer((req, res) => {
-    handle(req, res).catch(() => replyJson(res, 500, { error: 'fake failed' }));
-  });
-  const listening = await listen(server, 0, '127.0.0.1');
+  const listening = await serveFake(handle);
   return {
     apiBaseUrl: listening.url,
-    controlUrl: `${listening.url}/_fake`,
+    controlUrl: listening.controlUrl,
     employees,
     faults,
     requests,

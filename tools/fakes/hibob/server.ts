@@ -1,11 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { signHiBobWebhook } from '../../../lambdas/ingest/sources/hibob.js';
 import { deliverFault } from '../../sandbox/fault-delivery.js';
 import { FaultTable } from '../../sandbox/faults.js';
-import { listen } from '../../sandbox/listener.js';
 import { seededRandom } from '../../sandbox/random.js';
-import { handleFakeControl, replyJson } from '../fake-control.js';
+import { handleFakeControl, replyJson, serveFake } from '../fake-control.js';
 
 /** A HiBob employee as the fake stores it: root fields at the top, the others under their category. */
 export interface FakeHiBobEmployee {
@@ -120,13 +119,10 @@ export async function startHiBobFake(options: HiBobFakeOptions): Promise<HiBobFa
     replyJson(res, 200, selectFields(employee, id, fields, unreadableCategories));
   }
 
-  const server = createServer((req, res) => {
-    handle(req, res).catch(() => replyJson(res, 500, { error: 'fake failed' }));
-  });
-  const listening = await listen(server, 0, '127.0.0.1');
+  const listening = await serveFake(handle);
   return {
     apiBaseUrl: listening.url,
-    controlUrl: `${listening.url}/_fake`,
+    controlUrl: listening.controlUrl,
     employees,
     faults,
     requests,

@@ -1,10 +1,9 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { deliverFault } from '../../sandbox/fault-delivery.js';
 import { FaultTable } from '../../sandbox/faults.js';
-import { listen } from '../../sandbox/listener.js';
 import { seededRandom } from '../../sandbox/random.js';
-import { handleFakeControl, replyJson } from '../fake-control.js';
+import { handleFakeControl, replyJson, serveFake } from '../fake-control.js';
 
 /**
  * A Personio person as the fake stores it, in Personio's field names: the person's own fields and
@@ -142,13 +141,10 @@ export async function startPersonioFake(options: PersonioFakeOptions): Promise<P
     });
   }
 
-  const server = createServer((req, res) => {
-    handle(req, res).catch(() => replyJson(res, 500, { error: 'fake failed' }));
-  });
-  const listening = await listen(server, 0, '127.0.0.1');
+  const listening = await serveFake(handle);
   return {
     apiBaseUrl: listening.url,
-    controlUrl: `${listening.url}/_fake`,
+    controlUrl: listening.controlUrl,
     employees,
     faults,
     requests,
