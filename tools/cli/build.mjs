@@ -1,11 +1,13 @@
 // Compiles the CLI to dist/cli (run by `npm ci` through `prepare`, and by `npm run build:cli`).
 // One ESM chunk per lazily loaded command group, so `--help` loads commander and nothing else;
 // packages stay external and resolve from node_modules as they do for the sources.
-import { writeFile } from 'node:fs/promises';
+import { rm, writeFile } from 'node:fs/promises';
 import { build } from 'esbuild';
 
 const OUT_DIR = new URL('../../dist/cli/', import.meta.url);
 
+// Chunk names carry content hashes: without emptying the folder, every edit leaves the old ones.
+await rm(OUT_DIR, { recursive: true, force: true });
 const result = await build({
   absWorkingDir: new URL('../../', import.meta.url).pathname,
   entryPoints: ['tools/cli/main.ts'],
