@@ -123,9 +123,16 @@ function toEvents(body: unknown): QueuedEvent[] {
   const event = parsed.data;
   const kind = event.entity_type === 'Employee' ? GUSTO_EMPLOYEE_EVENTS[event.event_type] : undefined;
   if (kind === undefined) return [];
-  // Gusto's own event uuid is the same on every retry of a delivery: the dedup id.
-  const time = new Date(event.timestamp * 1000).toISOString();
-  return [notificationEvent({ kind, source: 'gusto', employeeId: event.entity_uuid, id: event.uuid, time })];
+  return [
+    notificationEvent({
+      kind,
+      source: 'gusto',
+      employeeId: event.entity_uuid,
+      // Gusto's own event uuid is the same on every retry of a delivery: the dedup id.
+      id: event.uuid,
+      time: new Date(event.timestamp * 1000).toISOString(),
+    }),
+  ];
 }
 
 /** `POST /webhooks/gusto`: one webhook subscription per Gusto application, for every company that connected it. */
