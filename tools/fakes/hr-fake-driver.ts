@@ -24,6 +24,9 @@ export interface FakeSourceEndpoints {
   readonly controlUrl: string;
 }
 
+/** What a fake's control routes need: the common `/_fake` routes of every fake. */
+export type FakeControl = Pick<FakeSourceEndpoints, 'controlUrl'>;
+
 /**
  * How anyone with the ready line drives one provider's fake, over HTTP only, so the local-mode
  * tests and the bench treat every source alike: who exists at the API, and the webhook the
@@ -146,7 +149,7 @@ async function control(url: string, init: RequestInit): Promise<unknown> {
 /** Sets who exists at a fake's API, in the provider's fields. */
 export async function putFakePerson(
   source: HrApiSource,
-  endpoints: FakeSourceEndpoints,
+  endpoints: FakeControl,
   employeeId: string,
   person: FakePerson,
 ): Promise<void> {
@@ -156,21 +159,22 @@ export async function putFakePerson(
   });
 }
 
+/** Removes a person from a fake's API: its next fetch answers 404, as for a deleted record. */
+export async function deleteFakePerson(endpoints: FakeControl, employeeId: string): Promise<void> {
+  await control(`${endpoints.controlUrl}/employees/${encodeURIComponent(employeeId)}`, { method: 'DELETE' });
+}
+
 /** Makes a fake's API misbehave (every route: `*`) until `clearFakeFaults`. */
-export async function setFakeFaults(
-  endpoints: FakeSourceEndpoints,
-  spec: FaultSpec,
-  route = '*',
-): Promise<void> {
+export async function setFakeFaults(endpoints: FakeControl, spec: FaultSpec, route = '*'): Promise<void> {
   await control(`${endpoints.controlUrl}/faults`, { method: 'PUT', body: JSON.stringify({ route, spec }) });
 }
 
-export async function clearFakeFaults(endpoints: FakeSourceEndpoints): Promise<void> {
+export async function clearFakeFaults(endpoints: FakeControl): Promise<void> {
   await control(`${endpoints.controlUrl}/faults`, { method: 'DELETE' });
 }
 
 /** The API requests a fake has received, faulted ones included. */
-export async function fakeApiRequests(endpoints: FakeSourceEndpoints): Promise<number> {
+export async function fakeApiRequests(endpoints: FakeControl): Promise<number> {
   const body = (await control(`${endpoints.controlUrl}/requests`, { method: 'GET' })) as { total: number };
   return body.total;
 }

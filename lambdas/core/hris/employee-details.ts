@@ -7,6 +7,7 @@ import {
   type LifecycleEvent,
 } from '../events/lifecycle-event.js';
 import { MissingFetcherError } from './errors.js';
+import type { GetJsonOptions } from './get-json.js';
 
 /** The person as the HR API returns it, in the canonical names; absent when the HR system has no value. */
 export interface EmployeeDetails {
@@ -39,6 +40,8 @@ export interface FetcherFromSecretOptions {
   readonly secretId: string;
   readonly apiBaseUrl: string;
   readonly cacheSeconds?: number;
+  /** How each request is retried (default: the CPaaS client's policy, real sleeps). */
+  readonly retry?: Omit<GetJsonOptions, 'deadline'>;
 }
 
 export type EmployeeDetailsFetchers = Partial<Readonly<Record<HrApiSource, EmployeeDetailsFetcher>>>;

@@ -10,7 +10,7 @@ import type {
 } from './employee-details.js';
 import { MissingFetcherError } from './errors.js';
 
-type FetcherFromSecret = (options: FetcherFromSecretOptions) => EmployeeDetailsFetcher;
+export type FetcherFromSecret = (options: FetcherFromSecretOptions) => EmployeeDetailsFetcher;
 
 /**
  * Each provider's fetcher, built from its API root and credentials secret: the one place a new
@@ -24,6 +24,11 @@ const FETCHER_FROM_SECRET: { readonly [Source in HrApiSource]: () => Promise<Fet
   personio: async () => (await import('./personio-api.js')).personioFetcherFromSecret,
   gusto: async () => (await import('./gusto-api.js')).gustoFetcherFromSecret,
 };
+
+/** A provider's fetcher factory, loaded on first use: for whoever builds one fetcher itself (tests, tools). */
+export function loadFetcherFromSecret(source: HrApiSource): Promise<FetcherFromSecret> {
+  return FETCHER_FROM_SECRET[source]();
+}
 
 /** A registered tenant's HR APIs (its registry record's `hrApis`); rejects for a tenant not registered. */
 export type TenantHrApis = (
@@ -52,7 +57,7 @@ export function hrApiFetchers(
 ): EmployeeDetailsFetchers {
   const built = new Map<string, Promise<EmployeeDetailsFetcher>>();
   const build = async (source: HrApiSource, secretId: string, apiBaseUrl: string) =>
-    (await FETCHER_FROM_SECRET[source]())({
+    (await loadFetcherFromSecret(source))({
       client: options.client,
       secretId,
       apiBaseUrl,

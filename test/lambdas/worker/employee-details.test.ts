@@ -74,27 +74,6 @@ describe('worker: details-pending events completed from BambooHR (fake over a re
   const attribute = (message: Awaited<ReturnType<typeof dlqFor>>[number] | undefined, name: string) =>
     message?.MessageAttributes?.[name]?.StringValue;
 
-  it('a hire is created from the fetched record', async () => {
-    const { data, event } = known();
-    const line = await fx.apply(event, { details });
-    expect(line.attributes).toMatchObject({ outcome: 'created', eventType: 'employee.hired' });
-    expect(fx.usersWithEmail(data.workEmail)[0]).toMatchObject({ first_name: 'Grace', last_name: 'Hopper' });
-  });
-
-  it('an HR API outage delays the event (redelivered, nothing dead-lettered) and it is applied once it heals', async () => {
-    const { data, event } = known();
-    bamboo.faults.set('getEmployee', { errorRate: 1, errorStatuses: [503] });
-    const during = await fx.handler({ details })([eventRecord(event, 1)]);
-    expect(during.batchItemFailures).toHaveLength(1);
-    expect(bamboo.requests.get(data.employeeId)).toBe(3);
-    expect(await dlqFor(event.id)).toEqual([]);
-    expect(fx.usersWithEmail(data.workEmail)).toEqual([]);
-    bamboo.faults.clear();
-    const healed = await fx.handler({ details })([eventRecord(event, 2)]);
-    expect(healed.batchItemFailures).toEqual([]);
-    expect(fx.usersWithEmail(data.workEmail)).toHaveLength(1);
-  });
-
   it("a 429 is retried after the API's Retry-After", async () => {
     const { data, event } = known();
     bamboo.faults.set('getEmployee', { script: [429], retryAfterSeconds: 2 });
@@ -102,33 +81,6 @@ describe('worker: details-pending events completed from BambooHR (fake over a re
     expect(line.attributes).toMatchObject({ outcome: 'created' });
     expect(slept).toEqual([2_000]);
     expect(bamboo.requests.get(data.employeeId)).toBe(2);
-  });
-
-  it('a change that cannot be fetched after the retries is dead-lettered with the reason, never a termination', async () => {
-    const { data, event } = known();
-    await fx.apply(event, { details });
-    const change = pending('employee.changed', data.employeeId);
-    bamboo.faults.set('getEmployee', { errorRate: 1, errorStatuses: [500] });
-    const last = await fx.handler({ details })([eventRecord(change, MAX_RECEIVE_COUNT)]);
-    expect(last.batchItemFailures).toEqual([]);
-    const [message] = await dlqFor(change.id);
-    expect(attribute(message, DEAD_LETTER_ATTRIBUTES.failureKind)).toBe('exhausted');
-    expect(attribute(message, DEAD_LETTER_ATTRIBUTES.errorClass)).toBe('HrApiError');
-    expect(attribute(message, DEAD_LETTER_ATTRIBUTES.errorMessage)).toContain('answered 500');
-    expect(fx.usersWithEmail(data.workEmail)[0]?.enabled).not.toBe(false);
-  });
-
-  it('a 404 for a change is dead-lettered at once as permanent, and the user is kept', async () => {
-    const { data, event } = known();
-    await fx.apply(event, { details });
-    bamboo.employees.delete(data.employeeId);
-    const change = pending('employee.changed', data.employeeId);
-    const response = await fx.handler({ details })([eventRecord(change, 1)]);
-    expect(response.batchItemFailures).toEqual([]);
-    const [message] = await dlqFor(change.id);
-    expect(attribute(message, DEAD_LETTER_ATTRIBUTES.failureKind)).toBe('permanent');
-    expect(attribute(message, DEAD_LETTER_ATTRIBUTES.errorClass)).toBe('HrEmployeeNotFoundError');
-    expect(fx.usersWithEmail(data.workEmail)).toHaveLength(1);
   });
 
   it('a change whose fetched record is Inactive (or past its termination date) is a termination', async () => {

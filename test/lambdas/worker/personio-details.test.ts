@@ -130,20 +130,6 @@ describe('worker: details-pending events completed from Personio API v2 (fake ov
     expect(fx.usersWithEmail(data.workEmail)).toEqual([]);
   });
 
-  it('an HR API outage delays the event (redelivered, nothing dead-lettered) and it is applied once it heals', async () => {
-    const { data, event } = known();
-    personio.faults.set('getPerson', { errorRate: 1, errorStatuses: [503] });
-    const during = await fx.handler({ details })([eventRecord(event, 1)]);
-    expect(during.batchItemFailures).toHaveLength(1);
-    expect(personio.requests.get(data.employeeId)).toBe(3);
-    expect(await dlqFor(event.id)).toEqual([]);
-    expect(fx.usersWithEmail(data.workEmail)).toEqual([]);
-    personio.faults.clear();
-    const healed = await fx.handler({ details })([eventRecord(event, 2)]);
-    expect(healed.batchItemFailures).toEqual([]);
-    expect(fx.usersWithEmail(data.workEmail)).toHaveLength(1);
-  });
-
   it("a 429 (on the API or the token endpoint) is retried after Personio's Retry-After", async () => {
     const { data, event } = known();
     personio.faults.set('listEmployments', { script: [429], retryAfterSeconds: 2 });
@@ -158,33 +144,6 @@ describe('worker: details-pending events completed from Personio API v2 (fake ov
     const next = known();
     expect((await fx.apply(next.event, { details })).attributes).toMatchObject({ outcome: 'created' });
     expect(slept).toEqual([1_000]);
-  });
-
-  it('a change that cannot be fetched after the retries is dead-lettered with the reason, never a termination', async () => {
-    const { data, event } = known();
-    await fx.apply(event, { details });
-    const change = notified('employment.terminated', data.employeeId);
-    personio.faults.set('listEmployments', { errorRate: 1, errorStatuses: [500] });
-    const last = await fx.handler({ details })([eventRecord(change, MAX_RECEIVE_COUNT)]);
-    expect(last.batchItemFailures).toEqual([]);
-    const [message] = await dlqFor(change.id);
-    expect(attribute(message, DEAD_LETTER_ATTRIBUTES.failureKind)).toBe('exhausted');
-    expect(attribute(message, DEAD_LETTER_ATTRIBUTES.errorClass)).toBe('HrApiError');
-    expect(attribute(message, DEAD_LETTER_ATTRIBUTES.errorMessage)).toContain('answered 500');
-    expect(fx.usersWithEmail(data.workEmail)[0]?.enabled).not.toBe(false);
-  });
-
-  it('a 404 for a change is dead-lettered at once as permanent, and the user is kept', async () => {
-    const { data, event } = known();
-    await fx.apply(event, { details });
-    personio.employees.delete(data.employeeId);
-    const change = notified('person.updated', data.employeeId);
-    const response = await fx.handler({ details })([eventRecord(change, 1)]);
-    expect(response.batchItemFailures).toEqual([]);
-    const [message] = await dlqFor(change.id);
-    expect(attribute(message, DEAD_LETTER_ATTRIBUTES.failureKind)).toBe('permanent');
-    expect(attribute(message, DEAD_LETTER_ATTRIBUTES.errorClass)).toBe('HrEmployeeNotFoundError');
-    expect(fx.usersWithEmail(data.workEmail)).toHaveLength(1);
   });
 
   it('employment.terminated on the effective date: an INACTIVE employment (or a reached date) is a termination', async () => {
