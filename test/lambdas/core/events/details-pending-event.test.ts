@@ -4,10 +4,8 @@ import {
   isDetailsPending,
   validateQueuedEvent,
 } from '../../../../lambdas/core/events/details-pending-event.js';
-import {
-  createLifecycleEvent,
-  InvalidLifecycleEventError,
-} from '../../../../lambdas/core/events/lifecycle-event.js';
+import { createLifecycleEvent } from '../../../../lambdas/core/events/lifecycle-event.js';
+import { issuePathsOf } from '../../../support/issue-paths.js';
 
 const pending = () =>
   createDetailsPendingEvent({
@@ -17,15 +15,7 @@ const pending = () =>
     changedFields: ['Status'],
     source: 'bamboohr',
   });
-const pathsOf = (value: unknown): string[] => {
-  try {
-    validateQueuedEvent(value);
-  } catch (error) {
-    if (error instanceof InvalidLifecycleEventError) return error.issues.map((issue) => issue.path).sort();
-    throw error;
-  }
-  return [];
-};
+const pathsOf = (value: unknown): string[] => issuePathsOf(() => validateQueuedEvent(value));
 
 describe('details-pending events on the queue', () => {
   it('round-trip through JSON as details-pending; complete events stay complete', () => {

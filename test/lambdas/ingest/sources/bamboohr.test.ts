@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isDetailsPending } from '../../../../lambdas/core/events/details-pending-event.js';
 import { laneFor } from '../../../../lambdas/core/events/lane.js';
-import { InvalidLifecycleEventError } from '../../../../lambdas/core/events/lifecycle-event.js';
 import { WebhookVerificationError } from '../../../../lambdas/ingest/errors.js';
 import {
   bambooHrSource,
@@ -10,6 +9,7 @@ import {
 } from '../../../../lambdas/ingest/sources/bamboohr.js';
 import { sendBambooHrWebhook } from '../../../../tools/fakes/bamboohr/server.js';
 import { drainQueue, type IngestFixture, startIngestFixture } from '../../../support/ingest-fixture.js';
+import { issuePathsOf } from '../../../support/issue-paths.js';
 
 const NOW = new Date('2026-11-22T12:00:00Z');
 const KEY = 'bamboohr-webhook-private-key';
@@ -136,16 +136,10 @@ describe('BambooHR mapping', () => {
   });
 
   it('reports a malformed body by its BambooHR paths', () => {
-    try {
-      toEvents({ employees: [{ id: 'x y', action: 'Renamed' }] });
-      expect.unreachable();
-    } catch (error) {
-      expect(error).toBeInstanceOf(InvalidLifecycleEventError);
-      expect((error as InvalidLifecycleEventError).issues.map((issue) => issue.path).sort()).toEqual([
-        'employees.0.action',
-        'employees.0.id',
-      ]);
-    }
+    expect(issuePathsOf(() => toEvents({ employees: [{ id: 'x y', action: 'Renamed' }] }))).toEqual([
+      'employees.0.action',
+      'employees.0.id',
+    ]);
   });
 });
 

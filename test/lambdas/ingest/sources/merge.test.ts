@@ -1,11 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  InvalidLifecycleEventError,
-  toQueueMessage,
-} from '../../../../lambdas/core/events/lifecycle-event.js';
+import { toQueueMessage } from '../../../../lambdas/core/events/lifecycle-event.js';
 import { WebhookVerificationError } from '../../../../lambdas/ingest/errors.js';
 import { mergeDedupId, mergeSource, signMergeWebhook } from '../../../../lambdas/ingest/sources/merge.js';
 import { drainQueue, type IngestFixture, post, startIngestFixture } from '../../../support/ingest-fixture.js';
+import { issuePathsOf } from '../../../support/issue-paths.js';
 
 const NOW = new Date('2026-11-22T12:00:00Z');
 const KEY = 'merge-test-signature-key';
@@ -127,16 +125,7 @@ describe('Merge mapping', () => {
   });
 
   it('reports every missing or wrong field with the Merge field path', () => {
-    const issuesOf = (body: unknown) => {
-      try {
-        toEvents(body);
-      } catch (error) {
-        if (error instanceof InvalidLifecycleEventError)
-          return error.issues.map((issue) => issue.path).sort();
-        throw error;
-      }
-      throw new Error('expected InvalidLifecycleEventError');
-    };
+    const issuesOf = (body: unknown) => issuePathsOf(() => toEvents(body));
     expect(issuesOf(mergeWebhook('Employee.added', { work_email: null, first_name: '' }))).toEqual([
       'data.first_name',
       'data.work_email',

@@ -1,11 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isDetailsPending } from '../../../../lambdas/core/events/details-pending-event.js';
 import { laneFor } from '../../../../lambdas/core/events/lane.js';
-import { InvalidLifecycleEventError } from '../../../../lambdas/core/events/lifecycle-event.js';
 import { WebhookVerificationError } from '../../../../lambdas/ingest/errors.js';
 import { PERSONIO_EVENT_KINDS, personioSource } from '../../../../lambdas/ingest/sources/personio.js';
 import { personioNotification, sendPersonioWebhook } from '../../../../tools/fakes/personio/server.js';
 import { drainQueue, type IngestFixture, startIngestFixture } from '../../../support/ingest-fixture.js';
+import { issuePathsOf } from '../../../support/issue-paths.js';
 
 const NOW = new Date('2026-11-22T12:00:00Z');
 const TOKEN = 'Bearer personio-webhook-token-0123456789abcdef';
@@ -112,15 +112,7 @@ describe('Personio mapping (dataless notifications: ids only)', () => {
   });
 
   it('reports a malformed body by its Personio paths, and an employment event without its person', () => {
-    const issuesOf = (body: unknown) => {
-      try {
-        toEvents(body);
-      } catch (error) {
-        expect(error).toBeInstanceOf(InvalidLifecycleEventError);
-        return (error as InvalidLifecycleEventError).issues.map((issue) => issue.path).sort();
-      }
-      throw new Error('expected InvalidLifecycleEventError');
-    };
+    const issuesOf = (body: unknown) => issuePathsOf(() => toEvents(body));
     expect(
       issuesOf({ event_name: 'person.updated', occurred_at: 'yesterday', payload: { id: 'a b' } }),
     ).toEqual(['company_id', 'occurred_at', 'payload.id']);

@@ -11,6 +11,7 @@ import {
   verifyStandardWebhook,
 } from '../../../../lambdas/ingest/sources/standard-webhooks.js';
 import { hireEvent } from '../../../support/ingest-fixture.js';
+import { issuePathsOf } from '../../../support/issue-paths.js';
 
 // From the Standard Webhooks specification's reference libraries.
 const VECTOR = {
@@ -99,13 +100,10 @@ describe('standardWebhooksSource.toEvents', () => {
         new Date(),
       ),
     ).toThrow(InvalidLifecycleEventError);
-    const refused = (() => {
-      try {
-        standardWebhooksSource.toEvents([event, { ...event, dataschema: 'v2' }], new Date());
-      } catch (error) {
-        return error as InvalidLifecycleEventError;
-      }
-    })();
-    expect(refused?.issues.map((issue) => issue.path)).toEqual(['1.dataschema']);
+    expect(
+      issuePathsOf(() =>
+        standardWebhooksSource.toEvents([event, { ...event, dataschema: 'v2' }], new Date()),
+      ),
+    ).toEqual(['1.dataschema']);
   });
 });
