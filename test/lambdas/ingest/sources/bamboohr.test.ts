@@ -152,18 +152,6 @@ describe('BambooHR over HTTP onto the FIFO queue (the fake sender signs as Bambo
   const url = () => `${fixture.server.url}/webhooks/bamboohr`;
   const sentAt = () => new Date(fixture.clock.seconds * 1000);
 
-  it('queues a details-pending change in the employee group, never calling BambooHR', async () => {
-    const response = await sendBambooHrWebhook(url(), KEY, eventBody('employee.updated', 'h-1'), sentAt());
-    expect(response.status).toBe(202);
-    const [message, ...rest] = await drainQueue(fixture.sqs, fixture.queueUrl);
-    expect(rest).toEqual([]);
-    expect(message?.groupId).toBe('default:h-1');
-    expect(JSON.parse(message?.body ?? '{}')).toMatchObject({
-      type: 'employee.changed',
-      detailsfrom: 'bamboohr',
-    });
-  });
-
   it('refuses a wrong key and a stale delivery with 401', async () => {
     expect((await sendBambooHrWebhook(url(), 'wrong', eventBody('employee.updated'), sentAt())).status).toBe(
       401,

@@ -184,12 +184,6 @@ describe('Gusto over HTTP (the fake sends and signs as Gusto does)', () => {
     expect(JSON.parse(message?.body ?? '{}')).toMatchObject({ id: event.uuid, detailsfrom: 'gusto' });
   });
 
-  it('refuses a webhook signed with another token (401), queueing nothing', async () => {
-    const response = await sendGustoWebhook(url(), 'forged', gustoEmployeeEvent('employee.created', 'e-2'));
-    expect(response.status).toBe(401);
-    expect(await drainQueue(fixture.sqs, fixture.queueUrl)).toEqual([]);
-  });
-
   it('answers the unsigned verification POST 200, keeps the token for the operator and never logs it', async () => {
     const token = 'f2a4c6e8-0000-4000-8000-verification';
     const response = await fetch(url(), {

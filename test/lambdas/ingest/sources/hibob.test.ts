@@ -149,18 +149,6 @@ describe('HiBob over HTTP onto the FIFO queue (the fake sender signs as HiBob do
   });
   const url = (on = fixture) => `${on.server.url}/webhooks/hibob`;
 
-  it('queues a details-pending change in the employee group, never calling HiBob', async () => {
-    const response = await sendHiBobWebhook(url(), SECRET, body('employee.updated', 'h-1'));
-    expect(response.status).toBe(202);
-    const [message, ...rest] = await drainQueue(fixture.sqs, fixture.queueUrl);
-    expect(rest).toEqual([]);
-    expect(message?.groupId).toBe('default:h-1');
-    expect(JSON.parse(message?.body ?? '{}')).toMatchObject({
-      type: 'employee.changed',
-      detailsfrom: 'hibob',
-    });
-  });
-
   it('answers the Ping test 200 (as text or JSON, before the secret is configured) and queues nothing', async () => {
     for (const on of [fixture, unconfigured]) {
       expect((await sendHiBobPing(url(on))).status).toBe(200);

@@ -1,10 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { isDetailsPending } from '../../../../lambdas/core/events/details-pending-event.js';
 import { laneFor } from '../../../../lambdas/core/events/lane.js';
 import { WebhookVerificationError } from '../../../../lambdas/ingest/errors.js';
 import { PERSONIO_EVENT_KINDS, personioSource } from '../../../../lambdas/ingest/sources/personio.js';
-import { personioNotification, sendPersonioWebhook } from '../../../../tools/fakes/personio/server.js';
-import { drainQueue, type IngestFixture, startIngestFixture } from '../../../support/ingest-fixture.js';
+import { personioNotification } from '../../../../tools/fakes/personio/server.js';
 import { issuePathsOf } from '../../../support/issue-paths.js';
 
 const NOW = new Date('2026-11-22T12:00:00Z');
@@ -119,32 +118,5 @@ describe('Personio mapping (dataless notifications: ids only)', () => {
     expect(issuesOf({ ...notification('employment.updated'), payload: { id: 'e-1' } })).toEqual([
       'payload.person.id',
     ]);
-  });
-});
-
-describe('Personio over HTTP onto the FIFO queue (the fake sender authenticates as Personio does)', () => {
-  let fixture: IngestFixture;
-  beforeAll(async () => {
-    fixture = await startIngestFixture({ personio: [TOKEN] });
-  });
-  afterAll(() => fixture.close());
-  const url = () => `${fixture.server.url}/webhooks/personio`;
-
-  it('queues a details-pending change in the person group, never calling Personio', async () => {
-    const response = await sendPersonioWebhook(url(), TOKEN, notification('employment.terminated', 'p-1'));
-    expect(response.status).toBe(202);
-    const [message, ...rest] = await drainQueue(fixture.sqs, fixture.queueUrl);
-    expect(rest).toEqual([]);
-    expect(message?.groupId).toBe('default:p-1');
-    expect(JSON.parse(message?.body ?? '{}')).toMatchObject({
-      type: 'employee.changed',
-      detailsfrom: 'personio',
-    });
-  });
-
-  it('refuses a wrong token with 401 and queues nothing', async () => {
-    const response = await sendPersonioWebhook(url(), 'Bearer wrong', notification('person.created'));
-    expect(response.status).toBe(401);
-    expect(await drainQueue(fixture.sqs, fixture.queueUrl)).toEqual([]);
   });
 });
