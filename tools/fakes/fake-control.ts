@@ -1,4 +1,6 @@
+import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { deliverFault } from '../sandbox/fault-delivery.js';
 import type { FaultSpec, FaultTable } from '../sandbox/faults.js';
 import { type Listening, listen } from '../sandbox/listener.js';
 
@@ -30,6 +32,23 @@ export async function serveFake(
   });
   const listening = await listen(server, 0, '127.0.0.1');
   return { ...listening, controlUrl: `${listening.url}${FAKE_CONTROL_PREFIX}` };
+}
+
+/**
+ * The fault `faults` plans for this request of `route`: waits its latency, then fails the request
+ * as planned (a hang, a reset, an error status). True when it failed it, so the fake answers
+ * nothing more; false when the request is to be served, late or not.
+ */
+export async function injectedFault<Route extends string>(
+  res: ServerResponse,
+  faults: FaultTable<Route>,
+  route: Route,
+): Promise<boolean> {
+  const plan = faults.plan(route);
+  if (plan.delayMs > 0) await new Promise((resolve) => setTimeout(resolve, plan.delayMs));
+  if (plan.decision.kind === 'none') return false;
+  deliverFault(res, randomUUID(), plan.decision);
+  return true;
 }
 
 export function replyJson(res: ServerResponse, status: number, body: unknown): void {

@@ -1,10 +1,8 @@
-import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { signBambooHrWebhook } from '../../../lambdas/ingest/sources/bamboohr.js';
-import { deliverFault } from '../../sandbox/fault-delivery.js';
 import { FaultTable } from '../../sandbox/faults.js';
 import { seededRandom } from '../../sandbox/random.js';
-import { handleFakeControl, replyJson, serveFake } from '../fake-control.js';
+import { handleFakeControl, injectedFault, replyJson, serveFake } from '../fake-control.js';
 
 /** A BambooHR employee as the fake stores it, in BambooHR's field names. */
 export interface FakeBambooHrEmployee {
@@ -59,9 +57,7 @@ export async function startBambooHrFake(options: BambooHrFakeOptions): Promise<B
     if (req.method !== 'GET' || !match?.[1]) return replyJson(res, 404, { error: 'not found' });
     const id = decodeURIComponent(match[1]);
     requests.set(id, (requests.get(id) ?? 0) + 1);
-    const plan = faults.plan('getEmployee');
-    if (plan.delayMs > 0) await new Promise((resolve) => setTimeout(resolve, plan.delayMs));
-    if (plan.decision.kind !== 'none') return deliverFault(res, randomUUID(), plan.decision);
+    if (await injectedFault(res, faults, 'getEmployee')) return;
     if (req.headers.authorization !== expectedAuth) return replyJson(res, 401, { error: 'unauthorized' });
     if (!req.headers.accept?.includes('application/json')) return replyJson(res, 406, { error: 'xml only' });
     const employee = employees.get(id);

@@ -1,10 +1,9 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { signGustoWebhook } from '../../../lambdas/ingest/sources/gusto.js';
-import { deliverFault } from '../../sandbox/fault-delivery.js';
 import { FaultTable } from '../../sandbox/faults.js';
 import { seededRandom } from '../../sandbox/random.js';
-import { handleFakeControl, jsonObjectBody, replyJson, serveFake } from '../fake-control.js';
+import { handleFakeControl, injectedFault, jsonObjectBody, replyJson, serveFake } from '../fake-control.js';
 
 /** A Gusto employee as the fake stores it, in Gusto's field names. */
 export interface FakeGustoEmployee {
@@ -159,31 +158,23 @@ export async function startGustoFake(options: GustoFakeOptions = {}): Promise<Gu
     });
   }
 
-  async function faulted(res: ServerResponse, route: GustoRoute): Promise<boolean> {
-    const plan = faults.plan(route);
-    if (plan.delayMs > 0) await new Promise((resolve) => setTimeout(resolve, plan.delayMs));
-    if (plan.decision.kind === 'none') return false;
-    deliverFault(res, randomUUID(), plan.decision);
-    return true;
-  }
-
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://fake');
     if (await handleFakeControl(req, res, url.pathname, { employees, faults, requests })) return;
     if (req.method === 'POST' && url.pathname === '/oauth/token') {
-      if (await faulted(res, 'token')) return;
+      if (await injectedFault(res, faults, 'token')) return;
       return token(req, res);
     }
     const verifyMatch = /^\/v1\/webhook_subscriptions\/([^/]+)\/verify$/.exec(url.pathname);
     if (req.method === 'PUT' && verifyMatch?.[1]) {
-      if (await faulted(res, 'verifySubscription')) return;
+      if (await injectedFault(res, faults, 'verifySubscription')) return;
       return verify(req, res, decodeURIComponent(verifyMatch[1]));
     }
     const employeeMatch = /^\/v1\/employees\/([^/]+)$/.exec(url.pathname);
     if (req.method !== 'GET' || !employeeMatch?.[1]) return replyJson(res, 404, { error: 'not found' });
     const id = decodeURIComponent(employeeMatch[1]);
     requests.set(id, (requests.get(id) ?? 0) + 1);
-    if (await faulted(res, 'getEmployee')) return;
+    if (await injectedFault(res, faults, 'getEmployee')) return;
     if (!authorized(req, 'company')) return replyJson(res, 401, { error: 'unauthorized' });
     const employee = employees.get(id);
     if (employee === undefined) return replyJson(res, 404, { errors: [{ message: 'employee not found' }] });

@@ -1,10 +1,8 @@
-import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { signHiBobWebhook } from '../../../lambdas/ingest/sources/hibob.js';
-import { deliverFault } from '../../sandbox/fault-delivery.js';
 import { FaultTable } from '../../sandbox/faults.js';
 import { seededRandom } from '../../sandbox/random.js';
-import { handleFakeControl, replyJson, serveFake } from '../fake-control.js';
+import { handleFakeControl, injectedFault, replyJson, serveFake } from '../fake-control.js';
 
 /** A HiBob employee as the fake stores it: root fields at the top, the others under their category. */
 export interface FakeHiBobEmployee {
@@ -106,9 +104,7 @@ export async function startHiBobFake(options: HiBobFakeOptions): Promise<HiBobFa
     if (req.method !== 'POST' || !match?.[1]) return replyJson(res, 404, { error: 'not found' });
     const id = decodeURIComponent(match[1]);
     requests.set(id, (requests.get(id) ?? 0) + 1);
-    const plan = faults.plan('readEmployee');
-    if (plan.delayMs > 0) await new Promise((resolve) => setTimeout(resolve, plan.delayMs));
-    if (plan.decision.kind !== 'none') return deliverFault(res, randomUUID(), plan.decision);
+    if (await injectedFault(res, faults, 'readEmployee')) return;
     if (req.headers.authorization !== expectedAuth) return replyJson(res, 401, { error: 'unauthorized' });
     const body = (await jsonBody(req)) as { fields?: unknown } | undefined;
     const fields = body?.fields;

@@ -1,9 +1,8 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { deliverFault } from '../../sandbox/fault-delivery.js';
 import { FaultTable } from '../../sandbox/faults.js';
 import { seededRandom } from '../../sandbox/random.js';
-import { handleFakeControl, replyJson, serveFake } from '../fake-control.js';
+import { handleFakeControl, injectedFault, replyJson, serveFake } from '../fake-control.js';
 
 /**
  * A Personio person as the fake stores it, in Personio's field names: the person's own fields and
@@ -68,17 +67,9 @@ export async function startPersonioFake(options: PersonioFakeOptions): Promise<P
   const tokens = new Set<string>();
   let tokenRequests = 0;
 
-  async function faulted(res: ServerResponse, route: PersonioRoute): Promise<boolean> {
-    const plan = faults.plan(route);
-    if (plan.delayMs > 0) await new Promise((resolve) => setTimeout(resolve, plan.delayMs));
-    if (plan.decision.kind === 'none') return false;
-    deliverFault(res, randomUUID(), plan.decision);
-    return true;
-  }
-
   async function issueToken(req: IncomingMessage, res: ServerResponse): Promise<void> {
     tokenRequests += 1;
-    if (await faulted(res, 'token')) return;
+    if (await injectedFault(res, faults, 'token')) return;
     const form = await formBody(req);
     if (!req.headers['content-type']?.startsWith('application/x-www-form-urlencoded'))
       return replyJson(res, 400, { error: 'invalid_request' });
@@ -105,7 +96,7 @@ export async function startPersonioFake(options: PersonioFakeOptions): Promise<P
     const id = decodeURIComponent(match[1]);
     requests.set(id, (requests.get(id) ?? 0) + 1);
     const employments = match[2] !== undefined;
-    if (await faulted(res, employments ? 'listEmployments' : 'getPerson')) return;
+    if (await injectedFault(res, faults, employments ? 'listEmployments' : 'getPerson')) return;
     const bearer = req.headers.authorization?.replace(/^Bearer /, '');
     if (bearer === undefined || !tokens.has(bearer)) return replyJson(res, 401, { title: 'Unauthorized' });
     const person = employees.get(id);
