@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isDetailsPending } from '../../../../lambdas/core/events/details-pending-event.js';
 import { laneFor } from '../../../../lambdas/core/events/lane.js';
-import { WebhookVerificationError } from '../../../../lambdas/ingest/errors.js';
 import {
   bambooHrSource,
   signBambooHrWebhook,
@@ -10,6 +9,7 @@ import {
 import { sendBambooHrWebhook } from '../../../../tools/fakes/bamboohr/server.js';
 import { drainQueue, type IngestFixture, startIngestFixture } from '../../../support/ingest-fixture.js';
 import { issuePathsOf } from '../../../support/issue-paths.js';
+import { verificationFailureOf } from '../../../support/verification-failure.js';
 
 const NOW = new Date('2026-11-22T12:00:00Z');
 const KEY = 'bamboohr-webhook-private-key';
@@ -32,15 +32,6 @@ describe('BambooHR signature (hex HMAC-SHA256 over body + X-BambooHR-Timestamp)'
     'x-bamboohr-timestamp': timestamp,
     'x-bamboohr-signature': signBambooHrWebhook(key, body, timestamp),
   });
-  const failureOf = (run: () => void): string => {
-    try {
-      run();
-    } catch (error) {
-      if (error instanceof WebhookVerificationError) return error.failure;
-      throw error;
-    }
-    throw new Error('expected WebhookVerificationError');
-  };
 
   it('accepts a valid signature with any current key, in either hex case', () => {
     expect(() => verify(signed())).not.toThrow();
@@ -54,26 +45,32 @@ describe('BambooHR signature (hex HMAC-SHA256 over body + X-BambooHR-Timestamp)'
   it('the MAC covers the body followed by the timestamp, not the body alone', () => {
     const bodyOnly = signBambooHrWebhook(KEY, raw, '');
     expect(
-      failureOf(() => verify({ 'x-bamboohr-timestamp': SECONDS, 'x-bamboohr-signature': bodyOnly })),
+      verificationFailureOf(() =>
+        verify({ 'x-bamboohr-timestamp': SECONDS, 'x-bamboohr-signature': bodyOnly }),
+      ),
     ).toBe('no valid signature');
   });
 
   it('rejects a wrong secret, a tampered body, a tampered timestamp and missing headers', () => {
-    expect(failureOf(() => verify(signed('another-key')))).toBe('no valid signature');
-    expect(failureOf(() => verify(signed(), Buffer.from(`${raw.toString()} `)))).toBe('no valid signature');
-    const moved = String(Number(SECONDS) - 1);
-    expect(failureOf(() => verify({ ...signed(), 'x-bamboohr-timestamp': moved }))).toBe(
+    expect(verificationFailureOf(() => verify(signed('another-key')))).toBe('no valid signature');
+    expect(verificationFailureOf(() => verify(signed(), Buffer.from(`${raw.toString()} `)))).toBe(
       'no valid signature',
     );
-    expect(failureOf(() => verify({ 'x-bamboohr-timestamp': SECONDS }))).toBe('missing signature header');
-    expect(failureOf(() => verify({ ...signed(), 'x-bamboohr-signature': 'zz' }))).toBe(
+    const moved = String(Number(SECONDS) - 1);
+    expect(verificationFailureOf(() => verify({ ...signed(), 'x-bamboohr-timestamp': moved }))).toBe(
+      'no valid signature',
+    );
+    expect(verificationFailureOf(() => verify({ 'x-bamboohr-timestamp': SECONDS }))).toBe(
+      'missing signature header',
+    );
+    expect(verificationFailureOf(() => verify({ ...signed(), 'x-bamboohr-signature': 'zz' }))).toBe(
       'malformed signature header',
     );
   });
 
   it('rejects a timestamp older than 5 minutes, even correctly signed', () => {
     const stale = String(Number(SECONDS) - 301);
-    expect(failureOf(() => verify(signed(KEY, stale)))).toBe('timestamp outside tolerance');
+    expect(verificationFailureOf(() => verify(signed(KEY, stale)))).toBe('timestamp outside tolerance');
     expect(() => verify(signed(KEY, String(Number(SECONDS) - 299)))).not.toThrow();
   });
 });

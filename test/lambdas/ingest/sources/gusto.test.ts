@@ -4,7 +4,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isDetailsPending } from '../../../../lambdas/core/events/details-pending-event.js';
 import { laneFor } from '../../../../lambdas/core/events/lane.js';
 import { DynamoHandshakeStore } from '../../../../lambdas/core/state/handshake-store.js';
-import { WebhookVerificationError } from '../../../../lambdas/ingest/errors.js';
 import {
   GUSTO_EMPLOYEE_EVENTS,
   gustoSource,
@@ -16,6 +15,7 @@ import { provisionLocalResources } from '../../../../tools/local/provision.js';
 import { motoClientConfig, uniqueResourceNames } from '../../../support/aws.js';
 import { drainQueue, type IngestFixture, startIngestFixture } from '../../../support/ingest-fixture.js';
 import { issuePathsOf } from '../../../support/issue-paths.js';
+import { verificationFailureOf } from '../../../support/verification-failure.js';
 
 const NOW = new Date('2026-11-22T12:00:00Z');
 const TOKEN = '6590f590-3dba-495e-9bea-c361e1e2efc0';
@@ -36,15 +36,6 @@ describe('Gusto signature (hex HMAC-SHA256 of the raw body, keyed with the verif
   const raw = Buffer.from(JSON.stringify(body('employee.updated')));
   const verify = (headers: Record<string, string>, payload = raw, tokens = [TOKEN]) =>
     verifyGustoWebhook(payload, headers, tokens);
-  const failureOf = (run: () => void): string => {
-    try {
-      run();
-    } catch (error) {
-      if (error instanceof WebhookVerificationError) return error.failure;
-      throw error;
-    }
-    throw new Error('expected WebhookVerificationError');
-  };
   const signed = (token = TOKEN, payload: Buffer = raw) => ({
     'x-gusto-signature': signGustoWebhook(token, payload),
   });
@@ -58,12 +49,14 @@ describe('Gusto signature (hex HMAC-SHA256 of the raw body, keyed with the verif
   });
 
   it('rejects a wrong token, a tampered body, a missing and a malformed header', () => {
-    expect(failureOf(() => verify(signed('another-token')))).toBe('no valid signature');
-    expect(failureOf(() => verify(signed(), Buffer.from(`${raw.toString()} `)))).toBe('no valid signature');
-    expect(failureOf(() => verify({}))).toBe('missing signature header');
-    expect(failureOf(() => verify({ 'x-gusto-signature': `sha256=${signed()['x-gusto-signature']}` }))).toBe(
-      'malformed signature header',
+    expect(verificationFailureOf(() => verify(signed('another-token')))).toBe('no valid signature');
+    expect(verificationFailureOf(() => verify(signed(), Buffer.from(`${raw.toString()} `)))).toBe(
+      'no valid signature',
     );
+    expect(verificationFailureOf(() => verify({}))).toBe('missing signature header');
+    expect(
+      verificationFailureOf(() => verify({ 'x-gusto-signature': `sha256=${signed()['x-gusto-signature']}` })),
+    ).toBe('malformed signature header');
   });
 
   it('has no replay window (Gusto signs no time): an old delivery verifies and keeps its uuid, so it dedups', () => {

@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isDetailsPending } from '../../../../lambdas/core/events/details-pending-event.js';
 import { laneFor } from '../../../../lambdas/core/events/lane.js';
-import { WebhookVerificationError } from '../../../../lambdas/ingest/errors.js';
 import {
   hiBobSource,
   isHiBobPing,
@@ -11,6 +10,7 @@ import {
 import { hiBobEventBody, sendHiBobPing, sendHiBobWebhook } from '../../../../tools/fakes/hibob/server.js';
 import { drainQueue, type IngestFixture, post, startIngestFixture } from '../../../support/ingest-fixture.js';
 import { issuePathsOf } from '../../../support/issue-paths.js';
+import { verificationFailureOf } from '../../../support/verification-failure.js';
 
 const NOW = new Date('2026-11-22T12:00:00Z');
 const SECRET = 'hibob-webhook-secret';
@@ -25,15 +25,6 @@ describe('HiBob signature (Bob-Signature: base64 HMAC-SHA512 of the raw body)', 
   const signed = (secret = SECRET, bytes: Buffer = raw) => ({
     'bob-signature': signHiBobWebhook(secret, bytes),
   });
-  const failureOf = (run: () => void): string => {
-    try {
-      run();
-    } catch (error) {
-      if (error instanceof WebhookVerificationError) return error.failure;
-      throw error;
-    }
-    throw new Error('expected WebhookVerificationError');
-  };
 
   it('signs as RFC 4231 test case 2 says HMAC-SHA512 is, in base64', () => {
     expect(signHiBobWebhook('Jefe', 'what do ya want for nothing?')).toBe(
@@ -48,12 +39,14 @@ describe('HiBob signature (Bob-Signature: base64 HMAC-SHA512 of the raw body)', 
   });
 
   it('rejects a wrong secret, a tampered body and missing or malformed headers', () => {
-    expect(failureOf(() => verify(signed('another-secret')))).toBe('no valid signature');
-    expect(failureOf(() => verify(signed(), Buffer.from(`${raw.toString()} `)))).toBe('no valid signature');
-    expect(failureOf(() => verify({}))).toBe('missing signature header');
-    expect(failureOf(() => verify({ 'bob-signature': 'zz' }))).toBe('malformed signature header');
+    expect(verificationFailureOf(() => verify(signed('another-secret')))).toBe('no valid signature');
+    expect(verificationFailureOf(() => verify(signed(), Buffer.from(`${raw.toString()} `)))).toBe(
+      'no valid signature',
+    );
+    expect(verificationFailureOf(() => verify({}))).toBe('missing signature header');
+    expect(verificationFailureOf(() => verify({ 'bob-signature': 'zz' }))).toBe('malformed signature header');
     const hex = Buffer.from(signed()['bob-signature'], 'base64').toString('hex');
-    expect(failureOf(() => verify({ 'bob-signature': hex }))).toBe('malformed signature header');
+    expect(verificationFailureOf(() => verify({ 'bob-signature': hex }))).toBe('malformed signature header');
   });
 
   it('a stale delivery replayed later verifies (HiBob signs no time) but keeps its event id, so it is a duplicate', () => {

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { isDetailsPending } from '../../../../lambdas/core/events/details-pending-event.js';
 import { laneFor } from '../../../../lambdas/core/events/lane.js';
-import { WebhookVerificationError } from '../../../../lambdas/ingest/errors.js';
 import { PERSONIO_EVENT_KINDS, personioSource } from '../../../../lambdas/ingest/sources/personio.js';
 import { personioNotification } from '../../../../tools/fakes/personio/server.js';
 import { issuePathsOf } from '../../../support/issue-paths.js';
+import { verificationFailureOf } from '../../../support/verification-failure.js';
 
 const NOW = new Date('2026-11-22T12:00:00Z');
 const TOKEN = 'Bearer personio-webhook-token-0123456789abcdef';
@@ -17,15 +17,6 @@ describe('Personio webhook authentication (the configured token, verbatim, as Au
   const raw = Buffer.from(JSON.stringify(notification('person.updated')));
   const verify = (headers: Record<string, string>, tokens = [TOKEN], body = raw) =>
     personioSource.verify(body, headers, tokens, NOW);
-  const failureOf = (run: () => void): string => {
-    try {
-      run();
-    } catch (error) {
-      if (error instanceof WebhookVerificationError) return error.failure;
-      throw error;
-    }
-    throw new Error('expected WebhookVerificationError');
-  };
 
   it('accepts the exact token, with any current token (rotation)', () => {
     expect(() => verify({ authorization: TOKEN })).not.toThrow();
@@ -33,13 +24,17 @@ describe('Personio webhook authentication (the configured token, verbatim, as Au
   });
 
   it('rejects a wrong token, a tampered token, another prefix and a missing header', () => {
-    expect(failureOf(() => verify({ authorization: 'Bearer another-token' }))).toBe('no valid signature');
-    expect(failureOf(() => verify({ authorization: `${TOKEN.slice(0, -1)}0` }))).toBe('no valid signature');
-    expect(failureOf(() => verify({ authorization: `${TOKEN} ` }))).toBe('no valid signature');
-    expect(failureOf(() => verify({ authorization: TOKEN.replace('Bearer ', '') }))).toBe(
+    expect(verificationFailureOf(() => verify({ authorization: 'Bearer another-token' }))).toBe(
       'no valid signature',
     );
-    expect(failureOf(() => verify({}))).toBe('missing signature header');
+    expect(verificationFailureOf(() => verify({ authorization: `${TOKEN.slice(0, -1)}0` }))).toBe(
+      'no valid signature',
+    );
+    expect(verificationFailureOf(() => verify({ authorization: `${TOKEN} ` }))).toBe('no valid signature');
+    expect(verificationFailureOf(() => verify({ authorization: TOKEN.replace('Bearer ', '') }))).toBe(
+      'no valid signature',
+    );
+    expect(verificationFailureOf(() => verify({}))).toBe('missing signature header');
   });
 
   it('has nothing that goes stale and covers no body: Personio sends a static token, not a signature', () => {
