@@ -28,8 +28,8 @@ const QUICK_RETRY = {
  * What every HR API source promises the worker, whatever the provider: an outage delays, never
  * loses or terminates; a record it cannot read is never taken for a leaver; a missing record is
  * permanent; a record the provider marks as a leaver ends access. Each provider's fake (the one
- * the local mode runs) is driven over its control routes, and its fetcher is built as the worker
- * builds it, from the credentials secret.
+ * the local mode runs) is driven over its control routes, and its fetcher is made by the factory
+ * the worker loads (`loadFetcherFromSecret`), from a credentials secret, with quick retries.
  */
 describe.each(HR_API_SOURCES)('worker: details-pending events from %s (its fake, real sockets)', (source) => {
   let fx: WorkerFixture;
