@@ -116,6 +116,8 @@ class Convergence {
   readonly plan: PlanStep[] = [];
   apiCalls = 0;
   readonly #key: string;
+  /** The event's time as the link stores it, so it compares with `lastEventTime` as a string. */
+  readonly #eventTime: string;
   /** The link as it stood before this event. */
   #previous: EmployeeLink | undefined;
   #state: EmployeeState | undefined;
@@ -126,6 +128,7 @@ class Convergence {
     readonly options: ConvergeOptions,
   ) {
     this.#key = employeeKey(event);
+    this.#eventTime = normalizeEventTime(event.time);
   }
 
   get #options(): CallOptions {
@@ -199,7 +202,7 @@ class Convergence {
       this.#step({ action: 'none', reason: 'event id already applied' });
       return this.result('duplicate');
     }
-    if (link !== undefined && normalizeEventTime(this.event.time) < link.lastEventTime) {
+    if (link !== undefined && this.#eventTime < link.lastEventTime) {
       const rehire = this.#overtakenRehire(link);
       if (rehire !== undefined) return this.#endTermination(link, rehire);
       this.#step({ action: 'none', reason: 'older than the last applied event for this employee' });
@@ -231,7 +234,7 @@ class Convergence {
     }
     const { effectiveAt } = event.data;
     const due = effectiveAt === undefined || new Date(effectiveAt) <= this.ports.clock();
-    return due && normalizeEventTime(event.time) > link.terminatedAt ? event.data : undefined;
+    return due && this.#eventTime > link.terminatedAt ? event.data : undefined;
   }
 
   /**
@@ -298,7 +301,7 @@ class Convergence {
     const stored = await this.ports.schedules.schedule({
       employeeKey: this.#key,
       eventId: this.event.id,
-      eventTime: normalizeEventTime(this.event.time),
+      eventTime: this.#eventTime,
       dueAt,
       body: JSON.stringify(this.event),
     });
@@ -314,7 +317,7 @@ class Convergence {
   async #unschedule(pending: ScheduledEvent | undefined): Promise<void> {
     if (pending === undefined) return;
     const applied = pending.eventId === this.event.id;
-    if (!applied && pending.eventTime >= normalizeEventTime(this.event.time)) return;
+    if (!applied && pending.eventTime >= this.#eventTime) return;
     this.#step({
       action: 'unschedule',
       reason: applied
@@ -574,13 +577,12 @@ class Convergence {
     status: LinkStatus,
     deleteAfter = status === 'disabled' ? this.#previous?.deleteAfter : undefined,
   ): EmployeeLink {
-    const eventTime = normalizeEventTime(this.event.time);
     const previousTime = this.#previous?.lastEventTime;
     const terminatedAt =
       status === 'active'
         ? undefined
         : this.event.type === 'employee.terminated'
-          ? eventTime
+          ? this.#eventTime
           : this.#previous?.terminatedAt;
     return {
       employeeKey: this.#key,
@@ -588,7 +590,8 @@ class Convergence {
       status,
       lastEventId: this.event.id,
       // Only an overtaken rehire is older than the link: it keeps the later change's time.
-      lastEventTime: previousTime !== undefined && previousTime > eventTime ? previousTime : eventTime,
+      lastEventTime:
+        previousTime !== undefined && previousTime > this.#eventTime ? previousTime : this.#eventTime,
       updatedAt: this.ports.clock().toISOString(),
       ...(deleteAfter === undefined ? {} : { deleteAfter }),
       ...(terminatedAt === undefined ? {} : { terminatedAt }),
