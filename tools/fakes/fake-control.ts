@@ -15,6 +15,15 @@ export interface FakeControlState<Person, Route extends string> {
   readonly requests: Map<string, number>;
 }
 
+/** What every HR fake gives its starter: its API root, its control routes and what they expose. */
+export interface RunningFakeApi<Person, Route extends string> extends FakeControlState<Person, Route> {
+  /** The fetcher's `apiBaseUrl` for this fake. */
+  readonly apiBaseUrl: string;
+  /** The control routes (`handleFakeControl`): who exists, faults, requests, from another process. */
+  readonly controlUrl: string;
+  close(): Promise<void>;
+}
+
 /** A fake listening on a free loopback port, with its control routes under `controlUrl`. */
 export interface ServedFake extends Listening {
   readonly controlUrl: string;

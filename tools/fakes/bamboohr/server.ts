@@ -2,7 +2,13 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { signBambooHrWebhook } from '../../../lambdas/ingest/sources/bamboohr.js';
 import { FaultTable } from '../../sandbox/faults.js';
 import { seededRandom } from '../../sandbox/random.js';
-import { handleFakeControl, injectedFault, replyJson, serveFake } from '../fake-control.js';
+import {
+  handleFakeControl,
+  injectedFault,
+  type RunningFakeApi,
+  replyJson,
+  serveFake,
+} from '../fake-control.js';
 
 /** A BambooHR employee as the fake stores it, in BambooHR's field names. */
 export interface FakeBambooHrEmployee {
@@ -17,16 +23,9 @@ export interface FakeBambooHrEmployee {
 /** The one API route the adapter calls; fault specs are set on it (or '*'). */
 export type BambooHrRoute = 'getEmployee';
 
-export interface BambooHrFake {
-  /** The adapter's `apiBaseUrl`: up to and including the company, like BambooHR's gateway URL. */
+export interface BambooHrFake extends RunningFakeApi<FakeBambooHrEmployee, BambooHrRoute> {
+  /** Up to and including the company, like BambooHR's gateway URL. */
   readonly apiBaseUrl: string;
-  /** The control routes (`handleFakeControl`): who exists, faults, requests, from another process. */
-  readonly controlUrl: string;
-  readonly employees: Map<string, FakeBambooHrEmployee>;
-  readonly faults: FaultTable<BambooHrRoute>;
-  /** GET requests received (faulted ones included), per employee id. */
-  readonly requests: Map<string, number>;
-  close(): Promise<void>;
 }
 
 export interface BambooHrFakeOptions {

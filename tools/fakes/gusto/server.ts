@@ -3,7 +3,14 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { signGustoWebhook } from '../../../lambdas/ingest/sources/gusto.js';
 import { FaultTable } from '../../sandbox/faults.js';
 import { seededRandom } from '../../sandbox/random.js';
-import { handleFakeControl, injectedFault, jsonObjectBody, replyJson, serveFake } from '../fake-control.js';
+import {
+  handleFakeControl,
+  injectedFault,
+  jsonObjectBody,
+  type RunningFakeApi,
+  replyJson,
+  serveFake,
+} from '../fake-control.js';
 
 /** A Gusto employee as the fake stores it, in Gusto's field names. */
 export interface FakeGustoEmployee {
@@ -27,14 +34,9 @@ export interface FakeGustoSubscription {
   verified: boolean;
 }
 
-export interface GustoFake {
-  /** The fetcher's `apiBaseUrl` (token endpoint, API and webhook subscriptions all under it). */
+export interface GustoFake extends RunningFakeApi<FakeGustoEmployee, GustoRoute> {
+  /** The token endpoint, API and webhook subscriptions, all under it. */
   readonly apiBaseUrl: string;
-  readonly controlUrl: string;
-  readonly employees: Map<string, FakeGustoEmployee>;
-  readonly faults: FaultTable<GustoRoute>;
-  /** `GET /v1/employees/{uuid}` requests received (faulted ones included), per employee. */
-  readonly requests: Map<string, number>;
   /** Token endpoint outcomes: refreshes granted, and refresh tokens refused (`invalid_grant`). */
   readonly tokenCounts: { refreshed: number; invalidGrant: number };
   readonly subscriptions: Map<string, FakeGustoSubscription>;
@@ -48,7 +50,6 @@ export interface GustoFake {
    * subscriber's HTTP status (0 when it could not be reached).
    */
   subscribe(url: string): Promise<{ subscription: FakeGustoSubscription; status: number }>;
-  close(): Promise<void>;
 }
 
 export interface GustoFakeOptions {

@@ -2,7 +2,13 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { signHiBobWebhook } from '../../../lambdas/ingest/sources/hibob.js';
 import { FaultTable } from '../../sandbox/faults.js';
 import { seededRandom } from '../../sandbox/random.js';
-import { handleFakeControl, injectedFault, replyJson, serveFake } from '../fake-control.js';
+import {
+  handleFakeControl,
+  injectedFault,
+  type RunningFakeApi,
+  replyJson,
+  serveFake,
+} from '../fake-control.js';
 
 /** A HiBob employee as the fake stores it: root fields at the top, the others under their category. */
 export interface FakeHiBobEmployee {
@@ -21,18 +27,11 @@ export interface FakeHiBobEmployee {
 /** The one API route the adapter calls; fault specs are set on it (or '*'). */
 export type HiBobRoute = 'readEmployee';
 
-export interface HiBobFake {
-  /** The fetcher's `apiBaseUrl`, like `https://api.hibob.com`. */
+export interface HiBobFake extends RunningFakeApi<FakeHiBobEmployee, HiBobRoute> {
+  /** Like `https://api.hibob.com`. */
   readonly apiBaseUrl: string;
-  /** The control routes (`handleFakeControl`): who exists, faults, requests, from another process. */
-  readonly controlUrl: string;
-  readonly employees: Map<string, FakeHiBobEmployee>;
-  readonly faults: FaultTable<HiBobRoute>;
-  /** Read requests received (faulted ones included), per employee id. */
-  readonly requests: Map<string, number>;
   /** Field categories (`internal`, ...) the service user may not read: HiBob leaves them out silently. */
   readonly unreadableCategories: Set<string>;
-  close(): Promise<void>;
 }
 
 export interface HiBobFakeOptions {

@@ -2,7 +2,13 @@ import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { FaultTable } from '../../sandbox/faults.js';
 import { seededRandom } from '../../sandbox/random.js';
-import { handleFakeControl, injectedFault, replyJson, serveFake } from '../fake-control.js';
+import {
+  handleFakeControl,
+  injectedFault,
+  type RunningFakeApi,
+  replyJson,
+  serveFake,
+} from '../fake-control.js';
 
 /**
  * A Personio person as the fake stores it, in Personio's field names: the person's own fields and
@@ -20,20 +26,13 @@ export interface FakePersonioPerson {
 /** The API routes the adapter calls; fault specs are set on them (or '*'). */
 export type PersonioRoute = 'token' | 'getPerson' | 'listEmployments';
 
-export interface PersonioFake {
-  /** The fetcher's `apiBaseUrl`: the root, like `https://api.personio.de`. */
+export interface PersonioFake extends RunningFakeApi<FakePersonioPerson, PersonioRoute> {
+  /** The root, like `https://api.personio.de`. */
   readonly apiBaseUrl: string;
-  /** The control routes (`handleFakeControl`): who exists, faults, requests, from another process. */
-  readonly controlUrl: string;
-  readonly employees: Map<string, FakePersonioPerson>;
-  readonly faults: FaultTable<PersonioRoute>;
-  /** Person and employment GETs received (faulted ones included), per person id. */
-  readonly requests: Map<string, number>;
   /** `POST /v2/auth/token` requests received, faulted and refused ones included. */
   tokenRequests(): number;
   /** Makes every token issued so far invalid (as if expired or revoked): the next GET answers 401. */
   revokeTokens(): void;
-  close(): Promise<void>;
 }
 
 export interface PersonioFakeOptions {
