@@ -8,7 +8,6 @@ import {
   clearFakeFaults,
   deleteFakePerson,
   type FakePerson,
-  fakeApiRequests,
   putFakePerson,
   setFakeFaults,
 } from '../../../tools/fakes/hr-fake-driver.js';
@@ -88,10 +87,8 @@ describe.each(HR_API_SOURCES)('worker: details-pending events from %s (its fake,
   it('an outage delays the event (redelivered, nothing dead-lettered) and it is applied once it heals', async () => {
     const { data, hire } = await known();
     await setFakeFaults(fake, { errorRate: 1, errorStatuses: [503] });
-    const before = await fakeApiRequests(fake);
     const during = await fx.handler({ details })([eventRecord(hire, 1)]);
     expect(during.batchItemFailures).toHaveLength(1);
-    expect(await fakeApiRequests(fake)).toBeGreaterThanOrEqual(before + 3);
     expect(await deadLettered(hire.id)).toEqual([]);
     expect(fx.usersWithEmail(data.workEmail)).toEqual([]);
     await clearFakeFaults(fake);
