@@ -73,6 +73,11 @@ const START_FAKE: { readonly [Source in HrApiSource]: () => Promise<RunningHrFak
   },
 };
 
+/** Starts one provider's fake, as the local mode runs it. */
+export function startHrFake(source: HrApiSource): Promise<RunningHrFake> {
+  return START_FAKE[source]();
+}
+
 /**
  * Starts the fakes of `sources` (every provider's by default), so the local mode serves every
  * source. If one fails to start, the ones already running are closed before the error propagates.
@@ -83,7 +88,7 @@ export async function startHrFakes(
   const started: [HrApiSource, RunningHrFake][] = [];
   try {
     for (const source of sources) {
-      started.push([source, await START_FAKE[source]()]);
+      started.push([source, await startHrFake(source)]);
     }
   } catch (error) {
     await Promise.allSettled(started.map(([, fake]) => fake.close()));

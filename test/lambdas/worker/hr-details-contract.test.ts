@@ -7,11 +7,10 @@ import type { WorkerDependencies } from '../../../lambdas/worker/handler.js';
 import {
   clearFakeFaults,
   deleteFakePerson,
-  type FakePerson,
   putFakePerson,
   setFakeFaults,
 } from '../../../tools/fakes/hr-fake-driver.js';
-import { type RunningHrFake, startHrFakes } from '../../../tools/fakes/hr-fakes.js';
+import { type RunningHrFake, startHrFake } from '../../../tools/fakes/hr-fakes.js';
 import { uniqueName } from '../../support/aws.js';
 import { eventRecord } from '../../support/records.js';
 import { employee, type WorkerFixture, workerFixture } from '../../support/worker-fixture.js';
@@ -37,9 +36,7 @@ describe.each(HR_API_SOURCES)('worker: details-pending events from %s (its fake,
 
   beforeAll(async () => {
     fx = await workerFixture(MAX_RECEIVE_COUNT);
-    const started = (await startHrFakes([source]))[source];
-    if (started === undefined) throw new Error(`no fake started for ${source}`);
-    fake = started;
+    fake = await startHrFake(source);
     const secretId = uniqueName(`${source}-credentials`);
     await fx.aws.secrets.send(new CreateSecretCommand({ Name: secretId, SecretString: fake.credentials }));
     const fetcher = (await loadFetcherFromSecret(source))({
@@ -59,9 +56,9 @@ describe.each(HR_API_SOURCES)('worker: details-pending events from %s (its fake,
   const pending = (type: 'employee.hired' | 'employee.changed', employeeId: string) =>
     createDetailsPendingEvent({ type, detailsFrom: source, employeeId, source });
   /** A person the provider holds as employed, and their hire as the webhook announces it. */
-  async function known(person: Partial<FakePerson> = {}) {
+  async function known() {
     const data = employee();
-    await putFakePerson(source, fake, data.employeeId, { ...data, ...person });
+    await putFakePerson(source, fake, data.employeeId, data);
     return { data, hire: pending('employee.hired', data.employeeId) };
   }
   const deadLettered = async (eventId: string) =>

@@ -3,7 +3,7 @@ import { HR_API_SOURCES } from '../../../../lambdas/contract/settings.js';
 import { validateQueuedEvent } from '../../../../lambdas/core/events/details-pending-event.js';
 import { laneFor } from '../../../../lambdas/core/events/lane.js';
 import { HR_FAKE_DRIVERS } from '../../../../tools/fakes/hr-fake-driver.js';
-import { type RunningHrFake, startHrFakes } from '../../../../tools/fakes/hr-fakes.js';
+import { type RunningHrFake, startHrFake } from '../../../../tools/fakes/hr-fakes.js';
 import { drainQueue, type IngestFixture, startIngestFixture } from '../../../support/ingest-fixture.js';
 
 /**
@@ -19,9 +19,7 @@ describe.each(HR_API_SOURCES)('%s webhooks over HTTP onto the FIFO queue', (sour
   const driver = HR_FAKE_DRIVERS[source];
 
   beforeAll(async () => {
-    const started = (await startHrFakes([source]))[source];
-    if (started === undefined) throw new Error(`no fake started for ${source}`);
-    fake = started;
+    fake = await startHrFake(source);
     fixture = await startIngestFixture({ [source]: [fake.webhookSecret] });
   });
   afterAll(async () => {
