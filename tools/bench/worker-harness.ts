@@ -44,7 +44,10 @@ export interface WorkerHarness {
   readonly webhookSecret: string;
   /** Records the harness delivered again after the worker reported them failed. */
   readonly retriedRecords: number;
-  /** Runs one invocation with these events as its SQS batch (redelivering failures); resolves to ms. */
+  /**
+   * Runs one invocation with these events as its SQS batch (redelivering failures); resolves to
+   * the ms from the first delivery to the last answer.
+   */
   invoke(events: readonly LifecycleEvent[], handler?: WorkerHandler): Promise<number>;
   /**
    * Empties the lifecycle queue the ingest fills (nothing consumes it: the worker is invoked
@@ -74,14 +77,14 @@ function toRecord(event: LifecycleEvent): SQSRecord {
 }
 
 /**
- * Delivers the events as one batch and the reported failures again, as the event source would,
+ * Delivers the records as one batch and the reported failures again, as the event source would,
  * up to MAX_DELIVERIES; resolves to the number of redelivered records. moto_server now and then
  * answers a burst of DynamoDB calls with an HTML error page, which fails a record for no fault of
  * the worker.
  */
-async function deliverUntilDone(handler: WorkerHandler, events: readonly LifecycleEvent[]): Promise<number> {
+async function deliverUntilDone(handler: WorkerHandler, records: readonly SQSRecord[]): Promise<number> {
   let redelivered = 0;
-  let pending = events.map((event) => toRecord(event));
+  let pending = [...records];
   for (let attempt = 1; pending.length > 0; attempt += 1) {
     const response = await handler(
       { Records: pending },
@@ -176,8 +179,10 @@ export async function startWorkerHarness(): Promise<WorkerHarness> {
       return retriedRecords;
     },
     async invoke(events, handler = worker) {
+      // The records are the event source's work, not the worker's: built before the clock starts.
+      const records = events.map((event) => toRecord(event));
       const started = performance.now();
-      retriedRecords += await deliverUntilDone(handler, events);
+      retriedRecords += await deliverUntilDone(handler, records);
       return performance.now() - started;
     },
     async emptyQueue() {
