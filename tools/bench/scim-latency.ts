@@ -11,7 +11,7 @@ export const SCIM_STORED_USERS = 50;
 export const SCIM_CREATES = 30;
 /**
  * Ten per stored user: row 11's p99 is the 5th-slowest of 500, where over 50 it was the slowest
- * one and a single pause of the 2 cores set it (16 and 103 ms in two runs an hour apart).
+ * one and a single pause of the 2 cores set it (16 and 103 ms in two runs 23 minutes apart).
  */
 export const SCIM_GETS = 500;
 export const SCIM_RENAMES = 30;

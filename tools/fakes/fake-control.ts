@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { deliverFault } from '../sandbox/fault-delivery.js';
 import type { FaultSpec, FaultTable } from '../sandbox/faults.js';
 import { type Listening, listen } from '../sandbox/listener.js';
@@ -54,7 +55,7 @@ export async function injectedFault<Route extends string>(
   route: Route,
 ): Promise<boolean> {
   const plan = faults.plan(route);
-  if (plan.delayMs > 0) await new Promise((resolve) => setTimeout(resolve, plan.delayMs));
+  if (plan.delayMs > 0) await sleep(plan.delayMs);
   if (plan.decision.kind === 'none') return false;
   deliverFault(res, randomUUID(), plan.decision);
   return true;
