@@ -210,14 +210,27 @@ class Convergence {
       // the same one read a recorded duplicate would cost.
       return this.result('stale', link.cpaasUserId);
     }
-    // Only when one may be pending: the link says so, so most events skip this read.
-    const pending = state.schedulePending ? await this.ports.schedules.get(this.#key) : undefined;
-    state.noteSchedule(pending !== undefined);
     const effectiveAt = this.#effectiveLater();
     if (effectiveAt !== undefined) return this.#schedule(normalizeEventTime(effectiveAt), link);
+    const pending = this.#readPendingSchedule(state);
     const result = await this.#apply(link);
-    await this.#unschedule(pending);
+    await this.#unschedule(await pending);
     return result;
+  }
+
+  /**
+   * Reads the pending schedule, only when one may be pending (the link says so, so most events
+   * skip this read), beside the event's CPaaS calls rather than before them: nothing the event
+   * decides depends on it. What it finds is needed by the link's next write (the state waits for
+   * it) and by `#unschedule` once the event is applied: one round trip less for a new hire. A
+   * failed read fails the event at the first of those, and is never left unhandled.
+   */
+  #readPendingSchedule(state: EmployeeState): Promise<ScheduledEvent | undefined> {
+    const pending = state.schedulePending ? this.ports.schedules.get(this.#key) : Promise.resolve(undefined);
+    const found = pending.then((event) => event !== undefined);
+    found.catch(() => {});
+    state.noteSchedule(found);
+    return pending;
   }
 
   /**

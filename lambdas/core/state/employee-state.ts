@@ -53,8 +53,12 @@ export interface EmployeeState {
   readonly processed: boolean;
   /** A future-dated event may be pending for the employee; false: none can be, skip the read. */
   readonly schedulePending: boolean;
-  /** What reading the pending schedule found, recorded with the next write for the next event. */
-  noteSchedule(found: boolean): void;
+  /**
+   * What reading the pending schedule finds, recorded with the next write for the next event.
+   * The read may still be in flight (it runs beside the event's CPaaS calls): the next write
+   * waits for it, and fails with the read's error if the read failed.
+   */
+  noteSchedule(found: Promise<boolean>): void;
   /**
    * Takes the employee's lease before the first CPaaS write: the two lanes never change one
    * person's user at once. Until the invocation's deadline, so a crashed holder frees it then.
@@ -107,7 +111,7 @@ export class DynamoEmployeeState implements EmployeeState {
   #recent: string[];
   #legacy: boolean;
   #hasLink: boolean;
-  #scheduleFound: boolean | undefined;
+  #scheduleFound: Promise<boolean> | boolean | undefined;
   #owner: string | undefined;
 
   constructor(options: DynamoEmployeeStateOptions) {
@@ -122,17 +126,18 @@ export class DynamoEmployeeState implements EmployeeState {
     this.#owner = options.leaseOwner;
   }
 
-  noteSchedule(found: boolean): void {
+  noteSchedule(found: Promise<boolean>): void {
     this.#scheduleFound = found;
   }
 
   async lock(): Promise<boolean> {
     if (this.#owner !== undefined) return true;
+    const notes = await this.#notes();
     const owner = randomUUID();
     const locked = await this.#update(
       {
         ...leaseHeld(owner, this.#options.deadline),
-        ...this.#notes(),
+        ...notes,
         ...this.#expiry(),
       },
       this.#condition(),
@@ -142,13 +147,14 @@ export class DynamoEmployeeState implements EmployeeState {
   }
 
   async save(link: EmployeeLink, options: SaveOptions = {}): Promise<boolean> {
+    const notes = await this.#notes();
     if (options.claimUser === true && link.cpaasUserId !== undefined) await this.#claim(link.cpaasUserId);
     const release = options.keepLease !== true;
     const saved = await this.#update(
       {
         ...linkAttributes(link),
         ...this.#recorded(),
-        ...this.#notes(),
+        ...notes,
         [STATE_TABLE_KEYS.ttlAttribute]: undefined,
         // Also drops a lease a crashed delivery left behind: unleased, the write is conditional on
         // the version that carried it.
@@ -164,8 +170,9 @@ export class DynamoEmployeeState implements EmployeeState {
   }
 
   async record(): Promise<boolean> {
+    const notes = await this.#notes();
     const recorded = await this.#update(
-      { ...this.#recorded(), ...this.#notes(), ...(this.#owner === undefined ? {} : LEASE_RELEASED) },
+      { ...this.#recorded(), ...notes, ...(this.#owner === undefined ? {} : LEASE_RELEASED) },
       this.#condition(),
     );
     if (recorded) this.#owner = undefined;
@@ -174,7 +181,7 @@ export class DynamoEmployeeState implements EmployeeState {
 
   async markSchedulePending(): Promise<boolean> {
     this.#scheduleFound = true;
-    return this.#update({ ...this.#notes(), ...this.#expiry() }, this.#condition());
+    return this.#update({ ...(await this.#notes()), ...this.#expiry() }, this.#condition());
   }
 
   async close(): Promise<void> {
@@ -215,10 +222,9 @@ export class DynamoEmployeeState implements EmployeeState {
     return { [LINK_ATTRIBUTES.recentEventIds]: this.#recent, ...legacy };
   }
 
-  #notes(): Record<string, unknown> {
-    return this.#scheduleFound === undefined
-      ? {}
-      : { [LINK_ATTRIBUTES.schedulePending]: this.#scheduleFound };
+  async #notes(): Promise<Record<string, unknown>> {
+    const found = await this.#scheduleFound;
+    return found === undefined ? {} : { [LINK_ATTRIBUTES.schedulePending]: found };
   }
 
   #expiry(): Record<string, unknown> {

@@ -1,7 +1,9 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { employeeKey } from '../../../../lambdas/core/events/lifecycle-event.js';
+import type { ScheduleStore } from '../../../../lambdas/core/state/schedule-store.js';
 import type { StateStore } from '../../../../lambdas/core/state/state-store.js';
 import { eventRecord } from '../../../support/records.js';
+import { until } from '../../../support/until.js';
 import {
   employee,
   lifecycleEvent,
@@ -379,5 +381,89 @@ describe('converge: hire, change, terminate against the sandbox and moto', () =>
       employeeKey: employeeKey({ subject: data.employeeId }),
     });
     expect(fx.usersWithEmail(data.workEmail)[0]?.last_name).toBe('Hopper');
+  });
+
+  describe('a new hire reads the pending schedule beside its create, not before it', () => {
+    /** The fixture's schedules, with each `get` held until the test lets it answer or fail. */
+    function heldSchedules() {
+      let reads = 0;
+      let answer: (failure?: Error) => void = () => {};
+      const answered = new Promise<Error | undefined>((resolve) => {
+        answer = resolve;
+      });
+      const schedules: ScheduleStore = {
+        schedule: (event) => fx.schedules.schedule(event),
+        remove: (key, eventId) => fx.schedules.remove(key, eventId),
+        listDue: (now) => fx.schedules.listDue(now),
+        get: async (key) => {
+          reads += 1;
+          const failure = await answered;
+          if (failure !== undefined) throw failure;
+          return fx.schedules.get(key);
+        },
+      };
+      return { schedules, answer, reads: () => reads };
+    }
+
+    const creates = () => fx.sandbox.control.requestCounts().createUser;
+
+    it('the create goes out while the read is in flight; the link then says none is pending', async () => {
+      const data = employee();
+      const held = heldSchedules();
+      const applying = fx.apply(lifecycleEvent('employee.hired', data), { schedules: held.schedules });
+      await until(() => creates() === 1, 'the create, with the schedule read still unanswered', 20_000);
+      expect(held.reads()).toBe(1);
+      expect(await linkOf(data)).toBeUndefined();
+      held.answer();
+      expect((await applying).attributes).toMatchObject({ outcome: 'created', apiCalls: 1 });
+      expect((await linkOf(data))?.cpaasUserId).toBe(fx.usersWithEmail(data.workEmail)[0]?.id);
+      // What the read found went into the link: the employee's next event skips the read.
+      const next = heldSchedules();
+      next.answer(new Error('a change of an employee with nothing pending read the schedule'));
+      const changed = await fx.apply(lifecycleEvent('employee.changed', { ...data, lastName: 'Next' }), {
+        schedules: next.schedules,
+      });
+      expect(changed.attributes).toMatchObject({ outcome: 'updated' });
+      expect(next.reads()).toBe(0);
+    });
+
+    it('a read that fails after the create fails the event unlinked; its redelivery adopts: one user', async () => {
+      const data = employee();
+      const event = lifecycleEvent('employee.hired', data);
+      const held = heldSchedules();
+      const run = fx.handler({ schedules: held.schedules })([eventRecord(event)]);
+      await until(() => creates() === 1, 'the create, with the schedule read still unanswered', 20_000);
+      held.answer(new Error('ProvisionedThroughputExceededException'));
+      expect((await run).batchItemFailures).toHaveLength(1);
+      expect(await linkOf(data)).toBeUndefined();
+      const redelivered = await fx.apply(event);
+      expect(redelivered.attributes).toMatchObject({ outcome: 'unchanged' });
+      expect(fx.usersWithEmail(data.workEmail)).toHaveLength(1);
+      expect((await linkOf(data))?.cpaasUserId).toBe(fx.usersWithEmail(data.workEmail)[0]?.id);
+    });
+
+    it('a read that fails after its event has already failed leaves no unhandled rejection', async () => {
+      const unhandled: unknown[] = [];
+      const listener = (reason: unknown) => unhandled.push(reason);
+      process.on('unhandledRejection', listener);
+      try {
+        const data = employee();
+        const held = heldSchedules();
+        // A 400 to the create: the event is dead-lettered while its schedule read is unanswered.
+        fx.sandbox.control.setFaults('createUser', { script: [400] });
+        const { batchItemFailures } = await fx.handler({ schedules: held.schedules })([
+          eventRecord(lifecycleEvent('employee.hired', data)),
+        ]);
+        expect(batchItemFailures).toHaveLength(0);
+        held.answer(new Error('the read failed after its event had ended'));
+        // Unhandled rejections are reported once the microtasks have run: a macrotask later.
+        await new Promise((resolve) => setImmediate(resolve));
+        expect(unhandled).toEqual([]);
+        expect(fx.usersWithEmail(data.workEmail)).toHaveLength(0);
+      } finally {
+        fx.sandbox.control.clearFaults();
+        process.off('unhandledRejection', listener);
+      }
+    });
   });
 });
