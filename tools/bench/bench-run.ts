@@ -520,7 +520,7 @@ export async function runBench(options: BenchOptions): Promise<BenchRow[]> {
     20,
   );
   options.log('bench: CLI start');
-  const cliStart = await measureCliStart(7);
+  const cliStart = await measureCliStart(15);
   const awsCalls = countAwsCalls();
   const harness = await startWorkerHarness();
   try {
