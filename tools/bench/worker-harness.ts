@@ -82,9 +82,9 @@ function toRecord(event: LifecycleEvent): SQSRecord {
  * answers a burst of DynamoDB calls with an HTML error page, which fails a record for no fault of
  * the worker.
  */
-async function deliverUntilDone(handler: WorkerHandler, records: readonly SQSRecord[]): Promise<number> {
+async function deliverUntilDone(handler: WorkerHandler, records: SQSRecord[]): Promise<number> {
   let redelivered = 0;
-  let pending = [...records];
+  let pending = records;
   for (let attempt = 1; pending.length > 0; attempt += 1) {
     const response = await handler(
       { Records: pending },
