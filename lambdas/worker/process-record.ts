@@ -134,6 +134,9 @@ export function createRecordProcessor(
       // An unknown tenant rejects here (permanent): dead-lettered with the reason, nothing else
       // waits, and no HR API is asked about a person of a tenant that is not served.
       const ports: ConvergePorts = { ...deps.ports, ...(await deps.tenants(tenantOf(queued))) };
+      // A key not cached (a cold worker, a tenant's first event, an expired cache) loads beside
+      // the HR fetch and the state round trips, not after them: a revocation's GET waits less.
+      ports.api.preload?.();
       const event = await withEmployeeDetails(queued, deps.details ?? {}, deps.deadline);
       const releasedHold =
         record.messageAttributes?.[MESSAGE_ATTRIBUTES.releasedHold]?.stringValue === 'true';

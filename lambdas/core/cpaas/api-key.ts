@@ -81,6 +81,7 @@ export class SecretsManagerApiKey implements ApiKeyProvider {
  * Wraps the API so a call rejected with 401/403 refreshes the key once and is retried once: the
  * key was probably rotated since it was cached. A second rejection propagates (transient: the
  * rotation may still be in progress). Safe for POST too: a rejected request was not processed.
+ * Its `preload` starts the key's load, so an event's first call need not wait for it.
  */
 export function withKeyRefresh(api: CpaasUsersApi, keys: ApiKeyProvider): CpaasUsersApi {
   async function once<T>(call: () => Promise<T>): Promise<T> {
@@ -102,5 +103,9 @@ export function withKeyRefresh(api: CpaasUsersApi, keys: ApiKeyProvider): CpaasU
     updateUser: (userId, input, options) => once(() => api.updateUser(userId, input, options)),
     deleteUser: (userId, options) => once(() => api.deleteUser(userId, options)),
     impersonateUser: (userId, data, options) => once(() => api.impersonateUser(userId, data, options)),
+    // A failed load is the call's to report: its own `get` loads again (or shares this one).
+    preload: () => {
+      keys.get().catch(() => {});
+    },
   };
 }

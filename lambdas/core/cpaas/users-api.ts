@@ -28,4 +28,10 @@ export interface CpaasUsersApi {
     data?: Record<string, unknown>,
     options?: CallOptions,
   ): Promise<{ authToken: string }>;
+  /**
+   * Starts loading what the next call will wait for (the API key, when none fresh is cached) and
+   * returns at once; never fails, since the call itself reports what went wrong. Called as an
+   * event starts, so a cold or expired key loads beside the round trips before the first call.
+   */
+  preload?(): void;
 }

@@ -1,14 +1,18 @@
-import { PutSecretValueCommand } from '@aws-sdk/client-secrets-manager';
+import { PutSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ENV } from '../../../lambdas/contract/environment.js';
 import { DEAD_LETTER_ATTRIBUTES } from '../../../lambdas/contract/settings.js';
-import { withKeyRefresh } from '../../../lambdas/core/cpaas/api-key.js';
+import { SecretsManagerApiKey, withKeyRefresh } from '../../../lambdas/core/cpaas/api-key.js';
+import { CpaasClient } from '../../../lambdas/core/cpaas/client.js';
 import { CpaasServerError } from '../../../lambdas/core/cpaas/errors.js';
 import type { CpaasUsersApi } from '../../../lambdas/core/cpaas/users-api.js';
 import { employeeKey } from '../../../lambdas/core/events/lifecycle-event.js';
+import type { StateStore } from '../../../lambdas/core/state/state-store.js';
 import { handlerEnvironment } from '../../../tools/local/provision.js';
 import { motoClientConfig } from '../../support/aws.js';
 import { eventRecord, lambdaContext, sqsRecord } from '../../support/records.js';
+import { unhandledRejectionsDuring } from '../../support/unhandled-rejections.js';
+import { until } from '../../support/until.js';
 import { employee, lifecycleEvent, type WorkerFixture, workerFixture } from '../../support/worker-fixture.js';
 
 const MAX_RECEIVE_COUNT = 3;
@@ -173,6 +177,94 @@ describe('worker handler: batches, failures, dead letters, secrets, dry run', ()
     expect(line.attributes).toMatchObject({ outcome: 'created' });
     expect(fx.sandbox.control.requestCounts().createUser).toBe(2);
     expect(fx.usersWithEmail(data.workEmail)).toHaveLength(1);
+  });
+
+  describe('a key not cached loads beside the state round trips before the first call', () => {
+    /**
+     * The fixture's API over a key cache of its own, as a cold worker has: its GetSecretValue calls
+     * are counted, and the first `failing` of them fail as a throttled Secrets Manager would.
+     */
+    function coldKeyApi(failing = 0) {
+      const client = new SecretsManagerClient(motoClientConfig());
+      const counts = { loads: 0, failed: 0 };
+      client.middlewareStack.add(
+        (next) => async (args) => {
+          counts.loads += 1;
+          if (counts.failed < failing) {
+            counts.failed += 1;
+            throw new Error('ThrottlingException: rate exceeded');
+          }
+          return next(args);
+        },
+        { step: 'initialize' },
+      );
+      const keys = new SecretsManagerApiKey({ client, secretId: fx.aws.resources.apiKeySecretId });
+      const cpaas = new CpaasClient({
+        baseUrl: fx.sandbox.url,
+        accountId: fx.sandbox.accountId,
+        apiKey: () => keys.get(),
+        allowInsecureHttp: true,
+      });
+      return { api: withKeyRefresh(cpaas, keys), counts, destroy: () => client.destroy() };
+    }
+
+    /** The fixture's state store, with each `begin` (the lease and its read) held until released. */
+    function heldLease() {
+      let leases = 0;
+      let release: () => void = () => {};
+      const released = new Promise<void>((resolve) => {
+        release = resolve;
+      });
+      const store: StateStore = {
+        begin: async (...args) => {
+          leases += 1;
+          await released;
+          return fx.store.begin(...args);
+        },
+        getLink: (key) => fx.store.getLink(key),
+        isProcessed: (key, eventId) => fx.store.isProcessed(key, eventId),
+        listLinks: () => fx.store.listLinks(),
+      };
+      return { store, release, leases: () => leases };
+    }
+
+    it('a termination on a cold worker loads the key while its lease is unanswered, then revokes with it', async () => {
+      const data = employee();
+      await fx.apply(lifecycleEvent('employee.hired', data));
+      const cold = coldKeyApi();
+      const lease = heldLease();
+      const run = fx.handler({ api: cold.api, store: lease.store })([
+        eventRecord(lifecycleEvent('employee.terminated', { employeeId: data.employeeId })),
+      ]);
+      await until(
+        () => lease.leases() === 1 && cold.counts.loads === 1,
+        'the key load, with the lease still unanswered',
+        20_000,
+      );
+      lease.release();
+      expect((await run).batchItemFailures).toEqual([]);
+      expect(fx.usersWithEmail(data.workEmail)).toHaveLength(0);
+      expect(cold.counts.loads).toBe(1);
+      cold.destroy();
+    });
+
+    it('a load that fails before the first call is not the event failing: the call loads the key again', async () => {
+      const data = employee();
+      const cold = coldKeyApi(1);
+      const unhandled = await unhandledRejectionsDuring(async () => {
+        const lease = heldLease();
+        const run = fx.handler({ api: cold.api, store: lease.store })([
+          eventRecord(lifecycleEvent('employee.hired', data)),
+        ]);
+        await until(() => cold.counts.failed === 1, 'the early key load to fail', 20_000);
+        lease.release();
+        expect((await run).batchItemFailures).toEqual([]);
+      });
+      expect(unhandled).toEqual([]);
+      expect(fx.usersWithEmail(data.workEmail)).toHaveLength(1);
+      expect(cold.counts.loads).toBe(2);
+      cold.destroy();
+    });
   });
 
   it('with too little time left starts nothing and reports every record for redelivery', async () => {

@@ -3,6 +3,7 @@ import { employeeKey } from '../../../../lambdas/core/events/lifecycle-event.js'
 import type { ScheduleStore } from '../../../../lambdas/core/state/schedule-store.js';
 import type { StateStore } from '../../../../lambdas/core/state/state-store.js';
 import { eventRecord } from '../../../support/records.js';
+import { unhandledRejectionsDuring } from '../../../support/unhandled-rejections.js';
 import { until } from '../../../support/until.js';
 import {
   employee,
@@ -443,27 +444,23 @@ describe('converge: hire, change, terminate against the sandbox and moto', () =>
     });
 
     it('a read that fails after its event has already failed leaves no unhandled rejection', async () => {
-      const unhandled: unknown[] = [];
-      const listener = (reason: unknown) => unhandled.push(reason);
-      process.on('unhandledRejection', listener);
-      try {
-        const data = employee();
+      const data = employee();
+      const unhandled = await unhandledRejectionsDuring(async () => {
         const held = heldSchedules();
         // A 400 to the create: the event is dead-lettered while its schedule read is unanswered.
         fx.sandbox.control.setFaults('createUser', { script: [400] });
-        const { batchItemFailures } = await fx.handler({ schedules: held.schedules })([
-          eventRecord(lifecycleEvent('employee.hired', data)),
-        ]);
-        expect(batchItemFailures).toHaveLength(0);
+        try {
+          const { batchItemFailures } = await fx.handler({ schedules: held.schedules })([
+            eventRecord(lifecycleEvent('employee.hired', data)),
+          ]);
+          expect(batchItemFailures).toHaveLength(0);
+        } finally {
+          fx.sandbox.control.clearFaults();
+        }
         held.answer(new Error('the read failed after its event had ended'));
-        // Unhandled rejections are reported once the microtasks have run: a macrotask later.
-        await new Promise((resolve) => setImmediate(resolve));
-        expect(unhandled).toEqual([]);
-        expect(fx.usersWithEmail(data.workEmail)).toHaveLength(0);
-      } finally {
-        fx.sandbox.control.clearFaults();
-        process.off('unhandledRejection', listener);
-      }
+      });
+      expect(unhandled).toEqual([]);
+      expect(fx.usersWithEmail(data.workEmail)).toHaveLength(0);
     });
   });
 });
