@@ -21,3 +21,16 @@ export async function saveLink(
     await state.close();
   }
 }
+
+/**
+ * `store` with its `begin` replaced and every other method passed through: for a test that holds,
+ * fails or inspects the state an event opens, with everything else the real table.
+ */
+export function withBegin(store: StateStore, begin: StateStore['begin']): StateStore {
+  return {
+    begin,
+    getLink: (key) => store.getLink(key),
+    isProcessed: (key, eventId) => store.isProcessed(key, eventId),
+    listLinks: () => store.listLinks(),
+  };
+}

@@ -111,7 +111,7 @@ export class DynamoEmployeeState implements EmployeeState {
   #recent: string[];
   #legacy: boolean;
   #hasLink: boolean;
-  #scheduleFound: Promise<boolean> | boolean | undefined;
+  #scheduleFound: Promise<boolean> | undefined;
   #owner: string | undefined;
 
   constructor(options: DynamoEmployeeStateOptions) {
@@ -180,7 +180,7 @@ export class DynamoEmployeeState implements EmployeeState {
   }
 
   async markSchedulePending(): Promise<boolean> {
-    this.#scheduleFound = true;
+    this.#scheduleFound = Promise.resolve(true);
     return this.#update({ ...(await this.#notes()), ...this.#expiry() }, this.#condition());
   }
 

@@ -7,9 +7,9 @@ import { CpaasClient } from '../../../lambdas/core/cpaas/client.js';
 import { CpaasServerError } from '../../../lambdas/core/cpaas/errors.js';
 import type { CpaasUsersApi } from '../../../lambdas/core/cpaas/users-api.js';
 import { employeeKey } from '../../../lambdas/core/events/lifecycle-event.js';
-import type { StateStore } from '../../../lambdas/core/state/state-store.js';
 import { handlerEnvironment } from '../../../tools/local/provision.js';
 import { motoClientConfig } from '../../support/aws.js';
+import { withBegin } from '../../support/links.js';
 import { eventRecord, lambdaContext, sqsRecord } from '../../support/records.js';
 import { unhandledRejectionsDuring } from '../../support/unhandled-rejections.js';
 import { until } from '../../support/until.js';
@@ -215,16 +215,11 @@ describe('worker handler: batches, failures, dead letters, secrets, dry run', ()
       const released = new Promise<void>((resolve) => {
         release = resolve;
       });
-      const store: StateStore = {
-        begin: async (...args) => {
-          leases += 1;
-          await released;
-          return fx.store.begin(...args);
-        },
-        getLink: (key) => fx.store.getLink(key),
-        isProcessed: (key, eventId) => fx.store.isProcessed(key, eventId),
-        listLinks: () => fx.store.listLinks(),
-      };
+      const store = withBegin(fx.store, async (...args) => {
+        leases += 1;
+        await released;
+        return fx.store.begin(...args);
+      });
       return { store, release, leases: () => leases };
     }
 

@@ -1,7 +1,11 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { employeeKey } from '../../../../lambdas/core/events/lifecycle-event.js';
+import {
+  type EmployeeData,
+  employeeKey,
+  type LifecycleEvent,
+} from '../../../../lambdas/core/events/lifecycle-event.js';
 import type { ScheduleStore } from '../../../../lambdas/core/state/schedule-store.js';
-import type { StateStore } from '../../../../lambdas/core/state/state-store.js';
+import { withBegin } from '../../../support/links.js';
 import { eventRecord } from '../../../support/records.js';
 import { unhandledRejectionsDuring } from '../../../support/unhandled-rejections.js';
 import { until } from '../../../support/until.js';
@@ -23,6 +27,14 @@ describe('converge: hire, change, terminate against the sandbox and moto', () =>
   beforeEach(() => fx.sandbox.control.resetRequestCounts());
 
   const linkOf = (data: { employeeId: string }) => fx.store.getLink(`default:${data.employeeId}`);
+
+  /** A hire's redelivery after its create went through: it adopts that user, so one user, linked. */
+  async function expectRedeliveryAdopts(event: LifecycleEvent, data: EmployeeData): Promise<void> {
+    const redelivered = await fx.apply(event);
+    expect(redelivered.attributes).toMatchObject({ outcome: 'unchanged' });
+    expect(fx.usersWithEmail(data.workEmail)).toHaveLength(1);
+    expect((await linkOf(data))?.cpaasUserId).toBe(fx.usersWithEmail(data.workEmail)[0]?.id);
+  }
 
   it('hire creates the user with the mapped fields in one call and links it', async () => {
     const data = employee({ externalCallerId: '+14155550100' });
@@ -304,35 +316,27 @@ describe('converge: hire, change, terminate against the sandbox and moto', () =>
     const data = employee();
     const event = lifecycleEvent('employee.hired', data);
     let crashes = 1;
-    const crashing: StateStore = {
-      begin: async (key, ref, deadline) => {
-        const state = await fx.store.begin(key, ref, deadline);
-        return {
-          link: state.link,
-          processed: state.processed,
-          schedulePending: state.schedulePending,
-          noteSchedule: (found) => state.noteSchedule(found),
-          lock: () => state.lock(),
-          save: (link, options) => {
-            if (crashes-- > 0) throw new Error('worker died before the link was written');
-            return state.save(link, options);
-          },
-          record: () => state.record(),
-          markSchedulePending: () => state.markSchedulePending(),
-          close: () => state.close(),
-        };
-      },
-      getLink: (key) => fx.store.getLink(key),
-      isProcessed: (key, id) => fx.store.isProcessed(key, id),
-      listLinks: () => fx.store.listLinks(),
-    };
+    const crashing = withBegin(fx.store, async (key, ref, deadline) => {
+      const state = await fx.store.begin(key, ref, deadline);
+      return {
+        link: state.link,
+        processed: state.processed,
+        schedulePending: state.schedulePending,
+        noteSchedule: (found) => state.noteSchedule(found),
+        lock: () => state.lock(),
+        save: (link, options) => {
+          if (crashes-- > 0) throw new Error('worker died before the link was written');
+          return state.save(link, options);
+        },
+        record: () => state.record(),
+        markSchedulePending: () => state.markSchedulePending(),
+        close: () => state.close(),
+      };
+    });
     const first = await fx.handler({ store: crashing })([eventRecord(event)]);
     expect(first.batchItemFailures).toHaveLength(1);
     expect(fx.usersWithEmail(data.workEmail)).toHaveLength(1);
-    const retry = await fx.apply(event);
-    expect(retry.attributes).toMatchObject({ outcome: 'unchanged' });
-    expect(fx.usersWithEmail(data.workEmail)).toHaveLength(1);
-    expect((await linkOf(data))?.cpaasUserId).toBe(fx.usersWithEmail(data.workEmail)[0]?.id);
+    await expectRedeliveryAdopts(event, data);
   });
 
   it('a create whose answer was lost (503 after the user was made) adopts on redelivery', async () => {
@@ -346,9 +350,7 @@ describe('converge: hire, change, terminate against the sandbox and moto', () =>
       fx.sandbox.control.clearFaults();
     }
     expect(fx.usersWithEmail(data.workEmail)).toHaveLength(1);
-    const redelivered = await fx.apply(event);
-    expect(redelivered.attributes).toMatchObject({ outcome: 'unchanged' });
-    expect(fx.usersWithEmail(data.workEmail)).toHaveLength(1);
+    await expectRedeliveryAdopts(event, data);
   });
 
   it('the same hire delivered twice at once (two invocations) leaves one user, linked', async () => {
@@ -437,10 +439,7 @@ describe('converge: hire, change, terminate against the sandbox and moto', () =>
       held.answer(new Error('ProvisionedThroughputExceededException'));
       expect((await run).batchItemFailures).toHaveLength(1);
       expect(await linkOf(data)).toBeUndefined();
-      const redelivered = await fx.apply(event);
-      expect(redelivered.attributes).toMatchObject({ outcome: 'unchanged' });
-      expect(fx.usersWithEmail(data.workEmail)).toHaveLength(1);
-      expect((await linkOf(data))?.cpaasUserId).toBe(fx.usersWithEmail(data.workEmail)[0]?.id);
+      await expectRedeliveryAdopts(event, data);
     });
 
     it('a read that fails after its event has already failed leaves no unhandled rejection', async () => {
