@@ -1,5 +1,5 @@
 import { PutSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ENV } from '../../../lambdas/contract/environment.js';
 import { DEAD_LETTER_ATTRIBUTES } from '../../../lambdas/contract/settings.js';
 import { SecretsManagerApiKey, withKeyRefresh } from '../../../lambdas/core/cpaas/api-key.js';
@@ -180,6 +180,12 @@ describe('worker handler: batches, failures, dead letters, secrets, dry run', ()
   });
 
   describe('a key not cached loads beside the state round trips before the first call', () => {
+    // Each test's Secrets Manager client, destroyed even when the test fails midway.
+    const clients: SecretsManagerClient[] = [];
+    afterEach(() => {
+      for (const client of clients.splice(0)) client.destroy();
+    });
+
     /**
      * The fixture's API over a key cache of its own, as a cold worker has: its GetSecretValue calls
      * are counted, and the first `failing` of them fail as a throttled Secrets Manager would.
@@ -205,7 +211,8 @@ describe('worker handler: batches, failures, dead letters, secrets, dry run', ()
         apiKey: () => keys.get(),
         allowInsecureHttp: true,
       });
-      return { api: withKeyRefresh(cpaas, keys), counts, destroy: () => client.destroy() };
+      clients.push(client);
+      return { api: withKeyRefresh(cpaas, keys), counts };
     }
 
     /** The fixture's state store, with each `begin` (the lease and its read) held until released. */
@@ -240,7 +247,6 @@ describe('worker handler: batches, failures, dead letters, secrets, dry run', ()
       expect((await run).batchItemFailures).toEqual([]);
       expect(fx.usersWithEmail(data.workEmail)).toHaveLength(0);
       expect(cold.counts.loads).toBe(1);
-      cold.destroy();
     });
 
     it('a load that fails before the first call is not the event failing: the call loads the key again', async () => {
@@ -258,7 +264,6 @@ describe('worker handler: batches, failures, dead letters, secrets, dry run', ()
       expect(unhandled).toEqual([]);
       expect(fx.usersWithEmail(data.workEmail)).toHaveLength(1);
       expect(cold.counts.loads).toBe(2);
-      cold.destroy();
     });
   });
 
