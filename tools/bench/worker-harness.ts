@@ -209,6 +209,8 @@ export function newEmployee(): EmployeeData {
     firstName: 'Bench',
     lastName: `Person${employeeCounter}`,
     extension: String(10_000 + employeeCounter),
+    // As hires from SCIM and the HR sources' details carry one: checking it is on their path.
+    timezone: 'Europe/Paris',
   };
 }
 

@@ -4,6 +4,7 @@ import { DEFAULT_TENANT_ID } from '../../contract/tenants.js';
 import { type FieldIssue, fieldIssues } from '../validation/field-issues.js';
 import * as z from '../validation/zod.js';
 import { unsafeIdReason, unsafeTextReason } from './clean-text.js';
+import { isIanaTimeZone } from './time-zone.js';
 
 /**
  * The one canonical event that travels on the lifecycle queue. Every producer (ingest, CLI,
@@ -19,15 +20,6 @@ export type LifecycleEventType = (typeof LIFECYCLE_EVENT_TYPES)[number];
 
 /** Version of `data`; a consumer rejects a version it does not know rather than guess. */
 export const LIFECYCLE_DATA_SCHEMA = 'urn:cpaas-lifecycle:employee:v1';
-
-const isIanaTimeZone = (value: string): boolean => {
-  try {
-    new Intl.DateTimeFormat('en-US', { timeZone: value });
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 /**
  * Every free-text string of the event passes one of these two rules (see clean-text.ts), so one
