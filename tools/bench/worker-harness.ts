@@ -209,7 +209,7 @@ export function newEmployee(): EmployeeData {
     firstName: 'Bench',
     lastName: `Person${employeeCounter}`,
     extension: String(10_000 + employeeCounter),
-    // As hires from SCIM and the HR sources' details carry one: checking it is on their path.
+    // As SCIM's and the HR sources' hires do: the event schema checks the zone on each of them.
     timezone: 'Europe/Paris',
   };
 }

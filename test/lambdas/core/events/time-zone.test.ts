@@ -14,7 +14,7 @@ async function freshCheck(): Promise<{ isIanaTimeZone: Check; asked: () => numbe
 function caseVariants(name: string, count: number): string[] {
   const letters = [...name]
     .map((character, index) => [character, index] as const)
-    .filter(([c]) => /[a-z]/i.test(c));
+    .filter(([character]) => /[a-z]/i.test(character));
   return Array.from({ length: count }, (_, variant) => {
     const characters = [...name.toLowerCase()];
     letters.forEach(([character, index], bit) => {
