@@ -25,13 +25,8 @@ import {
   WebhookSecretsUnavailableError,
   WebhookVerificationError,
 } from './errors.js';
-import { bambooHrSource } from './sources/bamboohr.js';
-import { gustoSource } from './sources/gusto.js';
-import { hiBobSource } from './sources/hibob.js';
-import { mergeSource } from './sources/merge.js';
-import { personioSource } from './sources/personio.js';
 import type { SourceAdapter, SourceHandshake } from './sources/source-adapter.js';
-import { standardWebhooksSource } from './sources/standard-webhooks.js';
+import { SOURCE_LOADERS, type SourceLoader } from './sources/source-loaders.js';
 import {
   secretsManagerTenantWebhookSecrets,
   secretsManagerWebhookSecrets,
@@ -50,16 +45,6 @@ export const MAX_WEBHOOK_BODY_BYTES = 1024 * 1024;
  */
 export const MAX_EVENTS_PER_REQUEST = 1000;
 
-/** Every source served at `POST /webhooks/{name}` and `POST /t/{tenant}/webhooks/{name}`. */
-export const DEFAULT_SOURCES: readonly SourceAdapter[] = [
-  standardWebhooksSource,
-  mergeSource,
-  bambooHrSource,
-  hiBobSource,
-  personioSource,
-  gustoSource,
-];
-
 /** The registered tenants: their own URLs, and the shared URLs' routing by a provider's account id. */
 export interface IngestTenants {
   /** Cache it (`cachedTenantRegistry`): it is read on every request to a tenant's URL. */
@@ -68,7 +53,6 @@ export interface IngestTenants {
 }
 
 export interface IngestDependencies {
-  sources?: readonly SourceAdapter[];
   /** The default tenant's signing secrets: the deployment's own, for `/webhooks/{name}`. */
   secrets: WebhookSecretsProvider;
   /** Without it only the default tenant is served, and `/t/{tenant}/...` answers 404. */
@@ -139,6 +123,8 @@ const STRICT_UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
  * a source's set-up handshake (answered 200, nothing queued), then signature on the raw bytes with that tenant's secrets, then JSON, then schema, then the
  * event count, then the queue; a 202 is only sent once SQS holds every event of the request. The
  * count is checked on the mapped events, so the cap is the same for every source.
+ * A source's adapter is loaded on its first request (`SOURCE_LOADERS`), so a cold start builds
+ * no provider's schemas it is not sent.
  *
  * Every event's `tenant` is the route's, whatever the body says: a sender can only ever write to
  * the tenant whose secret signed its request. On the shared `/webhooks/{name}` URL (the default
@@ -146,9 +132,8 @@ const STRICT_UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
  * tenant that account is mapped to, else to the default tenant.
  */
 export function createIngestHandler(deps: IngestDependencies): IngestHandler {
-  const sources = new Map<string, SourceAdapter>(
-    (deps.sources ?? DEFAULT_SOURCES).map((source) => [source.name, source]),
-  );
+  // A Map, not the record itself: a path segment such as `constructor` must not find a loader.
+  const sources = new Map<string, SourceLoader>(Object.entries(SOURCE_LOADERS));
   const now = deps.now ?? (() => new Date());
   const logger = deps.logger ?? silentLogger;
 
@@ -266,16 +251,17 @@ export function createIngestHandler(deps: IngestDependencies): IngestHandler {
     }
     const route = webhookRoute(path);
     if (route === undefined) return reply(404, { error: 'not found' });
-    const source = sources.get(route.source);
-    if (!source) return reply(404, { error: 'unknown source' });
+    const loadSource = sources.get(route.source);
+    if (!loadSource) return reply(404, { error: 'unknown source' });
     if (method !== 'POST') return reply(405, { error: 'method not allowed' }, { allow: 'POST' });
 
     try {
+      const source = await loadSource();
       const tenant = route.tenant === undefined ? undefined : await registeredTenant(route.tenant, source);
       return await ingest(source, event, tenant);
     } catch (error) {
       const attributes = {
-        source: source.name,
+        source: route.source,
         errorName: (error as Error).name,
         reason: (error as Error).message,
       };
@@ -293,7 +279,7 @@ export function createIngestHandler(deps: IngestDependencies): IngestHandler {
       }
       if (error instanceof InvalidLifecycleEventError) {
         logger.info('webhook invalid', {
-          source: source.name,
+          source: route.source,
           issues: error.issues.map((issue) => issue.path),
         });
         return reply(422, { error: 'invalid payload', issues: error.issues });

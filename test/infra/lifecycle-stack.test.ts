@@ -36,7 +36,7 @@ import {
 } from '../../lambdas/contract/settings.js';
 import { HANDSHAKE_KEY_PREFIX, STATE_TABLE_KEYS } from '../../lambdas/contract/state-table.js';
 import type { TenantSecretKind } from '../../lambdas/contract/tenants.js';
-import { DEFAULT_SOURCES } from '../../lambdas/ingest/handler.js';
+import { SOURCE_LOADERS } from '../../lambdas/ingest/sources/source-loaders.js';
 import { powertoolsMetrics } from '../../lambdas/worker/metrics.js';
 
 const committedContext: Record<string, unknown> = JSON.parse(readFileSync('cdk.json', 'utf8')).context;
@@ -1040,11 +1040,11 @@ describe('LifecycleStack with the committed cdk.json (bundled)', () => {
 
   it('outputs the webhook URL per source, the queues, the table and the topic', () => {
     const outputs = template.findOutputs('*');
-    for (const source of DEFAULT_SOURCES) {
+    for (const source of Object.keys(SOURCE_LOADERS)) {
       const output = Object.values(outputs).find((o) =>
-        JSON.stringify(o.Value).includes(`"webhooks/${source.name}"`),
+        JSON.stringify(o.Value).includes(`"webhooks/${source}"`),
       );
-      expect(output, source.name).toBeDefined();
+      expect(output, source).toBeDefined();
     }
     expect(outputs.QueueUrl?.Value).toEqual({ Ref: ids.queue });
     expect(outputs.DeadLetterQueueUrl?.Value).toEqual({ Ref: ids.deadLetterQueue });
@@ -1117,7 +1117,7 @@ describe('LifecycleStack with the committed cdk.json (bundled)', () => {
       }
     });
 
-    it('load from a directory without node_modules and serve the ingest health check', async () => {
+    it('load from a directory without node_modules, serve the ingest health check and load every source', async () => {
       // Node resolves bare imports through every ancestor's node_modules: none may exist, so a
       // successful import proves nothing but Node built-ins is left outside the bundle.
       for (let dir = dirname(bundlePath(INGEST)); dir !== dirname(dir); dir = dirname(dir)) {
@@ -1142,6 +1142,18 @@ describe('LifecycleStack with the committed cdk.json (bundled)', () => {
           requestContext: { http: { method: 'GET', path: '/healthz' } },
         });
         expect(response).toMatchObject({ statusCode: 200 });
+        // A source loads on its first request: its module must be inside the bundle too. The
+        // content type is refused after the source's handshake check, before any secret is read.
+        for (const source of Object.keys(SOURCE_LOADERS)) {
+          const refused = await ingest.handler({
+            rawPath: `/webhooks/${source}`,
+            headers: { 'content-type': 'text/plain' },
+            body: 'not json',
+            isBase64Encoded: false,
+            requestContext: { http: { method: 'POST', path: `/webhooks/${source}` } },
+          });
+          expect(refused, source).toMatchObject({ statusCode: 415 });
+        }
       } finally {
         process.env = saved;
       }
