@@ -54,7 +54,6 @@ afterEach(() => {
 describe('SOURCE_LOADERS', () => {
   it('loads, for every source name of the contract, the adapter of that name', async () => {
     const { SOURCE_LOADERS } = (await import(LOADERS)) as typeof Loaders;
-    expect(Object.keys(SOURCE_LOADERS).sort()).toEqual([...SOURCE_NAMES].sort());
     for (const name of SOURCE_NAMES) expect((await SOURCE_LOADERS[name]()).name).toBe(name);
   });
 });
@@ -64,7 +63,7 @@ describe('the ingest handler loads a source on its first request', () => {
     const { handler, loaded } = await handlerRecordingLoads();
     expect(loaded).toEqual([]);
 
-    // The content type is refused after the source's handshake check, so merge's adapter ran.
+    // 415 comes after the source is loaded (its handshake check is first) and before any secret.
     expect((await handler(post('/webhooks/merge', 'text/plain'))).statusCode).toBe(415);
     expect(loaded).toEqual(['merge']);
     expect((await handler(post('/webhooks/gusto', 'text/plain'))).statusCode).toBe(415);
