@@ -21,6 +21,8 @@ import {
   SCIM_STORED_USERS,
   type ScimLatencyFigures,
 } from './scim-latency.js';
+import { FULL_SOAK, FULL_SOAK_TIMEOUT_MS, SOAK_FAULTS } from './soak-profiles.js';
+import { runSoak, type SoakReport } from './soak-run.js';
 import { type SustainedRunFigures, sustainedRun } from './sustained-run.js';
 import {
   FAIRNESS_BURST,
@@ -52,6 +54,8 @@ export interface BenchOptions {
   readonly events: number;
   /** Hires queued ahead of the terminations in the revoke-latency figures (issue #18 asks 1,000 and 10,000). */
   readonly backlog: number;
+  /** Row 15, the full soak (`npm run soak`, some 2.5 minutes); `--no-soak` leaves it out. */
+  readonly soak: boolean;
   readonly log: (line: string) => void;
 }
 
@@ -498,6 +502,49 @@ export function tenantFairnessRow(figures: TenantFairnessFigures): BenchRow {
   };
 }
 
+/** Issue #16's ceiling on the full soak, from its start to the last event applied. */
+const SOAK_SECONDS_TARGET = 240;
+
+/** What row 15 reads of a soak's report. */
+export type SoakFigures = Pick<
+  SoakReport,
+  | 'durationMs'
+  | 'faultRate'
+  | 'lostEvents'
+  | 'duplicateUsers'
+  | 'rosterMismatches'
+  | 'deadLettered'
+  | 'poisonOvertaken'
+  | 'deadLettersArePoison'
+  | 'passed'
+> & { readonly events: number };
+
+/**
+ * Row 15: the soak's duration against issue #16's bound, and its exact final state, which the
+ * issue requires unchanged whatever the speed: a fast soak that lost an event has missed.
+ */
+export function soakRows(figures: SoakFigures): BenchRow[] {
+  const seconds = figures.durationMs / 1000;
+  const checks = [figures.lostEvents.length, figures.duplicateUsers, figures.rosterMismatches.length];
+  return [
+    {
+      figure: `15. soak, ${figures.events.toLocaleString('en-US')} events, ${(figures.faultRate * 100).toFixed(1)} % of CPaaS requests faulted, to the last event applied (local mode)`,
+      measured: `${seconds.toFixed(1)} s`,
+      target: `< ${SOAK_SECONDS_TARGET} s`,
+      met: seconds < SOAK_SECONDS_TARGET,
+      json: { key: 'soakSeconds', value: seconds },
+    },
+    {
+      figure:
+        '15. soak final state: lost events, duplicate users, roster mismatches; DLQ equal to the poison set',
+      measured: `${checks.join(', ')}; ${figures.deadLettersArePoison ? 'yes' : 'no'} (DLQ ${figures.deadLettered.length}, ${figures.poisonOvertaken.length} poison overtaken)`,
+      target: '0, 0, 0; yes',
+      met: figures.passed,
+      json: { key: 'soakPassed', value: figures.passed ? 1 : 0 },
+    },
+  ];
+}
+
 function contextRow(sustained: SustainedRunFigures, retriedRecords: number): BenchRow {
   return {
     figure: 'context: worker ms per event, batches of 10, 0 ms latency (moto DynamoDB)',
@@ -582,6 +629,16 @@ export async function runBench(options: BenchOptions): Promise<BenchRow[]> {
     options.log('bench: native HR sources');
     rows.push(...hrSourceRows(await measureHrSources(options.log)));
     rows.push(tenantFairnessRow(await measureTenantFairness(options.log)));
+    if (options.soak) {
+      options.log(`bench: soak, ${FULL_SOAK.events} events`);
+      const report = await runSoak({
+        ...FULL_SOAK,
+        faults: SOAK_FAULTS,
+        timeoutMs: FULL_SOAK_TIMEOUT_MS,
+        log: options.log,
+      });
+      rows.push(...soakRows({ ...report, events: report.scenario.events.length }));
+    }
     return rows;
   } finally {
     awsCalls.stop();

@@ -23,6 +23,9 @@ export const FULL_SOAK = {
   seed: 20_261_123,
 };
 
+/** How long the full soak may take before it gives up: far beyond issue #16's 240 s, so only a stall ends it. */
+export const FULL_SOAK_TIMEOUT_MS = 30 * 60_000;
+
 /**
  * The run inside `npm test`: same fault mix without hangs (each costs a full client timeout),
  * small enough to finish in well under a minute on two cores; seeded, so it never flakes.

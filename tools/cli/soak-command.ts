@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { FULL_SOAK, SOAK_FAULTS } from '../bench/soak-profiles.js';
+import { FULL_SOAK, FULL_SOAK_TIMEOUT_MS, SOAK_FAULTS } from '../bench/soak-profiles.js';
 import { describeSoak, runSoak } from '../bench/soak-run.js';
 import { COMMAND_SUMMARIES } from './command-summaries.js';
 import { awsEndpointFromEnv, integerFlag } from './options.js';
@@ -36,7 +36,7 @@ export function registerSoakCommands(program: Command): void {
         poisonEvents: Math.max(1, Math.round(events / 100)),
         faults: SOAK_FAULTS,
         ...awsEndpointFromEnv(),
-        timeoutMs: 30 * 60_000,
+        timeoutMs: FULL_SOAK_TIMEOUT_MS,
         log,
       });
       for (const line of describeSoak(report)) log(line);

@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { type BenchRow, benchJson, ratioRow } from '../../../tools/bench/bench-run.js';
+import {
+  type BenchRow,
+  benchJson,
+  ratioRow,
+  type SoakFigures,
+  soakRows,
+} from '../../../tools/bench/bench-run.js';
 
 const row = (figure: string, extra: Partial<BenchRow> = {}): BenchRow => ({
   figure,
@@ -47,5 +53,36 @@ describe('ratioRow', () => {
       throughputRatio0msMoto: 0.02,
       missedTargets: 1,
     });
+  });
+});
+
+describe('soakRows', () => {
+  const exact: SoakFigures = {
+    events: 2000,
+    durationMs: 137_000,
+    faultRate: 0.288,
+    lostEvents: [],
+    duplicateUsers: 0,
+    rosterMismatches: [],
+    deadLettered: [{ eventId: 'poison-1', failureKind: 'permanent', errorClass: 'CpaasValidationError' }],
+    poisonOvertaken: ['poison-2'],
+    deadLettersArePoison: true,
+    passed: true,
+  };
+
+  it("holds the duration to issue 16's 240 s and reports an exact final state as met", () => {
+    const [duration, state] = soakRows(exact);
+    expect([duration?.measured, duration?.target, duration?.met]).toEqual(['137.0 s', '< 240 s', true]);
+    expect([state?.measured, state?.met]).toEqual(['0, 0, 0; yes (DLQ 1, 1 poison overtaken)', true]);
+    expect(benchJson(soakRows(exact))).toEqual({ soakSeconds: 137, soakPassed: 1, missedTargets: 0 });
+  });
+
+  it('misses on a lost event however fast the soak was, and on time however exact it was', () => {
+    const lost = soakRows({ ...exact, lostEvents: ['hire-7'], passed: false });
+    expect(lost.map((row) => row.met)).toEqual([true, false]);
+    expect(lost[1]?.measured).toBe('1, 0, 0; yes (DLQ 1, 1 poison overtaken)');
+    expect(benchJson(lost)).toMatchObject({ soakPassed: 0, missedTargets: 1 });
+    const slow = soakRows({ ...exact, durationMs: 240_000 });
+    expect(slow.map((row) => row.met)).toEqual([false, true]);
   });
 });
