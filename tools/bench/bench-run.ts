@@ -502,7 +502,7 @@ export function tenantFairnessRow(figures: TenantFairnessFigures): BenchRow {
   };
 }
 
-/** Issue #16's ceiling on the full soak, from its start to the last event applied. */
+/** Issue #16's ceiling on the full soak, from its first webhook until every event is handled. */
 const SOAK_SECONDS_TARGET = 240;
 
 /** What row 15 reads of a soak's report. */
@@ -528,7 +528,7 @@ export function soakRows(figures: SoakFigures): BenchRow[] {
   const checks = [figures.lostEvents.length, figures.duplicateUsers, figures.rosterMismatches.length];
   return [
     {
-      figure: `15. soak, ${figures.events.toLocaleString('en-US')} events, ${(figures.faultRate * 100).toFixed(1)} % of CPaaS requests faulted, to the last event applied (local mode)`,
+      figure: `15. soak, ${figures.events.toLocaleString('en-US')} events, ${(figures.faultRate * 100).toFixed(1)} % of CPaaS requests faulted, until every event is handled (local mode)`,
       measured: `${seconds.toFixed(1)} s`,
       target: `< ${SOAK_SECONDS_TARGET} s`,
       met: seconds < SOAK_SECONDS_TARGET,
